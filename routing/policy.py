@@ -1,0 +1,116 @@
+"""The response policy (deadlines, escalation ladder, grouping) as frozen data.
+
+`Policy.from_dict` is pure; `load_policy` reads the YAML file (the packaged default unless a
+path is given), so a deployment changes its policy without touching code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from routing.facts import Severity
+
+DEFAULT_POLICY = "policy.yaml"
+
+
+class PolicyError(ValueError):
+    """The policy file is malformed; the message names the field at fault."""
+
+
+@dataclass(frozen=True)
+class ClockRule:
+    kind: str  # response, feedback, followup_info, ...
+    label: str
+    hours: dict[Severity, float]  # severities without an entry get no such clock
+    only_for: str | None = None  # None, "verification_request" or "emergency"
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class EscalationRule:
+    warn_fractions: tuple[float, ...]
+    supervise_after_hours: float
+
+
+@dataclass(frozen=True)
+class GroupingRule:
+    lookback_days: float
+    min_similarity_with_entity: float
+    min_similarity_without_entity: float
+
+
+@dataclass(frozen=True)
+class Policy:
+    timezone: str
+    clocks: tuple[ClockRule, ...]
+    escalation: EscalationRule
+    grouping: GroupingRule
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Policy:
+        try:
+            clocks = tuple(_clock(kind, spec) for kind, spec in data["clocks"].items())
+            esc = data["escalation"]
+            fractions = tuple(float(f) for f in esc["warn_fractions"])
+            if any(not 0 < f < 1 for f in fractions):
+                raise PolicyError("escalation.warn_fractions: each must be between 0 and 1")
+            grouping = data["grouping"]
+            return cls(
+                timezone=str(data.get("timezone", "Asia/Shanghai")),
+                clocks=clocks,
+                escalation=EscalationRule(tuple(sorted(fractions)), float(esc["supervise_after_hours"])),
+                grouping=GroupingRule(
+                    lookback_days=float(grouping["lookback_days"]),
+                    min_similarity_with_entity=float(grouping["min_similarity_with_entity"]),
+                    min_similarity_without_entity=float(grouping["min_similarity_without_entity"]),
+                ),
+            )
+        except KeyError as exc:
+            raise PolicyError(f"policy: missing field {exc.args[0]!r}") from exc
+
+    def clock(self, kind: str) -> ClockRule:
+        for rule in self.clocks:
+            if rule.kind == kind:
+                return rule
+        raise KeyError(kind)
+
+    def with_clock_enabled(self, kind: str, enabled: bool = True) -> Policy:
+        clocks = tuple(
+            ClockRule(c.kind, c.label, c.hours, c.only_for, enabled) if c.kind == kind else c for c in self.clocks
+        )
+        return Policy(self.timezone, clocks, self.escalation, self.grouping)
+
+
+def _clock(kind: str, spec: dict[str, Any]) -> ClockRule:
+    raw = spec.get("hours")
+    if isinstance(raw, (int, float)):
+        hours = {s: float(raw) for s in Severity}
+    elif isinstance(raw, dict):
+        try:
+            hours = {Severity(k): float(v) for k, v in raw.items()}
+        except ValueError as exc:
+            raise PolicyError(f"clocks.{kind}.hours: {exc}") from exc
+    else:
+        raise PolicyError(f"clocks.{kind}.hours: a number or a mapping severity → hours is required")
+    if any(h <= 0 for h in hours.values()):
+        raise PolicyError(f"clocks.{kind}.hours: must be positive")
+    only_for = spec.get("only_for")
+    if only_for not in (None, "verification_request", "emergency"):
+        raise PolicyError(f"clocks.{kind}.only_for: unknown condition {only_for!r}")
+    return ClockRule(kind, str(spec.get("label", kind)), hours, only_for, bool(spec.get("enabled", True)))
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    if path is None:
+        text = resources.files("routing.data").joinpath(DEFAULT_POLICY).read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise PolicyError("policy: the file must hold a mapping")
+    return Policy.from_dict(data)
