@@ -1,0 +1,235 @@
+"""Whether a new item joins an existing incident: the same place and the same concrete problem.
+
+Pure: signatures in, decisions out. A signature is a small term vector of what the problem is
+(character bigrams with places and function words removed) plus the places it names. Items
+sharing a concrete place (凤凰小区) need only similar wording; items naming none need the same
+region and near-identical wording; items naming different places never join (the neighbouring
+estate with the same complaint is another incident). Events recur for months, so an incident
+stays open to new items `lookback_days` after it was last seen.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from routing.facts import UNKNOWN_TOPIC
+from routing.policy import GroupingRule
+
+MAX_TERMS = 60
+# An item naming more places than this is about an area or a network (a list of roads in a
+# proposal), not one place: its places do not identify it and it groups as one naming none.
+MAX_PLACES = 4
+
+# Chinese runs, and latin/alphanumeric words (pm2.5, 5g, wifi) but not bare numbers.
+_TOKEN = re.compile(r"(?P<cjk>[\u4e00-\u9fff]+)|[a-z][a-z0-9.]*[a-z0-9]|\d+[a-z][a-z0-9]*")
+# A bigram holding one of these is a function-word fragment (的油, 我们, 这个, 了吗).
+_STOP_CHARS = frozenset("的了着吗呢吧啊呀哦嘛我你他她它们这那之其么个是在和与及或也都就还又被把给对从向将让请您很已再才于并而但该此")
+_STOP_BIGRAMS = frozenset(
+    """
+    小区 业主 居民 住户 村民 市民 群众 百姓 老百 一个 一些 一下 一直 一样 有关 相关 部门 领导 政府
+    问题 反映 希望 要求 请求 恳请 尽快 解决 处理 情况 严重 影响 谢谢 您好 尊敬 书记 市长 县长 投诉 举报
+    现在 目前 已经 没有 什么 为什 怎么 如何 是否 能否 可以 能够 应该 需要 这里 那里 其中 以及 而且 但是
+    因为 所以 如果 虽然 然后 时候 每天 多次 今年 去年 年月 月日 一年 多年 年来 有人 自己 大家 我们 他们
+    附近 周边 门口 问下 请问 咨询 关于 存在 进行 出现 发现 造成 导致 不能 不是 不到 不了 得到 看到 知道
+    觉得 认为 表示 告诉 回复 答复 重视 管理 工作 有限 公司 社区 街道 地方 时间 期间 以来 以后 之前
+    """.split()
+)
+
+
+# --- term vectors --------------------------------------------------------------------------
+def terms(text: str) -> dict[str, float]:
+    """Term vector of `text`: bigrams and jieba words of Chinese runs, latin words; 1 + ln tf.
+
+    Function words and complaint boilerplate are left out; the top MAX_TERMS terms are kept
+    (ties in order of appearance) so signatures stay small.
+    """
+    text = unicodedata.normalize("NFKC", text).lower()
+    counts: Counter[str] = Counter()  # insertion order = order of appearance
+    for m in _TOKEN.finditer(text):
+        run = m.group("cjk")
+        if run is None:
+            counts[m.group()] += 1
+        else:
+            counts.update(b for b in (run[i : i + 2] for i in range(len(run) - 1)) if _content(b))
+            counts.update(w for w in _words(run) if len(w) > 2 or len(w) == 2 and _content(w))
+    return _cap({t: 1.0 + math.log(n) for t, n in counts.items()})
+
+
+def _words(run: str) -> list[str]:
+    """jieba words of a Chinese run: a two-character word also counted as a bigram weighs more
+    than a bigram straddling two words (油烟 over 馆油)."""
+    import jieba
+
+    return jieba.lcut(run, HMM=False)
+
+
+def _content(bigram: str) -> bool:
+    return bigram[0] not in _STOP_CHARS and bigram[1] not in _STOP_CHARS and bigram not in _STOP_BIGRAMS
+
+
+def _cap(weights: Mapping[str, float]) -> dict[str, float]:
+    """The MAX_TERMS heaviest terms (stable: ties keep their order), weights rounded for JSON."""
+    top = sorted(weights.items(), key=lambda kv: -kv[1])[:MAX_TERMS]
+    return {t: round(w, 4) for t, w in top}
+
+
+def similarity(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    """Cosine of two term vectors (0 when either is empty)."""
+    common = a.keys() & b.keys()
+    if not common:
+        return 0.0
+    dot = sum(a[t] * b[t] for t in common)
+    return dot / (math.hypot(*a.values()) * math.hypot(*b.values()))
+
+
+# --- signatures ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Signature:
+    key: str  # the item's key, or the incident's (the key of its first item)
+    topic: str
+    regions: frozenset[str]
+    entities: frozenset[str]
+    terms: Mapping[str, float]
+    first_seen: datetime
+    last_seen: datetime
+    size: int = 1
+
+
+def signature_for_item(
+    key: str,
+    text: str,
+    topic: str,
+    regions: Iterable[str],
+    entities: Iterable[str],
+    received_at: datetime,
+) -> Signature:
+    """The signature of one item; its places are cut out of the text so terms say the problem."""
+    regions, entities = frozenset(regions), frozenset(entities)
+    for place in sorted(regions | entities, key=len, reverse=True):
+        text = text.replace(place, " ")
+    if len(entities) > MAX_PLACES:
+        entities = frozenset()
+    return Signature(key, topic, regions, entities, terms(text), received_at, received_at)
+
+
+@dataclass(frozen=True)
+class GroupMatch:
+    key: str  # the incident joined
+    score: float
+    shared_entities: tuple[str, ...]
+    explanation: str  # Chinese, for the coordinator
+
+
+def match(item: Signature, candidates: Iterable[Signature], rule: GroupingRule) -> GroupMatch | None:
+    """The incident `item` belongs to, or None: the best score, ties to the most recent."""
+    best: tuple[tuple[float, datetime], float, Signature] | None = None
+    for cand in candidates:
+        score = _score(item, cand, rule)
+        if score is None:
+            continue
+        rank = (round(score, 9), cand.last_seen)
+        if best is None or rank > best[0]:
+            best = (rank, score, cand)
+    if best is None:
+        return None
+    _rank, score, cand = best
+    shared = tuple(sorted(item.entities & cand.entities))
+    return GroupMatch(cand.key, round(score, 4), shared, explain(item, cand, score))
+
+
+def _score(item: Signature, cand: Signature, rule: GroupingRule) -> float | None:
+    """Similarity when `cand` may take `item` under `rule`, else None."""
+    gap = item.first_seen - cand.last_seen
+    if gap.total_seconds() < 0 or gap.total_seconds() > rule.lookback_days * 86400:
+        return None
+    if item.topic != cand.topic and UNKNOWN_TOPIC not in (item.topic, cand.topic):
+        return None
+    if item.entities and cand.entities:
+        if not item.entities & cand.entities:
+            return None  # the neighbouring estate: another incident
+        threshold = rule.min_similarity_with_entity
+    elif item.regions and item.regions == cand.regions:
+        threshold = rule.min_similarity_without_entity
+    else:
+        return None
+    score = similarity(item.terms, cand.terms)
+    return score if score >= threshold else None
+
+
+def explain(item: Signature, cand: Signature, score: float) -> str:
+    """E.g. 同一地点「凤凰小区」，问题相近（相似度0.41：油烟、餐馆），主题同为环境保护，距上次出现37天."""
+    shared = sorted(item.entities & cand.entities)
+    if shared:
+        place = "同一地点" + "、".join(f"「{e}」" for e in shared)
+        problem = "问题相近"
+    else:
+        place = "同一地区" + "、".join(f"「{r}」" for r in sorted(item.regions))
+        problem = "表述几乎相同"
+    words = "、".join(shared_terms(item.terms, cand.terms))
+    detail = f"相似度{score:.2f}" + (f"：{words}" if words else "")
+    return f"{place}，{problem}（{detail}），{_topic_note(item.topic, cand.topic)}，{_gap_note(item, cand)}"
+
+
+def shared_terms(a: Mapping[str, float], b: Mapping[str, float], n: int = 3) -> list[str]:
+    common = sorted(set(a) & set(b), key=lambda t: -a[t] * b[t])
+    return common[:n]
+
+
+def _topic_note(item_topic: str, incident_topic: str) -> str:
+    if item_topic == incident_topic:
+        return f"主题同为{item_topic}"
+    if item_topic == UNKNOWN_TOPIC:
+        return f"主题为{incident_topic}（新留言{UNKNOWN_TOPIC}）"
+    return f"主题为{item_topic}（原事件{UNKNOWN_TOPIC}）"
+
+
+def _gap_note(item: Signature, cand: Signature) -> str:
+    days = (item.first_seen - cand.last_seen).days
+    return f"距上次出现{days}天" if days >= 1 else "上次出现不足1天"
+
+
+# --- incidents -----------------------------------------------------------------------------
+def merge(incident: Signature, item: Signature) -> Signature:
+    """The incident after `item` joined it: places united, terms averaged by size, span extended."""
+    total = incident.size + item.size
+    keys = list(dict.fromkeys([*incident.terms, *item.terms]))
+    combined = {
+        t: (incident.terms.get(t, 0.0) * incident.size + item.terms.get(t, 0.0) * item.size) / total for t in keys
+    }
+    topic = item.topic if incident.topic == UNKNOWN_TOPIC else incident.topic
+    return Signature(
+        key=incident.key,
+        topic=topic,
+        regions=incident.regions | item.regions,
+        entities=incident.entities | item.entities,
+        terms=_cap(combined),
+        first_seen=min(incident.first_seen, item.first_seen),
+        last_seen=max(incident.last_seen, item.last_seen),
+        size=total,
+    )
+
+
+def group_batch(items: Sequence[Signature], rule: GroupingRule) -> dict[str, str]:
+    """item key → incident key (the key of the incident's first item), in received order."""
+    incidents: dict[str, Signature] = {}
+    index: dict[object, set[str]] = {}  # entity / region set → incident keys (may hold stale keys)
+    assignment: dict[str, str] = {}
+    for item in sorted(items, key=lambda s: s.first_seen):
+        keys = set().union(*(index.get(k, set()) for k in _index_keys(item)))
+        found = match(item, (incidents[k] for k in sorted(keys)), rule)
+        incident = merge(incidents[found.key], item) if found else item
+        incidents[incident.key] = incident
+        assignment[item.key] = incident.key
+        for k in _index_keys(incident):
+            index.setdefault(k, set()).add(incident.key)
+    return assignment
+
+
+def _index_keys(sig: Signature) -> list[object]:
+    return [("entity", e) for e in sig.entities] + [("regions", sig.regions)]

@@ -1,0 +1,185 @@
+"""Grouping: an item joins an incident for the same place and the same concrete problem."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from routing.facts import UNKNOWN_TOPIC
+from routing.grouping import (
+    MAX_TERMS,
+    Signature,
+    group_batch,
+    match,
+    merge,
+    signature_for_item,
+    similarity,
+    terms,
+)
+from routing.policy import GroupingRule
+
+RULE = GroupingRule(lookback_days=180, min_similarity_with_entity=0.12, min_similarity_without_entity=0.6)
+T0 = datetime(2024, 3, 1, 9, 30)
+ENV = "环境保护"
+FOOD = "食品药品监管"
+
+FUMES_1 = "凤凰小区一楼的烧烤餐馆油烟直排，熏得楼上住户不敢开窗，晚上还很吵，希望有关部门管一管。"
+FUMES_2 = "凤凰小区底商餐馆的油烟问题还是没人管，油烟管道直接排到楼道里，住户苦不堪言。"
+FUMES_NEIGHBOUR = "锦绣花园一楼的烧烤餐馆油烟直排，熏得楼上住户不敢开窗，晚上还很吵。"
+ELEVATOR = "凤凰小区5号楼电梯经常坏，已经困人好几次了，物业一直拖着不修。"
+FOOD_1 = "高平市好几家饭店使用过期食材，后厨卫生脏乱差，请市场监管部门尽快查处。"
+FOOD_2 = "高平市好几家饭店使用过期食材，后厨卫生脏乱差，请市场监管部门尽快依法查处！"
+
+
+def sig(key, text, *, days=0, topic=ENV, regions=("高平市",), entities=("凤凰小区",)) -> Signature:
+    return signature_for_item(key, text, topic, regions, entities, T0 + timedelta(days=days))
+
+
+# --- terms and similarity ------------------------------------------------------------------
+def test_terms_are_content_bigrams():
+    t = terms("我们小区的餐馆油烟很大，油烟熏人")
+    assert "油烟" in t and "餐馆" in t
+    assert t["油烟"] > t["餐馆"]  # 1 + ln tf
+    assert not {"我们", "小区", "的餐", "们小"} & set(t)
+
+
+def test_terms_keep_latin_words_and_are_capped_and_json_ready():
+    t = terms("PM2.5 超标，" + "".join(chr(0x4E00 + i * 7) for i in range(200)))
+    assert "pm2.5" in t
+    assert len(t) == MAX_TERMS
+    assert json.loads(json.dumps(t)) == t
+
+
+def test_similarity_is_cosine():
+    a = {"油烟": 1.0, "餐馆": 1.0}
+    assert similarity(a, a) == pytest.approx(1.0)
+    assert similarity(a, {"电梯": 1.0}) == 0.0
+    assert similarity(a, {"油烟": 1.0}) == pytest.approx(2**-0.5)
+    assert similarity({}, a) == 0.0
+
+
+def test_signature_leaves_places_out_of_the_terms():
+    s = sig("a", FUMES_1)
+    assert not {"凤凰", "凰小"} & set(s.terms)
+    assert s.first_seen == s.last_seen == T0 and s.size == 1
+
+
+# --- match ---------------------------------------------------------------------------------
+def test_same_estate_same_problem_months_apart_joins():
+    incident = sig("a", FUMES_1)
+    found = match(sig("b", FUMES_2, days=37), [incident], RULE)
+    assert found is not None and found.key == "a"
+    assert found.shared_entities == ("凤凰小区",)
+    assert found.score >= RULE.min_similarity_with_entity
+    assert found.explanation.startswith("同一地点「凤凰小区」，问题相近（相似度")
+    assert "油烟" in found.explanation
+    assert "主题同为环境保护" in found.explanation
+    assert found.explanation.endswith("距上次出现37天")
+
+
+def test_neighbouring_estate_with_the_same_complaint_does_not_join():
+    neighbour = sig("b", FUMES_NEIGHBOUR, days=3, entities=("锦绣花园",))
+    assert similarity(neighbour.terms, sig("a", FUMES_1).terms) > 0.5  # the wording is alike …
+    assert match(neighbour, [sig("a", FUMES_1)], RULE) is None  # … the place is not
+
+
+def test_same_estate_other_problem_does_not_join():
+    assert match(sig("b", ELEVATOR, days=9), [sig("a", FUMES_1)], RULE) is None
+
+
+def test_outside_lookback_or_later_does_not_join():
+    incident = sig("a", FUMES_1)
+    assert match(sig("b", FUMES_2, days=181), [incident], RULE) is None
+    assert match(sig("b", FUMES_2, days=179), [incident], RULE) is not None
+    assert match(sig("b", FUMES_2, days=-1), [incident], RULE) is None  # incident seen after the item
+
+
+def test_lookback_counts_from_last_seen():
+    incident = merge(sig("a", FUMES_1), sig("b", FUMES_2, days=150))
+    assert match(sig("c", FUMES_1, days=300), [incident], RULE) is not None
+
+
+def test_topics_must_agree_unless_one_is_unknown():
+    incident = sig("a", FUMES_1)
+    assert match(sig("b", FUMES_2, days=1, topic="城市综合执法"), [incident], RULE) is None
+    found = match(sig("b", FUMES_2, days=1, topic=UNKNOWN_TOPIC), [incident], RULE)
+    assert found is not None and f"新留言{UNKNOWN_TOPIC}" in found.explanation
+    assert match(sig("b", FUMES_2, days=1), [sig("a", FUMES_1, topic=UNKNOWN_TOPIC)], RULE) is not None
+
+
+def test_without_entities_near_duplicates_in_the_same_region_join():
+    incident = sig("a", FOOD_1, topic=FOOD, entities=())
+    found = match(sig("b", FOOD_2, days=2, topic=FOOD, entities=()), [incident], RULE)
+    assert found is not None and found.shared_entities == ()
+    assert found.explanation.startswith("同一地区「高平市」，表述几乎相同")
+    other = sig("b", FOOD_2.replace("高平市", "阳城县"), days=2, topic=FOOD, regions=("阳城县",), entities=())
+    assert match(other, [incident], RULE) is None
+    nowhere = sig("b", FOOD_2, days=2, topic=FOOD, regions=(), entities=())
+    assert match(nowhere, [sig("a", FOOD_1, topic=FOOD, regions=(), entities=())], RULE) is None
+
+
+def test_without_entities_loosely_similar_text_does_not_join():
+    loose = sig("b", "高平市一家饭店卫生不好，食材不新鲜。", days=2, topic=FOOD, entities=())
+    assert match(loose, [sig("a", FOOD_1, topic=FOOD, entities=())], RULE) is None
+
+
+def test_an_item_naming_many_places_is_not_pinned_to_one():
+    roads = ("建设路", "人民路", "长平大道", "泫氏街", "团结路")
+    s = sig("a", "建议优化建设路、人民路、长平大道、泫氏街、团结路的红绿灯", entities=roads)
+    assert s.entities == frozenset()
+
+
+def test_best_score_wins_and_ties_go_to_the_most_recent():
+    item = sig("x", FUMES_2, days=60)
+    close = sig("close", FUMES_2, days=10)
+    far = sig("far", ELEVATOR + FUMES_1, days=20)
+    assert match(item, [far, close], RULE).key == "close"
+    old, new = sig("old", FUMES_1, days=1), sig("new", FUMES_1, days=5)
+    assert match(item, [old, new], RULE).key == "new"
+    assert match(item, [new, old], RULE).key == "new"
+
+
+# --- merge and batches ---------------------------------------------------------------------
+def test_merge_unites_places_extends_span_and_keeps_key():
+    incident = sig("a", FUMES_1, topic=UNKNOWN_TOPIC)
+    item = sig("b", FUMES_2, days=37, regions=("米山镇",), entities=("凤凰小区", "建设路"))
+    merged = merge(incident, item)
+    assert merged.key == "a" and merged.topic == ENV  # the incident's topic was unknown
+    assert merged.regions == {"高平市", "米山镇"}
+    assert merged.entities == {"凤凰小区", "建设路"}
+    assert (merged.first_seen, merged.last_seen, merged.size) == (T0, T0 + timedelta(days=37), 2)
+    assert len(merged.terms) <= MAX_TERMS
+    assert merge(merged, sig("c", FUMES_1, days=40, topic="城市综合执法")).topic == ENV
+
+
+def test_merge_weights_terms_by_size():
+    big = Signature("a", ENV, frozenset(), frozenset(), {"油烟": 1.0}, T0, T0, size=3)
+    small = Signature("b", ENV, frozenset(), frozenset(), {"噪音": 1.0}, T0, T0)
+    assert merge(big, small).terms == {"油烟": 0.75, "噪音": 0.25}
+
+
+def test_group_batch_partitions_a_mixed_sequence():
+    items = [
+        sig("fumes-2", FUMES_2, days=37),
+        sig("fumes-1", FUMES_1),
+        sig("neighbour", FUMES_NEIGHBOUR, days=2, entities=("锦绣花园",)),
+        sig("elevator", ELEVATOR, days=5),
+        sig("fumes-3", FUMES_1, days=200),  # 163 days after fumes-2: the incident is still open
+        sig("food-1", FOOD_1, days=1, topic=FOOD, entities=()),
+        sig("food-2", FOOD_2, days=4, topic=FOOD, entities=()),
+        sig("food-yc", FOOD_2, days=4, topic=FOOD, regions=("阳城县",), entities=()),
+        sig("elevator-2", "凤凰小区电梯又坏了，困人好几次，物业还是不修", days=6, topic=UNKNOWN_TOPIC),
+    ]
+    assert group_batch(items, RULE) == {
+        "fumes-1": "fumes-1",
+        "fumes-2": "fumes-1",
+        "fumes-3": "fumes-1",
+        "neighbour": "neighbour",
+        "elevator": "elevator",
+        "elevator-2": "elevator",
+        "food-1": "food-1",
+        "food-2": "food-1",
+        "food-yc": "food-yc",
+    }
