@@ -1,0 +1,55 @@
+"""Typed dependencies: settings, database session, the caller's role."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from service.api.errors import ApiError
+from service.db import session_scope
+from service.pipeline import Engine
+from service.runtime import load_engine
+from service.settings import Settings
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_session(settings: SettingsDep) -> Iterator[Session]:
+    with session_scope(settings.database_url) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_engine(settings: SettingsDep, session: SessionDep) -> Engine:
+    return load_engine(settings, session)
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+# which roles may do what; coordinators may do everything a viewer does
+GRANTS = {"ingest": {"ingest"}, "viewer": {"read"}, "coordinator": {"read", "coordinate", "ingest"}}
+
+
+def require(permission: str) -> Callable[[Request, Settings], str]:
+    def check(request: Request, settings: SettingsDep) -> str:
+        header = request.headers.get("authorization", "")
+        token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        role = next((r for t, r in settings.tokens().items() if token and hmac.compare_digest(t, token)), None)
+        if role is None:
+            raise ApiError(401, "未登录或令牌无效", "missing or invalid bearer token")
+        if permission not in GRANTS[role]:
+            raise ApiError(403, f"角色 {role} 无权执行此操作", f"role {role} may not {permission}")
+        return role
+
+    return check

@@ -1,0 +1,60 @@
+"""The FastAPI application: wiring only."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Response
+from sqlalchemy import text
+
+from service.api import errors, incidents, items
+from service.api.deps import SessionDep, SettingsDep
+from service.db import migrate
+from service.logs import configure_logging
+from service.metrics import render
+from service.orgs.store import ensure_org
+from service.queue import queue_depth, redis_connection
+from service.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # noqa: ANN202
+        configure_logging()
+        migrate(settings.database_url)
+        ensure_org(settings)
+        structlog.get_logger().info("app.started", database=settings.database_url.split("@")[-1],
+                                    redis=bool(settings.redis_url), demo=settings.demo)
+        yield
+
+    app = FastAPI(title="yuqing 政务舆情回应跟踪", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(items.router)
+    app.include_router(incidents.router)
+
+    @app.get("/healthz", tags=["ops"], summary="数据库与 Redis 是否可达 / database and Redis reachable")
+    def healthz(session: SessionDep, s: SettingsDep, response: Response) -> dict:
+        checks = {"database": _check(lambda: session.exec(text("SELECT 1")).one())}
+        if s.redis_url:
+            checks["redis"] = _check(lambda: redis_connection(s.redis_url).ping())
+        ok = all(v == "ok" for v in checks.values())
+        response.status_code = 200 if ok else 503
+        return {"status": "ok" if ok else "degraded", **checks}
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    def metrics(session: SessionDep, s: SettingsDep) -> Response:
+        return Response(render(session, queue_depth(s)), media_type="text/plain; version=0.0.4")
+
+    return app
+
+
+def _check(probe) -> str:  # noqa: ANN001
+    try:
+        probe()
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 — health reports any failure as text
+        return f"error: {type(exc).__name__}"

@@ -1,0 +1,22 @@
+"""Alembic environment: the schema is SQLModel.metadata (service.models)."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import service.models  # noqa: F401 — registers the tables
+from service.db import get_engine
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def run_migrations_online() -> None:
+    url = config.attributes.get("connection_url") or config.get_main_option("sqlalchemy.url")
+    with get_engine(url).connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+run_migrations_online()

@@ -1,0 +1,65 @@
+"""Running processing as RQ jobs when REDIS_URL is set, inline otherwise.
+
+Jobs carry only item ids: the items are already committed, so a lost job loses nothing (the
+sweep re-enqueues items still pending).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from redis import Redis
+
+from service.settings import Settings, get_settings
+
+
+@lru_cache(maxsize=4)
+def redis_connection(url: str) -> Redis:
+    return Redis.from_url(url)
+
+
+def get_queue(settings: Settings):  # noqa: ANN201
+    from rq import Queue
+
+    return Queue(settings.queue_name, connection=redis_connection(settings.redis_url))
+
+
+def submit(settings: Settings, item_ids: Sequence[int]) -> None:
+    """Process `item_ids` now (embedded mode) or on a worker."""
+    ids = [int(i) for i in item_ids]
+    if not ids:
+        return
+    if settings.redis_url:
+        get_queue(settings).enqueue(process_job, ids, settings.database_url, job_timeout=600, result_ttl=60)
+    else:
+        run_processing(settings, ids)
+
+
+def process_job(item_ids: list[int], database_url: str) -> int:
+    """The RQ job: module-level so workers can import it."""
+    settings = get_settings().model_copy(update={"database_url": database_url})
+    return len(run_processing(settings, item_ids))
+
+
+def run_processing(settings: Settings, item_ids: Sequence[int]) -> list[int]:
+    from service.db import session_scope
+    from service.processing import process_items
+    from service.runtime import load_engine
+
+    with session_scope(settings.database_url) as session:
+        return process_items(session, load_engine(settings, session), settings, item_ids)
+
+
+def queue_depth(settings: Settings) -> int:
+    return len(get_queue(settings)) if settings.redis_url else 0
+
+
+def run_worker(settings: Settings, burst: bool = False) -> int:
+    from rq import Worker
+
+    if not settings.redis_url:
+        print("REDIS_URL 未设置：内置模式下无需 worker / REDIS_URL unset: embedded mode needs no worker")
+        return 2
+    Worker([get_queue(settings)], connection=redis_connection(settings.redis_url)).work(burst=burst)
+    return 0

@@ -1,0 +1,50 @@
+"""Changing an incident's severity: re-route and re-time every clock from the original receipt."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from routing.deadlines import compute_clocks
+from routing.engine import route
+from routing.facts import SEVERITY_RANK, IncidentFacts, Severity
+from service.audit import record
+from service.models import Clock, Incident
+from service.pipeline import Engine
+
+
+def upgrade_if_more_severe(session: Session, engine: Engine, incident: Incident, severity: Severity, actor: str) -> bool:
+    if SEVERITY_RANK[Severity(severity)] <= SEVERITY_RANK[Severity(incident.severity)]:
+        return False
+    change_severity(session, engine, incident, Severity(severity), actor=actor, why="合并的新信息等级更高")
+    return True
+
+
+def change_severity(session: Session, engine: Engine, incident: Incident, severity: Severity, *, actor: str, why: str) -> None:
+    before = incident.severity
+    facts = IncidentFacts(
+        topic=incident.topic, severity=severity, regions=tuple(incident.regions),
+        departments=tuple(incident.departments), verification_request=incident.verification_request,
+        function=engine.taxonomy.function_for(incident.topic), lead=incident.lead,
+    )
+    d = route(facts, engine.org, engine.taxonomy)
+    incident.severity, incident.scope, incident.vertical = str(severity), str(d.scope), d.vertical
+    incident.first_responsible, incident.co_responsible = list(d.first_responsible), list(d.co_responsible)
+    incident.coordinators, incident.lead = list(d.coordinators), d.lead
+    incident.leader, incident.report_to, incident.reasons = d.leader, d.report_to, list(d.reasons)
+    retime(session, engine, incident)
+    session.add(incident)
+    record(session, "incident.severity_changed", incident_id=incident.id, actor=actor,
+           before=before, after=str(severity), why=why)
+
+
+def retime(session: Session, engine: Engine, incident: Incident) -> None:
+    """Clocks count from the first receipt: an upgrade can make a clock overdue at once."""
+    due = compute_clocks(
+        severity=Severity(incident.severity), received_at=incident.received_at,
+        verification_request=incident.verification_request, emergency=incident.emergency, policy=engine.policy,
+    )
+    existing = {c.kind: c for c in session.exec(select(Clock).where(Clock.incident_id == incident.id))}
+    for c in due:
+        clock = existing.get(c.kind) or Clock(incident_id=incident.id, kind=c.kind, label=c.label, started_at=c.started_at)
+        clock.due_at = c.due_at
+        session.add(clock)
