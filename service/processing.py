@@ -82,10 +82,10 @@ def _candidates(session: Session, sig, engine: Engine) -> list:
         return []
     cutoff = sig.first_seen - timedelta(days=engine.policy.grouping.lookback_days)
     rows = session.exec(
-        select(Incident)
-        .join(IncidentPlace, IncidentPlace.incident_id == Incident.id)
-        .where(col(IncidentPlace.place).in_(places), Incident.last_seen >= cutoff)
-        .distinct()
+        select(Incident).where(
+            col(Incident.id).in_(select(IncidentPlace.incident_id).where(col(IncidentPlace.place).in_(places))),
+            Incident.last_seen >= cutoff,
+        )
     ).all()
     return [signatures.from_json(str(r.id), r.signature) for r in rows]
 

@@ -1,0 +1,68 @@
+"""Grouping into incidents, undoing a merge, severity changes re-timing the clocks."""
+
+from __future__ import annotations
+
+from tests.conftest import COORD, INGEST
+
+ESTATE = "米山镇凤凰小区楼下烧烤店油烟扰民，多次反映无人处理"
+ESTATE_LATER = "米山镇凤凰小区烧烤店油烟还是很大，晚上根本没法开窗"
+NEIGHBOUR = "米山镇翠竹小区楼下烧烤店油烟扰民，多次反映无人处理"
+
+
+def post(client, ext: str, text: str, at: str, **extra) -> int:  # noqa: ANN001, ANN003
+    r = client.post("/api/items", json={"external_id": ext, "text": text, "received_at": at, **extra}, headers=INGEST)
+    assert r.status_code == 202, r.text
+    return client.get(f"/api/items/{r.json()['items'][0]['id']}", headers=COORD).json()["incident_id"]
+
+
+def test_same_estate_months_later_joins_and_neighbour_does_not(client) -> None:  # noqa: ANN001
+    first = post(client, "1", ESTATE, "2026-06-01T10:00:00+08:00")
+    neighbour = post(client, "2", NEIGHBOUR, "2026-06-02T10:00:00+08:00")
+    later = post(client, "3", ESTATE_LATER, "2026-09-15T10:00:00+08:00")
+    assert later == first and neighbour != first
+    detail = client.get(f"/api/incidents/{first}", headers=COORD).json()
+    assert len(detail["items"]) == 2
+    assert "凤凰小区" in detail["items"][1]["merge_explanation"]
+    assert [a["action"] for a in detail["audit"]] == ["incident.created", "incident.item_merged"]
+
+
+def test_coordinator_can_undo_a_merge(client) -> None:  # noqa: ANN001
+    first = post(client, "1", ESTATE, "2026-06-01T10:00:00+08:00")
+    post(client, "2", ESTATE_LATER, "2026-06-05T10:00:00+08:00")
+    items = client.get(f"/api/incidents/{first}", headers=COORD).json()["items"]
+    r = client.post(f"/api/incidents/{first}/items/{items[1]['id']}/split", headers=COORD)
+    assert r.status_code == 200
+    new = r.json()["incident_id"]
+    assert new != first
+    assert [i["id"] for i in client.get(f"/api/incidents/{new}", headers=COORD).json()["items"]] == [items[1]["id"]]
+    old = client.get(f"/api/incidents/{first}", headers=COORD).json()
+    assert [i["id"] for i in old["items"]] == [items[0]["id"]]
+    assert old["audit"][-1]["action"] == "incident.item_split"
+    # splitting the last item of an incident is refused
+    again = client.post(f"/api/incidents/{first}/items/{items[0]['id']}/split", headers=COORD)
+    assert again.status_code == 409
+
+
+def test_upgrade_retimes_clocks_from_receipt(client) -> None:  # noqa: ANN001
+    incident = post(client, "1", ESTATE, "2026-06-01T10:00:00+08:00")
+    before = {c["kind"]: c["due_at"] for c in client.get(f"/api/incidents/{incident}", headers=COORD).json()["clocks"]}
+    r = client.post(f"/api/incidents/{incident}/severity", json={"severity": "特别重大", "reason": "引发群体聚集"},
+                    headers=COORD)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["leader"] == "米山镇人民政府主要负责人" and body["scope"] == "especially_major"
+    detail = client.get(f"/api/incidents/{incident}", headers=COORD).json()
+    after = {c["kind"]: c["due_at"] for c in detail["clocks"]}
+    assert before["response"].startswith("2026-06-03T02:00") and after["response"].startswith("2026-06-02T02:00")
+    change = detail["audit"][-1]
+    assert change["action"] == "incident.severity_changed" and change["detail"]["before"] == "一般"
+
+
+def test_more_severe_item_upgrades_the_incident_it_joins(client) -> None:  # noqa: ANN001
+    incident = post(client, "1", ESTATE, "2026-06-01T10:00:00+08:00")
+    joined = post(client, "2", ESTATE_LATER, "2026-06-01T20:00:00+08:00", severity="重大")
+    assert joined == incident
+    detail = client.get(f"/api/incidents/{incident}", headers=COORD).json()
+    assert detail["incident"]["severity"] == "重大"
+    response = next(c for c in detail["clocks"] if c["kind"] == "response")
+    assert response["due_at"].startswith("2026-06-02T02:00")  # 24 h from the FIRST receipt

@@ -1,0 +1,67 @@
+"""The queued path on the real Redis server with a real RQ worker process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from fastapi.testclient import TestClient
+from redis import Redis
+from sqlmodel import select
+
+from service.db import session_scope
+from service.main import create_app
+from service.models import Item
+from service.settings import Settings
+from service.sweep import sweep_once
+from tests.conftest import COORD, INGEST, REDIS_URL
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def queued_settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
+    Redis.from_url(REDIS_URL).flushdb()
+    request.addfinalizer(lambda: Redis.from_url(REDIS_URL).flushdb())
+    return Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, _env_file=None)
+
+
+def run_worker(settings: Settings) -> None:
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url}
+    done = subprocess.run([sys.executable, "-m", "service.cli", "worker", "--burst"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def statuses(settings: Settings) -> list[str]:
+    with session_scope(settings.database_url) as s:
+        return [i.status for i in s.exec(select(Item).order_by(Item.id))]
+
+
+def test_item_posted_while_worker_is_down_is_processed_when_it_starts(queued_settings) -> None:  # noqa: ANN001
+    with TestClient(create_app(queued_settings)) as client:
+        r = client.post("/api/items", json=[{"external_id": str(n), "text": f"米山镇凤凰小区烧烤店油烟扰民第{n}次"}
+                                            for n in range(3)], headers=INGEST)
+        assert r.status_code == 202
+        assert statuses(queued_settings) == ["pending"] * 3  # committed, waiting for a worker
+        assert 'yuqing_queue_depth 1.0' in client.get("/metrics").text
+        assert client.get("/healthz").json()["redis"] == "ok"
+        run_worker(queued_settings)
+        assert statuses(queued_settings) == ["processed"] * 3
+        incident = client.get("/api/items/1", headers=COORD).json()["incident_id"]
+        assert incident is not None
+
+
+def test_sweep_re_enqueues_items_whose_job_was_lost(queued_settings) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    from service.models import utcnow
+
+    with TestClient(create_app(queued_settings)) as client:
+        client.post("/api/items", json={"external_id": "1", "text": "米山镇凤凰小区烧烤店油烟扰民"}, headers=INGEST)
+    Redis.from_url(REDIS_URL).flushdb()  # the job is gone; the item is still pending in the database
+    assert sweep_once(queued_settings, utcnow() + timedelta(minutes=5))["recovered"] == 1
+    run_worker(queued_settings)
+    assert statuses(queued_settings) == ["processed"]
