@@ -25,7 +25,6 @@ def test_simplified_text_is_unchanged():
     assert normalize(text) == text
 
 
-@pytest.mark.skipif(not SEED_004.exists(), reason="shared seeds not available")
 def test_seed_004_becomes_simplified():
     text = normalize(SEED_004.read_text(encoding="utf-8")[:2000])
     assert "政务公开" in text and "輿" not in text and "關於" not in text
