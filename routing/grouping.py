@@ -215,20 +215,38 @@ def merge(incident: Signature, item: Signature) -> Signature:
     )
 
 
-def group_batch(items: Sequence[Signature], rule: GroupingRule) -> dict[str, str]:
-    """item key → incident key (the key of the incident's first item), in received order."""
-    incidents: dict[str, Signature] = {}
+@dataclass(frozen=True)
+class Assignment:
+    incidents: dict[str, Signature]  # incident key → its signature after the batch
+    incident_of: dict[str, str]  # item key → incident key
+    matches: dict[str, GroupMatch]  # item key → why it joined (items that opened an incident are absent)
+
+
+def assign(items: Sequence[Signature], existing: Iterable[Signature], rule: GroupingRule) -> Assignment:
+    """Place items, in received order, into `existing` incidents or new ones (keyed by their first item)."""
+    incidents = {sig.key: sig for sig in existing}
     index: dict[object, set[str]] = {}  # entity / region set → incident keys (may hold stale keys)
-    assignment: dict[str, str] = {}
+    for sig in incidents.values():
+        for k in _index_keys(sig):
+            index.setdefault(k, set()).add(sig.key)
+    incident_of: dict[str, str] = {}
+    matches: dict[str, GroupMatch] = {}
     for item in sorted(items, key=lambda s: s.first_seen):
         keys = set().union(*(index.get(k, set()) for k in _index_keys(item)))
         found = match(item, (incidents[k] for k in sorted(keys)), rule)
         incident = merge(incidents[found.key], item) if found else item
+        if found:
+            matches[item.key] = found
         incidents[incident.key] = incident
-        assignment[item.key] = incident.key
+        incident_of[item.key] = incident.key
         for k in _index_keys(incident):
             index.setdefault(k, set()).add(incident.key)
-    return assignment
+    return Assignment(incidents, incident_of, matches)
+
+
+def group_batch(items: Sequence[Signature], rule: GroupingRule) -> dict[str, str]:
+    """item key → incident key (the key of the incident's first item), in received order."""
+    return assign(items, (), rule).incident_of
 
 
 def _index_keys(sig: Signature) -> list[object]:

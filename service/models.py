@@ -91,11 +91,11 @@ class Incident(SQLModel, table=True):
 
 
 class IncidentPlace(SQLModel, table=True):
-    """Places (entities and regions) of an incident: finds merge candidates by index."""
+    """Index keys of an incident (signatures.places): finds merge candidates."""
 
     __tablename__ = "incident_place"
     incident_id: int = Field(foreign_key="incident.id", primary_key=True)
-    place: str = Field(primary_key=True, max_length=64, index=True)
+    place: str = Field(primary_key=True, max_length=200, index=True)  # e:凤凰小区 / r:米山镇
 
 
 class Clock(SQLModel, table=True):

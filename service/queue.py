@@ -56,10 +56,22 @@ def queue_depth(settings: Settings) -> int:
 
 
 def run_worker(settings: Settings, burst: bool = False) -> int:
-    from rq import Worker
+    """A non-forking worker with the engine loaded once: a forked work-horse per job would
+    rebuild the classifier and gazetteer (about a second) for every batch."""
+    from rq import SimpleWorker
+
+    from service.db import migrate, session_scope
+    from service.logs import configure_logging
+    from service.orgs.store import ensure_org
+    from service.runtime import load_engine
 
     if not settings.redis_url:
         print("REDIS_URL 未设置：内置模式下无需 worker / REDIS_URL unset: embedded mode needs no worker")
         return 2
-    Worker([get_queue(settings)], connection=redis_connection(settings.redis_url)).work(burst=burst)
+    configure_logging()
+    migrate(settings.database_url)
+    ensure_org(settings)
+    with session_scope(settings.database_url) as session:
+        load_engine(settings, session).triage_many([])  # warm the caches before the first job
+    SimpleWorker([get_queue(settings)], connection=redis_connection(settings.redis_url)).work(burst=burst)
     return 0

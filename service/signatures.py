@@ -33,4 +33,12 @@ def from_json(key: str, data: dict) -> Signature:
 
 
 def places(sig: Signature) -> set[str]:
-    return set(sig.entities) | set(sig.regions)
+    """Index keys that find merge candidates: each entity, and the exact set of regions.
+
+    grouping.match only joins items that share an entity or, lacking entities, name the very
+    same regions, so these keys find every possible candidate and few others.
+    """
+    keys = {f"e:{e}" for e in sig.entities}
+    if sig.regions:
+        keys.add("r:" + "|".join(sorted(sig.regions)))
+    return keys

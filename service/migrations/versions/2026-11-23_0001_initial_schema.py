@@ -91,7 +91,7 @@ def upgrade() -> None:
 
     op.create_table('incident_place',
     sa.Column('incident_id', sa.Integer(), nullable=False),
-    sa.Column('place', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('place', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
     sa.PrimaryKeyConstraint('incident_id', 'place')
     )
