@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import structlog
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from routing.facts import SEVERITY_RANK, Severity
@@ -46,6 +47,7 @@ def process_items(session: Session, engine: Engine, settings: Settings, item_ids
         return []
     triages = {t.item.key: t for t in engine.triage_many([item_input(i) for i in items])}
     sigs = [t.signature() for t in triages.values()]
+    _serialize_grouping(session)
     existing = _candidates(session, sigs, engine)
     plan = assign(sigs, existing.values(), engine.policy.grouping)
     rows = _write(session, engine, items, triages, existing, plan)
@@ -57,6 +59,17 @@ def process_items(session: Session, engine: Engine, settings: Settings, item_ids
     log.info("items.processed", items=len(items), incidents=len(events),
              merged=len(plan.matches), item_ids=[i.id for i in items][:20])
     return [e["incident_id"] for e in events]
+
+
+GROUPING_LOCK = 0x7975_7169  # "yuqi": one advisory lock id for the grouping phase
+
+
+def _serialize_grouping(session: Session) -> None:
+    """Workers triage in parallel but group one batch at a time: two batches grouped at once
+    could each open an incident for the same event, or update one incident twice. SQLite
+    serialises writers by itself; PostgreSQL takes a transaction-scoped advisory lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": GROUPING_LOCK})
 
 
 def _candidates(session: Session, sigs: list[Signature], engine: Engine) -> dict[str, Signature]:

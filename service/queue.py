@@ -31,7 +31,10 @@ def submit(settings: Settings, item_ids: Sequence[int]) -> None:
     if not ids:
         return
     if settings.redis_url:
-        get_queue(settings).enqueue(process_job, ids, settings.database_url, job_timeout=600, result_ttl=60)
+        from rq import Retry
+
+        get_queue(settings).enqueue(process_job, ids, settings.database_url, job_timeout=600, result_ttl=60,
+                                    retry=Retry(max=3, interval=[1, 5, 30]))
     else:
         run_processing(settings, ids)
 

@@ -1,4 +1,7 @@
-"""Changing an incident's severity: re-route and re-time every clock from the original receipt."""
+"""Re-grading an incident (topic and/or severity): re-route and re-time every clock from the
+original receipt. Each change is audited with before/after, which is also how coordinators'
+corrections reach the classifier's training data (action `incident.topic_changed` /
+`incident.severity_changed`)."""
 
 from __future__ import annotations
 
@@ -15,26 +18,40 @@ from service.pipeline import Engine
 def upgrade_if_more_severe(session: Session, engine: Engine, incident: Incident, severity: Severity, actor: str) -> bool:
     if SEVERITY_RANK[Severity(severity)] <= SEVERITY_RANK[Severity(incident.severity)]:
         return False
-    change_severity(session, engine, incident, Severity(severity), actor=actor, why="合并的新信息等级更高")
+    regrade(session, engine, incident, severity=Severity(severity), actor=actor, why="合并的新信息等级更高")
     return True
 
 
 def change_severity(session: Session, engine: Engine, incident: Incident, severity: Severity, *, actor: str, why: str) -> None:
-    before = incident.severity
+    regrade(session, engine, incident, severity=severity, actor=actor, why=why)
+
+
+def regrade(session: Session, engine: Engine, incident: Incident, *, topic: str | None = None,
+            severity: Severity | None = None, actor: str, why: str) -> list[str]:
+    """Set topic and/or severity, re-route and re-time; returns the audit actions written."""
+    before = {"topic": incident.topic, "severity": incident.severity}
+    after = {"topic": topic or incident.topic, "severity": str(severity or incident.severity)}
+    changed = [k for k in ("topic", "severity") if after[k] != before[k]]
+    if not changed:
+        return []
     facts = IncidentFacts(
-        topic=incident.topic, severity=severity, regions=tuple(incident.regions),
+        topic=after["topic"], severity=Severity(after["severity"]), regions=tuple(incident.regions),
         departments=tuple(incident.departments), verification_request=incident.verification_request,
-        function=engine.taxonomy.function_for(incident.topic), lead=incident.lead,
+        function=engine.taxonomy.function_for(after["topic"]), lead=incident.lead,
     )
     d = route(facts, engine.org, engine.taxonomy)
-    incident.severity, incident.scope, incident.vertical = str(severity), str(d.scope), d.vertical
+    incident.topic, incident.severity = after["topic"], after["severity"]
+    incident.scope, incident.vertical = str(d.scope), d.vertical
     incident.first_responsible, incident.co_responsible = list(d.first_responsible), list(d.co_responsible)
     incident.coordinators, incident.lead = list(d.coordinators), d.lead
     incident.leader, incident.report_to, incident.reasons = d.leader, d.report_to, list(d.reasons)
+    incident.level_region = d.level_region
     retime(session, engine, incident)
     session.add(incident)
-    record(session, "incident.severity_changed", incident_id=incident.id, actor=actor,
-           before=before, after=str(severity), why=why)
+    actions = [f"incident.{k}_changed" for k in changed]
+    for k, action in zip(changed, actions, strict=True):
+        record(session, action, incident_id=incident.id, actor=actor, before=before[k], after=after[k], why=why)
+    return actions
 
 
 def retime(session: Session, engine: Engine, incident: Incident) -> None:

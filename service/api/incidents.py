@@ -12,7 +12,7 @@ from service.api.errors import ApiError
 from service.audit import record
 from service.events import publish
 from service.models import AuditEntry, Clock, EscalationStep, Incident, Item
-from service.retiming import change_severity
+from service.retiming import regrade
 from service.splitting import split_item
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
@@ -47,12 +47,30 @@ class SeverityChange(BaseModel):
     reason: str = Field(min_length=2, max_length=500)
 
 
+class TopicChange(BaseModel):
+    topic: str = Field(min_length=1, max_length=32)
+    reason: str = Field(min_length=2, max_length=500)
+
+
 @router.post("/{incident_id}/severity", dependencies=[Depends(require("coordinate"))],
              summary="人工调整等级（重新计时） / change severity, re-timing the clocks")
 def set_severity(incident_id: int, body: SeverityChange, session: SessionDep, engine: EngineDep,
                  settings: SettingsDep) -> Incident:
+    return _regrade(session, engine, settings, incident_id, severity=body.severity, why=body.reason)
+
+
+@router.post("/{incident_id}/topic", dependencies=[Depends(require("coordinate"))],
+             summary="人工调整主题（重新分办、重新计时） / change topic, re-routing the incident")
+def set_topic(incident_id: int, body: TopicChange, session: SessionDep, engine: EngineDep,
+              settings: SettingsDep) -> Incident:
+    if not engine.taxonomy.is_topic(body.topic):
+        raise ApiError(422, f"未知主题 {body.topic}", f"unknown topic {body.topic!r}")
+    return _regrade(session, engine, settings, incident_id, topic=body.topic, why=body.reason)
+
+
+def _regrade(session, engine, settings, incident_id: int, *, why: str, **change) -> Incident:  # noqa: ANN001, ANN003
     incident = _get(session, incident_id)
-    change_severity(session, engine, incident, body.severity, actor="coordinator", why=body.reason)
+    regrade(session, engine, incident, actor="coordinator", why=why, **change)
     session.commit()
     publish(settings, {"type": "incident.updated", "incident_id": incident_id})
     return incident

@@ -66,3 +66,19 @@ def test_more_severe_item_upgrades_the_incident_it_joins(client) -> None:  # noq
     assert detail["incident"]["severity"] == "重大"
     response = next(c for c in detail["clocks"] if c["kind"] == "response")
     assert response["due_at"].startswith("2026-06-02T02:00")  # 24 h from the FIRST receipt
+
+
+def test_topic_change_reroutes_and_is_audited_as_a_correction(client) -> None:  # noqa: ANN001
+    incident = post(client, "1", "河西镇、马村镇多家餐馆被曝使用过期食材", "2026-06-01T10:00:00+08:00")
+    before = client.get(f"/api/incidents/{incident}", headers=COORD).json()["incident"]
+    r = client.post(f"/api/incidents/{incident}/topic", json={"topic": "义务教育", "reason": "实为学校食堂"},
+                    headers=COORD)
+    assert r.status_code == 200, r.text
+    assert before["first_responsible"] == ["高平市市场监督管理局"]
+    assert r.json()["topic"] == "义务教育" != before["topic"]
+    assert r.json()["first_responsible"] == ["高平市教育局"]
+    change = client.get(f"/api/incidents/{incident}", headers=COORD).json()["audit"][-1]
+    assert change["action"] == "incident.topic_changed"
+    assert change["detail"] == {"before": before["topic"], "after": "义务教育", "why": "实为学校食堂"}
+    bad = client.post(f"/api/incidents/{incident}/topic", json={"topic": "外星人", "reason": "测试"}, headers=COORD)
+    assert bad.status_code == 422 and "未知主题" in bad.json()["error"]["zh"]
