@@ -16,7 +16,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from routing.facts import UNKNOWN_TOPIC
 from routing.policy import GroupingRule
@@ -145,8 +145,7 @@ def match(item: Signature, candidates: Iterable[Signature], rule: GroupingRule) 
 
 def _score(item: Signature, cand: Signature, rule: GroupingRule) -> float | None:
     """Similarity when `cand` may take `item` under `rule`, else None."""
-    gap = item.first_seen - cand.last_seen
-    if gap.total_seconds() < 0 or gap.total_seconds() > rule.lookback_days * 86400:
+    if not _within_lookback(item, cand, rule):
         return None
     if item.topic != cand.topic and UNKNOWN_TOPIC not in (item.topic, cand.topic):
         return None
@@ -160,6 +159,14 @@ def _score(item: Signature, cand: Signature, rule: GroupingRule) -> float | None
         return None
     score = similarity(item.terms, cand.terms)
     return score if score >= threshold else None
+
+
+def _within_lookback(item: Signature, cand: Signature, rule: GroupingRule) -> bool:
+    """The item falls in the incident's span widened by the lookback on both sides. Items
+    arrive out of order (parallel workers, backfilled history), so one received a little
+    before the incident's first item is the same event, not a new one."""
+    window = timedelta(days=rule.lookback_days)
+    return cand.first_seen - window <= item.first_seen <= cand.last_seen + window
 
 
 def explain(item: Signature, cand: Signature, score: float) -> str:
@@ -190,6 +197,9 @@ def _topic_note(item_topic: str, incident_topic: str) -> str:
 
 
 def _gap_note(item: Signature, cand: Signature) -> str:
+    if item.first_seen < cand.first_seen:
+        days = (cand.first_seen - item.first_seen).days
+        return f"早于事件首次出现{days}天" if days >= 1 else "与事件首次出现相隔不足1天"
     days = (item.first_seen - cand.last_seen).days
     return f"距上次出现{days}天" if days >= 1 else "上次出现不足1天"
 

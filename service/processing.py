@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import structlog
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
 from routing.facts import SEVERITY_RANK, Severity
@@ -22,7 +22,7 @@ from service.audit import record
 from service.events import publish
 from service.models import Clock, Incident, IncidentPlace, Item, utcnow
 from service.pipeline import Engine, ItemInput, Triage
-from service.retiming import upgrade_if_more_severe
+from service.retiming import retime, upgrade_if_more_severe
 from service.settings import Settings
 
 log = structlog.get_logger()
@@ -97,21 +97,25 @@ def _write(session: Session, engine: Engine, items: Sequence[Item], triages: dic
     for k, row in new.items():
         _open(session, row, triages[k], plan.incidents[k])
     for k, row in rows.items():
-        _extend(session, row, existing[k], plan.incidents[k])
+        _extend(session, engine, row, existing[k], plan.incidents[k])
     rows.update(new)
-    now = utcnow()
+    now, updates = utcnow(), []
     for item in items:
         key = plan.incident_of[str(item.id)]
         row, t = rows[key], triages[str(item.id)]
-        item.incident_id, item.status, item.processed_at, item.analysis = row.id, "processed", now, _analysis(t)
-        if (m := plan.matches.get(str(item.id))) is not None:
-            item.merge_explanation = m.explanation
+        m = plan.matches.get(str(item.id))
+        updates.append({"id": item.id, "incident_id": row.id, "status": "processed", "processed_at": now,
+                        "analysis": _analysis(t), "merge_explanation": m.explanation if m else None})
+        if m is not None:
             record(session, "incident.item_merged", incident_id=row.id, item_id=item.id,
                    explanation=m.explanation, score=m.score)
             if SEVERITY_RANK[Severity(t.facts.severity)] > SEVERITY_RANK[Severity(row.severity)]:
                 session.flush()
                 upgrade_if_more_severe(session, engine, row, t.facts.severity, actor="system")
-    session.add_all(items)
+    session.flush()
+    # one executemany by primary key: the ORM's per-object change tracking costs more here
+    # than the database does
+    session.execute(update(Item), updates)
     return rows
 
 
@@ -143,9 +147,12 @@ def _open(session: Session, row: Incident, t: Triage, sig: Signature) -> None:
            severity=row.severity, first_responsible=row.first_responsible, reasons=row.reasons)
 
 
-def _extend(session: Session, row: Incident, before: Signature, after: Signature) -> None:
+def _extend(session: Session, engine: Engine, row: Incident, before: Signature, after: Signature) -> None:
     row.signature = signatures.to_json(after)
     row.last_seen = after.last_seen
+    if after.first_seen < row.received_at:  # an earlier item joined late: clocks count from it
+        row.received_at = after.first_seen
+        retime(session, engine, row)
     add_places(session, row.id, signatures.places(after) - signatures.places(before))
     session.add(row)
 

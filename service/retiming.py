@@ -63,5 +63,5 @@ def retime(session: Session, engine: Engine, incident: Incident) -> None:
     existing = {c.kind: c for c in session.exec(select(Clock).where(Clock.incident_id == incident.id))}
     for c in due:
         clock = existing.get(c.kind) or Clock(incident_id=incident.id, kind=c.kind, label=c.label, started_at=c.started_at)
-        clock.due_at = c.due_at
+        clock.started_at, clock.due_at = c.started_at, c.due_at
         session.add(clock)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, status
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select, tuple_
 
 from service.api.deps import EngineDep, SessionDep, SettingsDep, require
@@ -46,33 +46,29 @@ def check_names(engine: Engine, item: ItemIn, index: int) -> None:
 
 
 def store(session: Session, batch: list[ItemIn], now: datetime) -> list[dict]:
-    """Insert the new items, report the known ones; all or nothing."""
-    existing = _existing(session, [(i.source, i.external_id) for i in batch])
-    rows = []
-    for i in batch:
-        if (i.source, i.external_id) in existing:
-            continue
-        rows.append(Item(source=i.source, external_id=i.external_id, title=i.title, text=i.text, kind=i.kind,
-                         overrides=i.overrides(), received_at=i.received_at or now, created_at=now))
-    session.add_all(rows)
-    try:
-        session.commit()
-    except IntegrityError:  # a concurrent request stored some of them first: report those as known
-        session.rollback()
-        return _store_one_by_one(session, batch, now)
-    new = {(r.source, r.external_id): r.id for r in rows}
-    return [_result(i, new.get((i.source, i.external_id)) or existing[(i.source, i.external_id)],
-                    (i.source, i.external_id) not in new) for i in batch]
+    """Insert the new items in one statement and report the known ones; all or nothing.
+
+    ON CONFLICT DO NOTHING makes a concurrent request storing the same key wait for it and
+    skip the row, so no request fails on the unique key and none stores a row twice."""
+    rows = [{"source": i.source, "external_id": i.external_id, "title": i.title, "text": i.text, "kind": i.kind,
+             "overrides": i.overrides(), "received_at": i.received_at or now, "created_at": now,
+             "status": "pending", "analysis": {}} for i in batch]
+    insert = _dialect_insert(session)(Item).on_conflict_do_nothing(index_elements=["source", "external_id"])
+    stmt = insert.returning(Item.source, Item.external_id, Item.id)
+    new = {(s, e): i for s, e, i in session.execute(stmt, rows)}
+    known = _existing(session, [k for k in ((i.source, i.external_id) for i in batch) if k not in new])
+    session.commit()
+    return [_result(i, new.get(k) or known[k], k not in new) for i in batch for k in [(i.source, i.external_id)]]
 
 
-def _store_one_by_one(session: Session, batch: list[ItemIn], now: datetime) -> list[dict]:
-    results = []
-    for i in batch:
-        results.extend(store(session, [i], now))
-    return results
+def _dialect_insert(session: Session):  # noqa: ANN202
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _existing(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    if not keys:
+        return {}
     rows = session.exec(select(Item.source, Item.external_id, Item.id).where(
         tuple_(col(Item.source), col(Item.external_id)).in_(keys))).all()
     return {(s, e): i for s, e, i in rows}

@@ -82,3 +82,13 @@ def test_topic_change_reroutes_and_is_audited_as_a_correction(client) -> None:  
     assert change["detail"] == {"before": before["topic"], "after": "义务教育", "why": "实为学校食堂"}
     bad = client.post(f"/api/incidents/{incident}/topic", json={"topic": "外星人", "reason": "测试"}, headers=COORD)
     assert bad.status_code == 422 and "未知主题" in bad.json()["error"]["zh"]
+
+
+def test_item_received_earlier_but_processed_later_joins_and_moves_the_clocks(client) -> None:  # noqa: ANN001
+    incident = post(client, "1", ESTATE, "2026-06-02T10:00:00+08:00")
+    earlier = post(client, "2", ESTATE_LATER, "2026-06-01T10:00:00+08:00")
+    assert earlier == incident
+    detail = client.get(f"/api/incidents/{incident}", headers=COORD).json()
+    assert detail["incident"]["received_at"].startswith("2026-06-01T02:00")
+    response = next(c for c in detail["clocks"] if c["kind"] == "response")
+    assert response["due_at"].startswith("2026-06-03T02:00")  # 48 h from the earliest receipt
