@@ -56,8 +56,8 @@ def process_items(session: Session, engine: Engine, settings: Settings, item_ids
                "incident_id": rows[key].id} for key in dict.fromkeys(plan.incident_of.values())]
     for event in events:
         publish(settings, event)
-    log.info("items.processed", items=len(items), incidents=len(events),
-             merged=len(plan.matches), item_ids=[i.id for i in items][:20])
+    log.info("items.processed", items=len(items), incidents=len(events), merged=len(plan.matches),
+             item_ids=[i.id for i in items][:20], incident_ids=[e["incident_id"] for e in events][:20])
     return [e["incident_id"] for e in events]
 
 
