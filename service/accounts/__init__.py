@@ -1,0 +1,1 @@
+"""Accounts, login sessions and who may see and do what."""
