@@ -1,0 +1,1 @@
+"""Reports for the propaganda department and the government office (issue 5)."""
