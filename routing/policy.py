@@ -6,7 +6,7 @@ path is given), so a deployment changes its policy without touching code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -44,12 +44,27 @@ class GroupingRule:
     min_similarity_without_entity: float
 
 
+# Spread signals (issue 3): per item (as the source reports them) and per incident.
+SPREAD_SIGNALS = ("reposts", "comments", "likes", "views", "engagement", "items", "units", "regions", "per_hour")
+SPREAD_LEVELS = (Severity.MAJOR, Severity.ESPECIALLY_MAJOR)  # the levels a signal can raise to
+
+
+@dataclass(frozen=True)
+class SpreadRule:
+    """Thresholds per signal: at or above `thresholds[signal][level]` the signal raises to that level."""
+
+    thresholds: dict[str, dict[Severity, float]] = field(default_factory=dict)
+    growth_window_hours: float = 6.0  # per_hour counts the items received over this many hours
+
+
 @dataclass(frozen=True)
 class Policy:
     timezone: str
     clocks: tuple[ClockRule, ...]
     escalation: EscalationRule
     grouping: GroupingRule
+    spread: SpreadRule = SpreadRule()  # no section in the file: spread never raises severity
+    claim_timeout_hours: float = 4.0  # a claim unanswered this long reverts to unclaimed (and escalates)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Policy:
@@ -69,6 +84,8 @@ class Policy:
                     min_similarity_with_entity=float(grouping["min_similarity_with_entity"]),
                     min_similarity_without_entity=float(grouping["min_similarity_without_entity"]),
                 ),
+                spread=_spread(data.get("spread")),
+                claim_timeout_hours=_positive(data.get("claim_timeout_hours", 4.0), "claim_timeout_hours"),
             )
         except KeyError as exc:
             raise PolicyError(f"policy: missing field {exc.args[0]!r}") from exc
@@ -83,7 +100,7 @@ class Policy:
         clocks = tuple(
             ClockRule(c.kind, c.label, c.hours, c.only_for, enabled) if c.kind == kind else c for c in self.clocks
         )
-        return Policy(self.timezone, clocks, self.escalation, self.grouping)
+        return replace(self, clocks=clocks)
 
 
 def _clock(kind: str, spec: dict[str, Any]) -> ClockRule:
@@ -103,6 +120,44 @@ def _clock(kind: str, spec: dict[str, Any]) -> ClockRule:
     if only_for not in (None, "verification_request", "emergency"):
         raise PolicyError(f"clocks.{kind}.only_for: unknown condition {only_for!r}")
     return ClockRule(kind, str(spec.get("label", kind)), hours, only_for, bool(spec.get("enabled", True)))
+
+
+def _spread(raw: Any) -> SpreadRule:
+    if raw is None:
+        return SpreadRule()
+    if not isinstance(raw, dict):
+        raise PolicyError("spread: a mapping is required")
+    window = raw.get("growth_window_hours", SpreadRule.growth_window_hours)
+    if not isinstance(window, (int, float)) or isinstance(window, bool) or window <= 0:
+        raise PolicyError("spread.growth_window_hours: must be a positive number of hours")
+    table = raw.get("thresholds") or {}
+    if not isinstance(table, dict):
+        raise PolicyError("spread.thresholds: a mapping signal → {level: threshold} is required")
+    thresholds = {}
+    for signal, levels in table.items():
+        where = f"spread.thresholds.{signal}"
+        if signal not in SPREAD_SIGNALS:
+            raise PolicyError(f"{where}: unknown signal; known: {', '.join(SPREAD_SIGNALS)}")
+        if not isinstance(levels, dict) or not levels:
+            raise PolicyError(f"{where}: a mapping {{重大: n, 特别重大: m}} is required")
+        parsed: dict[Severity, float] = {}
+        for level, value in levels.items():
+            if level not in SPREAD_LEVELS:
+                raise PolicyError(f"{where}.{level}: the level must be 重大 or 特别重大")
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise PolicyError(f"{where}.{level}: must be a positive number")
+            parsed[Severity(level)] = float(value)
+        major, especially = parsed.get(Severity.MAJOR), parsed.get(Severity.ESPECIALLY_MAJOR)
+        if major is not None and especially is not None and especially <= major:
+            raise PolicyError(f"{where}.特别重大: must be above the 重大 threshold ({major:g})")
+        thresholds[signal] = parsed
+    return SpreadRule(thresholds, float(window))
+
+
+def _positive(raw: Any, where: str) -> float:
+    if not isinstance(raw, (int, float)) or isinstance(raw, bool) or raw <= 0:
+        raise PolicyError(f"{where}: must be a positive number of hours")
+    return float(raw)
 
 
 def load_policy(path: str | Path | None = None) -> Policy:

@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from classifier.spread import ITEM_SIGNALS, ItemSignals
 from routing.facts import Severity
 from service.pipeline import ItemInput
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+Count = Annotated[int, Field(ge=0, strict=True)]
+
+
+class Signals(BaseModel):
+    """Spread counters as the source reports them (classifier.spread); omit what is unknown."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reposts: Count | None = Field(default=None, description="转发数")
+    comments: Count | None = Field(default=None, description="评论数")
+    likes: Count | None = Field(default=None, description="点赞数")
+    views: Count | None = Field(default=None, description="阅读/播放数")
 
 
 class ItemIn(BaseModel):
@@ -29,11 +44,23 @@ class ItemIn(BaseModel):
     severity: Severity | None = None
     regions: list[str] | None = Field(default=None, max_length=50)
     departments: list[str] | None = Field(default=None, max_length=50)
+    signals: Signals | None = Field(default=None, description="传播指标：reposts/comments/likes/views，非负整数")
 
     @field_validator("received_at")
     @classmethod
     def _aware(cls, v: datetime | None) -> datetime | None:
         return v.replace(tzinfo=LOCAL_TZ) if v is not None and v.tzinfo is None else v
+
+    @field_validator("signals", mode="before")
+    @classmethod
+    def _known_signals(cls, v: object) -> object:
+        if isinstance(v, dict) and (unknown := sorted(set(v) - set(ITEM_SIGNALS))):
+            raise ValueError(f"未知的传播指标 {', '.join(map(str, unknown))}，可用：{'、'.join(ITEM_SIGNALS)} / "
+                             f"unknown signal(s) {', '.join(map(str, unknown))}; known: {', '.join(ITEM_SIGNALS)}")
+        return v
+
+    def signal_counts(self) -> dict[str, int]:
+        return self.signals.model_dump(exclude_none=True) if self.signals else {}
 
     def to_input(self, key: str, received_at: datetime) -> ItemInput:
         return ItemInput(
@@ -46,6 +73,7 @@ class ItemIn(BaseModel):
             severity=self.severity,
             regions=tuple(self.regions) if self.regions is not None else None,
             departments=tuple(self.departments) if self.departments is not None else None,
+            signals=ItemSignals.from_dict(self.signal_counts()),
         )
 
     def overrides(self) -> dict:

@@ -52,7 +52,7 @@ def store(session: Session, batch: list[ItemIn], now: datetime) -> list[dict]:
     skip the row, so no request fails on the unique key and none stores a row twice."""
     rows = [{"source": i.source, "external_id": i.external_id, "title": i.title, "text": i.text, "kind": i.kind,
              "overrides": i.overrides(), "received_at": i.received_at or now, "created_at": now,
-             "status": "pending", "analysis": {}} for i in batch]
+             "status": "pending", "analysis": {}, "signals": i.signal_counts()} for i in batch]
     insert = _dialect_insert(session)(Item).on_conflict_do_nothing(index_elements=["source", "external_id"])
     stmt = insert.returning(Item.source, Item.external_id, Item.id)
     new = {(s, e): i for s, e, i in session.execute(stmt, rows)}

@@ -35,6 +35,22 @@ def test_each_trigger_names_its_words(text, trigger, label, word):
     assert f"“{word}”" in reason
 
 
+@pytest.mark.parametrize(
+    ("text", "trigger", "word"),
+    [
+        ("群众对新出台的医保政策存在误解误读", "policy_misreading", "误解误读"),
+        ("不少人误解政策，以为补贴取消了", "policy_misreading", "误解政策"),
+        ("招商承诺不兑现，新官不理旧账，企业叫苦", "credibility", "新官不理旧账"),
+        ("拆迁补偿一拖再拖，政府失信于民", "credibility", "失信于民"),
+        ("小区流浪猫被人虐杀，视频引发众怒", "moral_bottom_line", "虐杀"),
+    ],
+)
+def test_added_trigger_words_are_named(text, trigger, word):
+    result = assess_severity(text)
+    assert trigger in result.triggers and result.level == MAJOR
+    assert any(f"“{word}”" in r for r in result.reasons)
+
+
 def test_public_health_reason_and_emergency():
     result = assess_severity("某校发生集体食物中毒")
     assert result.reasons == ("突发公共卫生事件：命中“集体食物中毒”",)
