@@ -1,9 +1,11 @@
-"""The append-only audit log: service functions call `record`; nothing updates or deletes."""
+"""The append-only audit log: service functions call `record`; nothing updates or deletes.
+Entries are hash-chained when flushed (service.audit_chain)."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
+from service import audit_chain  # noqa: F401 — installs the chaining hook
 from service.models import AuditEntry, utcnow
 
 SYSTEM = "system"

@@ -107,3 +107,25 @@ def sees(viewer: Viewer, a: Assignment, org: OrgChart) -> bool:
 def may(viewer: Viewer, action: Action, a: Assignment, org: OrgChart) -> bool:
     """`viewer` may take `action` on the incident with assignment `a`."""
     return action in GRANTS[viewer.role] and sees(viewer, a, org)
+
+
+# which of unit/region an account of each role must carry: a liaison acts for one unit; a
+# leader leads a region or a unit; coordinators and reviewers sit at a region's government
+NEEDS: dict[Role, str] = {Role.LIAISON: "unit", Role.LEADER: "unit or region", Role.REVIEWER: "region",
+                          Role.COORDINATOR: "region", Role.ADMIN: ""}
+
+
+def account_problem(role: Role, unit: str | None, region: str | None, org: OrgChart) -> tuple[str, str] | None:
+    """(zh, en) naming what is wrong with an account's unit/region for `role`, else None."""
+    if unit is not None and unit not in org.unit_names():
+        return f"组织架构中没有单位“{unit}”", f"unknown unit {unit!r}: not a unit of the organisation"
+    if region is not None and region not in org.regions:
+        return f"组织架构中没有地区“{region}”", f"unknown region {region!r}: not a region of the organisation"
+    need = NEEDS[role]
+    if need == "unit" and unit is None:
+        return f"{ROLE_LABEL[role]}须指定所属单位", f"role {role} needs a unit"
+    if need == "region" and region is None:
+        return f"{ROLE_LABEL[role]}须指定所属地区", f"role {role} needs a region"
+    if need == "unit or region" and (unit is None) == (region is None):
+        return f"{ROLE_LABEL[role]}须指定单位或地区之一", f"role {role} needs exactly one of unit or region"
+    return None

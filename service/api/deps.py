@@ -41,9 +41,21 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 GRANTS = {"ingest": {"ingest"}, "viewer": {"read"}, "coordinator": {"read", "coordinate", "ingest"}}
 
 
-def require(permission: str) -> Callable[[Request, Settings], str]:
-    def check(request: Request, settings: SettingsDep) -> str:
+# a signed-in person (session cookie, no bearer token) acts as the token role of his role:
+# coordinators and the admin may ingest and coordinate, everyone else only reads
+HUMAN_AS = {"admin": "coordinator", "coordinator": "coordinator"}
+
+
+def require(permission: str) -> Callable[..., str]:
+    def check(request: Request, settings: SettingsDep, session: SessionDep) -> str:
         header = request.headers.get("authorization", "")
+        if not header.startswith("Bearer ") and request.cookies:
+            from service.accounts.deps import current_viewer  # late: accounts builds on this module
+
+            role = HUMAN_AS.get(str(current_viewer(request, session, settings).role), "viewer")
+            if permission not in GRANTS[role]:
+                raise ApiError(403, "当前角色无权执行此操作", f"your role may not {permission}")
+            return role
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
         role = next((r for t, r in settings.tokens().items() if token and hmac.compare_digest(t, token)), None)
         if role is None:

@@ -1,0 +1,36 @@
+"""Accounts and login sessions. A session row holds only the sha256 of its token, so a copy
+of the database does not hand out live sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from service.models import ts
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(default="", max_length=64)  # 姓名, shown in the UI and the audit log
+    role: str = Field(max_length=16)  # service.accounts.access.Role
+    unit: str | None = None  # full unit name of the org (liaison, unit leader)
+    region: str | None = None  # region of the org (region leader, coordinator, reviewer)
+    password_hash: str
+    active: bool = True
+    failed_logins: int = 0  # consecutive failures; reset on success
+    locked_until: datetime | None = ts(nullable=True)
+    created_at: datetime = ts()
+
+
+class LoginSession(SQLModel, table=True):
+    __tablename__ = "login_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)  # sha256 hex of the cookie value
+    csrf_token: str = Field(max_length=64)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime = ts()
+    expires_at: datetime = ts()
+    revoked_at: datetime | None = ts(nullable=True)

@@ -1,0 +1,149 @@
+"""Accounts and login sessions: create, authenticate (with throttling), open/close sessions.
+
+The cookie carries a random token; the database keeps only its sha256, looked up by index
+and compared in constant time. Each session has its own CSRF token (double submit by
+header: a cross-site form cannot read it, so it cannot send it)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from routing.orgchart import OrgChart
+from service.accounts.access import Role, Viewer, account_problem
+from service.accounts.models import LoginSession, User
+from service.accounts.passwords import hash_password, password_problem, verify_password
+from service.audit import SYSTEM, record
+from service.models import utcnow
+from service.settings import Settings
+
+
+class AccountError(Exception):
+    """A refused account operation, with the message in Chinese and English."""
+
+    def __init__(self, zh: str, en: str, status: int = 422) -> None:
+        super().__init__(en)
+        self.zh, self.en, self.status = zh, en, status
+
+
+def viewer_of(user: User) -> Viewer:
+    return Viewer(user_id=user.id or 0, username=user.username, role=Role(user.role), unit=user.unit,
+                  region=user.region, name=user.name)
+
+
+def public(user: User) -> dict:
+    return {"id": user.id, "username": user.username, "name": user.name, "role": user.role,
+            "unit": user.unit, "region": user.region}
+
+
+def create_user(session: Session, org: OrgChart, *, username: str, password: str, role: str,
+                unit: str | None = None, region: str | None = None, name: str = "",
+                actor: str = "admin", password_hash: str | None = None) -> User:
+    """Validate everything, then add the user (the caller commits). `password_hash`: an
+    already computed hash of `password` (the demo accounts share one)."""
+    username = username.strip()
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        raise AccountError("用户名须为 1 至 64 个非空白字符", "username must be 1 to 64 non-blank characters")
+    try:
+        r = Role(role)
+    except ValueError:
+        raise AccountError(f"未知角色“{role}”，可选：{'、'.join(Role)}",
+                           f"unknown role {role!r}; one of {', '.join(Role)}") from None
+    problem = account_problem(r, unit or None, region or None, org) or password_problem(password)
+    if problem:
+        raise AccountError(*problem)
+    if session.exec(select(User.id).where(User.username == username)).first() is not None:
+        raise AccountError(f"用户名“{username}”已存在", f"username {username!r} already exists", 409)
+    user = User(username=username, name=name or username, role=str(r), unit=unit or None, region=region or None,
+                password_hash=password_hash or hash_password(password), created_at=utcnow())
+    session.add(user)
+    session.flush()
+    record(session, "user.created", actor=actor, username=username, role=str(r), unit=user.unit,
+           region=user.region)
+    return user
+
+
+def authenticate(session: Session, settings: Settings, username: str, password: str) -> User:
+    """The active user with this password; throttles after repeated failures (commits the count)."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    now = utcnow()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        raise AccountError("登录失败次数过多，请稍后再试", "too many failed logins, try again later", 429)
+    if not verify_password(password, user.password_hash if user else None) or user is None or not user.active:
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= settings.login_max_failures:
+                user.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
+                user.failed_logins = 0
+                record(session, "user.locked", actor=SYSTEM, username=user.username,
+                       until=user.locked_until.isoformat(), failures=settings.login_max_failures)
+            session.add(user)
+            session.commit()
+        raise AccountError("用户名或密码错误", "wrong username or password", 401)
+    if user.failed_logins or user.locked_until:
+        user.failed_logins, user.locked_until = 0, None
+        session.add(user)
+    return user
+
+
+@dataclass(frozen=True)
+class Opened:
+    token: str  # goes into the cookie, never stored
+    csrf_token: str
+    expires_at: datetime
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(session: Session, settings: Settings, user: User) -> Opened:
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    now = utcnow()
+    expires = now + timedelta(hours=settings.session_hours)
+    session.add(LoginSession(token_hash=token_hash(token), csrf_token=csrf, user_id=user.id, created_at=now,
+                             expires_at=expires))
+    return Opened(token, csrf, expires)
+
+
+def find_session(session: Session, token: str) -> tuple[LoginSession, User] | None:
+    """The live (not expired, not revoked) session for a cookie value and its active user."""
+    if not token or len(token) > 128:
+        return None
+    digest = token_hash(token)
+    row = session.exec(select(LoginSession, User).join(User, User.id == LoginSession.user_id)
+                       .where(LoginSession.token_hash == digest)).first()
+    if row is None:
+        return None
+    login, user = row
+    if not hmac.compare_digest(login.token_hash, digest):
+        return None
+    if login.revoked_at is not None or login.expires_at <= utcnow() or not user.active:
+        return None
+    return login, user
+
+
+def close_session(session: Session, login: LoginSession) -> None:
+    login.revoked_at = utcnow()
+    session.add(login)
+
+
+def disable_user(session: Session, username: str, actor: str = "admin") -> User:
+    """Deactivate the account and revoke its live sessions (the caller commits)."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise AccountError(f"没有用户“{username}”", f"no user {username!r}", 404)
+    user.active = False
+    session.add(user)
+    now = utcnow()
+    for login in session.exec(select(LoginSession).where(LoginSession.user_id == user.id,
+                                                         LoginSession.revoked_at == None)).all():  # noqa: E711
+        login.revoked_at = now
+        session.add(login)
+    record(session, "user.disabled", actor=actor, username=username)
+    return user

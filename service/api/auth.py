@@ -1,0 +1,83 @@
+"""Sign in and out, who am I; account management for the admin."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+
+from service.accounts.access import Role, Viewer
+from service.accounts.deps import COOKIE, ViewerDep, require_role
+from service.accounts.models import User
+from service.accounts.service import (AccountError, authenticate, close_session, create_user, open_session,
+                                      public)
+from service.api.deps import EngineDep, SessionDep, SettingsDep
+from service.api.errors import ApiError
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+users = APIRouter(prefix="/api/users", tags=["auth"])
+
+
+class Login(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+@router.post("/login", summary="登录 / sign in (sets the session cookie)")
+def login(body: Login, response: Response, session: SessionDep, settings: SettingsDep) -> dict:
+    try:
+        user = authenticate(session, settings, body.username.strip(), body.password)
+    except AccountError as exc:
+        raise ApiError(exc.status, exc.zh, exc.en) from None
+    opened = open_session(session, settings, user)
+    session.commit()
+    response.set_cookie(COOKIE, opened.token, max_age=int(settings.session_hours * 3600), path="/",
+                        httponly=True, samesite="lax", secure=settings.cookie_secure)
+    return {"user": public(user), "csrf_token": opened.csrf_token, "expires_at": opened.expires_at}
+
+
+@router.get("/me", summary="当前用户 / who am I, with the CSRF token for unsafe requests")
+def me(viewer: ViewerDep, request: Request) -> dict:
+    login_session = getattr(request.state, "login_session", None)
+    return {"user": _viewer_json(viewer), "csrf_token": login_session.csrf_token if login_session else None}
+
+
+@router.post("/logout", summary="退出登录 / sign out (revokes the session)")
+def logout(viewer: ViewerDep, request: Request, response: Response, session: SessionDep) -> dict:
+    login_session = getattr(request.state, "login_session", None)
+    if login_session is not None:
+        close_session(session, login_session)
+        session.commit()
+    response.delete_cookie(COOKIE, path="/")
+    return {"ok": True}
+
+
+def _viewer_json(v: Viewer) -> dict:
+    return {"id": v.user_id, "username": v.username, "name": v.name, "role": str(v.role), "unit": v.unit,
+            "region": v.region}
+
+
+class NewUser(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    role: Role
+    unit: str | None = Field(None, max_length=200)
+    region: str | None = Field(None, max_length=200)
+    name: str = Field("", max_length=64)
+
+
+@users.get("", summary="账号列表（管理员） / list accounts (admin)")
+def list_users(session: SessionDep, _admin: Viewer = Depends(require_role(Role.ADMIN))) -> list[dict]:
+    return [public(u) | {"active": u.active} for u in session.exec(select(User).order_by(col(User.id))).all()]
+
+
+@users.post("", status_code=201, summary="新建账号（管理员） / create an account (admin)")
+def add_user(body: NewUser, session: SessionDep, engine: EngineDep,
+             admin: Viewer = Depends(require_role(Role.ADMIN))) -> dict:
+    try:
+        user = create_user(session, engine.org, username=body.username, password=body.password, role=body.role,
+                           unit=body.unit, region=body.region, name=body.name, actor=admin.username)
+    except AccountError as exc:
+        raise ApiError(exc.status, exc.zh, exc.en) from None
+    session.commit()
+    return public(user)

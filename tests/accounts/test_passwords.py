@@ -1,0 +1,20 @@
+from service.accounts.passwords import hash_password, password_problem, verify_password
+
+
+def test_argon2id_hash_salted_and_verified() -> None:
+    a, b = hash_password("correct horse"), hash_password("correct horse")
+    assert a.startswith("$argon2id$")
+    assert a != b  # a fresh salt each time
+    assert verify_password("correct horse", a)
+    assert not verify_password("correct horsE", a)
+    assert "correct horse" not in a
+
+
+def test_unknown_user_is_refused_like_a_wrong_password() -> None:
+    assert verify_password("anything", None) is False
+
+
+def test_short_password_refused_in_both_languages() -> None:
+    zh, en = password_problem("short")
+    assert "8" in zh and "8" in en
+    assert password_problem("long-enough") is None
