@@ -152,6 +152,8 @@ def _score(item: Signature, cand: Signature, rule: GroupingRule) -> float | None
     if item.entities and cand.entities:
         if not item.entities & cand.entities:
             return None  # the neighbouring estate: another incident
+        if _elsewhere(item.regions, cand.regions):
+            return None  # 米山镇的凤凰小区 is not 三甲镇的凤凰小区: estate names repeat across towns
         threshold = rule.min_similarity_with_entity
     elif item.regions and item.regions == cand.regions:
         threshold = rule.min_similarity_without_entity
@@ -159,6 +161,13 @@ def _score(item: Signature, cand: Signature, rule: GroupingRule) -> float | None
         return None
     score = similarity(item.terms, cand.terms)
     return score if score >= threshold else None
+
+
+def _elsewhere(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Two region sets that cannot be the same place. Signatures carry the regions above the
+    ones named (see pipeline), so 高平市 ⊂ 高平市 + 米山镇 is compatible, while 米山镇 and 三甲镇
+    (neither within the other) are not; an item naming no region is compatible with any."""
+    return bool(a) and bool(b) and not (a <= b or b <= a)
 
 
 def _within_lookback(item: Signature, cand: Signature, rule: GroupingRule) -> bool:

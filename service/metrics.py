@@ -22,7 +22,7 @@ def render(session: Session, queue_depth: int) -> bytes:
     QUEUE_DEPTH.set(queue_depth)
     rows = session.exec(
         select(Clock.due_at, Clock.met_at).join(Incident, Incident.id == Clock.incident_id)
-        .where(Incident.status == "open", Clock.kind == "response")
+        .where(Incident.status != "closed", Clock.kind == "response")  # every state but closed is open
     ).all()
     states = {"met": 0, "overdue": 0, "running": 0}
     for due, met in rows:

@@ -62,6 +62,7 @@ class Item(SQLModel, table=True):
     incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     merge_explanation: str | None = None
     analysis: dict = js(dict)  # topic prediction, severity triggers, mentions, entities
+    signals: dict = js(dict)  # spread counters as the source gives them: reposts, comments, likes, views
 
 
 class Incident(SQLModel, table=True):
@@ -69,7 +70,7 @@ class Incident(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     topic: str = Field(max_length=32, index=True)
     severity: str = Field(max_length=8)
-    status: str = Field(default="open", max_length=16, index=True)  # open/closed
+    status: str = Field(default="unclaimed", max_length=16, index=True)  # service.workflow.states.Status
     scope: str = Field(max_length=24)
     vertical: bool = False
     emergency: bool = False
@@ -88,6 +89,18 @@ class Incident(SQLModel, table=True):
     last_seen: datetime = ts(index=True)
     created_at: datetime = ts()
     signature: dict = js(dict)  # grouping.Signature as JSON (entities, terms, size)
+    # workflow (service.workflow): the current claim, and the last return, kept visible
+    claimed_by: str | None = Field(default=None, max_length=64, index=True)
+    claimed_unit: str | None = None
+    claimed_at: datetime | None = ts(nullable=True)
+    responded_at: datetime | None = ts(nullable=True)
+    closed_at: datetime | None = ts(nullable=True)
+    merged_into: int | None = None
+    returned_by: str | None = Field(default=None, max_length=64)
+    returned_unit: str | None = None
+    returned_at: datetime | None = ts(nullable=True)
+    return_grounds: str | None = None
+    claim_expired_at: datetime | None = ts(nullable=True)  # a claim lapsed unanswered (escalated)
 
 
 class IncidentPlace(SQLModel, table=True):
@@ -129,7 +142,8 @@ class AuditEntry(SQLModel, table=True):
     """Append-only: rows are only ever inserted (service.audit.record)."""
 
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_incident_at", "incident_id", "id"),)
+    __table_args__ = (Index("ix_audit_incident_at", "incident_id", "id"),
+                      UniqueConstraint("chain", "seq", name="uq_audit_chain_seq"))
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int | None = Field(default=None, foreign_key="incident.id")
     item_id: int | None = None
@@ -137,6 +151,11 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=32)
     detail: dict = js(dict)
     at: datetime = ts()
+    # hash chain (service.audit_chain, filled at flush): one chain per incident, 0 for the rest
+    chain: int = 0
+    seq: int = 0
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)
 
 
 class OrgVersion(SQLModel, table=True):
@@ -146,3 +165,6 @@ class OrgVersion(SQLModel, table=True):
     source: str
     text: str
     imported_at: datetime = ts()
+
+
+from service.workflow.models import IncidentUnit, Response  # noqa: E402, F401 — tables of the workflow

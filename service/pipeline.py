@@ -15,6 +15,7 @@ from classifier.gazetteer import Gazetteer, Mentions
 from classifier.keywords import KeywordClassifier
 from classifier.normalize import normalize
 from classifier.severity import assess_severity
+from classifier.spread import ItemSignals, SpreadFacts, assess_spread, with_spread
 from routing.deadlines import ClockDue, compute_clocks, require_aware
 from routing.engine import route
 from routing.facts import IncidentFacts, RoutingDecision, Severity
@@ -37,6 +38,7 @@ class ItemInput:
     severity: Severity | None = None
     regions: tuple[str, ...] | None = None
     departments: tuple[str, ...] | None = None
+    signals: ItemSignals | None = None  # spread counters from the source
 
     @property
     def verification_request(self) -> bool:
@@ -55,10 +57,12 @@ class Triage:
     decision: RoutingDecision
     clocks: tuple[ClockDue, ...]
     reasons: tuple[str, ...] = field(default=())
+    places: tuple[str, ...] = ()  # the regions named and every region above them (grouping)
 
     def signature(self) -> Signature:
         return signature_for_item(
-            self.item.key, self.text, self.facts.topic, self.facts.regions, self.entities, self.item.received_at
+            self.item.key, self.text, self.facts.topic, self.places or self.facts.regions, self.entities,
+            self.item.received_at,
         )
 
 
@@ -89,6 +93,8 @@ class Engine:
         assessed = assess_severity(
             text, topic=topic, tags=prediction.tags, verification_request=item.verification_request
         )
+        if item.signals is not None:  # an item already spreading widely is graver than its words
+            assessed = with_spread(assessed, assess_spread(SpreadFacts.of_item(item.signals), self.policy.spread))
         severity = item.severity or assessed.level
         regions = item.regions if item.regions is not None else mentions.regions
         departments = item.departments if item.departments is not None else mentions.departments
@@ -111,7 +117,9 @@ class Engine:
         exclude = {s for s, _ in mentions.surfaces} | set(mentions.regions)
         entities = extract_entities(text, exclude=exclude)
         reasons = _classification_reasons(item, prediction, assessed) + decision.reasons
-        return Triage(item, text, prediction, assessed, mentions, entities, facts, decision, clocks, reasons)
+        places = tuple(dict.fromkeys(a.name for r in facts.regions if r in self.org.regions
+                                     for a in self.org.ancestors(r)))
+        return Triage(item, text, prediction, assessed, mentions, entities, facts, decision, clocks, reasons, places)
 
 
 def _classification_reasons(item: ItemInput, p: TopicPrediction, s: SeverityAssessment) -> tuple[str, ...]:

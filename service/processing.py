@@ -15,6 +15,7 @@ import structlog
 from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
+from classifier.spread import ItemSignals, SpreadTally, assess_spread
 from routing.facts import SEVERITY_RANK, Severity
 from routing.grouping import Assignment, Signature, assign
 from service import signatures
@@ -24,6 +25,7 @@ from service.models import Clock, Incident, IncidentPlace, Item, utcnow
 from service.pipeline import Engine, ItemInput, Triage
 from service.retiming import retime, upgrade_if_more_severe
 from service.settings import Settings
+from service.workflow.units import add_units
 
 log = structlog.get_logger()
 
@@ -35,6 +37,7 @@ def item_input(item: Item) -> ItemInput:
         topic=o.get("topic"), severity=o.get("severity"),
         regions=tuple(o["regions"]) if "regions" in o else None,
         departments=tuple(o["departments"]) if "departments" in o else None,
+        signals=ItemSignals.from_dict(item.signals),
     )
 
 
@@ -91,13 +94,14 @@ def _write(session: Session, engine: Engine, items: Sequence[Item], triages: dic
     """Insert new incidents, update joined ones, then clocks, places, audit and items."""
     touched = set(plan.incident_of.values())
     rows = _load(session, [k for k in touched if k in existing])
-    new = {k: _new_incident(triages[k], plan.incidents[k]) for k in touched if k not in existing}
+    tallies = _tallies(engine, items, triages, plan, rows)
+    new = {k: _new_incident(triages[k], plan.incidents[k], tallies[k]) for k in touched if k not in existing}
     session.add_all(new.values())
     session.flush()  # ids for the new incidents, in one batched insert
     for k, row in new.items():
         _open(session, row, triages[k], plan.incidents[k])
     for k, row in rows.items():
-        _extend(session, engine, row, existing[k], plan.incidents[k])
+        _extend(session, engine, row, existing[k], plan.incidents[k], tallies[k])
     rows.update(new)
     now, updates = utcnow(), []
     for item in items:
@@ -112,6 +116,7 @@ def _write(session: Session, engine: Engine, items: Sequence[Item], triages: dic
             if SEVERITY_RANK[Severity(t.facts.severity)] > SEVERITY_RANK[Severity(row.severity)]:
                 session.flush()
                 upgrade_if_more_severe(session, engine, row, t.facts.severity, actor="system")
+    _raise_by_spread(session, engine, [(row, tallies[k]) for k, row in rows.items()])
     session.flush()
     # one executemany by primary key: the ORM's per-object change tracking costs more here
     # than the database does
@@ -126,8 +131,61 @@ def _load(session: Session, keys: list[str]) -> dict[str, Incident]:
     return {f"x:{r.id}": r for r in found}
 
 
-def _new_incident(t: Triage, sig: Signature) -> Incident:
+def _tallies(engine: Engine, items: Sequence[Item], triages: dict[str, Triage], plan: Assignment,
+             rows: dict[str, Incident]) -> dict[str, SpreadTally]:
+    """Each touched incident's spread tally with the batch's items added (from memory only)."""
+    tallies = {k: _stored_tally(row) for k, row in rows.items()}
+    for item in items:  # in received order
+        key, t = plan.incident_of[str(item.id)], triages[str(item.id)]
+        tallies[key] = _added(tallies.get(key, SpreadTally()), t, engine.policy.spread.growth_window_hours)
+    return tallies
+
+
+def _stored_tally(row: Incident) -> SpreadTally:
+    if "spread" in row.signature:
+        return SpreadTally.from_json(row.signature["spread"])
+    # an incident from before spread tallies: what its signature and row already tell
+    return SpreadTally(items=int(row.signature.get("size", 1)), regions=frozenset(row.signature.get("regions", ())),
+                       units=frozenset(row.departments))
+
+
+def spread_tally(engine: Engine, triages: Sequence[Triage]) -> SpreadTally:
+    """The tally of an incident rebuilt from all its items (after a split)."""
+    tally = SpreadTally()
+    for t in sorted(triages, key=lambda t: t.item.received_at):
+        tally = _added(tally, t, engine.policy.spread.growth_window_hours)
+    return tally
+
+
+def _added(tally: SpreadTally, t: Triage, window_hours: float) -> SpreadTally:
+    return tally.add(t.item.signals, departments=t.facts.departments, regions=t.facts.regions,
+                     received_at=t.item.received_at, window_hours=window_hours)
+
+
+def _raise_by_spread(session: Session, engine: Engine, touched: list[tuple[Incident, SpreadTally]]) -> None:
+    """Raise the incidents whose spread (merged items, units, regions, growth, engagement)
+    crosses a figure of the policy; the clocks are re-timed from the first receipt."""
+    rule, org = engine.policy.spread, engine.org
+
+    def above(region: str) -> list[str]:  # 米山镇 → 山西省, 晋城市, 高平市
+        return [r.name for r in org.ancestors(region)[:-1]] if region in org.regions else []
+
+    rising = [(row, spread) for row, tally in touched
+              if SEVERITY_RANK[(spread := assess_spread(tally.facts(rule.growth_window_hours, above), rule)).level]
+              > SEVERITY_RANK[Severity(row.severity)]]
+    if not rising:
+        return
+    session.flush()  # the clocks of new incidents, for retime's query
+    # one flush (and one audit-chain pass) for all the raises, not one per incident
+    with session.no_autoflush:
+        for row, spread in rising:
+            reasons = [f"传播态势：{r}" for r in spread.reasons_above(Severity(row.severity))]
+            upgrade_if_more_severe(session, engine, row, spread.level, actor="system", why="；".join(reasons))
+
+
+def _new_incident(t: Triage, sig: Signature, tally: SpreadTally | None = None) -> Incident:
     d = t.decision
+    tally = tally or _added(SpreadTally(), t, 1)  # one item: its hour is inside any window
     return Incident(
         topic=t.facts.topic, severity=str(t.facts.severity), scope=str(d.scope), vertical=d.vertical,
         emergency=t.severity.emergency, verification_request=t.item.verification_request,
@@ -135,20 +193,22 @@ def _new_incident(t: Triage, sig: Signature) -> Incident:
         co_responsible=list(d.co_responsible), coordinators=list(d.coordinators), lead=d.lead,
         leader=d.leader, report_to=d.report_to, reasons=list(t.reasons), regions=list(t.facts.regions),
         departments=list(t.facts.departments), received_at=t.item.received_at, last_seen=sig.last_seen,
-        created_at=utcnow(), signature=signatures.to_json(sig),
+        created_at=utcnow(), signature={**signatures.to_json(sig), "spread": tally.to_json()},
     )
 
 
 def _open(session: Session, row: Incident, t: Triage, sig: Signature) -> None:
     add_places(session, row.id, signatures.places(sig))
+    add_units(session, row)
     session.add_all(Clock(incident_id=row.id, kind=c.kind, label=c.label, started_at=c.started_at, due_at=c.due_at)
                     for c in t.clocks)
     record(session, "incident.created", incident_id=row.id, item_id=int(t.item.key), topic=row.topic,
            severity=row.severity, first_responsible=row.first_responsible, reasons=row.reasons)
 
 
-def _extend(session: Session, engine: Engine, row: Incident, before: Signature, after: Signature) -> None:
-    row.signature = signatures.to_json(after)
+def _extend(session: Session, engine: Engine, row: Incident, before: Signature, after: Signature,
+            tally: SpreadTally) -> None:
+    row.signature = {**signatures.to_json(after), "spread": tally.to_json()}
     row.last_seen = after.last_seen
     if after.first_seen < row.received_at:  # an earlier item joined late: clocks count from it
         row.received_at = after.first_seen

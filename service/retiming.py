@@ -13,12 +13,14 @@ from routing.facts import SEVERITY_RANK, IncidentFacts, Severity
 from service.audit import record
 from service.models import Clock, Incident
 from service.pipeline import Engine
+from service.workflow.units import pairs_of, sync_units
 
 
-def upgrade_if_more_severe(session: Session, engine: Engine, incident: Incident, severity: Severity, actor: str) -> bool:
+def upgrade_if_more_severe(session: Session, engine: Engine, incident: Incident, severity: Severity, actor: str,
+                           why: str = "合并的新信息等级更高") -> bool:
     if SEVERITY_RANK[Severity(severity)] <= SEVERITY_RANK[Severity(incident.severity)]:
         return False
-    regrade(session, engine, incident, severity=Severity(severity), actor=actor, why="合并的新信息等级更高")
+    regrade(session, engine, incident, severity=Severity(severity), actor=actor, why=why)
     return True
 
 
@@ -40,12 +42,17 @@ def regrade(session: Session, engine: Engine, incident: Incident, *, topic: str 
         function=engine.taxonomy.function_for(after["topic"]), lead=incident.lead,
     )
     d = route(facts, engine.org, engine.taxonomy)
+    units_before = pairs_of(incident)
     incident.topic, incident.severity = after["topic"], after["severity"]
     incident.scope, incident.vertical = str(d.scope), d.vertical
     incident.first_responsible, incident.co_responsible = list(d.first_responsible), list(d.co_responsible)
     incident.coordinators, incident.lead = list(d.coordinators), d.lead
-    incident.leader, incident.report_to, incident.reasons = d.leader, d.report_to, list(d.reasons)
+    # the routing reasons are new; say first what was re-graded and why (the audit keeps the rest)
+    labels = {"topic": "主题", "severity": "等级"}
+    regraded = [f"{labels[k]}由{before[k]}调整为{after[k]}（{why}）" for k in changed]
+    incident.leader, incident.report_to, incident.reasons = d.leader, d.report_to, [*regraded, *d.reasons]
     incident.level_region = d.level_region
+    sync_units(session, incident, before=units_before)
     retime(session, engine, incident)
     session.add(incident)
     actions = [f"incident.{k}_changed" for k in changed]

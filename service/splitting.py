@@ -10,7 +10,7 @@ from routing.grouping import merge
 from service import signatures
 from service.models import Incident, IncidentPlace, Item
 from service.pipeline import Engine
-from service.processing import add_places, item_input, open_incident
+from service.processing import add_places, item_input, open_incident, spread_tally
 
 
 def split_item(session: Session, engine: Engine, incident: Incident, item: Item) -> Incident:
@@ -21,9 +21,10 @@ def split_item(session: Session, engine: Engine, incident: Incident, item: Item)
     session.add(item)
     session.flush()
     rest = session.exec(select(Item).where(Item.incident_id == incident.id).order_by(Item.received_at)).all()
-    sigs = [t.signature() for t in engine.triage_many([item_input(i) for i in rest])]
+    triages = engine.triage_many([item_input(i) for i in rest])
+    sigs = [t.signature() for t in triages]
     rebuilt = reduce(merge, sigs[1:], sigs[0])
-    incident.signature = signatures.to_json(rebuilt)
+    incident.signature = {**signatures.to_json(rebuilt), "spread": spread_tally(engine, triages).to_json()}
     incident.last_seen = rebuilt.last_seen
     session.add(incident)
     session.exec(delete(IncidentPlace).where(IncidentPlace.incident_id == incident.id))

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from routing.escalation import recipients, steps_due
 from routing.facts import RoutingDecision, Scope
+from service.alerts.service import create_alerts, create_claim_alerts, dispatch, recover_deliveries
 from service.audit import record
 from service.db import session_scope
 from service.events import publish
@@ -23,6 +24,7 @@ from service.pipeline import Engine
 from service.queue import submit
 from service.runtime import load_engine
 from service.settings import Settings
+from service.workflow.claims import expire_claims
 
 log = structlog.get_logger()
 STRANDED_AFTER = timedelta(minutes=2)  # a pending item older than this lost its job
@@ -32,7 +34,7 @@ def escalate(session: Session, engine: Engine, settings: Settings, now: datetime
     rows = session.exec(
         select(Clock, Incident)
         .join(Incident, Incident.id == Clock.incident_id)
-        .where(Clock.met_at == None, Incident.status == "open")  # noqa: E711
+        .where(Clock.met_at == None, Incident.status != "closed")  # noqa: E711 — deadlines pause for nothing
     ).all()
     fired: list[EscalationStep] = []
     for clock, incident in rows:
@@ -41,10 +43,12 @@ def escalate(session: Session, engine: Engine, settings: Settings, now: datetime
             row = _fire(session, engine, clock, incident, step, now)
             if row is not None:
                 fired.append(row)
+    deliveries = create_alerts(session, engine.org, settings, fired)  # committed with their rungs
     session.commit()
     for row in fired:
         publish(settings, {"type": "escalation", "incident_id": row.incident_id, "clock_id": row.clock_id,
                            "step": row.step, "label": row.label, "recipients": row.recipients})
+    dispatch(settings, deliveries)  # RQ jobs with retries, or inline without Redis
     return fired
 
 
@@ -84,8 +88,16 @@ def sweep_once(settings: Settings, now: datetime | None = None) -> dict:
     now = now or utcnow()
     with session_scope(settings.database_url) as session:
         recovered = recover_stranded(session, settings, now)
-        fired = escalate(session, load_engine(settings, session), settings, now)
-    return {"recovered": len(recovered), "escalations": len(fired)}
+        engine = load_engine(settings, session)
+        fired = escalate(session, engine, settings, now)
+        expired = expire_claims(session, engine, now)
+        claim_deliveries = create_claim_alerts(session, engine.org, settings, expired)  # leaders hear of it too
+        lost_deliveries = recover_deliveries(session, settings, now)
+    for event in expired:
+        publish(settings, event)
+    dispatch(settings, claim_deliveries)
+    return {"recovered": len(recovered), "escalations": len(fired), "claims_expired": len(expired),
+            "deliveries_recovered": len(lost_deliveries)}
 
 
 def run_sweeps(settings: Settings, every: float = 0) -> int:

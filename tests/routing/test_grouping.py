@@ -86,6 +86,18 @@ def test_neighbouring_estate_with_the_same_complaint_does_not_join():
     assert match(neighbour, [sig("a", FUMES_1)], RULE) is None  # … the place is not
 
 
+def test_same_estate_name_in_another_town_does_not_join():
+    # regions as the pipeline gives them: the named town and every region above it
+    mishan = ("山西省", "晋城市", "高平市", "米山镇")
+    sanjia = ("山西省", "晋城市", "高平市", "三甲镇")
+    incident = sig("1", FUMES_1, regions=mishan)
+    assert match(sig("2", FUMES_2, days=3, regions=sanjia), [incident], RULE) is None
+    assert match(sig("3", FUMES_2, days=3, regions=mishan), [incident], RULE) is not None
+    # naming only the county (or no region) does not contradict the town
+    assert match(sig("4", FUMES_2, days=3, regions=mishan[:3]), [incident], RULE) is not None
+    assert match(sig("5", FUMES_2, days=3, regions=()), [incident], RULE) is not None
+
+
 def test_same_estate_other_problem_does_not_join():
     assert match(sig("b", ELEVATOR, days=9), [sig("a", FUMES_1)], RULE) is None
 

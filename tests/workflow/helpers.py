@@ -1,0 +1,41 @@
+"""Signing in as the demo accounts and making incidents through the real API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.conftest import COORD, INGEST
+
+ESTATE = "米山镇凤凰小区楼下烧烤店油烟扰民，多次反映无人处理"  # → 米山镇人民政府
+FOOD = "河西镇、马村镇多家餐馆被曝使用过期食材"  # → 高平市市场监督管理局, co: 河西镇/马村镇人民政府
+SCHOOL = "三甲镇中心小学食堂饭菜变质，家长要求说法"  # → 三甲镇人民政府
+FLOOD = "野川镇幸福路积水严重无人管"  # → 野川镇人民政府
+MISHAN, SCJ = "米山镇人民政府", "高平市市场监督管理局"
+
+
+def login(client, username: str) -> dict:  # noqa: ANN001
+    """Headers acting as `username` (session cookie + its CSRF token); the client keeps no cookie,
+    so one client can act as several people in turn."""
+    r = client.post("/api/auth/login", json={"username": username, "password": "demo12345"})
+    assert r.status_code == 200, r.text
+    token = client.cookies.get("yuqing_session")
+    client.cookies.clear()
+    return {"Cookie": f"yuqing_session={token}", "X-CSRF-Token": r.json()["csrf_token"]}
+
+
+def incident(client, ext: str, text: str, at: datetime | None = None, **extra) -> int:  # noqa: ANN001, ANN003
+    at = at or datetime.now(UTC)
+    r = client.post("/api/items", json={"external_id": ext, "text": text, "received_at": at.isoformat(), **extra},
+                    headers=INGEST)
+    assert r.status_code == 202, r.text
+    return client.get(f"/api/items/{r.json()['items'][0]['id']}", headers=COORD).json()["incident_id"]
+
+
+def detail(client, incident_id: int, headers: dict = COORD) -> dict:  # noqa: ANN001
+    r = client.get(f"/api/incidents/{incident_id}", headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def clocks(client, incident_id: int) -> dict[str, dict]:  # noqa: ANN001
+    return {c["kind"]: c for c in detail(client, incident_id)["clocks"]}
