@@ -27,6 +27,24 @@ def main(argv: list[str] | None = None) -> int:
     imp = org_sub.add_parser("import", help="validate and import an organisation YAML")
     imp.add_argument("file")
     sub.add_parser("migrate", help="apply database migrations")
+    user = sub.add_parser("user", help="accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    uadd = user_sub.add_parser("add", help="create an account (password from stdin or a prompt)")
+    uadd.add_argument("--username", required=True)
+    uadd.add_argument("--role", required=True, help="liaison / leader / reviewer / coordinator / admin")
+    uadd.add_argument("--unit", help="unit full name of the organisation (liaison, unit leader)")
+    uadd.add_argument("--region", help="region of the organisation (leader, coordinator, reviewer)")
+    uadd.add_argument("--name", default="", help="姓名")
+    uadd.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    user_sub.add_parser("list", help="list accounts")
+    udis = user_sub.add_parser("disable", help="disable an account and end its sessions")
+    udis.add_argument("username")
+    audit = sub.add_parser("audit", help="audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="check the hash chains; exit 1 naming the first broken entry")
+    from service.classifier_cli import add_parser as add_classifier
+
+    add_classifier(sub)
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
 
@@ -46,7 +64,14 @@ def cmd_triage(args: argparse.Namespace) -> int:
     except (OrgFileError, TriageInputError, OSError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    engine = Engine.build(org, load_taxonomy(), load_policy(get_settings().policy_file))
+    import structlog
+
+    from classifier.registry import load_classifier
+
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # stdout is the output
+    settings, taxonomy = get_settings(), load_taxonomy()
+    classifier = load_classifier(taxonomy, settings.model_dir or None).classifier  # as the service uses
+    engine = Engine.build(org, taxonomy, load_policy(settings.policy_file), classifier)
     for record in triage_records(engine, items):
         print(json.dumps(record, ensure_ascii=False))
     return 0
@@ -82,7 +107,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from service.settings import Settings
 
     settings = Settings(demo=True) if args.demo else Settings()
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
+                ws_per_message_deflate=settings.ws_deflate)
     return 0
 
 
@@ -100,6 +126,24 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return run_sweeps(get_settings(), every=args.every)
 
 
+def cmd_user(args: argparse.Namespace) -> int:
+    from service.accounts.cli import run_user
+
+    return run_user(args)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from service.accounts.cli import run_audit
+
+    return run_audit(args)
+
+
+def cmd_classifier(args: argparse.Namespace) -> int:
+    from service.classifier_cli import run
+
+    return run(args)
+
+
 COMMANDS = {
     "triage": cmd_triage,
     "migrate": cmd_migrate,
@@ -107,6 +151,9 @@ COMMANDS = {
     "serve": cmd_serve,
     "worker": cmd_worker,
     "sweep": cmd_sweep,
+    "user": cmd_user,
+    "audit": cmd_audit,
+    "classifier": cmd_classifier,
 }
 
 if __name__ == "__main__":

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from service.settings import Settings
 
 CHANNEL = "yuqing:events"
 _local_subscribers: list[Callable[[dict], None]] = []
+
+
+def channel(redis_url: str) -> str:
+    """The pub/sub channel of this deployment: Redis pub/sub ignores the database number, so
+    deployments (and test runs) sharing one server on different databases would hear each other."""
+    db = urlsplit(redis_url).path.strip("/") or "0"
+    return f"{CHANNEL}:{db}"
 
 
 def subscribe_local(callback: Callable[[dict], None]) -> Callable[[], None]:
@@ -17,9 +26,11 @@ def subscribe_local(callback: Callable[[dict], None]) -> Callable[[], None]:
 
 
 def publish(settings: Settings, event: dict) -> None:
+    # the change time travels with the event: the live view measures change → screen from it
+    event = {**event, "at": event.get("at") or time.time()}
     for callback in list(_local_subscribers):
         callback(event)
     if settings.redis_url:
         from service.queue import redis_connection
 
-        redis_connection(settings.redis_url).publish(CHANNEL, json.dumps(event, ensure_ascii=False))
+        redis_connection(settings.redis_url).publish(channel(settings.redis_url), json.dumps(event, ensure_ascii=False))

@@ -8,7 +8,11 @@ import structlog
 from fastapi import FastAPI, Response
 from sqlalchemy import text
 
-from service.api import errors, incidents, items
+from dashboard import live, pages, snapshot
+from service.accounts.demo import ensure_demo_accounts
+from service.api import auth, errors, incidents, items
+from service.api import workflow
+from service.api import alerts as alert_routes
 from service.api.deps import SessionDep, SettingsDep
 from service.db import migrate
 from service.logs import configure_logging
@@ -26,15 +30,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         configure_logging()
         migrate(settings.database_url)
         ensure_org(settings)
+        if settings.demo:  # demo accounts, one per role (README); never outside demo mode
+            ensure_demo_accounts(settings)
         structlog.get_logger().info("app.started", database=settings.database_url.split("@")[-1],
                                     redis=bool(settings.redis_url), demo=settings.demo)
-        yield
+        async with live.running(app, settings):  # live dashboard hub and its event feed
+            yield
 
     app = FastAPI(title="yuqing 政务舆情回应跟踪", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     errors.install(app)
     app.include_router(items.router)
     app.include_router(incidents.router)
+    app.include_router(workflow.router)
+    app.include_router(auth.router)
+    app.include_router(auth.users)
+    app.include_router(live.router)
+    app.include_router(snapshot.router)
+    app.include_router(alert_routes.router)  # escalation alerts and their channels
+    app.include_router(alert_routes.channels)
+    pages.install(app)  # dashboard pages, /static and the wallboard's figures
 
     @app.get("/healthz", tags=["ops"], summary="数据库与 Redis 是否可达 / database and Redis reachable")
     def healthz(session: SessionDep, s: SettingsDep, response: Response) -> dict:

@@ -20,6 +20,33 @@ class Settings(BaseSettings):
     # bearer token → role ("ingest", "coordinator", "viewer"), e.g. '{"s3cret": "ingest"}'
     api_tokens: dict[str, str] = {}
     demo: bool = False  # demo mode adds the well-known demo tokens of README
+    # learned topic models of this deployment (classifier.registry); empty: the packaged default
+    model_dir: str = "./models"
+    # login sessions (cookie "yuqing_session"): lifetime; the Secure flag is off by default
+    # because the embedded default serves plain http on 127.0.0.1 — set COOKIE_SECURE=true
+    # behind TLS, or browsers would send the cookie over http too
+    session_hours: float = 12
+    cookie_secure: bool = False
+    login_max_failures: int = 5  # consecutive wrong passwords before the account is locked ...
+    login_lock_minutes: float = 15  # ... for this long
+    # live dashboard (dashboard.hub): changes are gathered for this long and pushed once per
+    # viewer scope; the p99 target of 500 ms from change to screen includes this window
+    live_flush_seconds: float = 0.25
+    live_queue_size: int = 32  # messages waiting for one slow socket before it is told to resync
+    # permessage-deflate compresses every message once per socket, on the event loop: measured
+    # to double the p99 of the live push at 500 sockets (bench/README.md); on by choice only
+    ws_deflate: bool = False
+    # escalation alerts (service.alerts): links in messages point here; e-mail goes through
+    # this SMTP server; a failed delivery job is retried after these pauses (seconds)
+    public_url: str = "http://127.0.0.1:8000"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "yuqing@localhost"
+    smtp_starttls: bool = False
+    alert_timeout_seconds: float = 10
+    alert_retry_intervals: list[int] = [10, 60, 300]
 
     @field_validator("redis_url")
     @classmethod

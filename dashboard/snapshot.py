@@ -1,0 +1,142 @@
+"""The dashboard's rows: compact incidents with their open clocks, read from the database.
+
+One shape serves both the snapshot (`GET /api/dashboard/snapshot`, what a client loads on
+connect and after every drop) and the live pushes of `dashboard.hub`, so a client applies
+either the same way. Each row carries `as_of` (server time of the read, epoch seconds): a
+client keeps, per incident, the row with the newest `as_of`, so a push read before a
+snapshot can never overwrite it. Keys whose value is null are left out (absent = null): a
+client replaces a row whole, never merges it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from routing.orgchart import OrgChart
+from service.accounts.access import Viewer, assignment_of, sees
+from service.accounts.deps import ViewerDep
+from service.api.deps import SessionDep, SettingsDep
+from service.db import session_scope
+from service.models import Clock, EscalationStep, Incident, Item
+from service.runtime import load_engine
+from service.settings import Settings
+
+CLOSED = ("closed",)
+SUMMARY_CHARS = 80
+SUMMARIES_KEPT = 50_000
+# (database, incident id) → summary; oldest dropped first. A split or merge that changes an
+# incident's first item leaves the old summary until it ages out: it is a label, not the record
+_summaries: dict[tuple[str, int], str] = {}
+ORG_RECHECK_SECONDS = 30.0  # an imported org reaches the live view's visibility rules within this
+_orgs: dict[str, tuple[float, OrgChart]] = {}
+# the columns a row carries; the rest of an incident (signature, reasons) stays on the detail page
+COLUMNS = ("id", "topic", "severity", "status", "level_region", "regions", "first_responsible", "co_responsible",
+           "lead", "claimed_by", "claimed_unit", "returned_unit", "merged_into")
+ASSIGNMENT = ("id", "level_region", "regions", "first_responsible", "co_responsible", "lead")
+
+
+def _columns(names: Iterable[str]) -> list:
+    return [getattr(Incident, n) for n in names if hasattr(Incident, n)]
+
+
+def _iso(value) -> str | None:  # noqa: ANN001
+    return value.isoformat(timespec="seconds") if value is not None else None
+
+
+def load_rows(session: Session, ids: Iterable[int]) -> dict[int, dict]:
+    """Compact rows for `ids` (missing ids are simply absent), in three set-wise queries (and a
+    fourth for the summaries of incidents not seen before)."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    as_of = time.time()
+    cols = _columns(COLUMNS) + [Incident.received_at]
+    rows: dict[int, dict] = {}
+    for r in session.exec(select(*cols).where(col(Incident.id).in_(ids))).all():
+        row = dict(r._mapping)
+        row["status"] = "unclaimed" if row["status"] == "open" else row["status"]  # rows from before the workflow
+        row["received_at"] = _iso(row["received_at"])
+        row.update(as_of=as_of, clocks={}, escalation=None, summary="")
+        rows[row["id"]] = row
+    if not rows:
+        return {}
+    found = list(rows)
+    for c in session.exec(select(Clock.incident_id, Clock.kind, Clock.label, Clock.due_at)
+                          .where(col(Clock.incident_id).in_(found), Clock.met_at == None)):  # noqa: E711
+        rows[c.incident_id]["clocks"][c.kind] = {"label": c.label, "due_at": _iso(c.due_at)}
+    for e in session.exec(select(EscalationStep.incident_id, EscalationStep.step, EscalationStep.label,
+                                 EscalationStep.fired_at).where(col(EscalationStep.incident_id).in_(found))
+                          .order_by(EscalationStep.id)):
+        rows[e.incident_id]["escalation"] = {"step": e.step, "label": e.label, "fired_at": _iso(e.fired_at)}
+    db = str(session.get_bind().url)
+    unknown = [i for i in found if (db, i) not in _summaries]
+    if unknown:  # the first item's title or text, read once per incident: items come in by the thousand
+        firsts = select(func.min(Item.id)).where(col(Item.incident_id).in_(unknown)).group_by(Item.incident_id)
+        for incident_id, title, text in session.exec(select(Item.incident_id, Item.title, Item.text)
+                                                     .where(col(Item.id).in_(firsts))):
+            _summaries[db, incident_id] = (title or text or "")[:SUMMARY_CHARS]
+        while len(_summaries) > SUMMARIES_KEPT:
+            _summaries.pop(next(iter(_summaries)))
+    for incident_id, row in rows.items():
+        # user text from the internet: clients insert it as text, never as HTML
+        row["summary"] = _summaries.get((db, incident_id), "")
+    for incident_id, row in rows.items():
+        row["response_due"] = (row["clocks"].get("response") or {}).get("due_at")
+        row["feedback_due"] = (row["clocks"].get("feedback") or {}).get("due_at")
+        # absent means null: rows go to hundreds of sockets several times a second
+        rows[incident_id] = {k: v for k, v in row.items() if v is not None}
+    return rows
+
+
+@dataclass(frozen=True)
+class Loaded:
+    rows: dict[int, dict]
+    org: OrgChart
+
+
+def load_changes(settings: Settings, ids: Iterable[int]) -> Loaded:
+    """The hub's loader: rows of the changed incidents and the org to judge visibility with."""
+    with session_scope(settings.database_url) as session:
+        rows = load_rows(session, ids)
+        cached = _orgs.get(settings.database_url)
+        if cached is None or cached[0] < time.monotonic():
+            # reading the org text on every flush would cost a query and a hash of it
+            cached = _orgs[settings.database_url] = (time.monotonic() + ORG_RECHECK_SECONDS,
+                                                     load_engine(settings, session).org)
+        return Loaded(rows, cached[1])
+
+
+def visible_open_ids(session: Session, viewer: Viewer, org: OrgChart, limit: int) -> tuple[list[int], bool]:
+    """The newest `limit` open incidents `viewer` sees (the same `sees` rule as every route)."""
+    q = (select(*_columns(ASSIGNMENT)).where(col(Incident.status).not_in(CLOSED)).order_by(col(Incident.id).desc()))
+    ids: list[int] = []
+    for r in session.exec(q):
+        if sees(viewer, assignment_of(r), org):
+            if len(ids) == limit:
+                return ids, True
+            ids.append(r.id)
+    return ids, False
+
+
+router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
+
+
+@router.get("/snapshot", summary="看板快照（重连后以此为准） / the viewer's open incidents with their clocks")
+def snapshot(request: Request, viewer: ViewerDep, session: SessionDep, settings: SettingsDep,
+             limit: int = Query(2000, ge=1, le=10000)) -> dict:
+    hub = getattr(request.app.state, "hub", None)
+    seq = hub.seq_of(viewer) if hub is not None else 0  # the scope's last push before this read
+    org = load_engine(settings, session).org
+    ids, truncated = visible_open_ids(session, viewer, org, limit)
+    rows = load_rows(session, ids)
+    if hub is not None:
+        hub.remember(rows.values())  # so a later reassignment away from this viewer is pushed as removed
+    incidents = [rows[i] for i in ids if i in rows]
+    as_of = incidents[0]["as_of"] if incidents else time.time()
+    return {"as_of": as_of, "seq": seq, "truncated": truncated, "incidents": incidents}

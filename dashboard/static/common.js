@@ -1,0 +1,232 @@
+// Shared by every page: API calls with the CSRF token, DOM building that never parses
+// user text as HTML, labels, the header (who, logout) and the alert banner.
+
+export const STATUS_LABEL = {
+  open: "待认领", unclaimed: "待认领", claimed: "已认领", responded: "已回应",
+  returned: "退回待审定", closed: "已办结",
+};
+export const ROLE_LABEL = {
+  liaison: "联络人/承办人", leader: "领导", reviewer: "宣传部门审核",
+  coordinator: "政府办公室督办", admin: "系统管理员",
+};
+export const SEVERITIES = ["特别重大", "重大", "一般"];
+export const CHANNELS = ["发布权威信息", "新闻发布会或吹风会", "接受媒体采访", "政府网站", "政务新媒体"];
+
+let csrfToken = null;
+
+export class ApiFailure extends Error {
+  constructor(status, body) {
+    super(`HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export function setCsrf(token) { csrfToken = token || null; }
+
+export async function api(path, { method = "GET", body } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  const response = await fetch(path, {
+    method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let data = null;
+  try { data = await response.json(); } catch { data = null; }
+  if (response.status === 401 && !path.startsWith("/api/auth/")) toLogin(); // the session ended meanwhile
+  if (!response.ok) throw new ApiFailure(response.status, data);
+  return data;
+}
+
+let leaving = false; // signing out: reads refused from now on must not bounce to "/?next=…"
+
+export function toLogin() {
+  if (leaving) return;
+  leaving = true;
+  location.assign("/?next=" + encodeURIComponent(location.pathname + location.search));
+}
+
+// The Chinese half of the API's bilingual error, or a generic message.
+export function errorText(err) {
+  const e = err && err.body && err.body.error;
+  if (e && e.zh) {
+    const details = Array.isArray(e.details) ? e.details.map((d) => `${d.field}：${d.problem}`).join("；") : "";
+    return details ? `${e.zh}（${details}）` : e.zh;
+  }
+  if (err && err.status === 403) return "无权执行此操作";
+  if (err && err.status === 404) return "没有找到";
+  return "网络或服务器错误，请稍后重试";
+}
+
+// Build an element; strings and numbers become text nodes, never markup.
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key === "text") node.textContent = String(value);
+    else if (key.startsWith("on")) throw new Error("event handlers are attached with addEventListener");
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+// A link only for http(s) URLs: a `javascript:` link from a form must not become clickable.
+export function safeLink(url, text) {
+  try {
+    const parsed = new URL(String(url));
+    if (parsed.protocol === "http:" || parsed.protocol === "https:") {
+      return el("a", { href: parsed.href, target: "_blank", rel: "noopener noreferrer nofollow" }, text || parsed.href);
+    }
+  } catch { /* not a URL: shown as text below */ }
+  return el("span", {}, String(url));
+}
+
+export function show(node, message) {
+  node.textContent = message || "";
+  node.hidden = !message;
+}
+
+const TIME_FORMAT = new Intl.DateTimeFormat("zh-CN", {
+  timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+  hour: "2-digit", minute: "2-digit", hour12: false,
+});
+
+export function fmtTime(iso) {
+  if (!iso) return "—";
+  const d = new Date(typeof iso === "number" ? iso * 1000 : iso); // numbers: epoch seconds (hub)
+  return Number.isNaN(d.getTime()) ? String(iso) : TIME_FORMAT.format(d);
+}
+
+export function list(value) {
+  if (Array.isArray(value)) return value;
+  return value ? [value] : [];
+}
+
+// The signed-in viewer (and the CSRF token for this page), or off to the login page.
+export async function whoami() {
+  try {
+    const me = await api("/api/auth/me");
+    setCsrf(me.csrf_token);
+    return me.user || me;
+  } catch (err) {
+    if (err.status === 401 || err.status === 404) {
+      toLogin();
+      return null;
+    }
+    throw err;
+  }
+}
+
+export function userLabel(user) {
+  const role = ROLE_LABEL[user.role] || user.role || "";
+  const where = user.unit || user.region || "";
+  return [user.name || user.display_name || user.username, role, where].filter(Boolean).join(" · ");
+}
+
+export function claimantOf(inc) {
+  const c = inc.claimed_by_name || inc.claimant || inc.claimed_by;
+  if (c && typeof c === "object") return c.name || c.username || "";
+  return c || "";
+}
+
+export function isMine(inc, user) {
+  const c = inc.claimed_by ?? inc.claimant;
+  if (c === undefined || c === null || c === "") return false;
+  if (typeof c === "object") return c.id === user.id || c.username === user.username;
+  return c === user.username || c === user.id || String(c) === String(user.id);
+}
+
+export function unitsOf(inc) {
+  return [...list(inc.first_responsible), ...list(inc.co_responsible), ...list(inc.lead)];
+}
+
+export function setupHeader(user) {
+  const who = document.getElementById("who");
+  if (who) who.textContent = userLabel(user);
+  const logout = document.getElementById("logout");
+  if (logout) {
+    logout.addEventListener("click", async () => {
+      leaving = true;
+      try { await api("/api/auth/logout", { method: "POST" }); } catch { /* leave anyway */ }
+      location.assign("/");
+    });
+  }
+}
+
+export function setLiveStatus(state) {
+  const node = document.getElementById("live-status");
+  if (!node) return;
+  node.dataset.state = state;
+  node.textContent = { live: "实时", reconnecting: "重连中", connecting: "连接中" }[state] || state;
+  node.title = state === "live" ? "连接状态：实时推送" : "连接状态：连接断开，正在重连";
+}
+
+// Escalation alerts for this viewer (GET /api/alerts); quiet when the route is absent.
+export class AlertBanner {
+  constructor(root) {
+    this.root = root;
+    this.available = true;
+  }
+
+  async refresh() {
+    if (!this.root || !this.available) return;
+    let alerts;
+    try {
+      const data = await api("/api/alerts?unacknowledged=true");
+      alerts = Array.isArray(data) ? data : (data.alerts || data.items || []);
+    } catch (err) {
+      if (err.status === 404 || err.status === 405) this.available = false;
+      return;
+    }
+    const open = alerts.filter((a) => !a.acknowledged_at && !a.acked_at && !a.acknowledged);
+    this.root.replaceChildren(...open.map((a) => this.row(a)));
+    this.root.hidden = open.length === 0;
+  }
+
+  // An escalation pushed over the WebSocket: the alerts API is the record when it exists;
+  // without it the banner still shows the alert, dismissable on this page only.
+  pushed(msg) {
+    if (!this.root) return;
+    if (this.available) { this.refresh(); return; }
+    const key = `${msg.incident_id}:${msg.step}`;
+    if (this.root.querySelector(`[data-live-key="${CSS.escape(key)}"]`)) return;
+    const close = el("button", { type: "button", class: "ack" }, "关闭");
+    const row = el("div", { class: "alert-row", "data-live-key": key },
+      el("strong", { class: "alert-label" }, `升级提醒：${msg.label || msg.step || ""}`), " ",
+      msg.incident_id ? el("a", { href: `/incidents/${encodeURIComponent(msg.incident_id)}` }, `事件 #${msg.incident_id}`) : "",
+      " ", el("span", { class: "alert-text" }, msg.incident && msg.incident.topic ? msg.incident.topic : ""),
+      " ", el("span", { class: "muted" }, fmtTime(msg.at)), close);
+    close.addEventListener("click", () => { row.remove(); this.root.hidden = !this.root.childElementCount; });
+    this.root.append(row);
+    this.root.hidden = false;
+  }
+
+  row(alert) {
+    const label = [alert.clock_label, alert.label || alert.step || "升级提醒"].filter(Boolean).join(" ");
+    const button = el("button", { type: "button", class: "ack", "data-alert-id": alert.id }, "确认");
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        await api(`/api/alerts/${encodeURIComponent(alert.id)}/ack`, { method: "POST" });
+        await this.refresh();
+      } catch (err) {
+        button.disabled = false;
+        button.title = errorText(err);
+      }
+    });
+    const incident = alert.incident_id
+      ? el("a", { href: `/incidents/${encodeURIComponent(alert.incident_id)}` }, `事件 #${alert.incident_id}`) : "";
+    const text = alert.message || alert.text || alert.title || "";
+    return el("div", { class: "alert-row", "data-alert-id": alert.id },
+      el("strong", { class: "alert-label" }, label), " ", incident, " ",
+      el("span", { class: "alert-text" }, text), " ",
+      el("span", { class: "muted" }, fmtTime(alert.created_at || alert.fired_at)), button);
+  }
+}

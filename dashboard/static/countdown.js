@@ -1,0 +1,99 @@
+// Countdowns to an incident's deadlines: pure functions of (clock, now), re-run every second.
+// Colour by the share of the clock's span left: green > 50 %, amber, red < 20 %, dark red
+// once overdue ("已超时 3小时12分").
+
+const MINUTE = 60 * 1000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+// "2天3小时", "3小时12分", "12分05秒": the two largest units, floored.
+export function formatSpan(ms) {
+  const t = Math.max(0, Math.floor(ms / 1000) * 1000);
+  if (t >= DAY) return `${Math.floor(t / DAY)}天${Math.floor((t % DAY) / HOUR)}小时`;
+  if (t >= HOUR) return `${Math.floor(t / HOUR)}小时${Math.floor((t % HOUR) / MINUTE)}分`;
+  const seconds = Math.floor((t % MINUTE) / 1000);
+  return `${Math.floor(t / MINUTE)}分${String(seconds).padStart(2, "0")}秒`;
+}
+
+// level: met | ok | warn | danger | overdue | none
+export function deadlineState(clock, now) {
+  if (!clock || !clock.due_at) return { level: "none", text: "—" };
+  const due = Date.parse(clock.due_at);
+  if (clock.met_at) {
+    const met = Date.parse(clock.met_at);
+    return met <= due
+      ? { level: "met", text: "已按时完成" }
+      : { level: "met-late", text: `超时完成（超 ${formatSpan(met - due)}）` };
+  }
+  const left = due - now;
+  if (left <= 0) return { level: "overdue", text: `已超时 ${formatSpan(-left)}` };
+  const start = clock.started_at ? Date.parse(clock.started_at) : NaN;
+  const span = due - start;
+  const share = Number.isFinite(span) && span > 0 ? left / span : 1;
+  const level = share > 0.5 ? "ok" : share >= 0.2 ? "warn" : "danger";
+  return { level, text: `剩余 ${formatSpan(left)}` };
+}
+
+// The clocks of an incident in one shape, whatever the API gave: a `clocks` list, or
+// `response_due` / `feedback_due` columns counted from receipt.
+export function clocksOf(inc) {
+  if (Array.isArray(inc.clocks) && inc.clocks.length) return inc.clocks;
+  const start = inc.received_at; // every clock counts from receipt of the first item
+  if (inc.clocks && typeof inc.clocks === "object" && Object.keys(inc.clocks).length) {
+    // the dashboard rows' form: {kind: {label, due_at}} of the open clocks
+    return Object.entries(inc.clocks).map(([kind, c]) => ({ kind, started_at: start, met_at: null, ...c }));
+  }
+  const out = [];
+  if (inc.response_due) {
+    out.push({ kind: "response", label: "回应", started_at: start, due_at: inc.response_due, met_at: inc.response_met_at || inc.responded_at || null });
+  }
+  if (inc.feedback_due) {
+    out.push({ kind: "feedback", label: "核实处置反馈", started_at: start, due_at: inc.feedback_due, met_at: inc.feedback_met_at || null });
+  }
+  return out;
+}
+
+export function clockOf(inc, kind) {
+  return clocksOf(inc).find((c) => c.kind === kind) || null;
+}
+
+// The most urgent open clock (earliest due), for sorting and the wallboard.
+export function nextDue(inc) {
+  const open = clocksOf(inc).filter((c) => !c.met_at && c.due_at);
+  open.sort((a, b) => Date.parse(a.due_at) - Date.parse(b.due_at));
+  return open[0] || null;
+}
+
+// Paint every [data-due] element under root; elements carry the clock as data attributes.
+export function paint(root, now = Date.now()) {
+  for (const node of root.querySelectorAll("[data-due]")) {
+    const state = deadlineState({
+      due_at: node.dataset.due, started_at: node.dataset.start || null, met_at: node.dataset.met || null,
+    }, now);
+    node.textContent = state.text;
+    node.dataset.level = state.level;
+  }
+}
+
+export function countdownNode(clock, met = false) {
+  const node = document.createElement("span");
+  node.className = "countdown";
+  if (!clock) {
+    node.textContent = met ? "已完成" : "—";
+    node.dataset.level = met ? "met" : "none";
+    return node;
+  }
+  node.dataset.due = clock.due_at;
+  if (clock.started_at) node.dataset.start = clock.started_at;
+  if (clock.met_at) node.dataset.met = clock.met_at;
+  node.dataset.kind = clock.kind || "";
+  const state = deadlineState(clock, Date.now());
+  node.textContent = state.text;
+  node.dataset.level = state.level;
+  return node;
+}
+
+export function startTicking(root) {
+  paint(root);
+  return setInterval(() => paint(root), 1000);
+}

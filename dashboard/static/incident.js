@@ -1,0 +1,328 @@
+// One incident: summary, clocks with countdowns, routing reasons, the timeline (items, audit
+// events, responses, escalations) and the forms of the workflow the viewer may use.
+
+import {
+  AlertBanner, CHANNELS, SEVERITIES, STATUS_LABEL, api, claimantOf, el, errorText, fmtTime, list, safeLink,
+  setupHeader, show, whoami,
+} from "./common.js";
+import { clocksOf, countdownNode, startTicking } from "./countdown.js";
+import { Live } from "./live.js";
+
+const incidentId = Number(location.pathname.split("/").filter(Boolean)[1]);
+const state = { user: null, data: null };
+
+const ACTION_LABEL = {
+  "incident.created": "立案分办", "incident.item_added": "合并新信息", "incident.item_merged": "合并新信息", "incident.item_split": "拆分信息",
+  "incident.claimed": "认领", "incident.responded": "回应", "incident.followed_up": "跟进发布",
+  "incident.follow_up": "跟进发布", "incident.closed": "办结", "incident.returned": "退回",
+  "incident.arbitrated": "审定退回", "incident.transferred": "转办", "incident.lead": "指定牵头",
+  "incident.lead_designated": "指定牵头", "incident.merged": "合并事件", "incident.merged_into": "被合并", "incident.regraded": "改判",
+  "incident.severity_changed": "调整等级", "incident.topic_changed": "调整主题", "incident.unclaimed": "认领超时退回",
+  "incident.claim_expired": "认领超时退回", "escalation.warn_50": "提醒", "escalation.warn_80": "提醒",
+  "escalation.urge": "催办", "escalation.supervise": "督办", "alert.acknowledged": "确认升级提醒",
+};
+const DETAIL_LABEL = {
+  grounds: "理由", reason: "理由", why: "理由", note: "说明", channel: "渠道", text: "内容", link: "链接",
+  kind: "类别", units: "改派单位", unit: "单位", lead: "牵头单位", accept: "审定结果", other_incident_id: "并入事件",
+  merged_into: "并入事件", topic: "主题", severity: "等级", before: "调整前", after: "调整后", label: "环节",
+  recipients: "通知对象", due_at: "应办时间", clock: "时限", first_responsible: "第一责任单位",
+  co_responsible: "配合单位", from: "原", to: "新", returned_by: "退回人", returned_unit: "退回单位",
+  absorbed: "并入事件", survivor: "并入到事件", item_ids: "信息编号", clocks_met: "完成时限", claimed_by: "原认领人",
+  received_at: "收到时间", actor: "操作人", explanation: "合并依据", score: "相似度", step: "环节",
+};
+const HIDDEN_DETAIL = new Set(["reasons", "signature"]);
+const FOLLOW_KIND = { info: "跟进发布权威信息", result: "发布调查结果" };
+
+const CLOCK_LABEL = { response: "回应", feedback: "核实处置反馈", followup_info: "跟进发布权威信息",
+  followup_result: "发布调查结果", emergency_info: "发布权威信息（突发事件）", press_conference: "召开新闻发布会" };
+
+function detailValue(key, value) {
+  if (key === "clocks_met" || key === "clock") return list(value).map((k) => CLOCK_LABEL[k] || k).join("、");
+  if (key === "link" && value) return safeLink(value);
+  if (key === "accept") return value ? "同意退回，改派" : "不同意退回";
+  if (key === "kind" && FOLLOW_KIND[value]) return FOLLOW_KIND[value];
+  if (key.endsWith("_at") && typeof value === "string") return fmtTime(value);
+  if (Array.isArray(value)) return value.map((v) => (typeof v === "object" ? JSON.stringify(v) : String(v))).join("、");
+  if (value && typeof value === "object") {
+    // e.g. before/after of a re-routing: 第一责任单位：…；配合单位：…
+    return Object.entries(value).filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && !v.length))
+      .map(([k, v]) => `${DETAIL_LABEL[k] || k}：${Array.isArray(v) ? v.join("、") : typeof v === "object" ? JSON.stringify(v) : v}`)
+      .join("；") || "—";
+  }
+  return String(value);
+}
+
+function details(detail) {
+  const dl = el("dl", { class: "kv" });
+  for (const [key, value] of Object.entries(detail || {})) {
+    if (HIDDEN_DETAIL.has(key) || value === null || value === undefined || value === "") continue;
+    dl.append(el("dt", {}, DETAIL_LABEL[key] || key), el("dd", {}, detailValue(key, value)));
+  }
+  return dl.childElementCount ? dl : null;
+}
+
+function summary(data) {
+  const inc = data.incident;
+  const returned = data.returned || list(data.returns).slice(-1)[0] || null;
+  const returnedBy = returned && [returned.by, returned.unit].filter(Boolean).join("，");
+  const grounds = returned && returned.grounds;
+  const node = document.getElementById("summary");
+  node.replaceChildren(
+    el("div", { class: "summary-head" },
+      el("span", { class: `badge ${{ 特别重大: "s1", 重大: "s2" }[inc.severity] || "s3"}` }, inc.severity),
+      el("h1", {}, `#${inc.id} ${inc.topic}`),
+      el("span", { class: `status st-${inc.status}`, id: "incident-status", "data-status": inc.status },
+        STATUS_LABEL[inc.status] || inc.status)),
+    el("dl", { class: "kv wide" },
+      el("dt", {}, "第一责任单位"), el("dd", {}, list(inc.first_responsible).join("、") || "—"),
+      el("dt", {}, "配合单位"), el("dd", {}, list(inc.co_responsible).join("、") || "—"),
+      el("dt", {}, "牵头单位"), el("dd", {}, inc.lead || "—"),
+      el("dt", {}, "组织协调"), el("dd", {}, list(inc.coordinators).join("、") || "—"),
+      el("dt", {}, "涉及区域"), el("dd", {}, list(inc.regions).join("、") || inc.level_region || "—"),
+      el("dt", {}, "认领人"), el("dd", { id: "claimant" }, claimantOf(inc) || "—"),
+      el("dt", {}, "收到时间"), el("dd", {}, fmtTime(inc.received_at))),
+    ...(inc.merged_into ? [el("p", { class: "returned-note", id: "merged-note" }, "已并入 ",
+      el("a", { href: `/incidents/${Number(inc.merged_into)}` }, `事件 #${inc.merged_into}`))] : []),
+    ...(returnedBy ? [el("p", { class: "returned-note", id: "returned-note" },
+      `曾被退回：${returnedBy}`, grounds ? `（理由：${grounds}）` : "")] : []));
+}
+
+function clocks(data) {
+  const byClock = new Map();
+  for (const e of list(data.escalations)) {
+    if (!byClock.has(e.clock_id)) byClock.set(e.clock_id, []);
+    byClock.get(e.clock_id).push(e);
+  }
+  const all = Array.isArray(data.clocks) && data.clocks.length ? data.clocks : clocksOf(data.incident);
+  const root = document.getElementById("clocks");
+  root.replaceChildren(...all.map((c) => el("div", { class: "clock", "data-kind": c.kind },
+    el("span", { class: "clock-label" }, c.label || c.kind),
+    el("span", { class: "muted small" }, `应于 ${fmtTime(c.due_at)}`),
+    countdownNode(c),
+    el("span", { class: "esc-list" }, ...(byClock.get(c.id) || []).map((e) => el("span", { class: `esc-tag esc-${e.step}` }, e.label))))));
+  if (!all.length) root.replaceChildren(el("p", { class: "muted" }, "无时限"));
+}
+
+function reasons(inc) {
+  document.getElementById("reasons").replaceChildren(...list(inc.reasons).map((r) => el("li", {}, r)));
+}
+
+// 撤销合并: a coordinator moves one item of a merged incident out into a new incident.
+function splitButton(item) {
+  const button = el("button", { type: "button", class: "ghost small split", "data-item-id": item.id }, "拆分为新事件");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const r = await api(`/api/incidents/${incidentId}/items/${item.id}/split`, { method: "POST", body: {} });
+      show(document.getElementById("action-ok"), `已拆分为事件 #${r.incident_id}`);
+      await load();
+    } catch (err) {
+      button.disabled = false;
+      show(document.getElementById("action-error"), `拆分失败：${errorText(err)}`);
+    }
+  });
+  return button;
+}
+
+function timeline(data) {
+  const entries = [];
+  const splittable = list(data.items).length > 1 && allowed(data, state.user).includes("topic");
+  for (const item of list(data.items)) {
+    entries.push({ at: item.received_at, node: el("li", { class: "tl item", "data-item-id": item.id },
+      el("div", { class: "tl-head" }, el("span", { class: "tl-kind" }, "收到信息"), " ",
+        el("span", { class: "muted" }, `${item.source || ""} ${item.external_id || ""}`), " ",
+        el("time", {}, fmtTime(item.received_at))),
+      item.title ? el("div", { class: "item-title" }, item.title) : null,
+      el("div", { class: "item-text" }, item.text),
+      item.merge_explanation ? el("div", { class: "muted small" }, `合并依据：${item.merge_explanation}`) : null,
+      splittable ? splitButton(item) : null) });
+  }
+  for (const a of list(data.audit)) {
+    const label = ACTION_LABEL[a.action] || (a.action.startsWith("escalation.") ? "升级" : a.action);
+    entries.push({ at: a.at, node: el("li", { class: `tl audit act-${a.action.replace(/[^a-z_]/g, "-")}`, "data-action": a.action },
+      el("div", { class: "tl-head" }, el("span", { class: "tl-kind" }, label), " ",
+        el("span", { class: "actor" }, a.actor_name || a.actor || "系统"), " ", el("time", {}, fmtTime(a.at))),
+      details(a.detail)) });
+  }
+  // responses are in the audit log too (with channel, text, link); list them only if not
+  const audited = list(data.audit).some((a) => a.action === "incident.responded" || a.action === "incident.followed_up");
+  for (const r of audited ? [] : list(data.responses)) {
+    entries.push({ at: r.at || r.created_at, node: el("li", { class: "tl response" },
+      el("div", { class: "tl-head" }, el("span", { class: "tl-kind" }, FOLLOW_KIND[r.kind] || "回应"), " ",
+        el("span", {}, r.channel || ""), " ", el("span", { class: "actor" }, r.actor || r.by || ""), " ",
+        el("time", {}, fmtTime(r.at || r.created_at))),
+      el("div", { class: "item-text" }, r.text || ""), r.link ? safeLink(r.link) : null) });
+  }
+  entries.sort((x, y) => Date.parse(y.at) - Date.parse(x.at)); // newest first
+  document.getElementById("timeline").replaceChildren(...entries.map((e) => e.node));
+}
+
+// ---- workflow forms ---------------------------------------------------------------
+
+function field(spec) {
+  const id = `f-${spec.form}-${spec.name}`;
+  let input;
+  if (spec.type === "select") {
+    input = el("select", { id, name: spec.name, required: spec.required },
+      ...spec.options.map(([value, text]) => el("option", { value, selected: value === spec.value }, text)));
+  } else if (spec.type === "textarea") {
+    input = el("textarea", { id, name: spec.name, rows: 3, required: spec.required, maxlength: 5000, placeholder: spec.placeholder });
+  } else {
+    input = el("input", { id, name: spec.name, type: spec.type || "text", required: spec.required, placeholder: spec.placeholder,
+      value: spec.value, maxlength: spec.type === "number" ? undefined : 2000 });
+  }
+  return el("label", { for: id, class: "field" }, el("span", {}, spec.label), input);
+}
+
+function form(name, heading, fields, submit, body, { danger = false } = {}) {
+  const node = el("form", { class: "action-form", id: name, "data-form": name },
+    el("h3", {}, heading), ...fields.map((f) => field({ ...f, form: name })),
+    el("button", { type: "submit", class: danger ? "danger" : "primary" }, submit));
+  node.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = node.querySelector("button[type=submit]");
+    button.disabled = true;
+    await act(name, heading, body(node.elements));
+    button.disabled = false;
+  });
+  return node;
+}
+
+const units = (text) => String(text || "").split(/[、,，;；\s]+/).map((s) => s.trim()).filter(Boolean);
+const optional = (value) => (value && value.trim() ? value.trim() : undefined);
+
+const FORMS = {
+  claim: () => form("claim", "认领", [], "认领", () => ({ path: "claim", body: {} })),
+  respond: () => form("respond", state.data.incident.status === "responded" ? "补充回应" : "回应", [
+    { name: "channel", label: "回应渠道", type: "select", required: true, options: CHANNELS.map((c) => [c, c]) },
+    { name: "text", label: "回应内容", type: "textarea", required: true },
+    { name: "link", label: "链接", type: "url", placeholder: "https://" },
+  ], "提交回应", (f) => ({ path: "respond", body: { channel: f.channel.value, text: f.text.value.trim(), link: optional(f.link.value) } })),
+  "follow-up": () => form("follow-up", "跟进发布", [
+    { name: "kind", label: "类别", type: "select", required: true, options: [["info", "权威信息"], ["result", "调查结果"]] },
+    { name: "text", label: "内容", type: "textarea", required: true },
+    { name: "link", label: "链接", type: "url", placeholder: "https://" },
+  ], "提交跟进", (f) => ({ path: "follow-up", body: { kind: f.kind.value, text: f.text.value.trim(), link: optional(f.link.value) } })),
+  close: () => form("close", "办结", [], "办结", () => ({ path: "close", body: {} })),
+  return: () => form("return", "退回（非本单位职责）", [
+    { name: "grounds", label: "退回理由", type: "textarea", required: true },
+  ], "退回", (f) => ({ path: "return", body: { grounds: f.grounds.value.trim() } }), { danger: true }),
+  arbitrate: () => form("arbitrate", "审定退回", [
+    { name: "accept", label: "审定", type: "select", options: [["true", "同意退回，改派"], ["false", "不同意退回，原单位继续办理"]] },
+    { name: "units", label: "改派单位（多个用、分隔）", placeholder: "高平市……局" },
+    { name: "note", label: "审定意见", type: "textarea", required: true },
+  ], "审定", (f) => {
+    const accept = f.accept.value === "true";
+    return { path: "arbitrate", body: { accept, units: accept ? units(f.units.value) : undefined, note: f.note.value.trim() } };
+  }),
+  transfer: () => form("transfer", "转办", [
+    { name: "units", label: "转办单位（多个用、分隔）", required: true },
+    { name: "note", label: "说明", type: "textarea", required: true },
+  ], "转办", (f) => ({ path: "transfer", body: { units: units(f.units.value), note: f.note.value.trim() } })),
+  lead: () => form("lead", "指定牵头", [{ name: "unit", label: "牵头单位", required: true }],
+    "指定", (f) => ({ path: "lead", body: { unit: f.unit.value.trim() } })),
+  merge: () => form("merge", "合并事件", [{ name: "other", label: "并入的事件编号", type: "number", required: true }],
+    "合并", (f) => ({ path: "merge", body: { other_incident_id: Number(f.other.value) } })),
+  topic: () => form("topic", "调整主题", [
+    { name: "topic", label: "主题", required: true, value: state.data.incident.topic },
+    { name: "reason", label: "理由", required: true },
+  ], "调整", (f) => ({ path: "topic", body: { topic: f.topic.value.trim(), reason: f.reason.value.trim() } })),
+  severity: () => form("severity", "调整等级", [
+    { name: "severity", label: "等级", type: "select", options: SEVERITIES.map((s) => [s, s]), value: state.data.incident.severity },
+    { name: "reason", label: "理由", required: true },
+  ], "调整", (f) => ({ path: "severity", body: { severity: f.severity.value, reason: f.reason.value.trim() } })),
+};
+
+// The server may say which actions the viewer has; otherwise guess from role and status
+// (the server refuses what is not allowed either way).
+function allowed(data, user) {
+  if (Array.isArray(data.actions)) {
+    // the server's transitions (service.workflow.states.Transition) to this page's forms
+    return data.actions.flatMap((t) => ({ follow_up: ["follow-up"], regrade: ["topic", "severity"] }[t] || [t]));
+  }
+  const s = data.incident.status;
+  const out = [];
+  if (["liaison", "admin"].includes(user.role)) {
+    if (["open", "unclaimed"].includes(s)) out.push("claim");
+    if (s === "claimed") out.push("respond");
+    if (s === "responded") out.push("follow-up", "close");
+    if (["open", "unclaimed", "claimed"].includes(s)) out.push("return");
+  }
+  if (["coordinator", "admin"].includes(user.role)) {
+    if (s === "returned") out.push("arbitrate");
+    if (s !== "closed") out.push("transfer", "lead", "merge", "topic", "severity");
+  }
+  return out;
+}
+
+// Forms are rebuilt only when the set of steps changes (or after a step was taken): a push
+// reloading the page must not wipe what the officer is typing or has chosen.
+function renderActions(data) {
+  const names = allowed(data, state.user).filter((n) => FORMS[n]);
+  const root = document.getElementById("actions");
+  if (!state.formsStale && root.dataset.forms === names.join(",")) return;
+  state.formsStale = false;
+  root.dataset.forms = names.join(",");
+  root.replaceChildren(...names.map((n) => FORMS[n]()));
+  document.getElementById("no-actions").hidden = names.length > 0;
+}
+
+async function act(name, heading, { path, body }) {
+  const error = document.getElementById("action-error");
+  const ok = document.getElementById("action-ok");
+  show(error, "");
+  show(ok, "");
+  try {
+    await api(`/api/incidents/${incidentId}/${path}`, { method: "POST", body });
+    show(ok, `${heading}：已提交`);
+    state.formsStale = true; // whichever read paints next rebuilds the forms, emptied
+    await load();
+  } catch (err) {
+    show(error, `${heading}失败：${errorText(err)}`);
+  }
+}
+
+let generation = 0;
+
+async function load() {
+  const mine = ++generation; // reads overlap (a push, an action): only the latest started may paint
+  try {
+    const data = await api(`/api/incidents/${incidentId}`);
+    if (mine !== generation) return;
+    state.data = data;
+    document.title = `#${data.incident.id} ${data.incident.topic} · 事件详情`;
+    summary(data);
+    clocks(data);
+    reasons(data.incident);
+    timeline(data);
+    renderActions(data);
+    show(document.getElementById("detail-error"), "");
+  } catch (err) {
+    if (mine === generation) show(document.getElementById("detail-error"), `加载失败：${errorText(err)}`);
+  }
+}
+
+async function main() {
+  const user = await whoami();
+  if (!user) return;
+  state.user = user;
+  setupHeader(user);
+  if (!Number.isInteger(incidentId) || incidentId <= 0) {
+    show(document.getElementById("detail-error"), "事件编号无效");
+    return;
+  }
+  await load();
+  if (location.hash.length > 1) document.getElementById(location.hash.slice(1))?.scrollIntoView();
+  startTicking(document.getElementById("clocks"));
+  const alerts = new AlertBanner(document.getElementById("alerts"));
+  alerts.refresh();
+  const mine = (msg) => list(msg.incidents).some((i) => Number(i && (i.id ?? i)) === incidentId)
+    || list(msg.removed).some((id) => Number(id) === incidentId);
+  new Live({
+    onChanges: (msg) => { if (mine(msg)) load(); },
+    onAlert: (msg) => { alerts.pushed(msg); if (Number(msg.incident_id) === incidentId) load(); },
+    onSnapshot: () => { load(); alerts.refresh(); },
+  }).start();
+}
+
+main();

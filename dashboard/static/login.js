@@ -1,0 +1,36 @@
+// The login page: POST /api/auth/login, then on to the page asked for (same origin only).
+import { api, errorText, show } from "./common.js";
+
+function target() {
+  const next = new URLSearchParams(location.search).get("next") || "";
+  // only a local path: "//evil.example" or "https://…" would leave the site
+  return next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/dashboard";
+}
+
+async function alreadySignedIn() {
+  try {
+    await api("/api/auth/me");
+    location.replace(target());
+  } catch { /* not signed in: stay */ }
+}
+
+document.getElementById("login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const error = document.getElementById("login-error");
+  const button = document.getElementById("login-submit");
+  show(error, "");
+  button.disabled = true;
+  try {
+    await api("/api/auth/login", {
+      method: "POST",
+      body: { username: form.username.value.trim(), password: form.password.value },
+    });
+    location.assign(target());
+  } catch (err) {
+    show(error, err.status === 401 ? "用户名或密码错误" : errorText(err));
+    button.disabled = false;
+  }
+});
+
+alreadySignedIn();

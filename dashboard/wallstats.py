@@ -1,0 +1,117 @@
+"""The wallboard's figures, viewer-scoped: today's on-time response rate and the escalation
+ladder. Pure counts over plain rows, and the route that reads them.
+
+- On time today: a response clock (回应, 核实处置反馈) counts when it fell due today (local day,
+  up to now) or was met today; it is on time when met by its due time. One still open past
+  its due time today is late.
+- Ladder: each open incident stands on the highest rung (提醒 < 催办 < 督办) fired for a clock
+  of it that is still running; a met clock's old alarms no longer count.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
+
+from service.accounts.access import assignment_of, sees
+from service.accounts.deps import ViewerDep
+from service.api.deps import SessionDep, SettingsDep
+from service.models import Clock, EscalationStep, Incident, utcnow
+from service.runtime import load_engine
+
+KINDS = ("response", "feedback")
+RUNGS = ("warn", "urge", "supervise")  # 提醒, 催办, 督办: low to high
+ASSIGNMENT = (Incident.id, Incident.level_region, Incident.regions, Incident.first_responsible,
+              Incident.co_responsible, Incident.lead)
+
+
+@dataclass(frozen=True)
+class ClockTimes:
+    due_at: datetime
+    met_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OnTime:
+    on_time: int
+    late: int
+
+    @property
+    def total(self) -> int:
+        return self.on_time + self.late
+
+    @property
+    def rate(self) -> float | None:
+        return self.on_time / self.total if self.total else None
+
+
+def day_start(now: datetime, tz: str) -> datetime:
+    local = now.astimezone(ZoneInfo(tz))
+    return datetime.combine(local.date(), time(0), tzinfo=local.tzinfo)
+
+
+def on_time_today(clocks: Iterable[ClockTimes], start: datetime, now: datetime) -> OnTime:
+    good = late = 0
+    for c in clocks:
+        met_today = c.met_at is not None and start <= c.met_at <= now
+        due_today = start <= c.due_at <= now
+        if not (met_today or due_today):
+            continue  # due later and not met yet: not judged today
+        if c.met_at is not None and c.met_at <= c.due_at:
+            good += 1
+        else:
+            late += 1
+    return OnTime(good, late)
+
+
+def rung(step: str) -> str:
+    """warn_50 / warn_80 → warn; urge, supervise as they are."""
+    return "warn" if step.startswith("warn") else step
+
+
+def ladder(steps: Iterable[tuple[int, str]]) -> dict[str, int]:
+    """(incident id, step name) pairs → how many incidents stand on each rung (their highest)."""
+    highest: dict[int, int] = {}
+    for incident_id, step in steps:
+        r = rung(step)
+        if r in RUNGS:
+            highest[incident_id] = max(highest.get(incident_id, -1), RUNGS.index(r))
+    counts = Counter(RUNGS[i] for i in highest.values())
+    return {r: counts.get(r, 0) for r in RUNGS}
+
+
+router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
+
+
+@router.get("/wall", summary="大屏指标：今日按时回应率、升级阶梯 / wallboard figures (viewer-scoped)")
+def wall(viewer: ViewerDep, session: SessionDep, settings: SettingsDep) -> dict:
+    now = utcnow()
+    start = day_start(now, settings.timezone)
+    org = load_engine(settings, session).org
+    visible = lambda row: sees(viewer, assignment_of(dict(row._mapping)), org)  # noqa: E731
+    clocks = session.exec(
+        select(Clock.due_at, Clock.met_at, *ASSIGNMENT[1:])
+        .join(Incident, col(Incident.id) == Clock.incident_id)
+        .where(col(Clock.kind).in_(KINDS),
+               or_(and_(col(Clock.due_at) >= start, col(Clock.due_at) <= now),
+                   and_(col(Clock.met_at) >= start, col(Clock.met_at) <= now)))
+    ).all()
+    result = on_time_today([ClockTimes(r.due_at, r.met_at) for r in clocks if visible(r)], start, now)
+    steps = session.exec(
+        select(EscalationStep.step, *ASSIGNMENT)
+        .join(Clock, col(Clock.id) == EscalationStep.clock_id)
+        .join(Incident, col(Incident.id) == EscalationStep.incident_id)
+        .where(col(Clock.met_at).is_(None), Incident.status != "closed")
+    ).all()
+    return {
+        "on_time": {"on_time": result.on_time, "late": result.late, "total": result.total, "rate": result.rate,
+                    "since": start.isoformat()},
+        "ladder": ladder((r.id, r.step) for r in steps if visible(r)),
+    }

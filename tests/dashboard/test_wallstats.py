@@ -1,0 +1,66 @@
+"""The wallboard's figures: which clocks count for today's on-time rate, which rung an
+incident stands on, and the route's scoping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+from dashboard.wallstats import ClockTimes, day_start, ladder, on_time_today
+from service.models import utcnow
+from service.sweep import sweep_once
+from tests.conftest import COORD, INGEST
+
+NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
+START = day_start(NOW, "Asia/Shanghai")
+FOOD = "河西镇多家餐馆被曝使用过期食材"
+
+
+def test_the_day_starts_at_local_midnight() -> None:
+    assert START == datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
+    assert day_start(datetime(2026, 11, 24, 15, 59, tzinfo=UTC), "Asia/Shanghai") == START - timedelta(days=1)
+
+
+def test_met_in_time_late_and_open_past_due_count_but_future_clocks_do_not() -> None:
+    h = timedelta(hours=1)
+    clocks = [
+        ClockTimes(due_at=NOW - 2 * h, met_at=NOW - 3 * h),  # due today, met in time
+        ClockTimes(due_at=NOW + 30 * h, met_at=NOW - h),  # met today, long before due: in time
+        ClockTimes(due_at=NOW - 4 * h, met_at=NOW - h),  # met today, 3 h late
+        ClockTimes(due_at=NOW - h, met_at=None),  # due today, still open: late
+        ClockTimes(due_at=NOW + 5 * h, met_at=None),  # due later today: not judged yet
+        ClockTimes(due_at=START - 2 * h, met_at=START - 3 * h),  # yesterday's business
+    ]
+    result = on_time_today(clocks, START, NOW)
+    assert (result.on_time, result.late, result.total) == (2, 2, 4)
+    assert result.rate == 0.5
+    assert on_time_today([], START, NOW).rate is None
+
+
+def test_an_incident_stands_on_its_highest_rung_whatever_the_order() -> None:
+    steps = [(1, "warn_50"), (1, "urge"), (1, "warn_80"),  # 1: 催办 (a later 提醒 of another clock does not lower it)
+             (2, "warn_50"), (2, "warn_80"),  # 2: 提醒
+             (3, "supervise"), (3, "warn_50"),  # 3: 督办
+             (4, "claim_lapsed")]  # not a rung of the ladder
+    assert ladder(steps) == {"warn": 1, "urge": 1, "supervise": 1}
+    assert ladder([]) == {"warn": 0, "urge": 0, "supervise": 0}
+
+
+def test_the_route_needs_a_login_and_answers_for_the_viewer(client: TestClient) -> None:
+    assert client.get("/api/dashboard/wall").status_code == 401
+    received = utcnow() - timedelta(hours=50)  # 一般: 48 h, so due 2 h ago, unanswered
+    r = client.post("/api/items", headers=INGEST, json={"external_id": "o-1", "text": FOOD, "severity": "一般",
+                                                        "received_at": received.isoformat()})
+    assert r.status_code == 202
+    sweep_once(client.app.state.settings)  # now: 提醒 ×2 and 催办 on the response clock
+    body = client.get("/api/dashboard/wall", headers=COORD).json()
+    today = received + timedelta(hours=48) >= day_start(utcnow(), "Asia/Shanghai")
+    assert (body["on_time"]["late"], body["on_time"]["on_time"]) == ((1, 0) if today else (0, 0))
+    assert body["ladder"] == {"warn": 0, "urge": 1, "supervise": 0}
+
+    r = client.post("/api/auth/login", json={"username": "liaison_mishan", "password": "demo12345"})
+    assert r.status_code == 200  # 米山镇 is not assigned the 河西镇 incident: sees none of it
+    assert client.get("/api/dashboard/wall").json() == {
+        "on_time": {**body["on_time"], "on_time": 0, "late": 0, "total": 0, "rate": None},
+        "ladder": {"warn": 0, "urge": 0, "supervise": 0}}
