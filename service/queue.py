@@ -76,7 +76,10 @@ def run_worker(settings: Settings, burst: bool = False) -> int:
     ensure_org(settings)
     with session_scope(settings.database_url) as session:
         warm_up(load_engine(settings, session))
-    SimpleWorker([get_queue(settings)], connection=redis_connection(settings.redis_url)).work(burst=burst)
+    # the scheduler moves retries that wait (Retry intervals) back onto the queue when due;
+    # without it a job scheduled for retry would never run again
+    SimpleWorker([get_queue(settings)], connection=redis_connection(settings.redis_url)).work(
+        burst=burst, with_scheduler=True)
     return 0
 
 

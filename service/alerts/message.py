@@ -1,0 +1,65 @@
+"""The Chinese text of an alert: pure, from plain values. No user text from the internet goes
+in (topic and severity are the product's own labels), so the channels need not escape it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+STEP_NAMES = {"提醒": "临期提醒", "催办": "超期催办", "督办": "超期督办"}
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    alert_id: int
+    incident_id: int
+    topic: str
+    severity: str
+    clock: str
+    clock_label: str
+    step: str
+    label: str  # 提醒 / 催办 / 督办
+    due_at: datetime
+    link: str
+    recipients: tuple[str, ...] = ()
+
+    @property
+    def subject(self) -> str:
+        return f"【舆情{STEP_NAMES.get(self.label, self.label)}】事件 #{self.incident_id} {self.topic}（{self.severity}）{self.clock_label}"
+
+    def due_local(self, timezone: str) -> str:
+        local = self.due_at.astimezone(ZoneInfo(timezone))
+        return f"{local:%Y-%m-%d %H:%M}"
+
+    def lines(self, timezone: str) -> list[tuple[str, str]]:
+        return [("事件", f"#{self.incident_id}"), ("领域", self.topic), ("等级", self.severity),
+                ("时限", self.clock_label or self.clock), ("环节", self.label),
+                ("到期时间", f"{self.due_local(timezone)}（{_zone_name(timezone)}）"),
+                ("送达", "、".join(self.recipients) or "—"), ("查看", self.link)]
+
+    def summary(self, timezone: str) -> str:
+        """One line for the dashboard banner (which shows the label and the incident link itself)."""
+        return (f"{self.topic}（{self.severity}）· {self.clock_label or self.clock}时限 {STEP_NAMES.get(self.label, self.label)}"
+                f" · 到期 {self.due_local(timezone)}（{_zone_name(timezone)}）· 送达 {'、'.join(self.recipients) or '—'}")
+
+    def text(self, timezone: str) -> str:
+        return "\n".join([self.subject, *(f"{k}：{v}" for k, v in self.lines(timezone))])
+
+    def markdown(self, timezone: str) -> str:
+        """DingTalk / WeCom markdown: the link as a link, the rest as plain lines."""
+        rows = [f"**{k}**：{v}" for k, v in self.lines(timezone) if k != "查看"]
+        return "\n\n".join([f"### {self.subject}", *rows, f"[查看事件 #{self.incident_id}]({self.link})"])
+
+    def payload(self, timezone: str) -> dict:
+        """The generic webhook's JSON body (without the send time, added by the channel)."""
+        return {"type": "escalation_alert", "alert_id": self.alert_id, "incident_id": self.incident_id,
+                "topic": self.topic, "severity": self.severity, "clock": self.clock,
+                "clock_label": self.clock_label, "step": self.step, "label": self.label,
+                "due_at": self.due_at.isoformat(), "due_local": self.due_local(timezone),
+                "recipients": list(self.recipients), "link": self.link, "subject": self.subject,
+                "text": self.text(timezone)}
+
+
+def _zone_name(timezone: str) -> str:
+    return "北京时间" if timezone in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else timezone

@@ -1,0 +1,70 @@
+"""Tables of the alerts: the alert itself, a channel subscription, and one delivery per
+(alert, channel) so every attempt and failure stays visible."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from service.models import js, ts
+
+UNIT, REGION = "unit", "region"  # audience kinds: the people of a unit / a region's leaders and coordinators
+CHANNEL_KINDS = ("webhook", "email", "dingtalk", "wecom")
+QUEUED, RETRYING, SENT, FAILED = "queued", "retrying", "sent", "failed"
+
+
+class Alert(SQLModel, table=True):
+    """One escalation for one audience: a rung of the ladder (`step:<escalation_step id>`) or
+    a lapsed claim (`claim:<incident id>:<epoch>`); unique, so a rerun of the sweep adds none."""
+
+    __tablename__ = "alert"
+    __table_args__ = (UniqueConstraint("key", "audience_kind", "audience", name="uq_alert_key_audience"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64)
+    step_id: int | None = Field(default=None, foreign_key="escalation_step.id", index=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    clock: str = Field(max_length=32)  # clock kind (response, feedback, …; claim for a lapsed claim)
+    clock_label: str = ""
+    step: str = Field(max_length=16)  # warn_50, urge, supervise, claim_expired
+    label: str = Field(max_length=16)  # 提醒 / 催办 / 督办 / 认领超时未回应
+    audience_kind: str = Field(max_length=8)  # unit | region
+    audience: str = Field(max_length=200, index=True)
+    recipients: list = js()  # the routing recipients (unit full names) this audience stands for
+    subject: str = ""
+    message: str = ""  # one Chinese line for the dashboard, fixed when the rung fired
+    due_at: datetime = ts()
+    created_at: datetime = ts(index=True)
+    acknowledged_by: str | None = Field(default=None, max_length=64)
+    acknowledged_at: datetime | None = ts(nullable=True)
+
+
+class AlertChannel(SQLModel, table=True):
+    """A subscription: alerts for an audience also go to this target."""
+
+    __tablename__ = "alert_channel"
+    id: int | None = Field(default=None, primary_key=True)
+    audience_kind: str = Field(max_length=8)
+    audience: str = Field(max_length=200, index=True)
+    kind: str = Field(max_length=16)  # webhook | email | dingtalk | wecom
+    target: str = Field(max_length=2000)  # URL or e-mail address
+    secret: str | None = Field(default=None, max_length=200)  # HMAC key; never returned by the API
+    enabled: bool = True
+    created_by: str = Field(max_length=64)
+    created_at: datetime = ts()
+    removed_at: datetime | None = ts(nullable=True)  # deleted: kept for the deliveries that name it
+
+
+class AlertDelivery(SQLModel, table=True):
+    __tablename__ = "alert_delivery"
+    __table_args__ = (UniqueConstraint("alert_id", "channel_id", name="uq_alert_delivery"),)
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    channel_id: int = Field(foreign_key="alert_channel.id", index=True)
+    status: str = Field(default=QUEUED, max_length=8, index=True)
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime = ts()
+    last_attempt_at: datetime | None = ts(nullable=True)
+    sent_at: datetime | None = ts(nullable=True)

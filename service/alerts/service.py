@@ -1,0 +1,329 @@
+"""Alerts for fired escalation rungs, their acknowledgement, subscriptions and deliveries.
+
+`create_alerts` runs inside the sweep's transaction (the alert is committed with the rung it
+belongs to, so a crash between them loses neither); `dispatch` runs after the commit and
+hands each delivery to an RQ job (REDIS_URL set) or sends it inline. Refusals are ApiError
+(404 not visible, 403 not yours, 422 bad input) raised before any write.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy import and_, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from routing.orgchart import OrgChart
+from service.accounts.access import Role, Viewer, assignment_of, sees
+from service.alerts.audience import (
+    Audience, audiences, is_recipient, may_manage, subscription_matches, unit_region, units_within, viewer_audiences,
+)
+from service.alerts.channels import DeliveryError, Subscription, channel_for, where
+from service.alerts.message import AlertMessage
+from service.alerts.models import (
+    CHANNEL_KINDS, FAILED, QUEUED, REGION, RETRYING, SENT, UNIT, Alert, AlertChannel, AlertDelivery,
+)
+from service.api.errors import ApiError
+from service.audit import record
+from service.db import session_scope
+from service.models import Clock, EscalationStep, Incident, utcnow
+from service.settings import Settings
+
+log = structlog.get_logger()
+URL = re.compile(r"^https?://[^\s<>\"']+$")
+STRANDED_AFTER = timedelta(minutes=5)  # a waiting delivery older than this, without its job, lost it
+EMAIL = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"']+$")  # no spaces/newlines: no header injection
+
+
+# -- creating -------------------------------------------------------------------------------
+def message_of(alert: Alert, incident: Incident, settings: Settings) -> AlertMessage:
+    return AlertMessage(alert_id=alert.id or 0, incident_id=alert.incident_id, topic=incident.topic,
+                        severity=incident.severity, clock=alert.clock, clock_label=alert.clock_label,
+                        step=alert.step, label=alert.label, due_at=alert.due_at,
+                        link=f"{settings.public_url.rstrip('/')}/incidents/{alert.incident_id}",
+                        recipients=tuple(alert.recipients))
+
+
+def _enabled_channels(session: Session) -> list[AlertChannel]:
+    return list(session.exec(select(AlertChannel).where(AlertChannel.enabled == True,  # noqa: E712
+                                                        AlertChannel.removed_at == None)).all())  # noqa: E711
+
+
+def _add(session: Session, org: OrgChart, settings: Settings, channels: Sequence[AlertChannel], incident: Incident,
+         recipients: Sequence[str], **fields: object) -> list[AlertDelivery]:
+    """The alerts of one escalation, one per audience, each with a queued delivery per
+    matching subscription; an alert already there (same key and audience) is left alone."""
+    deliveries: list[AlertDelivery] = []
+    for (kind, name), names in audiences(recipients, org).items():
+        alert = Alert(audience_kind=kind, audience=name, recipients=names, incident_id=incident.id, **fields)
+        try:
+            with session.begin_nested():  # another sweeper may have added it meanwhile
+                session.add(alert)
+                session.flush()
+        except IntegrityError:
+            continue
+        msg = message_of(alert, incident, settings)
+        alert.subject, alert.message = msg.subject, msg.summary(settings.timezone)
+        for channel in channels:
+            if subscription_matches((channel.audience_kind, channel.audience), (kind, name), org):
+                deliveries.append(AlertDelivery(alert_id=alert.id, channel_id=channel.id, created_at=alert.created_at))
+    session.add_all(deliveries)
+    session.flush()
+    return deliveries
+
+
+def create_alerts(session: Session, org: OrgChart, settings: Settings, steps: Sequence[EscalationStep]) -> list[int]:
+    """Add the alerts of newly fired rungs (the caller commits); returns the delivery ids to
+    dispatch after the commit."""
+    if not steps:
+        return []
+    channels, now, out = _enabled_channels(session), utcnow(), []
+    for step in steps:
+        incident = session.get(Incident, step.incident_id)
+        clock = session.get(Clock, step.clock_id)
+        out += _add(session, org, settings, channels, incident, step.recipients, key=f"step:{step.id}",
+                    step_id=step.id, clock=clock.kind, clock_label=clock.label, step=step.step, label=step.label,
+                    due_at=clock.due_at, created_at=now)
+    return [d.id for d in out]
+
+
+def create_claim_alerts(session: Session, org: OrgChart, settings: Settings, events: Sequence[dict]) -> list[int]:
+    """Alerts for lapsed claims (the `escalation` events of service.workflow.claims), committed
+    here; returns the delivery ids to dispatch."""
+    channels, now, out = _enabled_channels(session), utcnow(), []
+    for event in events:
+        incident = session.get(Incident, event["incident_id"])
+        lapsed = incident.claim_expired_at if incident and incident.claim_expired_at else None
+        if lapsed is None:
+            continue
+        out += _add(session, org, settings, channels, incident, event.get("recipients", []),
+                    key=f"claim:{incident.id}:{int(lapsed.timestamp())}", clock="claim", clock_label="认领",
+                    step=str(event.get("step", "claim_expired"))[:16], label=str(event.get("label", "认领超时"))[:16],
+                    due_at=lapsed, created_at=now)
+    session.commit()
+    return [d.id for d in out]
+
+
+def dispatch(settings: Settings, delivery_ids: Iterable[int]) -> None:
+    """One RQ job per delivery, retried with pauses; inline (one attempt) without Redis."""
+    ids = list(delivery_ids)
+    if not ids:
+        return
+    if settings.redis_url:
+        from rq import Retry
+
+        from service.alerts.jobs import deliver_job
+        from service.queue import get_queue
+
+        queue = get_queue(settings)
+        intervals = list(settings.alert_retry_intervals)
+        for delivery_id in ids:
+            queue.enqueue(deliver_job, delivery_id, settings.database_url, job_id=job_id(delivery_id),
+                          job_timeout=120, result_ttl=3600, failure_ttl=7 * 86400,
+                          retry=Retry(max=len(intervals), interval=intervals) if intervals else None)
+        return
+    for delivery_id in ids:
+        try:
+            deliver(settings, delivery_id, final=True)
+        except Exception:  # noqa: BLE001 — recorded on the row; the sweep must go on
+            pass
+
+
+def job_id(delivery_id: int) -> str:
+    return f"yuqing-alert-delivery-{delivery_id}"
+
+
+def recover_deliveries(session: Session, settings: Settings, now: datetime) -> list[int]:
+    """Re-dispatch deliveries still waiting whose RQ job is gone (Redis lost it, or the process
+    died between the commit and the enqueue): the database, not the queue, is the record."""
+    if not settings.redis_url:
+        return []
+    from rq.job import Job
+
+    from service.queue import redis_connection
+
+    waiting = session.exec(select(AlertDelivery.id).where(col(AlertDelivery.status).in_([QUEUED, RETRYING]),
+                                                          col(AlertDelivery.created_at) < now - STRANDED_AFTER)).all()
+    connection = redis_connection(settings.redis_url)
+    lost = [i for i in waiting if not Job.exists(job_id(i), connection=connection)]
+    dispatch(settings, lost)
+    return lost
+
+
+def deliver(settings: Settings, delivery_id: int, *, final: bool) -> str:
+    """One attempt at one delivery; records the outcome and re-raises a failure (so RQ retries)."""
+    with session_scope(settings.database_url) as session:
+        delivery = session.get(AlertDelivery, delivery_id)
+        if delivery is None or delivery.status == SENT:
+            return "gone" if delivery is None else SENT
+        alert = session.get(Alert, delivery.alert_id)
+        channel = session.get(AlertChannel, delivery.channel_id)
+        incident = session.get(Incident, alert.incident_id)
+        delivery.last_attempt_at = utcnow()
+        if not channel.enabled or channel.removed_at is not None:  # nothing to retry
+            delivery.status, delivery.last_error = FAILED, "订阅已停用或删除 / subscription disabled or removed"
+            session.add(delivery)
+            session.commit()
+            return FAILED
+        delivery.attempts += 1
+        try:
+            channel_for(channel.kind, settings).send(
+                message_of(alert, incident, settings),
+                Subscription(kind=channel.kind, target=channel.target, secret=channel.secret, delivery_id=delivery_id))
+        except Exception as exc:
+            text = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"[:500]
+            text = text.replace(channel.target, where(channel.target))  # a robot URL's token stays secret
+            delivery.status, delivery.last_error = (FAILED if final else RETRYING), text
+            session.add(delivery)
+            session.commit()
+            log.warning("alert.delivery_failed", delivery_id=delivery_id, kind=channel.kind, error=text,
+                        attempts=delivery.attempts, final=final)
+            raise
+        delivery.status, delivery.sent_at = SENT, utcnow()
+        session.add(delivery)
+        session.commit()
+        log.info("alert.delivered", delivery_id=delivery_id, kind=channel.kind, attempts=delivery.attempts)
+        return SENT
+
+
+# -- reading and acknowledging --------------------------------------------------------------
+def public_alert(alert: Alert) -> dict:
+    return {"id": alert.id, "incident_id": alert.incident_id, "step": alert.step, "label": alert.label,
+            "clock": alert.clock, "clock_label": alert.clock_label, "audience_kind": alert.audience_kind,
+            "audience": alert.audience, "recipients": alert.recipients, "subject": alert.subject,
+            "message": alert.message, "due_at": alert.due_at, "created_at": alert.created_at,
+            "acknowledged_by": alert.acknowledged_by, "acknowledged_at": alert.acknowledged_at}
+
+
+def _audience_filter(auds: Sequence[Audience], kind_col, name_col):  # noqa: ANN001, ANN202
+    units = [n for k, n in auds if k == UNIT]
+    regions = [n for k, n in auds if k == REGION]
+    return or_(and_(kind_col == UNIT, col(name_col).in_(units)), and_(kind_col == REGION, col(name_col).in_(regions)))
+
+
+def alerts_for(session: Session, org: OrgChart, viewer: Viewer, *, unacknowledged: bool = False,
+               limit: int = 100) -> list[Alert]:
+    """The viewer's alerts, newest first."""
+    auds = viewer_audiences(viewer, org)
+    if not auds:
+        return []
+    query = select(Alert).where(_audience_filter(auds, Alert.audience_kind, Alert.audience))
+    if unacknowledged:
+        query = query.where(Alert.acknowledged_at == None)  # noqa: E711
+    return list(session.exec(query.order_by(col(Alert.id).desc()).limit(limit)).all())
+
+
+def acknowledge(session: Session, org: OrgChart, viewer: Viewer, alert_id: int) -> tuple[Alert, bool]:
+    """Mark the alert acknowledged by a recipient and audit it (the caller commits); the bool
+    says whether this call did it (False: acknowledged before)."""
+    alert = session.get(Alert, alert_id)
+    incident = session.get(Incident, alert.incident_id) if alert else None
+    audience = (alert.audience_kind, alert.audience) if alert else None
+    if alert is None or incident is None or not (is_recipient(viewer, audience, org)
+                                                 or sees(viewer, assignment_of(incident), org)):
+        raise ApiError(404, "没有这条升级提醒", "no such alert")
+    if not is_recipient(viewer, audience, org):
+        raise ApiError(403, "只有提醒的接收人可以确认", "only a recipient of the alert may acknowledge it")
+    if viewer.user_id == 0:  # a machine token reads; acknowledging is a person's act
+        raise ApiError(403, "令牌不能确认提醒，请以本人账号登录", "a token may not acknowledge: sign in as yourself")
+    now = utcnow()
+    done = session.execute(update(Alert).where(col(Alert.id) == alert_id, col(Alert.acknowledged_at).is_(None))
+                           .values(acknowledged_by=viewer.username, acknowledged_at=now))
+    if done.rowcount != 1:  # someone of the same audience was first: it stays his, nothing is written
+        session.rollback()
+        session.refresh(alert)
+        return alert, False
+    record(session, "alert.acknowledged", incident_id=alert.incident_id, actor=viewer.username,
+           alert_id=alert.id, step=alert.step, label=alert.label, audience=alert.audience)
+    session.flush()
+    session.refresh(alert)
+    return alert, True
+
+
+# -- subscriptions --------------------------------------------------------------------------
+def public_channel(channel: AlertChannel) -> dict:
+    """Never the secret; a robot URL shown without its query (it holds the access token)."""
+    target = channel.target if channel.kind == "email" else where(channel.target) + ("?…" if "?" in channel.target else "")
+    return {"id": channel.id, "audience_kind": channel.audience_kind, "audience": channel.audience,
+            "kind": channel.kind, "target": target, "has_secret": bool(channel.secret), "enabled": channel.enabled,
+            "created_by": channel.created_by, "created_at": channel.created_at}
+
+
+def _check_audience(org: OrgChart, viewer: Viewer, audience: Audience) -> None:
+    kind, name = audience
+    if kind == REGION and name not in org.regions:
+        raise ApiError(422, f"组织架构中没有地区“{name}”", f"unknown region {name!r}")
+    if kind == UNIT and (name not in org.unit_names() or unit_region(name, org) is None):
+        raise ApiError(422, f"组织架构中没有单位“{name}”", f"unknown unit {name!r}")
+    if not may_manage(viewer, audience, org):
+        raise ApiError(403, "只能管理本地区范围内的订阅", "you may only manage subscriptions within your region")
+
+
+def add_channel(session: Session, org: OrgChart, viewer: Viewer, *, audience_kind: str, audience: str, kind: str,
+                target: str, secret: str | None, enabled: bool = True) -> AlertChannel:
+    target, secret = target.strip(), (secret or None)
+    _check_audience(org, viewer, (audience_kind, audience))
+    if kind not in CHANNEL_KINDS:
+        raise ApiError(422, f"未知渠道“{kind}”", f"unknown channel kind {kind!r}")
+    if kind == "email" and not EMAIL.match(target):
+        raise ApiError(422, "邮箱地址无效", "invalid e-mail address")
+    if kind != "email" and not URL.match(target):
+        raise ApiError(422, "地址须为 http(s) 链接", "target must be an http(s) URL")
+    if kind == "webhook" and (secret is None or len(secret) < 16):
+        raise ApiError(422, "通用 Webhook 须设置至少 16 位的签名密钥", "a webhook needs a secret of 16 characters or more")
+    channel = AlertChannel(audience_kind=audience_kind, audience=audience, kind=kind, target=target, secret=secret,
+                           enabled=enabled, created_by=viewer.username, created_at=utcnow())
+    session.add(channel)
+    session.flush()
+    record(session, "alert_channel.added", actor=viewer.username, channel_id=channel.id, kind=kind,
+           audience=audience, target=public_channel(channel)["target"])
+    return channel
+
+
+def channels_for(session: Session, org: OrgChart, viewer: Viewer) -> list[AlertChannel]:
+    rows = session.exec(select(AlertChannel).where(AlertChannel.removed_at == None)  # noqa: E711
+                        .order_by(AlertChannel.id)).all()
+    return [c for c in rows if may_manage(viewer, (c.audience_kind, c.audience), org)]
+
+
+def remove_channel(session: Session, org: OrgChart, viewer: Viewer, channel_id: int) -> AlertChannel:
+    channel = session.get(AlertChannel, channel_id)
+    if channel is None or channel.removed_at is not None or not may_manage(
+            viewer, (channel.audience_kind, channel.audience), org):
+        raise ApiError(404, "没有这个订阅", "no such subscription")
+    channel.removed_at, channel.enabled = utcnow(), False
+    session.add(channel)
+    record(session, "alert_channel.removed", actor=viewer.username, channel_id=channel.id, kind=channel.kind,
+           audience=channel.audience)
+    return channel
+
+
+def deliveries_for(session: Session, org: OrgChart, viewer: Viewer, *, status: str | None = None,
+                   limit: int = 200) -> list[dict]:
+    """Delivery rows (newest first) of alerts within the viewer's region (all for the admin)."""
+    query = (select(AlertDelivery, Alert, AlertChannel)
+             .join(Alert, Alert.id == AlertDelivery.alert_id)
+             .join(AlertChannel, AlertChannel.id == AlertDelivery.channel_id))
+    if viewer.role is not Role.ADMIN:
+        region = viewer.region or ""
+        auds = [(REGION, r) for r in org.regions if region in org.regions and org.is_ancestor(region, r)]
+        auds += [(UNIT, u) for u in units_within(region, org)]
+        if not auds:
+            return []
+        query = query.where(_audience_filter(auds, Alert.audience_kind, Alert.audience))
+    if status:
+        query = query.where(AlertDelivery.status == status)
+    rows = session.exec(query.order_by(col(AlertDelivery.id).desc()).limit(limit)).all()
+    return [{"id": d.id, "alert_id": a.id, "incident_id": a.incident_id, "step": a.step, "label": a.label,
+             "audience": a.audience, "channel_id": c.id, "channel_kind": c.kind,
+             "target": public_channel(c)["target"], "status": d.status, "attempts": d.attempts,
+             "last_error": d.last_error, "created_at": d.created_at, "last_attempt_at": d.last_attempt_at,
+             "sent_at": d.sent_at} for d, a, c in rows]
+
+
+__all__ = ["FAILED", "QUEUED", "RETRYING", "SENT", "acknowledge", "add_channel", "alerts_for", "channels_for",
+           "create_alerts", "create_claim_alerts", "deliver", "deliveries_for", "dispatch", "recover_deliveries", "remove_channel"]

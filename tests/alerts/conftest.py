@@ -1,0 +1,116 @@
+"""Real receivers for the alert channels (an HTTP server and an SMTP server on 127.0.0.1)
+and helpers to make an escalated incident through the real API and sweep."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from routing.orgchart import OrgChart
+from service.orgs.loader import load_org_text
+from tests.conftest import COORD, INGEST
+
+RECEIVED = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 Beijing
+ALL_RUNGS = RECEIVED + timedelta(hours=73)  # the 48 h response clock is past 督办 (supervise)
+ESTATE = "米山镇凤凰小区楼下烧烤店油烟扰民，多次反映无人处理"  # → 米山镇人民政府, level 米山镇
+
+
+def demo_org() -> OrgChart:
+    path = Path(__file__).parents[2] / "service" / "orgs" / "demo_org.yaml"
+    return load_org_text(path.read_text(encoding="utf-8"), str(path))
+
+
+def make_incident(client, text: str = ESTATE, ext: str = "1") -> int:  # noqa: ANN001
+    r = client.post("/api/items", json={"external_id": ext, "text": text, "received_at": RECEIVED.isoformat()},
+                    headers=INGEST)
+    assert r.status_code == 202, r.text
+    return client.get(f"/api/items/{r.json()['items'][0]['id']}", headers=COORD).json()["incident_id"]
+
+
+def login(client, username: str) -> dict:  # noqa: ANN001
+    """Headers acting as `username` (cookie + CSRF), leaving the client without a cookie, so
+    one client acts as several people in turn."""
+    r = client.post("/api/auth/login", json={"username": username, "password": "demo12345"})
+    assert r.status_code == 200, r.text
+    token = client.cookies.get("yuqing_session")
+    client.cookies.clear()
+    return {"Cookie": f"yuqing_session={token}", "X-CSRF-Token": r.json()["csrf_token"]}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+@dataclass
+class HttpReceiver:
+    url: str
+    requests: list[Received] = field(default_factory=list)
+    answer: bytes = b'{"errcode": 0, "errmsg": "ok"}'
+    status: int = 200
+
+
+@pytest.fixture
+def receiver() -> Iterator[HttpReceiver]:
+    """An HTTP server in a thread that records every POST and answers like a robot API."""
+    port = free_port()
+    box = HttpReceiver(url=f"http://127.0.0.1:{port}")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            box.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            self.send_response(box.status)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(box.answer)
+
+        def log_message(self, *args) -> None:  # noqa: ANN002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield box
+    server.shutdown()
+    server.server_close()
+
+
+class MailBox:
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[int, MailBox]]:
+    box = MailBox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, box
+    controller.stop()
