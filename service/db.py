@@ -44,4 +44,4 @@ def migrate(url: str) -> None:
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url)
     cfg.attributes["connection_url"] = url
-    command.upgrade(cfg, "heads")  # branches of parallel work are merged by a later revision
+    command.upgrade(cfg, "head")
