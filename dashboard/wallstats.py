@@ -24,6 +24,7 @@ from service.accounts.access import assignment_of, sees
 from service.accounts.deps import ViewerDep
 from service.api.deps import SessionDep, SettingsDep
 from service.models import Clock, EscalationStep, Incident, utcnow
+from service.reports.figures import verdict
 from service.runtime import load_engine
 
 KINDS = ("response", "feedback")
@@ -64,7 +65,7 @@ def on_time_today(clocks: Iterable[ClockTimes], start: datetime, now: datetime) 
         due_today = start <= c.due_at <= now
         if not (met_today or due_today):
             continue  # due later and not met yet: not judged today
-        if c.met_at is not None and c.met_at <= c.due_at:
+        if verdict(c.met_at, c.due_at, now) == "on_time":  # one definition, shared with the reports
             good += 1
         else:
             late += 1

@@ -69,7 +69,7 @@ class Figures:
         return self.feedback_on_time / decided if decided else None
 
 
-def _verdict(met: datetime | None, due: datetime | None, as_of: datetime) -> str | None:
+def verdict(met: datetime | None, due: datetime | None, as_of: datetime) -> str | None:
     """on_time / late / pending for one clock; None when the record has no such clock."""
     if due is None:
         return None
@@ -83,8 +83,8 @@ def _hours(start: datetime, end: datetime | None) -> float | None:
 
 
 def summarise(key: str, records: Sequence[Record], as_of: datetime) -> Figures:
-    response = [_verdict(r.responded_at, r.response_due, as_of) for r in records]
-    feedback = [_verdict(r.feedback_at, r.feedback_due, as_of) for r in records if r.verification]
+    response = [verdict(r.responded_at, r.response_due, as_of) for r in records]
+    feedback = [verdict(r.feedback_at, r.feedback_due, as_of) for r in records if r.verification]
     claim = [h for r in records if (h := _hours(r.received_at, r.claimed_at)) is not None]
     answer = [h for r in records if (h := _hours(r.received_at, r.responded_at)) is not None]
     scores = [s for r in records for s in r.review_scores]
