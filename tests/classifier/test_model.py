@@ -186,7 +186,6 @@ def _tipdm_bench():  # noqa: ANN202
     return module
 
 
-@pytest.mark.skipif(not TIPDM.exists(), reason="../shared/data/tipdm2020c is not beside the repository")
 def test_tipdm_protocol_has_no_leak_and_beats_the_plain_baseline_on_one_fold() -> None:
     """The full 5-fold run with self-training takes minutes: bench/tipdm_eval.py reports it."""
     from sklearn.model_selection import StratifiedKFold
