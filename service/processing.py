@@ -9,10 +9,11 @@ queries, then written with batched inserts: round trips, not rules, bound the th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import structlog
-from sqlalchemy import text, update
+from sqlalchemy import insert, text, update
 from sqlmodel import Session, col, select
 
 from classifier.spread import ItemSignals, SpreadTally, assess_spread
@@ -25,7 +26,8 @@ from service.models import Clock, Incident, IncidentPlace, Item, utcnow
 from service.pipeline import Engine, ItemInput, Triage
 from service.retiming import retime, upgrade_if_more_severe
 from service.settings import Settings
-from service.workflow.units import add_units
+from service.workflow.models import IncidentUnit
+from service.workflow.units import pairs_of
 
 log = structlog.get_logger()
 
@@ -98,10 +100,12 @@ def _write(session: Session, engine: Engine, items: Sequence[Item], triages: dic
     new = {k: _new_incident(triages[k], plan.incidents[k], tallies[k]) for k in touched if k not in existing}
     session.add_all(new.values())
     session.flush()  # ids for the new incidents, in one batched insert
+    side = SideRows()
     for k, row in new.items():
-        _open(session, row, triages[k], plan.incidents[k])
+        _open(session, row, triages[k], plan.incidents[k], side)
     for k, row in rows.items():
-        _extend(session, engine, row, existing[k], plan.incidents[k], tallies[k])
+        _extend(session, engine, row, existing[k], plan.incidents[k], tallies[k], side)
+    side.write(session)  # before any re-timing below reads the clocks
     rows.update(new)
     now, updates = utcnow(), []
     for item in items:
@@ -197,23 +201,43 @@ def _new_incident(t: Triage, sig: Signature, tally: SpreadTally | None = None) -
     )
 
 
-def _open(session: Session, row: Incident, t: Triage, sig: Signature) -> None:
-    add_places(session, row.id, signatures.places(sig))
-    add_units(session, row)
-    session.add_all(Clock(incident_id=row.id, kind=c.kind, label=c.label, started_at=c.started_at, due_at=c.due_at)
-                    for c in t.clocks)
+@dataclass
+class SideRows:
+    """Places, unit-index rows and clocks of a batch, inserted with one executemany per table:
+    building an ORM object per row costs more here than the database does."""
+
+    places: list[dict] = field(default_factory=list)
+    units: list[dict] = field(default_factory=list)
+    clocks: list[dict] = field(default_factory=list)
+
+    def add_places(self, incident_id: int, places: set[str]) -> None:
+        self.places += ({"incident_id": incident_id, "place": p[:200]} for p in sorted(places))
+
+    def write(self, session: Session) -> None:
+        for table, rows in ((IncidentPlace, self.places), (IncidentUnit, self.units), (Clock, self.clocks)):
+            if rows:
+                session.execute(insert(table), rows)
+        self.places, self.units, self.clocks = [], [], []
+
+
+def _open(session: Session, row: Incident, t: Triage, sig: Signature, side: SideRows) -> None:
+    side.add_places(row.id, signatures.places(sig))
+    side.units += ({"incident_id": row.id, "unit": u, "role": r} for u, r in pairs_of(row))
+    side.clocks += ({"incident_id": row.id, "kind": c.kind, "label": c.label, "started_at": c.started_at,
+                     "due_at": c.due_at} for c in t.clocks)
     record(session, "incident.created", incident_id=row.id, item_id=int(t.item.key), topic=row.topic,
            severity=row.severity, first_responsible=row.first_responsible, reasons=row.reasons)
 
 
 def _extend(session: Session, engine: Engine, row: Incident, before: Signature, after: Signature,
-            tally: SpreadTally) -> None:
+            tally: SpreadTally, side: SideRows) -> None:
     row.signature = {**signatures.to_json(after), "spread": tally.to_json()}
     row.last_seen = after.last_seen
     if after.first_seen < row.received_at:  # an earlier item joined late: clocks count from it
         row.received_at = after.first_seen
+        side.write(session)  # the clocks of incidents opened in this batch, for retime's query
         retime(session, engine, row)
-    add_places(session, row.id, signatures.places(after) - signatures.places(before))
+    side.add_places(row.id, signatures.places(after) - signatures.places(before))
     session.add(row)
 
 
@@ -222,7 +246,9 @@ def open_incident(session: Session, t: Triage, sig: Signature) -> Incident:
     row = _new_incident(t, sig)
     session.add(row)
     session.flush()
-    _open(session, row, t, sig)
+    side = SideRows()
+    _open(session, row, t, sig, side)
+    side.write(session)
     return row
 
 

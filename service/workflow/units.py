@@ -34,11 +34,6 @@ def _rows(incident: Incident) -> list[IncidentUnit]:
     return [IncidentUnit(incident_id=incident.id, unit=u, role=r) for u, r in pairs_of(incident)]
 
 
-def add_units(session: Session, incident: Incident) -> None:
-    """For a new incident (nothing to replace: no read, no delete)."""
-    session.add_all(_rows(incident))
-
-
 def sync_units(session: Session, incident: Incident, before: list[tuple[str, str]] | None = None) -> None:
     """After the incident's units or regions changed (re-routing, transfer, lead, arbitration).
     With `before` (pairs_of the incident before the change), nothing is written when the
