@@ -15,20 +15,18 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
+from scratch_db import scratch_database  # noqa: E402
 from service import audit_chain  # noqa: E402
 from service.audit import record  # noqa: E402
-from service.db import get_engine, migrate, session_scope  # noqa: E402
+from service.db import migrate, session_scope  # noqa: E402
 from service.models import Incident, utcnow  # noqa: E402
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def incidents(url: str, n: int) -> list[int]:
@@ -77,15 +75,8 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         run(f"sqlite:///{tmp}/bench.db", args)
-    name = f"yuqing_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        run(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", args)
-    finally:
-        get_engine.cache_clear()
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database() as url:
+        run(url, args)
 
 
 if __name__ == "__main__":

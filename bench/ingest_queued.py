@@ -17,7 +17,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
@@ -26,8 +25,8 @@ from redis import Redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import items as generate  # noqa: E402
+from scratch_db import scratch_database  # noqa: E402
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TOKEN = "bench-token"
 
 
@@ -51,30 +50,26 @@ def main() -> None:
 
 
 def run_once(args: argparse.Namespace) -> dict:
-
-    db = f"yuqing_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{db}"')
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
-    Redis.from_url(args.redis).flushdb()
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": args.redis, "API_TOKENS": f'{{"{TOKEN}": "ingest"}}'}
-    procs = [subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(args.port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    try:
-        base = f"http://127.0.0.1:{args.port}"
-        wait_ready(base)
-        procs += [subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(args.workers)]
-        time.sleep(3)  # workers load the engine lazily on their first job; give them a start
-        post_all(base, generate(args.items), args.batch, args.rate)
-        return report(url.replace("+psycopg", ""), args.items, args)
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(10)
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    with scratch_database() as url:
+        Redis.from_url(args.redis).flushdb()
+        env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": args.redis,
+               "API_TOKENS": f'{{"{TOKEN}": "ingest"}}'}
+        procs = [subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(args.port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        try:
+            base = f"http://127.0.0.1:{args.port}"
+            wait_ready(base)
+            procs += [subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                      for _ in range(args.workers)]
+            time.sleep(3)  # workers load the engine lazily on their first job; give them a start
+            post_all(base, generate(args.items), args.batch, args.rate)
+            return report(url.replace("+psycopg", ""), args.items, args)
+        finally:
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                p.wait(10)
 
 
 def wait_ready(base: str) -> None:

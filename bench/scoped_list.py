@@ -13,13 +13,12 @@ import argparse
 import random
 import statistics
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import psycopg
 from sqlalchemy import insert, text
 from sqlmodel import col, select
 
+from scratch_db import scratch_database
 from service.accounts.access import Role, Viewer
 from service.db import get_engine, migrate, session_scope
 from service.models import Incident
@@ -29,7 +28,6 @@ from service.settings import Settings
 from service.workflow.models import IncidentUnit
 from service.workflow.units import scoped, unit_rows
 
-PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def fill(url: str, n: int, org) -> None:  # noqa: ANN001
@@ -77,11 +75,7 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=50000)
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
-    name = f"yuqing_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    try:
+    with scratch_database() as url:
         settings = Settings(database_url=url, _env_file=None)
         migrate(url)
         ensure_org(settings)
@@ -103,10 +97,6 @@ def main() -> None:
         with get_engine(url).connect() as conn:
             sql = str(q.compile(conn, compile_kwargs={"literal_binds": True}))
             print("\n".join(r[0] for r in conn.execute(text("EXPLAIN " + sql))))
-    finally:
-        get_engine.cache_clear()
-        with psycopg.connect(PG, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

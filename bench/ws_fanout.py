@@ -26,14 +26,12 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TOKEN = "bench-token"
 PASSWORD = "bench-pass-12345"
 BIN_MS = 1  # latency histogram bins
@@ -87,14 +85,16 @@ def main() -> None:
 
 
 def run_once(args: argparse.Namespace, mode: str) -> dict:
-    import psycopg
+    from scratch_db import scratch_database
+
+    with scratch_database("yuqing_wsbench") as url:
+        return _run(args, mode, url)
+
+
+def _run(args: argparse.Namespace, mode: str, url: str) -> dict:
     from ingest_queued import wait_ready
     from generate import items as generate
 
-    db = f"yuqing_wsbench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{db}"')
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
     env = {**os.environ, "DATABASE_URL": url, "API_TOKENS": json.dumps({TOKEN: "ingest"}), "DEMO": "false",
            "REDIS_URL": "" if mode == "embedded" else args.redis}
     if args.flush is not None:
@@ -153,8 +153,6 @@ def run_once(args: argparse.Namespace, mode: str) -> dict:
             p.terminate()
         for p in [*clients, *procs]:
             p.wait(20)
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
 def sign_in(base: str, url: str) -> dict[str, str]:
