@@ -56,6 +56,21 @@ def wall_page(request: Request) -> FileResponse:
     return _page(request, "wall.html")
 
 
+@router.get("/review")
+def review_page(request: Request) -> FileResponse:
+    return _page(request, "review.html")  # 回应效果评估 queue (宣传部门)
+
+
+@router.get("/reports")
+def reports_page(request: Request) -> FileResponse:
+    return _page(request, "reports.html")  # figures, charts and exports
+
+
+@router.get("/reports/monthly")
+def monthly_report_page(request: Request) -> FileResponse:
+    return _page(request, "monthly.html")  # printable monthly report
+
+
 @router.get("/favicon.ico")
 def favicon() -> Response:
     return Response(status_code=204)  # none: spares every page a 404 in the console

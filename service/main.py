@@ -13,6 +13,7 @@ from service.accounts.demo import ensure_demo_accounts
 from service.api import auth, errors, incidents, items
 from service.api import workflow
 from service.api import alerts as alert_routes
+from service.api import digest, reports, review, supervision
 from service.api.deps import SessionDep, SettingsDep
 from service.db import migrate
 from service.logs import configure_logging
@@ -49,6 +50,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(snapshot.router)
     app.include_router(alert_routes.router)  # escalation alerts and their channels
     app.include_router(alert_routes.channels)
+    app.include_router(review.router)  # 回应效果评估
+    app.include_router(supervision.router)  # 督办单
+    app.include_router(reports.router)  # 统计报表与导出
+    app.include_router(digest.router)  # 领导每日摘要
     pages.install(app)  # dashboard pages, /static and the wallboard's figures
 
     @app.get("/healthz", tags=["ops"], summary="数据库与 Redis 是否可达 / database and Redis reachable")

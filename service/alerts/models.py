@@ -68,3 +68,32 @@ class AlertDelivery(SQLModel, table=True):
     created_at: datetime = ts()
     last_attempt_at: datetime | None = ts(nullable=True)
     sent_at: datetime | None = ts(nullable=True)
+
+
+class Digest(SQLModel, table=True):
+    """A leader's daily digest (open major incidents, breaches, items due today) for one
+    audience and local day; unique, so a rerun of the daily job sends nothing twice."""
+
+    __tablename__ = "digest"
+    __table_args__ = (UniqueConstraint("audience_kind", "audience", "day", name="uq_digest_audience_day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    audience_kind: str = Field(max_length=8)  # unit | region, as for alerts
+    audience: str = Field(max_length=200, index=True)
+    day: str = Field(max_length=10)  # local date, YYYY-MM-DD
+    subject: str = ""
+    body: dict = js(dict)  # the figures and the incident lists, as the channels render them
+    created_at: datetime = ts()
+
+
+class DigestDelivery(SQLModel, table=True):
+    __tablename__ = "digest_delivery"
+    __table_args__ = (UniqueConstraint("digest_id", "channel_id", name="uq_digest_delivery"),)
+    id: int | None = Field(default=None, primary_key=True)
+    digest_id: int = Field(foreign_key="digest.id", index=True)
+    channel_id: int = Field(foreign_key="alert_channel.id", index=True)
+    status: str = Field(default=QUEUED, max_length=8, index=True)
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime = ts()
+    last_attempt_at: datetime | None = ts(nullable=True)
+    sent_at: datetime | None = ts(nullable=True)

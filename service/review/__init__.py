@@ -1,0 +1,1 @@
+"""Response review (回应效果评估) by the propaganda department."""

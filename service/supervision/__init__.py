@@ -1,0 +1,1 @@
+"""Supervision notices (督办单) issued by the government office."""
