@@ -251,7 +251,7 @@ def assign(items: Sequence[Signature], existing: Iterable[Signature], rule: Grou
     incident_of: dict[str, str] = {}
     matches: dict[str, GroupMatch] = {}
     for item in sorted(items, key=lambda s: s.first_seen):
-        keys = set().union(*(index.get(k, set()) for k in _index_keys(item)))
+        keys = set().union(*(index.get(k, set()) for k in _lookup_keys(item)))
         found = match(item, (incidents[k] for k in sorted(keys)), rule)
         incident = merge(incidents[found.key], item) if found else item
         if found:
@@ -269,4 +269,15 @@ def group_batch(items: Sequence[Signature], rule: GroupingRule) -> dict[str, str
 
 
 def _index_keys(sig: Signature) -> list[object]:
-    return [("entity", e) for e in sig.entities] + [("regions", sig.regions)]
+    keys: list[object] = [("entity", e) for e in sig.entities] + [("regions", sig.regions)]
+    return keys if sig.entities else [*keys, ("bare", sig.regions)]
+
+
+def _lookup_keys(item: Signature) -> list[object]:
+    """The index keys that can hold the incidents `item` may join (see _score): with entities,
+    those sharing one, or naming its very regions without any entity; without entities, all
+    naming its very regions. Looking up every incident of the same regions would score the
+    item against the whole town."""
+    if item.entities:
+        return [("entity", e) for e in item.entities] + [("bare", item.regions)]
+    return [("regions", item.regions)]

@@ -57,15 +57,19 @@ def entry_hash(e: AuditEntry, prev_hash: str) -> str:
 
 def _chain_new_entries(session: OrmSession, _ctx: object, _instances: object) -> None:
     new = [o for o in session.new if isinstance(o, AuditEntry)]
-    if not new:
-        return
-    by_chain: dict[int, list[AuditEntry]] = defaultdict(list)
-    # insert_order: the order of session.add, so a chain follows the order of record() calls
-    for e in sorted(new, key=lambda e: instance_state(e).insert_order):
+    if new:
+        # insert_order: the order of session.add, so a chain follows the order of record() calls
+        link(session.connection(), sorted(new, key=lambda e: instance_state(e).insert_order))
+
+
+def link(conn, entries: list) -> None:  # noqa: ANN001
+    """Give `entries` (AuditEntry objects or anything with their attributes, in the order they
+    were recorded) their chain, seq, prev_hash and hash, after the tails already stored."""
+    by_chain: dict[int, list] = defaultdict(list)
+    for e in entries:
         e.chain = e.incident_id or SYSTEM_CHAIN
         by_chain[e.chain].append(e)
     chains = sorted(by_chain)
-    conn = session.connection()
     if conn.dialect.name == "postgresql":
         incidents = [c for c in chains if c != SYSTEM_CHAIN]
         if incidents:
@@ -80,9 +84,9 @@ def _chain_new_entries(session: OrmSession, _ctx: object, _instances: object) ->
         if not raw.in_transaction:
             raw.execute("BEGIN IMMEDIATE")
     tails = _tails(conn, chains)
-    for chain, entries in by_chain.items():
+    for chain, group in by_chain.items():
         seq, prev = tails.get(chain, (0, GENESIS))
-        for e in entries:
+        for e in group:
             seq += 1
             e.seq, e.prev_hash = seq, prev
             e.hash = prev = entry_hash(e, prev)

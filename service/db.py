@@ -7,18 +7,29 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 
+def _json_dumps(value: object) -> str:
+    # orjson: the JSON columns (signatures, analyses, audit details) are most of what a batch
+    # encodes and decodes; the standard library costs several times more. Non-str keys become
+    # str, as json.dumps makes them.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **JSON)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **JSON)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import structlog
-from sqlalchemy import insert, text, update
+from sqlalchemy import and_, exists, insert, or_, text, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from classifier.spread import ItemSignals, SpreadTally, assess_spread
 from routing.facts import SEVERITY_RANK, Severity
 from routing.grouping import Assignment, Signature, assign
 from service import signatures
-from service.audit import record
+from service.audit import AuditBatch
 from service.events import publish
 from service.models import Clock, Incident, IncidentPlace, Item, utcnow
 from service.pipeline import Engine, ItemInput, Triage
@@ -79,11 +80,14 @@ def _serialize_grouping(session: Session) -> None:
 
 def _candidates(session: Session, sigs: list[Signature], engine: Engine) -> dict[str, Signature]:
     """Incidents that share an index key with any item of the batch, within the lookback."""
-    keys = set().union(*(signatures.places(s) for s in sigs))
-    if not keys:
+    anyone, bare = signatures.candidate_keys(sigs)
+    if not anyone and not bare:
         return {}
     cutoff = min(s.first_seen for s in sigs) - timedelta(days=engine.policy.grouping.lookback_days)
-    ids = select(IncidentPlace.incident_id).where(col(IncidentPlace.place).in_(keys))
+    other = aliased(IncidentPlace)
+    has_entity = exists().where(other.incident_id == IncidentPlace.incident_id, col(other.place).startswith("e:"))
+    ids = select(IncidentPlace.incident_id).where(
+        or_(col(IncidentPlace.place).in_(anyone), and_(col(IncidentPlace.place).in_(bare), ~has_entity)))
     found = session.exec(  # only what grouping needs: full rows with their JSON are costly
         select(Incident.id, Incident.signature).where(col(Incident.id).in_(ids), Incident.last_seen >= cutoff)
     ).all()
@@ -115,11 +119,12 @@ def _write(session: Session, engine: Engine, items: Sequence[Item], triages: dic
         updates.append({"id": item.id, "incident_id": row.id, "status": "processed", "processed_at": now,
                         "analysis": _analysis(t), "merge_explanation": m.explanation if m else None})
         if m is not None:
-            record(session, "incident.item_merged", incident_id=row.id, item_id=item.id,
-                   explanation=m.explanation, score=m.score)
+            side.audit.add("incident.item_merged", incident_id=row.id, item_id=item.id,
+                           explanation=m.explanation, score=m.score)
             if SEVERITY_RANK[Severity(t.facts.severity)] > SEVERITY_RANK[Severity(row.severity)]:
-                session.flush()
+                side.write(session)
                 upgrade_if_more_severe(session, engine, row, t.facts.severity, actor="system")
+    side.write(session)
     _raise_by_spread(session, engine, [(row, tallies[k]) for k, row in rows.items()])
     session.flush()
     # one executemany by primary key: the ORM's per-object change tracking costs more here
@@ -203,12 +208,14 @@ def _new_incident(t: Triage, sig: Signature, tally: SpreadTally | None = None) -
 
 @dataclass
 class SideRows:
-    """Places, unit-index rows and clocks of a batch, inserted with one executemany per table:
-    building an ORM object per row costs more here than the database does."""
+    """Places, unit-index rows, clocks and audit entries of a batch, inserted with one
+    executemany per table: building an ORM object per row costs more here than the database
+    does. Written before anything else records on the same incidents (chain order)."""
 
     places: list[dict] = field(default_factory=list)
     units: list[dict] = field(default_factory=list)
     clocks: list[dict] = field(default_factory=list)
+    audit: AuditBatch = field(default_factory=AuditBatch)
 
     def add_places(self, incident_id: int, places: set[str]) -> None:
         self.places += ({"incident_id": incident_id, "place": p[:200]} for p in sorted(places))
@@ -218,6 +225,7 @@ class SideRows:
             if rows:
                 session.execute(insert(table), rows)
         self.places, self.units, self.clocks = [], [], []
+        self.audit.write(session)
 
 
 def _open(session: Session, row: Incident, t: Triage, sig: Signature, side: SideRows) -> None:
@@ -225,8 +233,8 @@ def _open(session: Session, row: Incident, t: Triage, sig: Signature, side: Side
     side.units += ({"incident_id": row.id, "unit": u, "role": r} for u, r in pairs_of(row))
     side.clocks += ({"incident_id": row.id, "kind": c.kind, "label": c.label, "started_at": c.started_at,
                      "due_at": c.due_at} for c in t.clocks)
-    record(session, "incident.created", incident_id=row.id, item_id=int(t.item.key), topic=row.topic,
-           severity=row.severity, first_responsible=row.first_responsible, reasons=row.reasons)
+    side.audit.add("incident.created", incident_id=row.id, item_id=int(t.item.key), topic=row.topic,
+                   severity=row.severity, first_responsible=row.first_responsible, reasons=row.reasons)
 
 
 def _extend(session: Session, engine: Engine, row: Incident, before: Signature, after: Signature,

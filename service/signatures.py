@@ -38,7 +38,33 @@ def places(sig: Signature) -> set[str]:
     grouping.match only joins items that share an entity or, lacking entities, name the very
     same regions, so these keys find every possible candidate and few others.
     """
-    keys = {f"e:{e}" for e in sig.entities}
+    keys = entity_keys(sig)
     if sig.regions:
-        keys.add("r:" + "|".join(sorted(sig.regions)))
+        keys.add(region_key(sig))
     return keys
+
+
+def entity_keys(sig: Signature) -> set[str]:
+    return {f"e:{e}" for e in sig.entities}
+
+
+def region_key(sig: Signature) -> str:
+    return "r:" + "|".join(sorted(sig.regions))
+
+
+def candidate_keys(sigs: list[Signature]) -> tuple[set[str], set[str]]:
+    """(keys whose every incident is a candidate, keys whose incidents are candidates only
+    when they have no entity). An item with entities joins an incident with entities only
+    through a shared entity, and one without entities only on the very same regions
+    (grouping._score); looking such items up by region among all incidents would load every
+    incident of the town."""
+    anyone: set[str] = set()
+    bare: set[str] = set()
+    for s in sigs:
+        if s.entities:
+            anyone |= entity_keys(s)
+            if s.regions:
+                bare.add(region_key(s))
+        elif s.regions:
+            anyone.add(region_key(s))
+    return anyone, bare - anyone

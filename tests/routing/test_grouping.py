@@ -209,3 +209,39 @@ def test_group_batch_partitions_a_mixed_sequence():
         "food-2": "food-1",
         "food-yc": "food-yc",
     }
+
+
+def _brute_force(items, rule):  # noqa: ANN001, ANN202 — the reference: every item scored against every incident
+    incidents, incident_of = {}, {}
+    for item in sorted(items, key=lambda s: s.first_seen):
+        found = match(item, list(incidents.values()), rule)
+        incident = merge(incidents[found.key], item) if found else item
+        incidents[incident.key] = incident
+        incident_of[item.key] = incident.key
+    return incident_of
+
+
+def test_the_index_finds_every_incident_an_item_may_join():
+    # items with and without entities, in nested and disjoint regions, with near-identical
+    # text, so joins happen across every kind of key: the narrowed lookup must agree with
+    # scoring each item against every incident
+    import random
+
+    rng = random.Random(7)
+    places = [(), ("凤凰小区",), ("翠竹小区",), ("凤凰小区", "翠竹小区")]
+    regions = [("高平市",), ("高平市", "米山镇"), ("高平市", "三甲镇"), ()]
+    # distinct times: equal scores then go to the most recent incident, not to the scan order
+    items = [sig(f"i{n}", rng.choice([FOOD_1, FOOD_2, FUMES_1, FUMES_2]), days=n / 10,
+                 topic=rng.choice([FOOD, UNKNOWN_TOPIC]), regions=rng.choice(regions), entities=rng.choice(places))
+             for n in range(300)]
+    got = assign(items, (), RULE).incident_of
+    assert got == _brute_force(items, RULE)
+    assert len(set(got.values())) < len(items) / 2  # joins did happen: the comparison means something
+
+
+def test_an_item_with_a_place_joins_an_incident_without_one_in_the_same_regions():
+    bare = sig("a", FOOD_1, topic=FOOD, entities=())
+    placed = sig("b", FOOD_2, days=1, topic=FOOD, entities=("凤凰小区",))
+    assert assign([placed], [bare], RULE).incident_of == {"b": "a"}
+    # and the other way round: the incident has the place, the item does not
+    assert assign([sig("c", FOOD_2, days=1, topic=FOOD, entities=())], [placed], RULE).incident_of == {"c": "b"}

@@ -1,0 +1,55 @@
+"""The candidate query of ingest: every incident an item may join, and not every incident of
+its town (an item with a place is only scored against incidents sharing the place, or naming
+no place at all in the very same regions)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from routing.grouping import signature_for_item
+from service import signatures
+from service.db import migrate, session_scope
+from service.orgs.store import ensure_org
+from service.models import Incident, IncidentPlace
+from service.processing import _candidates
+from service.runtime import load_engine
+from service.settings import Settings
+
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+TOWN = ("高平市", "米山镇")
+
+
+def _sig(key: str, entities: tuple[str, ...], regions: tuple[str, ...] = TOWN, days: int = 0):  # noqa: ANN202
+    return signature_for_item(key, "小区楼下烧烤店油烟扰民", "环境保护", regions, entities, T0 + timedelta(days=days))
+
+
+def _store(session, sig) -> int:  # noqa: ANN001
+    row = Incident(topic=sig.topic, severity="一般", scope="single", level_region="高平市", received_at=sig.first_seen,
+                   last_seen=sig.last_seen, created_at=sig.first_seen, signature=signatures.to_json(sig))
+    session.add(row)
+    session.flush()
+    session.add_all(IncidentPlace(incident_id=row.id, place=p) for p in signatures.places(sig))
+    return row.id
+
+
+def test_candidates_are_the_incidents_an_item_may_join(settings: Settings) -> None:
+    migrate(settings.database_url)
+    ensure_org(settings)
+    with session_scope(settings.database_url) as session:
+        engine = load_engine(settings, session)
+        same_place = _store(session, _sig("a", ("凤凰小区",)))
+        other_place = _store(session, _sig("b", ("翠竹小区",)))  # same town, another estate
+        no_place = _store(session, _sig("c", ()))  # same town, no estate named
+        no_place_elsewhere = _store(session, _sig("d", (), regions=("高平市", "三甲镇")))
+        same_place_elsewhere = _store(session, _sig("e", ("凤凰小区",), regions=("高平市", "三甲镇")))
+        session.commit()
+
+        def found(*sigs) -> set[int]:  # noqa: ANN002
+            return {int(k[2:]) for k in _candidates(session, list(sigs), engine)}
+
+        # with a place: the incidents sharing it (the town is checked by scoring) and the
+        # place-less incident of the very same regions; never the other estate of the town
+        assert found(_sig("x", ("凤凰小区",), days=1)) == {same_place, same_place_elsewhere, no_place}
+        # without a place: every incident naming the very same regions, whatever its places
+        assert found(_sig("y", (), days=1)) == {same_place, other_place, no_place}
+        assert no_place_elsewhere not in found(_sig("x", ("凤凰小区",), days=1), _sig("y", (), days=1))
