@@ -20,6 +20,7 @@ const ACTION_LABEL = {
   "incident.severity_changed": "调整等级", "incident.topic_changed": "调整主题", "incident.unclaimed": "认领超时退回",
   "incident.claim_expired": "认领超时退回", "escalation.warn_50": "提醒", "escalation.warn_80": "提醒",
   "escalation.urge": "催办", "escalation.supervise": "督办", "alert.acknowledged": "确认升级提醒",
+  "incident.reviewed": "回应评估", "incident.supervised": "下发督办单", "incident.supervision_answered": "督办单反馈",
 };
 const DETAIL_LABEL = {
   grounds: "理由", reason: "理由", why: "理由", note: "说明", channel: "渠道", text: "内容", link: "链接",
@@ -29,6 +30,14 @@ const DETAIL_LABEL = {
   co_responsible: "配合单位", from: "原", to: "新", returned_by: "退回人", returned_unit: "退回单位",
   absorbed: "并入事件", survivor: "并入到事件", item_ids: "信息编号", clocks_met: "完成时限", claimed_by: "原认领人",
   received_at: "收到时间", actor: "操作人", explanation: "合并依据", score: "相似度", step: "环节",
+  notice_id: "督办单", requirement: "督办要求", answer: "反馈内容", late: "超期反馈", review_id: "评估编号",
+  timeliness: "反应迅速", accuracy: "回应准确", authority: "发声权威", handling: "处置得当", comments: "评估意见",
+  accountability: "问责", accountability_ground: "问责事由", accountability_note: "问责理由",
+};
+// the same key means something else in one action's detail
+const ACTION_DETAIL_LABEL = {
+  "incident.reviewed": { score: "综合得分" },
+  "incident.supervised": { units: "被督办单位", due_at: "办理时限" },
 };
 const HIDDEN_DETAIL = new Set(["reasons", "signature"]);
 const FOLLOW_KIND = { info: "跟进发布权威信息", result: "发布调查结果" };
@@ -40,6 +49,8 @@ function detailValue(key, value) {
   if (key === "clocks_met" || key === "clock") return list(value).map((k) => CLOCK_LABEL[k] || k).join("、");
   if (key === "link" && value) return safeLink(value);
   if (key === "accept") return value ? "同意退回，改派" : "不同意退回";
+  if (key === "notice_id") return `#${value}`;
+  if (typeof value === "boolean") return value ? "是" : "否";
   if (key === "kind" && FOLLOW_KIND[value]) return FOLLOW_KIND[value];
   if (key.endsWith("_at") && typeof value === "string") return fmtTime(value);
   if (Array.isArray(value)) return value.map((v) => (typeof v === "object" ? JSON.stringify(v) : String(v))).join("、");
@@ -52,11 +63,12 @@ function detailValue(key, value) {
   return String(value);
 }
 
-function details(detail) {
+function details(detail, action) {
+  const labels = { ...DETAIL_LABEL, ...(ACTION_DETAIL_LABEL[action] || {}) };
   const dl = el("dl", { class: "kv" });
   for (const [key, value] of Object.entries(detail || {})) {
     if (HIDDEN_DETAIL.has(key) || value === null || value === undefined || value === "") continue;
-    dl.append(el("dt", {}, DETAIL_LABEL[key] || key), el("dd", {}, detailValue(key, value)));
+    dl.append(el("dt", {}, labels[key] || key), el("dd", {}, detailValue(key, value)));
   }
   return dl.childElementCount ? dl : null;
 }
@@ -142,7 +154,7 @@ function timeline(data) {
     entries.push({ at: a.at, node: el("li", { class: `tl audit act-${a.action.replace(/[^a-z_]/g, "-")}`, "data-action": a.action },
       el("div", { class: "tl-head" }, el("span", { class: "tl-kind" }, label), " ",
         el("span", { class: "actor" }, a.actor_name || a.actor || "系统"), " ", el("time", {}, fmtTime(a.at))),
-      details(a.detail)) });
+      details(a.detail, a.action)) });
   }
   // responses are in the audit log too (with channel, text, link); list them only if not
   const audited = list(data.audit).some((a) => a.action === "incident.responded" || a.action === "incident.followed_up");
@@ -282,6 +294,167 @@ async function act(name, heading, { path, body }) {
   }
 }
 
+// ---- 督办单 and 回应评估 panels ------------------------------------------------------
+// Their forms are rebuilt only when what may be done changes, like the workflow forms.
+
+const ACCOUNTABILITY_GROUNDS = ["处置不得力", "回应不妥当", "报告不及时"];
+const NOTICE_STATE_CLASS = { open: "st-claimed", overdue: "st-returned", answered: "st-responded" };
+
+function keyed(root, key, build) {
+  if (!state.panelsStale && root.dataset.key === key) return;
+  root.dataset.key = key;
+  root.replaceChildren(...build());
+}
+
+async function panelAct(kind, heading, path, body) {
+  const error = document.getElementById(`${kind}-error`);
+  const ok = document.getElementById(`${kind}-ok`);
+  show(error, "");
+  show(ok, "");
+  try {
+    await api(path, { method: "POST", body });
+    show(ok, `${heading}：已提交`);
+    state.panelsStale = true;
+    await load();
+  } catch (err) {
+    show(error, `${heading}失败：${errorText(err)}`);
+  }
+}
+
+function panelForm(id, heading, fields, submit, send) {
+  const node = el("form", { class: "action-form", id, "data-form": id }, el("h3", {}, heading), ...fields,
+    el("button", { type: "submit", class: "primary" }, submit));
+  node.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = node.querySelector("button[type=submit]");
+    button.disabled = true;
+    await send(node.elements);
+    button.disabled = false;
+  });
+  return node;
+}
+
+function noticeNode(n) {
+  const clock = { kind: "supervision", due_at: n.due_at, started_at: n.issued_at, met_at: n.answered_at };
+  return el("div", { class: "notice", "data-notice-id": n.id, "data-state": n.state },
+    el("div", { class: "notice-head" }, el("strong", {}, `督办单 #${n.id}`), " ",
+      el("span", { class: `status ${NOTICE_STATE_CLASS[n.state] || ""}`, "data-role": "state" }, n.state_label || n.state),
+      ...list(n.escalations).map((label) => el("span", { class: "esc-tag" }, label))),
+    el("div", { class: "item-text" }, n.requirement),
+    el("dl", { class: "kv" },
+      el("dt", {}, "被督办单位"), el("dd", {}, list(n.units).join("、")),
+      el("dt", {}, "办理时限"), el("dd", {}, fmtTime(n.due_at), " ", countdownNode(clock)),
+      el("dt", {}, "下发"), el("dd", {}, `${n.issued_by}${n.issued_unit ? `（${n.issued_unit}）` : ""} ${fmtTime(n.issued_at)}`),
+      ...(n.answered_at ? [el("dt", {}, "办理情况"), el("dd", { class: "notice-answer" }, n.answer || ""),
+        el("dt", {}, "反馈"), el("dd", {}, `${n.answered_by}${n.answered_unit ? `（${n.answered_unit}）` : ""} ${fmtTime(n.answered_at)}`)] : [])));
+}
+
+function answerForm(n) {
+  const id = `answer-${n.id}`;
+  return panelForm(id, `反馈督办单 #${n.id}`, [
+    el("label", { for: `f-${id}-answer`, class: "field" }, el("span", {}, "办理情况"),
+      el("textarea", { id: `f-${id}-answer`, name: "answer", rows: 3, required: true, minlength: 4, maxlength: 10000 })),
+  ], "提交反馈", (f) => panelAct("supervision", `反馈督办单 #${n.id}`, `/api/supervision/${Number(n.id)}/answer`,
+    { answer: f.answer.value.trim() }));
+}
+
+// <input type=datetime-local> gives wall time without a zone: the browser's zone is the officer's
+function localToIso(value) {
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? value : d.toISOString();
+}
+
+function issueForm(data) {
+  return panelForm("supervise", "下发督办单", [
+    el("label", { for: "f-supervise-requirement", class: "field" }, el("span", {}, "督办要求"),
+      el("textarea", { id: "f-supervise-requirement", name: "requirement", rows: 3, required: true, minlength: 4, maxlength: 5000 })),
+    el("label", { for: "f-supervise-due", class: "field" }, el("span", {}, "办理时限"),
+      el("input", { id: "f-supervise-due", name: "due", type: "datetime-local", required: true })),
+    el("label", { for: "f-supervise-units", class: "field" }, el("span", {}, "被督办单位（多个用、分隔；缺省为第一责任单位）"),
+      el("input", { id: "f-supervise-units", name: "units", placeholder: list(data.default_units).join("、"), maxlength: 2000 })),
+  ], "下发", (f) => panelAct("supervision", "下发督办单", `/api/incidents/${incidentId}/supervision`, {
+    requirement: f.requirement.value.trim(), due_at: localToIso(f.due.value),
+    units: units(f.units.value).length ? units(f.units.value) : undefined,
+  }));
+}
+
+function renderSupervision(data) {
+  const notices = list(data.notices);
+  document.getElementById("notices").replaceChildren(...notices.map(noticeNode));
+  document.getElementById("no-notices").hidden = notices.length > 0;
+  const answerable = notices.filter((n) => n.may_answer);
+  keyed(document.getElementById("supervision-forms"), [data.may_issue, ...answerable.map((n) => n.id)].join(","),
+    () => [...answerable.map(answerForm), ...(data.may_issue ? [issueForm(data)] : [])]);
+}
+
+function scoreRow(label, value) {
+  return [el("dt", {}, label), el("dd", {}, String(value))];
+}
+
+function reviewNode(r) {
+  return el("div", { class: "review", "data-unit": r.unit },
+    el("div", { class: "review-head" }, el("strong", {}, r.unit), " ",
+      el("span", { class: "review-score", "data-role": "score" }, `综合 ${Number(r.score).toFixed(1)}`),
+      r.accountability ? el("span", { class: "esc-tag", "data-role": "accountability" }, `问责：${r.accountability_ground || ""}`) : null),
+    el("dl", { class: "kv" }, ...scoreRow("反应迅速", r.timeliness), ...scoreRow("回应准确", r.accuracy),
+      ...scoreRow("发声权威", r.authority), ...scoreRow("处置得当", r.handling),
+      ...(r.comments ? [el("dt", {}, "评估意见"), el("dd", {}, r.comments)] : []),
+      ...(r.accountability_note ? [el("dt", {}, "问责理由"), el("dd", {}, r.accountability_note)] : []),
+      el("dt", {}, "评估人"), el("dd", {}, `${r.reviewer} ${fmtTime(r.at)}`)));
+}
+
+function scoreField(name, label) {
+  const id = `f-review-${name}`;
+  return el("label", { for: id, class: "field" }, el("span", {}, `${label}（0–100）`),
+    el("input", { id, name, type: "number", min: 0, max: 100, step: 1, required: true }));
+}
+
+function reviewForm(responders) {
+  const open = responders.filter((r) => r.may_review);
+  const flag = el("input", { id: "f-review-accountability", name: "accountability", type: "checkbox" });
+  const ground = el("select", { id: "f-review-ground", name: "ground", disabled: true },
+    el("option", { value: "" }, "（选择问责事由）"), ...ACCOUNTABILITY_GROUNDS.map((g) => el("option", { value: g }, g)));
+  const note = el("textarea", { id: "f-review-note", name: "note", rows: 2, disabled: true, maxlength: 2000 });
+  flag.addEventListener("change", () => { ground.disabled = note.disabled = !flag.checked; });
+  return panelForm("review", "评估回应", [
+    el("label", { for: "f-review-unit", class: "field" }, el("span", {}, "回应单位"),
+      el("select", { id: "f-review-unit", name: "unit", required: true },
+        ...open.map((r) => el("option", { value: r.unit }, `${r.unit}（反应迅速 ${r.timeliness}）`)))),
+    scoreField("accuracy", "回应准确"), scoreField("authority", "发声权威"), scoreField("handling", "处置得当"),
+    el("label", { for: "f-review-comments", class: "field" }, el("span", {}, "评估意见"),
+      el("textarea", { id: "f-review-comments", name: "comments", rows: 3, maxlength: 5000 })),
+    el("label", { for: "f-review-accountability", class: "check" }, flag, " 提出问责"),
+    el("label", { for: "f-review-ground", class: "field" }, el("span", {}, "问责事由"), ground),
+    el("label", { for: "f-review-note", class: "field" }, el("span", {}, "问责理由"), note),
+  ], "提交评估", (f) => panelAct("review", "评估回应", `/api/incidents/${incidentId}/reviews`, {
+    unit: f.unit.value, accuracy: Number(f.accuracy.value), authority: Number(f.authority.value),
+    handling: Number(f.handling.value), comments: f.comments.value.trim(), accountability: f.accountability.checked,
+    accountability_ground: f.accountability.checked ? f.ground.value || undefined : undefined,
+    accountability_note: f.accountability.checked ? f.note.value.trim() : undefined,
+  }));
+}
+
+function renderReviews(data) {
+  const reviews = list(data.reviews);
+  const waiting = list(data.responders).filter((r) => !r.reviewed);
+  document.getElementById("reviews").replaceChildren(...reviews.map(reviewNode),
+    ...waiting.map((r) => el("div", { class: "review pending", "data-unit": r.unit },
+      el("strong", {}, r.unit), " ", el("span", { class: "muted" }, `待评估 · 反应迅速 ${r.timeliness}`))));
+  document.getElementById("no-reviews").hidden = reviews.length + waiting.length > 0;
+  const open = list(data.responders).filter((r) => r.may_review);
+  keyed(document.getElementById("review-forms"), open.map((r) => r.unit).join(","),
+    () => (open.length ? [reviewForm(data.responders)] : []));
+}
+
+async function loadPanels(mine) {
+  const [supervision, reviews] = await Promise.allSettled([
+    api(`/api/incidents/${incidentId}/supervision`), api(`/api/incidents/${incidentId}/reviews`)]);
+  if (mine !== generation) return;
+  if (supervision.status === "fulfilled") renderSupervision(supervision.value);
+  if (reviews.status === "fulfilled") renderReviews(reviews.value);
+  state.panelsStale = false;
+}
+
 let generation = 0;
 
 async function load() {
@@ -297,6 +470,7 @@ async function load() {
     timeline(data);
     renderActions(data);
     show(document.getElementById("detail-error"), "");
+    await loadPanels(mine);
   } catch (err) {
     if (mine === generation) show(document.getElementById("detail-error"), `加载失败：${errorText(err)}`);
   }
@@ -314,6 +488,7 @@ async function main() {
   await load();
   if (location.hash.length > 1) document.getElementById(location.hash.slice(1))?.scrollIntoView();
   startTicking(document.getElementById("clocks"));
+  startTicking(document.getElementById("notices"));
   const alerts = new AlertBanner(document.getElementById("alerts"));
   alerts.refresh();
   const mine = (msg) => list(msg.incidents).some((i) => Number(i && (i.id ?? i)) === incidentId)

@@ -1,0 +1,36 @@
+"""督办单 input rules as pure functions: the due time and the units supervised."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+MAX_AHEAD = timedelta(days=30)  # a notice further out is no supervision at all
+MIN_REQUIREMENT = 4
+
+
+def due_problem(due_at: datetime, now: datetime) -> tuple[str, str] | None:
+    """(zh, en) when `due_at` is not an aware time in the future and at most MAX_AHEAD away."""
+    if due_at.tzinfo is None or due_at.utcoffset() is None:
+        return "办理时限须带时区", "due_at must carry a timezone offset"
+    if due_at <= now:
+        return "办理时限须晚于当前时间", "due_at must be in the future"
+    if due_at - now > MAX_AHEAD:
+        return f"办理时限最长为{MAX_AHEAD.days}天", f"due_at may be at most {MAX_AHEAD.days} days ahead"
+    return None
+
+
+def supervised_units(asked: Iterable[str] | None, first_responsible: Iterable[str], assigned: Iterable[str],
+                     known: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(units, unknown): the units named (deduplicated, in order), or by default the incident's
+    first responsible units; a unit must be assigned the incident or be a unit of the org."""
+    names = list(dict.fromkeys(u.strip() for u in (first_responsible if asked is None else asked) if u.strip()))
+    allowed = set(assigned) | set(known)
+    return names, [u for u in names if u not in allowed]
+
+
+def state_of(due_at: datetime, answered_at: datetime | None, now: datetime) -> str:
+    """answered (办理情况已反馈), overdue (已超期) or open (办理中)."""
+    if answered_at is not None:
+        return "answered"
+    return "overdue" if now > due_at else "open"

@@ -1,0 +1,137 @@
+"""督办单 on the database: issue a notice (with its own clock, which the sweep escalates like
+any other), answer it (meets the clock), list them. Refusals raise ApiError before anything is
+written; nothing here commits — the route commits, then publishes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from service.accounts.access import Action, Viewer, assignment_of, may, sees
+from service.api.errors import ApiError
+from service.audit import record
+from service.models import Clock, EscalationStep, Incident, utcnow
+from service.pipeline import Engine
+from service.supervision.models import SupervisionNotice, clock_kind
+from service.supervision.rules import due_problem, state_of, supervised_units
+from service.workflow.states import Status, status_of
+from service.workflow.units import scoped
+
+STATE_LABEL = {"open": "办理中", "overdue": "已超期", "answered": "已反馈"}
+
+
+def _visible(session: Session, engine: Engine, viewer: Viewer, incident_id: int, lock: bool = False) -> Incident:
+    incident = session.get(Incident, incident_id, with_for_update=lock)
+    if incident is None or not sees(viewer, assignment_of(incident), engine.org):
+        raise ApiError(404, "没有这个事件", "no such incident")
+    return incident
+
+
+def known_units(engine: Engine) -> set[str]:
+    leaders = {r.leader for r in engine.org.regions.values()}  # a person's title, not a unit
+    return engine.org.unit_names() - leaders
+
+
+def issue(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, requirement: str,
+          due_at: datetime, units: Sequence[str] | None = None,
+          now: datetime | None = None) -> tuple[SupervisionNotice, Incident]:
+    now = now or utcnow()
+    incident = _visible(session, engine, viewer, incident_id, lock=True)
+    a = assignment_of(incident)
+    if not may(viewer, Action.SUPERVISE, a, engine.org):
+        raise ApiError(403, "您无权对该事件督办", "you may not supervise this incident")
+    if status_of(incident.status) is Status.CLOSED:
+        raise ApiError(409, "事件已办结，不能督办", "a closed incident is not supervised")
+    problem = due_problem(due_at, now)
+    if problem is not None:
+        raise ApiError(422, *problem, field="due_at")
+    names, unknown = supervised_units(units, incident.first_responsible, a.units, known_units(engine))
+    if unknown or not names:
+        raise ApiError(422, f"组织架构中没有单位：{'、'.join(unknown) or '（空）'}",
+                       f"unknown units: {', '.join(unknown) or '(none given)'}", field="units", units=unknown)
+    notice = SupervisionNotice(incident_id=incident_id, units=names, requirement=requirement.strip(),
+                               issued_by=viewer.username, issued_unit=viewer.unit, issued_at=now, due_at=due_at)
+    session.add(notice)
+    session.flush()
+    clock = Clock(incident_id=incident_id, kind=clock_kind(notice.id), label=f"督办单#{notice.id}反馈",
+                  started_at=now, due_at=due_at)
+    session.add(clock)
+    session.flush()
+    notice.clock_id = clock.id
+    session.add(notice)
+    record(session, "incident.supervised", incident_id=incident_id, actor=viewer.username, notice_id=notice.id,
+           units=names, requirement=notice.requirement, due_at=due_at.isoformat())
+    return notice, incident
+
+
+def answer(*, session: Session, engine: Engine, viewer: Viewer, notice_id: int, text: str,
+           now: datetime | None = None) -> tuple[SupervisionNotice, Incident]:
+    now = now or utcnow()
+    notice = session.get(SupervisionNotice, notice_id, with_for_update=True)
+    if notice is None:
+        raise ApiError(404, "没有这个督办单", "no such supervision notice")
+    incident = session.get(Incident, notice.incident_id)
+    a = assignment_of(incident)
+    if not sees(viewer, a, engine.org):
+        raise ApiError(404, "没有这个督办单", "no such supervision notice")
+    if not may(viewer, Action.RESPOND, a, engine.org) or viewer.unit not in notice.units:
+        raise ApiError(403, "只有被督办单位可以反馈办理情况", "only a supervised unit answers this notice")
+    # guarded on the row: of two answers at once exactly one lands (SQLite too)
+    won = session.execute(update(SupervisionNotice).where(col(SupervisionNotice.id) == notice_id,
+                                                          col(SupervisionNotice.answered_at).is_(None))
+                          .values(answered_at=now, answered_by=viewer.username, answered_unit=viewer.unit,
+                                  answer=text.strip())).rowcount
+    if won != 1:
+        raise ApiError(409, "该督办单已反馈", "this supervision notice was answered already")
+    if notice.clock_id is not None:
+        session.execute(update(Clock).where(col(Clock.id) == notice.clock_id, col(Clock.met_at).is_(None))
+                        .values(met_at=now))
+    session.refresh(notice)
+    record(session, "incident.supervision_answered", incident_id=incident.id, actor=viewer.username,
+           notice_id=notice_id, unit=viewer.unit, answer=notice.answer, late=now > notice.due_at)
+    return notice, incident
+
+
+def _view(n: SupervisionNotice, viewer: Viewer, may_answer: bool, steps: list[str], now: datetime) -> dict:
+    state = state_of(n.due_at, n.answered_at, now)
+    return {**n.model_dump(), "state": state, "state_label": STATE_LABEL[state], "escalations": steps,
+            "may_answer": may_answer and n.answered_at is None and viewer.unit in n.units}
+
+
+def _steps(session: Session, notices: Sequence[SupervisionNotice]) -> dict[int, list[str]]:
+    ids = [n.clock_id for n in notices if n.clock_id is not None]
+    out: dict[int, list[str]] = {}
+    if ids:
+        for clock_id, label in session.exec(select(EscalationStep.clock_id, EscalationStep.label)
+                                            .where(col(EscalationStep.clock_id).in_(ids))
+                                            .order_by(EscalationStep.id)):
+            out.setdefault(clock_id, []).append(label)
+    return out
+
+
+def of_incident(session: Session, engine: Engine, viewer: Viewer, incident_id: int) -> dict:
+    incident = _visible(session, engine, viewer, incident_id)
+    a, now = assignment_of(incident), utcnow()
+    notices = list(session.exec(select(SupervisionNotice).where(SupervisionNotice.incident_id == incident_id)
+                                .order_by(SupervisionNotice.id)))
+    steps, responds = _steps(session, notices), may(viewer, Action.RESPOND, a, engine.org)
+    return {"incident_id": incident_id,
+            "notices": [_view(n, viewer, responds, steps.get(n.clock_id, []), now) for n in notices],
+            "may_issue": may(viewer, Action.SUPERVISE, a, engine.org) and status_of(incident.status) is not Status.CLOSED,
+            "default_units": list(incident.first_responsible)}
+
+
+def open_notices(session: Session, engine: Engine, viewer: Viewer, *, limit: int, offset: int) -> dict:
+    """Unanswered notices on open incidents in the viewer's scope, the nearest due first."""
+    visible = scoped(select(Incident.id), viewer, engine.org).where(Incident.status != Status.CLOSED.value)
+    q = select(SupervisionNotice, Incident).join(Incident, Incident.id == SupervisionNotice.incident_id).where(
+        col(SupervisionNotice.incident_id).in_(visible), col(SupervisionNotice.answered_at).is_(None))
+    rows = session.exec(q.order_by(col(SupervisionNotice.due_at), col(SupervisionNotice.id))
+                        .offset(offset).limit(limit)).all()
+    steps, now = _steps(session, [n for n, _ in rows]), utcnow()
+    return {"notices": [{**_view(n, viewer, may(viewer, Action.RESPOND, assignment_of(i), engine.org),
+                                 steps.get(n.clock_id, []), now),
+                         "topic": i.topic, "severity": i.severity, "incident_status": i.status} for n, i in rows]}
