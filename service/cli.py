@@ -19,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument("--burst", action="store_true")
     sweep = sub.add_parser("sweep", help="escalation sweep and recovery of unprocessed items")
     sweep.add_argument("--every", type=float, default=0, help="repeat every N seconds (0: once)")
+    dig = sub.add_parser("digest", help="build and send the leaders' daily digests (领导每日摘要) now")
+    dig.add_argument("--day", help="local day YYYY-MM-DD (default: today); figures are as of now")
     tri = sub.add_parser("triage", help="offline batch triage of a JSON-lines file")
     tri.add_argument("--org", help="organisation YAML (default: the shipped demo)")
     tri.add_argument("items", help="JSON lines file, or - for stdin")
@@ -126,6 +128,23 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return run_sweeps(get_settings(), every=args.every)
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from service.alerts.digest_service import run_digests
+    from service.settings import get_settings
+
+    try:
+        day = date.fromisoformat(args.day) if args.day else None
+    except ValueError:
+        print(f"日期无效：{args.day!r}（应为 YYYY-MM-DD）/ invalid --day {args.day!r}: use YYYY-MM-DD", file=sys.stderr)
+        return 2
+    done = run_digests(get_settings(), day)
+    print(f"{done['day']}：新生成摘要 {done['digests']} 份，推送 {done['deliveries']} 条 / "
+          f"built {done['digests']} digests, {done['deliveries']} deliveries")
+    return 0
+
+
 def cmd_user(args: argparse.Namespace) -> int:
     from service.accounts.cli import run_user
 
@@ -151,6 +170,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "worker": cmd_worker,
     "sweep": cmd_sweep,
+    "digest": cmd_digest,
     "user": cmd_user,
     "audit": cmd_audit,
     "classifier": cmd_classifier,

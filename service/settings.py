@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     alert_timeout_seconds: float = 10
     alert_retry_intervals: list[int] = [10, 60, 300]
+    # leaders' daily digest (service.alerts.digest_service): the sweep builds and sends it
+    # once this local hour (0–23, in `timezone`) of the day has passed
+    digest_hour: int = Field(8, ge=0, le=23)
 
     @field_validator("redis_url")
     @classmethod

@@ -100,9 +100,28 @@ def sweep_once(settings: Settings, now: datetime | None = None) -> dict:
             "deliveries_recovered": len(lost_deliveries)}
 
 
+def daily_digest(settings: Settings, now: datetime | None = None) -> dict | None:
+    """Today's leader digests once the local digest hour has passed (None before it); a rerun
+    builds none twice (one per audience and day). A failure is logged: the escalation sweep
+    must go on."""
+    from service.alerts.digest_service import digest_due, run_digests
+
+    now = now or utcnow()
+    if not digest_due(settings, now):
+        return None
+    try:
+        return run_digests(settings, now=now)
+    except Exception:  # noqa: BLE001
+        log.exception("digest.failed")
+        return None
+
+
 def run_sweeps(settings: Settings, every: float = 0) -> int:
     while True:
         log.info("sweep.done", **sweep_once(settings))
+        digests = daily_digest(settings)  # kept out of sweep_once: its own, once-a-day step
+        if digests and (digests["digests"] or digests["deliveries_recovered"]):
+            log.info("digest.done", **digests)
         if every <= 0:
             return 0
         time.sleep(every)

@@ -1,4 +1,5 @@
-"""Pluggable delivery channels. Each takes the message and the subscription and either
+"""Pluggable delivery channels. Each takes a message (an alert or a digest: anything with
+the `service.alerts.message.Message` shape) and the subscription and either
 returns (delivered) or raises DeliveryError with a text safe to show: it never carries the
 target URL, whose query may hold a robot's access token.
 
@@ -28,7 +29,7 @@ from urllib.parse import quote_plus, urlsplit
 
 import httpx
 
-from service.alerts.message import AlertMessage
+from service.alerts.message import Message
 from service.settings import Settings
 
 SIGNATURE_HEADER = "X-Yuqing-Signature"
@@ -49,7 +50,7 @@ class Subscription:
 
 
 class Channel(Protocol):
-    def send(self, message: AlertMessage, subscription: Subscription) -> None: ...
+    def send(self, message: Message, subscription: Subscription) -> None: ...
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -89,7 +90,7 @@ def _clean(text: str, url: str) -> str:
 
 
 class WebhookChannel(_Http):
-    def send(self, message: AlertMessage, subscription: Subscription) -> None:
+    def send(self, message: Message, subscription: Subscription) -> None:
         if not subscription.secret:
             raise DeliveryError("通用 Webhook 未设置签名密钥 / webhook has no secret")
         sent_at = int(time.time())
@@ -113,7 +114,7 @@ class _Robot(_Http):
 
 
 class DingTalkChannel(_Robot):
-    def send(self, message: AlertMessage, subscription: Subscription) -> None:
+    def send(self, message: Message, subscription: Subscription) -> None:
         url = subscription.target
         if subscription.secret:
             ts = int(time.time() * 1000)
@@ -125,7 +126,7 @@ class DingTalkChannel(_Robot):
 
 
 class WeComChannel(_Robot):
-    def send(self, message: AlertMessage, subscription: Subscription) -> None:
+    def send(self, message: Message, subscription: Subscription) -> None:
         body = json.dumps({"msgtype": "markdown", "markdown": {"content": message.markdown(self.timezone)}},
                           ensure_ascii=False).encode()
         self.check(self.post(subscription.target, body, {}), subscription.target)
@@ -135,7 +136,7 @@ class EmailChannel:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def send(self, message: AlertMessage, subscription: Subscription) -> None:
+    def send(self, message: Message, subscription: Subscription) -> None:
         s = self.settings
         if not s.smtp_host:
             raise DeliveryError("未配置邮件服务器（SMTP_HOST）/ SMTP_HOST is not set")

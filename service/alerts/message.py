@@ -1,11 +1,27 @@
-"""The Chinese text of an alert: pure, from plain values. No user text from the internet goes
-in (topic and severity are the product's own labels), so the channels need not escape it."""
+"""What the channels send: an escalation alert or a leader's digest, both behind `Message`
+(subject, plain text, DingTalk/WeCom markdown, webhook JSON). Pure, from plain values. No
+user text from the internet goes in (topics, severities, clock labels and org names are the
+product's own), so the channels need not escape it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
+
+
+class Message(Protocol):
+    """Anything a channel can send; `timezone` is the deployment's, for local times."""
+
+    @property
+    def subject(self) -> str: ...
+
+    def text(self, timezone: str) -> str: ...
+
+    def markdown(self, timezone: str) -> str: ...
+
+    def payload(self, timezone: str) -> dict: ...
 
 STEP_NAMES = {"提醒": "临期提醒", "催办": "超期催办", "督办": "超期督办"}
 
@@ -35,13 +51,13 @@ class AlertMessage:
     def lines(self, timezone: str) -> list[tuple[str, str]]:
         return [("事件", f"#{self.incident_id}"), ("领域", self.topic), ("等级", self.severity),
                 ("时限", self.clock_label or self.clock), ("环节", self.label),
-                ("到期时间", f"{self.due_local(timezone)}（{_zone_name(timezone)}）"),
+                ("到期时间", f"{self.due_local(timezone)}（{zone_name(timezone)}）"),
                 ("送达", "、".join(self.recipients) or "—"), ("查看", self.link)]
 
     def summary(self, timezone: str) -> str:
         """One line for the dashboard banner (which shows the label and the incident link itself)."""
         return (f"{self.topic}（{self.severity}）· {self.clock_label or self.clock}时限 {STEP_NAMES.get(self.label, self.label)}"
-                f" · 到期 {self.due_local(timezone)}（{_zone_name(timezone)}）· 送达 {'、'.join(self.recipients) or '—'}")
+                f" · 到期 {self.due_local(timezone)}（{zone_name(timezone)}）· 送达 {'、'.join(self.recipients) or '—'}")
 
     def text(self, timezone: str) -> str:
         return "\n".join([self.subject, *(f"{k}：{v}" for k, v in self.lines(timezone))])
@@ -61,5 +77,26 @@ class AlertMessage:
                 "text": self.text(timezone)}
 
 
-def _zone_name(timezone: str) -> str:
+@dataclass(frozen=True)
+class DigestMessage:
+    """A stored digest (service.alerts.digest renders it once, when it is built): every
+    delivery of it, and every retry, sends exactly what the leader's record holds."""
+
+    digest_id: int
+    subject: str
+    body: dict = field(default_factory=dict)  # Digest.body: figures, lists, "text", "markdown"
+
+    def text(self, timezone: str) -> str:
+        return self.body.get("text", self.subject)
+
+    def markdown(self, timezone: str) -> str:
+        return self.body.get("markdown", self.text(timezone))
+
+    def payload(self, timezone: str) -> dict:
+        """The webhook body: the figures and lists with the plain text, not the markdown."""
+        return {**{k: v for k, v in self.body.items() if k != "markdown"}, "digest_id": self.digest_id,
+                "subject": self.subject}
+
+
+def zone_name(timezone: str) -> str:
     return "北京时间" if timezone in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else timezone

@@ -1,0 +1,282 @@
+"""Leaders' daily digests: build (one per leader audience and local day), store, deliver.
+
+Audiences come from the active leader accounts: a region leader → (region, name), a unit
+leader → (unit, name), deduplicated. Each audience's incidents are those its leader sees
+(`access.sees`), composed by the pure `service.alerts.digest`. The Digest row is unique per
+(audience, day), so a rerun — the sweep every minute after the digest hour, the CLI, the API —
+adds nothing; each matching enabled channel subscription gets a DigestDelivery, sent as an
+RQ job with retries like alert deliveries (inline, one attempt, without Redis).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy import and_, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from routing.orgchart import OrgChart
+from service.accounts.access import Role, Viewer, assignment_of, sees
+from service.accounts.models import User
+from service.alerts.audience import Audience, covers, subscription_matches, units_within
+from service.alerts.channels import DeliveryError, Subscription, channel_for, where
+from service.alerts.digest import ClockRow, IncidentRow, compose, day_bounds, local_day, scope_viewer
+from service.alerts.message import DigestMessage
+from service.alerts.models import (
+    FAILED, QUEUED, REGION, RETRYING, SENT, UNIT, AlertChannel, Digest, DigestDelivery,
+)
+from service.alerts.service import public_channel
+from service.db import session_scope
+from service.models import Clock, Incident, utcnow
+from service.settings import Settings
+
+log = structlog.get_logger()
+STRANDED_AFTER = timedelta(minutes=5)  # as for alert deliveries
+
+
+# -- who gets one -----------------------------------------------------------------------------
+def leader_audiences(session: Session, org: OrgChart) -> list[Audience]:
+    """Every audience with an active leader account, once (in account order)."""
+    out: list[Audience] = []
+    users = session.exec(select(User).where(User.role == Role.LEADER.value, User.active == True)  # noqa: E712
+                         .order_by(User.id)).all()
+    for user in users:
+        if user.region and user.region in org.regions:
+            out.append((REGION, user.region))
+        elif user.unit and user.unit in org.unit_names():
+            out.append((UNIT, user.unit))
+    return list(dict.fromkeys(out))
+
+
+def incident_rows(session: Session, day: date, timezone: str) -> list[tuple[Incident, IncidentRow]]:
+    """The incidents a digest of `day` may name: open ones, and those with a clock met since
+    the start of the previous local day (a late answer given yesterday). Merged-away incidents
+    live on in the one they were merged into."""
+    since = day_bounds(day, timezone)[0] - timedelta(days=1)
+    met_lately = select(Clock.incident_id).where(col(Clock.met_at) >= since)
+    cond = and_(or_(Incident.status != "closed", col(Incident.id).in_(met_lately)),
+                col(Incident.merged_into).is_(None))
+    incidents = session.exec(select(Incident).where(cond).order_by(Incident.id)).all()
+    clocks: dict[int, list[ClockRow]] = {}
+    for clock in session.exec(select(Clock).join(Incident, Incident.id == Clock.incident_id).where(cond)
+                              .order_by(Clock.id)).all():
+        clocks.setdefault(clock.incident_id, []).append(ClockRow(clock.kind, clock.label, clock.due_at, clock.met_at))
+    return [(i, IncidentRow(i.id, i.topic, i.severity, i.status, tuple(clocks.get(i.id, ())))) for i in incidents]
+
+
+# -- building -------------------------------------------------------------------------------
+def build_digests(session: Session, org: OrgChart, settings: Settings, day: date, now: datetime, *,
+                  within: str | None = None) -> tuple[list[Digest], list[int]]:
+    """The digests of `day` not built yet (only audiences covered by region `within`, when
+    given), each with a queued delivery per matching enabled subscription. The caller commits,
+    then dispatches the returned delivery ids."""
+    wanted = [a for a in leader_audiences(session, org) if within is None or covers(within, a, org)]
+    have = {tuple(h) for h in session.exec(select(Digest.audience_kind, Digest.audience)
+                                           .where(Digest.day == day.isoformat())).all()}
+    missing = [a for a in wanted if a not in have]
+    if not missing:
+        return [], []
+    rows = incident_rows(session, day, settings.timezone)
+    channels = session.exec(select(AlertChannel).where(AlertChannel.enabled == True,  # noqa: E712
+                                                       AlertChannel.removed_at == None)  # noqa: E711
+                            .order_by(AlertChannel.id)).all()
+    created, deliveries = [], []
+    for audience in missing:
+        viewer = scope_viewer(audience)
+        scoped = [row for incident, row in rows if sees(viewer, assignment_of(incident), org)]
+        content = compose(audience, day, settings.timezone, now, scoped, settings.public_url)
+        digest = Digest(audience_kind=audience[0], audience=audience[1], day=day.isoformat(),
+                        subject=content.subject, body=content.body(), created_at=now)
+        try:
+            with session.begin_nested():  # another sweeper or a manual run may have built it meanwhile
+                session.add(digest)
+                session.flush()
+        except IntegrityError:
+            continue
+        created.append(digest)
+        for channel in channels:
+            if subscription_matches((channel.audience_kind, channel.audience), audience, org):
+                deliveries.append(DigestDelivery(digest_id=digest.id, channel_id=channel.id, created_at=now))
+    session.add_all(deliveries)
+    session.flush()
+    log.info("digest.built", day=day.isoformat(), digests=len(created), deliveries=len(deliveries))
+    return created, [d.id for d in deliveries]
+
+
+def run_digests(settings: Settings, day: date | None = None, now: datetime | None = None) -> dict:
+    """Build, commit, and hand the deliveries over (CLI and sweep)."""
+    from service.runtime import load_engine
+
+    now = now or utcnow()
+    day = day or local_day(now, settings.timezone)
+    with session_scope(settings.database_url) as session:
+        created, delivery_ids = build_digests(session, load_engine(settings, session).org, settings, day, now)
+        session.commit()
+        lost = recover_digest_deliveries(session, settings, now)
+    dispatch_digests(settings, delivery_ids)
+    return {"day": day.isoformat(), "digests": len(created), "deliveries": len(delivery_ids),
+            "deliveries_recovered": len(lost), "ids": [d.id for d in created]}
+
+
+def digest_due(settings: Settings, now: datetime) -> bool:
+    """The local digest hour of today has passed."""
+    return now.astimezone(ZoneInfo(settings.timezone)).hour >= settings.digest_hour
+
+
+# -- delivering -----------------------------------------------------------------------------
+def job_id(delivery_id: int) -> str:
+    return f"yuqing-digest-delivery-{delivery_id}"
+
+
+def dispatch_digests(settings: Settings, delivery_ids: Iterable[int]) -> None:
+    """One RQ job per delivery, retried after settings.alert_retry_intervals; inline without Redis."""
+    ids = list(delivery_ids)
+    if not ids:
+        return
+    if settings.redis_url:
+        from rq import Retry
+
+        from service.queue import get_queue
+
+        queue, intervals = get_queue(settings), list(settings.alert_retry_intervals)
+        for delivery_id in ids:
+            queue.enqueue(deliver_digest_job, delivery_id, settings.database_url, job_id=job_id(delivery_id),
+                          job_timeout=120, result_ttl=3600, failure_ttl=7 * 86400,
+                          retry=Retry(max=len(intervals), interval=intervals) if intervals else None)
+        return
+    for delivery_id in ids:
+        try:
+            deliver_digest(settings, delivery_id, final=True)
+        except Exception:  # noqa: BLE001 — recorded on the row; the others must go on
+            pass
+
+
+def deliver_digest_job(delivery_id: int, database_url: str) -> str:
+    """The RQ job (module-level so a worker imports it by name); the last try marks it failed."""
+    from rq import get_current_job
+
+    from service.settings import get_settings
+
+    settings = get_settings().model_copy(update={"database_url": database_url})
+    job = get_current_job()
+    return deliver_digest(settings, delivery_id, final=not (job and job.retries_left))
+
+
+def deliver_digest(settings: Settings, delivery_id: int, *, final: bool) -> str:
+    """One attempt; records the outcome and re-raises a failure (so RQ retries)."""
+    with session_scope(settings.database_url) as session:
+        delivery = session.get(DigestDelivery, delivery_id)
+        if delivery is None or delivery.status == SENT:
+            return "gone" if delivery is None else SENT
+        digest = session.get(Digest, delivery.digest_id)
+        channel = session.get(AlertChannel, delivery.channel_id)
+        delivery.last_attempt_at = utcnow()
+        if not channel.enabled or channel.removed_at is not None:
+            delivery.status, delivery.last_error = FAILED, "订阅已停用或删除 / subscription disabled or removed"
+            session.add(delivery)
+            session.commit()
+            return FAILED
+        delivery.attempts += 1
+        try:
+            channel_for(channel.kind, settings).send(
+                DigestMessage(digest_id=digest.id, subject=digest.subject, body=digest.body),
+                Subscription(kind=channel.kind, target=channel.target, secret=channel.secret, delivery_id=delivery_id))
+        except Exception as exc:
+            text = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"[:500]
+            text = text.replace(channel.target, where(channel.target))  # a robot URL's token stays secret
+            delivery.status, delivery.last_error = (FAILED if final else RETRYING), text
+            session.add(delivery)
+            session.commit()
+            log.warning("digest.delivery_failed", delivery_id=delivery_id, kind=channel.kind, error=text,
+                        attempts=delivery.attempts, final=final)
+            raise
+        delivery.status, delivery.sent_at, delivery.last_error = SENT, utcnow(), None
+        session.add(delivery)
+        session.commit()
+        log.info("digest.delivered", delivery_id=delivery_id, kind=channel.kind, attempts=delivery.attempts)
+        return SENT
+
+
+def recover_digest_deliveries(session: Session, settings: Settings, now: datetime) -> list[int]:
+    """Re-dispatch waiting deliveries whose RQ job is gone (the database is the record)."""
+    if not settings.redis_url:
+        return []
+    from rq.job import Job
+
+    from service.queue import redis_connection
+
+    waiting = session.exec(select(DigestDelivery.id).where(col(DigestDelivery.status).in_([QUEUED, RETRYING]),
+                                                           col(DigestDelivery.created_at) < now - STRANDED_AFTER)).all()
+    connection = redis_connection(settings.redis_url)
+    lost = [i for i in waiting if not Job.exists(job_id(i), connection=connection)]
+    dispatch_digests(settings, lost)
+    return lost
+
+
+# -- reading --------------------------------------------------------------------------------
+def own_audience(viewer: Viewer) -> Audience | None:
+    if viewer.role is not Role.LEADER:
+        return None
+    return (REGION, viewer.region) if viewer.region else ((UNIT, viewer.unit) if viewer.unit else None)
+
+
+def may_read(viewer: Viewer, audience: Audience, org: OrgChart) -> bool:
+    """A leader reads his own audience's digests; a coordinator those within his region; the
+    admin all."""
+    if viewer.role is Role.ADMIN:
+        return True
+    if viewer.role is Role.COORDINATOR:
+        return viewer.region is not None and covers(viewer.region, audience, org)
+    return own_audience(viewer) == tuple(audience)
+
+
+def readable_audiences(viewer: Viewer, org: OrgChart) -> list[Audience] | None:
+    """The audiences to filter on in SQL; None: all (admin)."""
+    if viewer.role is Role.ADMIN:
+        return None
+    if viewer.role is Role.COORDINATOR and viewer.region in org.regions:
+        return ([(REGION, r) for r in org.regions if org.is_ancestor(viewer.region, r)]
+                + [(UNIT, u) for u in units_within(viewer.region, org)])
+    own = own_audience(viewer)
+    return [own] if own else []
+
+
+def digests_for(session: Session, org: OrgChart, viewer: Viewer, *, day: str | None = None,
+                limit: int = 100) -> list[Digest]:
+    """The viewer's readable digests, newest first."""
+    query = select(Digest)
+    auds = readable_audiences(viewer, org)
+    if auds is not None:
+        if not auds:
+            return []
+        units = [n for k, n in auds if k == UNIT]
+        regions = [n for k, n in auds if k == REGION]
+        query = query.where(or_(and_(Digest.audience_kind == UNIT, col(Digest.audience).in_(units)),
+                                and_(Digest.audience_kind == REGION, col(Digest.audience).in_(regions))))
+    if day:
+        query = query.where(Digest.day == day)
+    return list(session.exec(query.order_by(col(Digest.id).desc()).limit(limit)).all())
+
+
+def public_digest(digest: Digest, *, full: bool = False) -> dict:
+    out = {"id": digest.id, "audience_kind": digest.audience_kind, "audience": digest.audience, "day": digest.day,
+           "subject": digest.subject, "counts": digest.body.get("counts", {}), "created_at": digest.created_at}
+    return out | {"body": digest.body} if full else out
+
+
+def deliveries_of(session: Session, digest_id: int) -> list[dict]:
+    rows = session.exec(select(DigestDelivery, AlertChannel)
+                        .join(AlertChannel, AlertChannel.id == DigestDelivery.channel_id)
+                        .where(DigestDelivery.digest_id == digest_id).order_by(DigestDelivery.id)).all()
+    return [{"id": d.id, "digest_id": d.digest_id, "channel_id": c.id, "channel_kind": c.kind,
+             "target": public_channel(c)["target"], "status": d.status, "attempts": d.attempts,
+             "last_error": d.last_error, "created_at": d.created_at, "last_attempt_at": d.last_attempt_at,
+             "sent_at": d.sent_at} for d, c in rows]
+
+
+__all__: Sequence[str] = ["build_digests", "deliver_digest", "deliver_digest_job", "digests_for", "dispatch_digests",
+                          "leader_audiences", "may_read", "run_digests"]

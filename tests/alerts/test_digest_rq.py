@@ -1,0 +1,99 @@
+"""Digest deliveries as RQ jobs on the real Redis server (YUQING_TEST_REDIS) with a real
+worker process (SimpleWorker, burst): the live webhook and the SMTP server receive the digest,
+a dead target is retried and ends `failed` with its error, and a lost job is enqueued again."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from redis import Redis
+from sqlmodel import select
+
+from service.alerts.digest_service import run_digests
+from service.alerts.models import DigestDelivery
+from service.db import session_scope
+from service.main import create_app
+from service.settings import Settings
+from tests.alerts.conftest import free_port, login
+from tests.alerts.digest_fixtures import DAY, NOW, seed
+
+pytestmark = pytest.mark.redis
+REDIS_URL = os.environ.get("YUQING_TEST_REDIS", "redis://127.0.0.1:6379/13")
+SECRET = "0123456789abcdef-digest"
+
+
+@pytest.fixture
+def queued_settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
+    Redis.from_url(REDIS_URL).flushdb()
+    request.addfinalizer(lambda: Redis.from_url(REDIS_URL).flushdb())
+    return Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, alert_retry_intervals=[0, 0, 0],
+                    _env_file=None)
+
+
+def run_worker(settings: Settings, smtp_port: int) -> None:
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
+           "ALERT_TIMEOUT_SECONDS": "3", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port)}
+    done = subprocess.run([sys.executable, "-m", "service.cli", "worker", "--burst"], env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def statuses(settings: Settings) -> dict[int, tuple[str, int, str | None]]:
+    with session_scope(settings.database_url) as session:
+        return {d.channel_id: (d.status, d.attempts, d.last_error)
+                for d in session.exec(select(DigestDelivery).order_by(DigestDelivery.id)).all()}
+
+
+def test_worker_delivers_retries_and_fails_visibly(queued_settings, receiver, smtp_server) -> None:  # noqa: ANN001
+    port, mailbox = smtp_server
+    with TestClient(create_app(queued_settings)) as client:
+        seed(queued_settings)
+        coord = login(client, "coordinator_gaoping")
+        channel = {}
+        for name, kind, target in (("live", "webhook", receiver.url + "/hook"),
+                                   ("dead", "webhook", f"http://127.0.0.1:{free_port()}/hook"),
+                                   ("mail", "email", "leaders@example.org")):
+            r = client.post("/api/alert-channels", headers=coord, json={
+                "audience_kind": "region", "audience": "米山镇", "kind": kind, "target": target, "secret": SECRET})
+            assert r.status_code == 201, r.text
+            channel[name] = r.json()["id"]
+        done = run_digests(queued_settings, DAY, NOW)
+        assert (done["digests"], done["deliveries"]) == (4, 3)  # only 米山镇's digest matches the subscriptions
+        assert statuses(queued_settings) == {channel[n]: ("queued", 0, None) for n in ("live", "dead", "mail")}
+        run_worker(queued_settings, port)
+        got = statuses(queued_settings)
+        assert got[channel["live"]] == ("sent", 1, None) and got[channel["mail"]] == ("sent", 1, None)
+        status, attempts, error = got[channel["dead"]]
+        assert (status, attempts) == ("failed", 4) and "ConnectError" in error  # 1 try + 3 retries
+        (req,) = receiver.requests
+        assert req.headers["x-yuqing-signature"] == "sha256=" + hmac.new(SECRET.encode(), req.body,
+                                                                         hashlib.sha256).hexdigest()
+        assert (req.json()["type"], req.json()["audience"], req.json()["counts"]["due_today"]) == (
+            "leader_digest", "米山镇", 1)
+        ((rcpt, mail),) = mailbox.messages
+        assert rcpt == ["leaders@example.org"] and mail["Subject"].startswith("【舆情日报】米山镇 2026-11-25")
+
+
+def test_a_lost_digest_job_is_enqueued_again(queued_settings, receiver, smtp_server) -> None:  # noqa: ANN001
+    port, _ = smtp_server
+    with TestClient(create_app(queued_settings)) as client:
+        seed(queued_settings)
+        r = client.post("/api/alert-channels", headers=login(client, "coordinator_gaoping"), json={
+            "audience_kind": "region", "audience": "高平市", "kind": "webhook", "target": receiver.url, "secret": SECRET})
+        assert r.status_code == 201
+    assert run_digests(queued_settings, DAY, NOW)["deliveries"] == 2  # 高平市 and 米山镇 (below it)
+    Redis.from_url(REDIS_URL).flushdb()  # the jobs are gone; the rows wait in the database
+    assert run_digests(queued_settings, DAY, NOW + timedelta(minutes=1))["deliveries_recovered"] == 0  # too young
+    assert run_digests(queued_settings, DAY, NOW + timedelta(minutes=10))["deliveries_recovered"] == 2
+    assert run_digests(queued_settings, DAY, NOW + timedelta(minutes=10))["deliveries_recovered"] == 0
+    run_worker(queued_settings, port)
+    with session_scope(queued_settings.database_url) as session:
+        assert [d.status for d in session.exec(select(DigestDelivery)).all()] == ["sent", "sent"]
+    assert sorted(r.json()["audience"] for r in receiver.requests) == ["米山镇", "高平市"]
