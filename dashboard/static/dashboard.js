@@ -68,6 +68,11 @@ function actions(inc) {
   return cell;
 }
 
+// an unanswered 督办单 is an open clock "supervision:<id>": the incident belongs on the board
+function supervised(inc) {
+  return Object.keys(inc.clocks || {}).some((kind) => kind.startsWith("supervision:"));
+}
+
 function row(inc) {
   const escalated = list(inc.escalations).length > 0 || Boolean(inc.escalation);
   const tr = el("tr", { "data-incident-id": inc.id, "data-status": inc.status, class: escalated ? "escalated" : "" },
@@ -182,7 +187,7 @@ function matches(row) {
   if (state.view === "mine" && row.claimed_by !== undefined && row.claimed_by !== state.user.username) return false;
   if (state.view === "escalated" && status === "closed") return false;
   if (f.region || f.unit) return null;
-  if (state.view === "escalated") return row.escalation ? true : null;
+  if (state.view === "escalated") return row.escalation || supervised(row) ? true : null;
   if (state.view === "mine") return row.claimed_by === undefined ? null : true;
   return true;
 }

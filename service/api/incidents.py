@@ -20,6 +20,7 @@ from service.audit import record
 from service.events import publish
 from service.models import AuditEntry, Clock, EscalationStep, Incident, Item
 from service.splitting import split_item
+from service.supervision.models import SupervisionNotice
 from service.workflow import service as wf
 from service.workflow.models import IncidentUnit, Response
 from service.workflow.states import LEGACY_OPEN, STATUS_LABEL, Status, Transition, available, status_of
@@ -67,10 +68,12 @@ def _view(q, view: View, viewer: Viewer):  # noqa: ANN001, ANN202
         return q.where(col(Incident.status).in_(_raw(Status.UNCLAIMED)))
     if view == "mine":
         return q.where(Incident.claimed_by == viewer.username)
-    if view == "escalated":  # the escalation board: open incidents with a rung fired or a claim lapsed
+    if view == "escalated":  # the board: open incidents with a rung fired, a claim lapsed or a 督办单 unanswered
         stepped = exists().where(EscalationStep.incident_id == Incident.id)
+        supervised = exists().where(SupervisionNotice.incident_id == Incident.id,
+                                    col(SupervisionNotice.answered_at).is_(None))
         return q.where(Incident.status != Status.CLOSED.value,
-                       or_(stepped, col(Incident.claim_expired_at).is_not(None)))
+                       or_(stepped, supervised, col(Incident.claim_expired_at).is_not(None)))
     return q
 
 

@@ -152,3 +152,20 @@ def test_a_supervision_clock_escalates_until_answered(client, settings) -> None:
     notices = {n["id"]: n for n in client.get(f"/api/incidents/{estate}/supervision", headers=COORD).json()["notices"]}
     assert notices[late["id"]]["escalations"] == ["提醒", "提醒", "催办", "督办"]
     assert notices[answered["id"]]["escalations"] == [] and notices[answered["id"]]["state"] == "answered"
+
+
+def test_an_unanswered_notice_puts_the_incident_on_the_escalation_board(client, settings) -> None:  # noqa: ANN001
+    food = incident(client, "1", FOOD)
+    coordinator = login(client, "coordinator_gaoping")
+
+    def board() -> list[int]:
+        r = client.get("/api/incidents", params={"view": "escalated"}, headers=coordinator)
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()]
+
+    assert board() == []  # no rung fired, no claim lapsed, no notice
+    nid = _issue(client, food, coordinator)["id"]
+    assert board() == [food]
+    scj = login(client, "liaison_scj")
+    assert client.post(f"/api/supervision/{nid}/answer", headers=scj, json={"answer": "已立案调查"}).status_code == 200
+    assert board() == []  # answered: off the board again
