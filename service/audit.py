@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from sqlalchemy import insert
 from sqlmodel import Session
 
 from service import audit_chain  # installs the chaining hook for record()
+from service.bulk import insert_rows
 from service.models import AuditEntry, utcnow
 
 SYSTEM = "system"
@@ -43,5 +43,5 @@ class AuditBatch:
             return
         session.flush()
         audit_chain.link(session.connection(), self.rows)
-        session.execute(insert(AuditEntry), [vars(r) for r in self.rows])
+        insert_rows(session, AuditEntry, [vars(r) for r in self.rows])
         self.rows = []

@@ -13,14 +13,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 
-def _json_dumps(value: object) -> str:
+def json_dumps(value: object) -> str:
     # orjson: the JSON columns (signatures, analyses, audit details) are most of what a batch
     # encodes and decodes; the standard library costs several times more. Non-str keys become
     # str, as json.dumps makes them.
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+JSON = {"json_serializer": json_dumps, "json_deserializer": orjson.loads}
 
 
 @lru_cache(maxsize=8)

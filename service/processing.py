@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import structlog
-from sqlalchemy import and_, exists, insert, or_, text, update
+from sqlalchemy import and_, exists, literal_column, or_, text, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -22,6 +22,7 @@ from routing.facts import SEVERITY_RANK, Severity
 from routing.grouping import Assignment, Signature, assign
 from service import signatures
 from service.audit import AuditBatch
+from service.bulk import insert_rows
 from service.events import publish
 from service.models import Clock, Incident, IncidentPlace, Item, utcnow
 from service.pipeline import Engine, ItemInput, Triage
@@ -88,11 +89,41 @@ def _candidates(session: Session, sigs: list[Signature], engine: Engine) -> dict
     has_entity = exists().where(other.incident_id == IncidentPlace.incident_id, col(other.place).startswith("e:"))
     ids = select(IncidentPlace.incident_id).where(
         or_(col(IncidentPlace.place).in_(anyone), and_(col(IncidentPlace.place).in_(bare), ~has_entity)))
+    wanted = select(Incident.id).where(col(Incident.id).in_(ids), Incident.last_seen >= cutoff)
+    if session.get_bind().dialect.name == "postgresql":
+        return _SIGNATURES.fetch(session, wanted)
     found = session.exec(  # only what grouping needs: full rows with their JSON are costly
-        select(Incident.id, Incident.signature).where(col(Incident.id).in_(ids), Incident.last_seen >= cutoff)
-    ).all()
+        select(Incident.id, Incident.signature).where(col(Incident.id).in_(wanted))).all()
     # keyed "x:<incident id>" so they cannot clash with new incidents, keyed by item id
     return {f"x:{i}": signatures.from_json(f"x:{i}", data) for i, data in found}
+
+
+class SignatureCache:
+    """Candidate signatures a worker has parsed, by PostgreSQL row version (xmin): every
+    update of an incident row gives it a new xmin, so a signature whose row kept its xmin is
+    the one stored. Consecutive batches share most candidates, and decoding their JSON was
+    the largest cost of the serialised section."""
+
+    LIMIT = 200_000  # signatures kept per process (a few hundred MB at most); then start over
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, int], tuple[str, Signature]] = {}
+
+    def fetch(self, session: Session, wanted) -> dict[str, Signature]:  # noqa: ANN001 — a select of incident ids
+        db = str(session.get_bind().url)
+        xmin = literal_column("incident.xmin::text")
+        versions = session.execute(select(Incident.id, xmin).where(col(Incident.id).in_(wanted))).all()
+        stale = [i for i, v in versions if self._kept.get((db, i), ("",))[0] != v]
+        if stale:
+            if len(self._kept) + len(stale) > self.LIMIT:
+                self._kept.clear()
+            for i, v, data in session.execute(select(Incident.id, xmin, Incident.signature)
+                                              .where(col(Incident.id).in_(stale))):
+                self._kept[db, i] = (v, signatures.from_json(f"x:{i}", data))
+        return {f"x:{i}": self._kept[db, i][1] for i, _v in versions}
+
+
+_SIGNATURES = SignatureCache()
 
 
 def _write(session: Session, engine: Engine, items: Sequence[Item], triages: dict[str, Triage],
@@ -222,8 +253,7 @@ class SideRows:
 
     def write(self, session: Session) -> None:
         for table, rows in ((IncidentPlace, self.places), (IncidentUnit, self.units), (Clock, self.clocks)):
-            if rows:
-                session.execute(insert(table), rows)
+            insert_rows(session, table, rows)
         self.places, self.units, self.clocks = [], [], []
         self.audit.write(session)
 

@@ -146,3 +146,29 @@ def test_detail_hashes_the_same_after_the_json_column(settings: Settings) -> Non
     with session_scope(settings.database_url) as s:
         count, broken = verify(s)
     assert count == 1 and broken is None
+
+
+def test_batched_rows_chain_in_call_order_with_recorded_entries(settings: Settings) -> None:
+    # ingest writes its entries as plain rows (COPY on PostgreSQL); entries recorded before
+    # and after on the same chain keep the order of the calls, and every shape hashes the same
+    from service.audit import AuditBatch
+    from service.db import migrate
+
+    migrate(settings.database_url)
+    with session_scope(settings.database_url) as s:
+        record(s, "test.first", n=1)
+        batch = AuditBatch()
+        batch.add("test.second", item_id=7, pair=(1, 2), keys={1: "一", "2": "二"}, score=0.1 + 0.2,
+                  text="<script>\t换行\n\\N")
+        batch.add("test.third", actor="w1")
+        batch.write(s)
+        record(s, "test.fourth")
+        s.commit()
+    with session_scope(settings.database_url) as s:
+        count, broken = verify(s)
+        rows = s.exec(select(AuditEntry).order_by(AuditEntry.seq)).all()
+    assert count == 4 and broken is None
+    assert [(e.seq, e.action, e.actor, e.item_id) for e in rows] == [
+        (1, "test.first", "system", None), (2, "test.second", "system", 7), (3, "test.third", "w1", None),
+        (4, "test.fourth", "system", None)]
+    assert rows[1].detail["text"] == "<script>\t换行\n\\N" and rows[1].detail["keys"] == {"1": "一", "2": "二"}

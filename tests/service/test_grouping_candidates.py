@@ -53,3 +53,25 @@ def test_candidates_are_the_incidents_an_item_may_join(settings: Settings) -> No
         # without a place: every incident naming the very same regions, whatever its places
         assert found(_sig("y", (), days=1)) == {same_place, other_place, no_place}
         assert no_place_elsewhere not in found(_sig("x", ("凤凰小区",), days=1), _sig("y", (), days=1))
+
+
+def test_a_worker_never_groups_against_an_outdated_signature(settings: Settings) -> None:
+    # PostgreSQL keeps parsed candidate signatures by row version: a row changed by anyone
+    # (another worker, a merge by hand) must be read again
+    migrate(settings.database_url)
+    ensure_org(settings)
+    with session_scope(settings.database_url) as session:
+        engine = load_engine(settings, session)
+        iid = _store(session, _sig("a", ("凤凰小区",)))
+        session.commit()
+        probe = [_sig("x", ("凤凰小区",), days=1)]
+        assert _candidates(session, probe, engine)[f"x:{iid}"].size == 1
+        session.commit()
+    with session_scope(settings.database_url) as other:  # another worker's transaction
+        row = other.get(Incident, iid)
+        row.signature = {**row.signature, "size": 5, "topic": "城乡建设"}
+        other.add(row)
+        other.commit()
+    with session_scope(settings.database_url) as session:
+        again = _candidates(session, probe, engine)[f"x:{iid}"]
+        assert (again.size, again.topic) == (5, "城乡建设")
