@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     sweep.add_argument("--every", type=float, default=0, help="repeat every N seconds (0: once)")
     dig = sub.add_parser("digest", help="build and send the leaders' daily digests (领导每日摘要) now")
     dig.add_argument("--day", help="local day YYYY-MM-DD (default: today); figures are as of now")
+    demo = sub.add_parser("demo-data", help="fill the database with a demo history (items, handling, reviews) for the reports")
+    demo.add_argument("--days", type=int, default=45, help="spread over the last N days")
+    demo.add_argument("--seed", type=int, default=0)
     tri = sub.add_parser("triage", help="offline batch triage of a JSON-lines file")
     tri.add_argument("--org", help="organisation YAML (default: the shipped demo)")
     tri.add_argument("items", help="JSON lines file, or - for stdin")
@@ -128,6 +131,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return run_sweeps(get_settings(), every=args.every)
 
 
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from service.reports.demo_data import seed_demo_data
+    from service.settings import get_settings
+
+    if not 1 <= args.days <= 400:
+        print("--days 须在 1–400 之间 / --days must be 1–400", file=sys.stderr)
+        return 2
+    done = seed_demo_data(get_settings(), days=args.days, seed=args.seed)
+    if done.get("skipped"):
+        print("已有演示数据，未重复生成 / demo data already present: nothing added")
+    else:
+        print("演示数据已生成 / demo data added: " + json.dumps(done, ensure_ascii=False))
+    return 0
+
+
 def cmd_digest(args: argparse.Namespace) -> int:
     from datetime import date
 
@@ -171,6 +189,7 @@ COMMANDS = {
     "worker": cmd_worker,
     "sweep": cmd_sweep,
     "digest": cmd_digest,
+    "demo-data": cmd_demo_data,
     "user": cmd_user,
     "audit": cmd_audit,
     "classifier": cmd_classifier,

@@ -134,11 +134,13 @@ def iso_week(d: date) -> str:
 def _one_per_incident(records: Iterable[Record]) -> list[Record]:
     """One record per incident for incident-level figures (an incident answered by three
     units is one incident): clocks are the incident's, so the first record's are kept; what
-    units do on their own (returns, reviews, accountability) is added up."""
+    units do on their own (returns, reviews, accountability) is added up, and the incident was
+    claimed when any of its units first claimed it."""
     merged: dict[int, Record] = {}
     for r in records:
         m = merged.get(r.incident_id)
         merged[r.incident_id] = r if m is None else replace(
             m, returns=m.returns + r.returns, review_scores=m.review_scores + r.review_scores,
-            accountability=m.accountability + r.accountability)
+            accountability=m.accountability + r.accountability,
+            claimed_at=min((t for t in (m.claimed_at, r.claimed_at) if t is not None), default=None))
     return list(merged.values())

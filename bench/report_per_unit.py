@@ -1,0 +1,132 @@
+"""The per-unit report (issue 5) over many incidents on PostgreSQL: loader + figures, seconds.
+
+Fills a scratch database by COPY with N incidents of the demo org over 2026-01-01 … 2026-11-30
+(their incident_unit rows, response clocks and a feedback clock for one in eight, a follow-up
+clock, claims and some returns in the audit log, reviews for one in five), then times
+`load_records` + `by_unit` for the admin (everything), the 高平市 coordinator and a liaison,
+median of 5 runs each. Usage: .venv/bin/python bench/report_per_unit.py --incidents 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+from scratch_db import scratch_database
+from service.accounts.access import Role, Viewer
+from service.db import migrate, session_scope
+from service.orgs.store import ensure_org
+from service.reports.figures import by_unit
+from service.reports.loaders import Period, load_records
+from service.runtime import load_engine
+from service.settings import Settings
+from service.workflow.units import unit_rows
+
+TZ = ZoneInfo("Asia/Shanghai")
+COPY = {
+    "incident": "id, topic, severity, status, scope, vertical, emergency, verification_request, level_region, "
+                "first_responsible, co_responsible, coordinators, reasons, regions, departments, received_at, "
+                "last_seen, created_at, signature",
+    "incident_unit": "incident_id, unit, role",
+    "clock": "incident_id, kind, label, started_at, due_at, met_at",
+    "audit_entry": "incident_id, actor, action, detail, at, chain, seq, prev_hash, hash",
+    "review": "incident_id, unit, reviewer, timeliness, accuracy, authority, handling, score, comments, "
+              "accountability, at",
+}
+TOPICS = ["环境保护", "食品药品监管", "义务教育", "城市综合执法", "社会救助", "市政服务", "安全生产", "就业创业"]
+
+
+def fill(url: str, n: int, org) -> None:  # noqa: ANN001
+    rng = random.Random(11)
+    towns = [r for r in org.regions.values() if r.parent == "高平市"]
+    depts = [d for d in org.departments if d.startswith("高平市")]
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    span = (datetime(2026, 11, 30, tzinfo=UTC) - start).total_seconds()
+    tables: dict[str, list[tuple]] = {t: [] for t in COPY}
+    inc, iu, clk, aud, rev = (tables[t].append for t in COPY)
+    for i in range(1, n + 1):
+        town = rng.choice(towns)
+        first = [rng.choice([town.government, rng.choice(depts)])]
+        co = [town.government] if first[0] != town.government and rng.random() < 0.4 else []
+        at = start + timedelta(seconds=rng.uniform(0, span))
+        severity = "重大" if rng.random() < 0.2 else "一般"
+        due = 24 if severity == "重大" else 48
+        verification = rng.random() < 0.125
+        inc((i, rng.choice(TOPICS), severity, "responded", "single", False, False, verification, town.name,
+             json.dumps(first), json.dumps(co), "[]", "[]", json.dumps([town.name]), "[]", at, at, at, "{}"))
+        for u, r in unit_rows(town.name, [town.name], first, co, None):
+            iu((i, u, r))
+        met = at + timedelta(hours=rng.uniform(1, due * 1.3)) if rng.random() < 0.9 else None
+        clk((i, "response", "回应", at, at + timedelta(hours=due), met))
+        if verification:
+            clk((i, "feedback", "反馈", at, at + timedelta(hours=24), met))
+        clk((i, "followup_info", "跟进", at, at + timedelta(hours=72),
+             met + timedelta(hours=rng.uniform(10, 90)) if met else None))
+        seq = 0
+        if rng.random() < 0.05:
+            seq += 1
+            aud((i, "bench", "incident.returned", json.dumps({"unit": first[0], "grounds": "非本单位"}),
+                 at + timedelta(minutes=30), i, seq, "", ""))
+        if rng.random() < 0.92:
+            seq += 1
+            aud((i, "bench", "incident.claimed", json.dumps({"unit": first[0]}),
+                 at + timedelta(hours=rng.uniform(0.1, 8)), i, seq, "", ""))
+        if met and rng.random() < 0.2:
+            score = rng.randint(50, 100)
+            rev((i, first[0], "bench", score, score, score, score, float(score), "", score < 60, met + timedelta(days=1)))
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn, conn.cursor() as cur:
+        for table, columns in COPY.items():  # one COPY at a time: a connection carries one
+            with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in tables[table]:
+                    copy.write_row(row)
+        cur.execute("SELECT setval('incident_id_seq', %s)", (n,))
+        conn.commit()
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+def timed(url: str, org, viewer: Viewer, runs: int) -> tuple[float, int, int]:  # noqa: ANN001
+    period, as_of = Period(date(2026, 1, 1), date(2026, 12, 1)), datetime(2026, 12, 1, tzinfo=UTC)
+    times, rows, units = [], 0, 0
+    for _ in range(runs):
+        with session_scope(url) as session:
+            t = time.perf_counter()
+            records = load_records(session, org, viewer, period, tz=TZ, as_of=as_of)
+            figures = by_unit(records, as_of)
+            times.append(time.perf_counter() - t)
+        rows, units = len(records), len(figures)
+    return statistics.median(times), rows, units
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with scratch_database() as url:
+        settings = Settings(database_url=url, _env_file=None)
+        migrate(url)
+        ensure_org(settings)
+        with session_scope(url) as session:
+            org = load_engine(settings, session).org
+        t = time.perf_counter()
+        fill(url, args.incidents, org)
+        print(f"filled {args.incidents} incidents in {time.perf_counter() - t:.1f} s")
+        viewers = {"admin (all)": Viewer(1, "a", Role.ADMIN),
+                   "coordinator 高平市": Viewer(2, "c", Role.COORDINATOR, region="高平市"),
+                   "liaison 米山镇人民政府": Viewer(3, "l", Role.LIAISON, unit="米山镇人民政府")}
+        print(f"| viewer | median of {args.runs}, s | records | units |\n|---|---|---|---|")
+        for label, viewer in viewers.items():
+            seconds, rows, units = timed(url, org, viewer, args.runs)
+            print(f"| {label} | {seconds:.2f} | {rows} | {units} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""CSV and XLSX files of a report. Unit and topic names come from incident data, so a cell
+starting with = + - @ (or a tab / carriage return) is prefixed with a single quote: a
+spreadsheet must never run it as a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from service.reports.figures import Figures
+from service.reports.tables import COLUMNS, TABLES, Report, display
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER_FORMAT = {"rate": "0.0%", "hours": "0.0", "score": "0.0", "count": "0"}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def guard(value: object) -> object:
+    """Text that a spreadsheet would read as a formula, defused; other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def rows_of(figures: Sequence[Figures], total: Figures | None = None) -> list[list[object]]:
+    rows = [[f.key, *(getattr(f, c.key) for c in COLUMNS)] for f in figures]
+    if total is not None:
+        rows.append(["合计", *(getattr(total, c.key) for c in COLUMNS)])
+    return rows
+
+
+def to_csv(report: Report, table: str) -> str:
+    """One table as CSV (UTF-8 with BOM so Excel reads the Chinese), figures as displayed."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([TABLES[table][1], *(c.label for c in COLUMNS)])
+    for row in rows_of(report.table(table), report.overall if table == "unit" else None):
+        writer.writerow([guard(row[0]), *(display(v, c.kind) for v, c in zip(row[1:], COLUMNS, strict=True))])
+    return out.getvalue()
+
+
+HEAD_FILL = PatternFill("solid", fgColor="EEF2F7")
+
+
+def write_table(ws: Worksheet, first: str, figures: Sequence[Figures], total: Figures | None = None,
+                start_row: int = 1) -> int:
+    """Heading and rows at `start_row`; numbers stay numbers (rates formatted as percentages).
+    Returns the next free row."""
+    for j, label in enumerate([first, *(c.label for c in COLUMNS)], start=1):
+        cell = ws.cell(start_row, j, label)
+        cell.font, cell.fill = Font(bold=True), HEAD_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    r = start_row
+    for r, row in enumerate(rows_of(figures, total), start=start_row + 1):
+        ws.cell(r, 1, guard(row[0]))
+        for j, (value, c) in enumerate(zip(row[1:], COLUMNS, strict=True), start=2):
+            cell = ws.cell(r, j, value)
+            cell.number_format = NUMBER_FORMAT[c.kind]
+    if total is not None:  # the 合计 row, last
+        for j in range(1, len(COLUMNS) + 2):
+            ws.cell(r, j).font = Font(bold=True)
+    ws.column_dimensions["A"].width = 30
+    for j in range(2, len(COLUMNS) + 2):
+        ws.column_dimensions[get_column_letter(j)].width = 12
+    return r + 1
+
+
+def to_xlsx(report: Report, title: str | None = None) -> bytes:
+    """Sheets 按单位 / 按周 / 按领域; the unit sheet ends with the 合计 row."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for table, (sheet, first) in TABLES.items():
+        ws = wb.create_sheet(sheet)
+        write_table(ws, first, report.table(table), report.overall if table == "unit" else None)
+        ws.freeze_panes = "B2"
+    if title:
+        wb.properties.title = title
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,127 @@
+"""Database rows → report `Record`s, scoped by viewer, period and region.
+
+Bulk only: one query, whatever the number of incidents (see `load_records`); every part of
+it is restricted by the same sub-select of incident ids.
+The figures themselves are computed in service.reports.figures (pure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from routing.orgchart import OrgChart
+from service.accounts.access import Role, Viewer
+from service.models import AuditEntry, Clock, Incident
+from service.reports.figures import Record
+from service.review.models import Review
+from service.workflow.models import IncidentUnit
+from service.workflow.units import REGION, UNIT_ROLES, scope_names
+
+MAX_SPAN_DAYS = 400
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates [start, end): incidents received on `start` up to the day before `end`."""
+
+    start: date
+    end: date
+
+    def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        """The period in UTC (midnight local time at both ends)."""
+        return (datetime.combine(self.start, time(), tz).astimezone(UTC),
+                datetime.combine(self.end, time(), tz).astimezone(UTC))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+
+def period_problem(period: Period) -> tuple[str, str] | None:
+    """(zh, en) naming what is wrong with a requested period, else None."""
+    if period.end <= period.start:
+        return "起始日期须早于截止日期", "from must be before to"
+    if period.days > MAX_SPAN_DAYS:
+        return f"统计区间不能超过 {MAX_SPAN_DAYS} 天", f"the period may span at most {MAX_SPAN_DAYS} days"
+    return None
+
+
+def regions_below(org: OrgChart, region: str) -> frozenset[str]:
+    return frozenset(r for r in org.regions if org.is_ancestor(region, r))
+
+
+def _incident_ids(viewer: Viewer, org: OrgChart, start: datetime, end: datetime, region: str | None):  # noqa: ANN202
+    """A sub-select of the ids of the incidents counted: received in the period, not merged
+    away, in `region` (level region or a region named, at or below it) and seen by `viewer`."""
+    q = select(Incident.id).where(Incident.received_at >= start, Incident.received_at < end,
+                                  col(Incident.merged_into).is_(None))
+    scope = scope_names(viewer, org)
+    if scope is not None:
+        names, by_region = scope
+        q = q.where(col(Incident.id).in_(select(IncidentUnit.incident_id).where(
+            col(IncidentUnit.unit).in_(names), col(IncidentUnit.role).in_((REGION,) if by_region else UNIT_ROLES))))
+    if region is not None:
+        q = q.where(col(Incident.id).in_(select(IncidentUnit.incident_id).where(
+            col(IncidentUnit.unit).in_(regions_below(org, region)), IncidentUnit.role == REGION)))
+    return q
+
+
+def load_records(session: Session, org: OrgChart, viewer: Viewer, period: Period, *, tz: ZoneInfo,
+                 as_of: datetime, region: str | None = None) -> list[Record]:
+    """One Record per (incident, unit answering for it: first / co / lead). A liaison (or a
+    unit leader) gets his unit's records only; region holders all units of their incidents.
+
+    One query: the incident's units, joined to its two timed clocks, to the first claim and
+    the returns of each unit (audit log, aggregated by the database), to the count of breached
+    clocks and to the unit's review (at most one per incident and unit)."""
+    start, end = period.bounds(tz)
+    ids = _incident_ids(viewer, org, start, end, region)
+    only_unit = viewer.unit if viewer.role is not Role.ADMIN and not viewer.region else None
+
+    unit_of = AuditEntry.detail["unit"].as_string()
+
+    def per_unit(action: str, value):  # noqa: ANN001, ANN202
+        return (select(col(AuditEntry.incident_id).label("iid"), unit_of.label("unit"), value.label("v"))
+                .where(AuditEntry.action == action, col(AuditEntry.incident_id).in_(ids))
+                .group_by(AuditEntry.incident_id, unit_of).subquery())
+
+    claims = per_unit("incident.claimed", func.min(AuditEntry.at))  # the first claim, even one that lapsed
+    returns = per_unit("incident.returned", func.count())
+    late = or_(Clock.met_at > Clock.due_at, and_(col(Clock.met_at).is_(None), Clock.due_at < as_of))
+    breaches = (select(col(Clock.incident_id).label("iid"), func.count().label("v"))
+                .where(col(Clock.incident_id).in_(ids), late).group_by(Clock.incident_id).subquery())
+    response, feedback = aliased(Clock), aliased(Clock)
+    q = (select(Incident.id, IncidentUnit.unit, Incident.level_region, Incident.topic, Incident.severity,
+                Incident.received_at, Incident.verification_request, response.due_at, response.met_at,
+                feedback.due_at, feedback.met_at, claims.c.v, returns.c.v, breaches.c.v, Review.score,
+                Review.accountability)
+         .join(IncidentUnit, IncidentUnit.incident_id == Incident.id)
+         .outerjoin(response, and_(response.incident_id == Incident.id, response.kind == "response"))
+         .outerjoin(feedback, and_(feedback.incident_id == Incident.id, feedback.kind == "feedback"))
+         .outerjoin(claims, and_(claims.c.iid == Incident.id, claims.c.unit == IncidentUnit.unit))
+         .outerjoin(returns, and_(returns.c.iid == Incident.id, returns.c.unit == IncidentUnit.unit))
+         .outerjoin(breaches, breaches.c.iid == Incident.id)
+         .outerjoin(Review, and_(Review.incident_id == Incident.id, Review.unit == IncidentUnit.unit))
+         .where(col(Incident.id).in_(ids), col(IncidentUnit.role).in_(UNIT_ROLES)))
+    if only_unit is not None:
+        q = q.where(IncidentUnit.unit == only_unit)
+
+    records: dict[tuple[int, str], Record] = {}
+    # Core rows: the ORM's per-row bookkeeping is not needed here
+    for (iid, unit, level, topic, severity, received, verification, response_due, responded_at, feedback_due,
+         feedback_at, claimed_at, returned, breached, score, flagged) in session.connection().execute(q).all():
+        if (iid, unit) in records:  # a lead that is also first responsible: one record
+            continue
+        records[(iid, unit)] = Record(
+            incident_id=iid, unit=unit, region=level, topic=topic, severity=severity, received_at=received,
+            response_due=response_due, responded_at=responded_at, claimed_at=claimed_at,
+            verification=bool(verification), feedback_due=feedback_due, feedback_at=feedback_at,
+            returns=returned or 0, breaches=breached or 0,
+            review_scores=() if score is None else (float(score),), accountability=int(bool(flagged)))
+    return sorted(records.values(), key=lambda r: (r.incident_id, r.unit))
