@@ -62,7 +62,7 @@ def run_once(args: argparse.Namespace) -> dict:
             procs += [subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                       for _ in range(args.workers)]
-            time.sleep(3)  # workers load the engine lazily on their first job; give them a start
+            wait_workers(args.redis, args.workers)
             post_all(base, generate(args.items), args.batch, args.rate)
             return report(url.replace("+psycopg", ""), args.items, args)
         finally:
@@ -70,6 +70,19 @@ def run_once(args: argparse.Namespace) -> dict:
                 p.terminate()
             for p in procs:
                 p.wait(10)
+
+
+def wait_workers(redis_url: str, n: int) -> None:
+    """Until every worker has loaded its engine and warmed up (it registers with RQ only then):
+    a deployment's workers are long-running, so their start-up is not part of the throughput."""
+    from rq import Worker
+
+    conn = Redis.from_url(redis_url)
+    for _ in range(600):
+        if Worker.count(connection=conn) >= n:
+            return
+        time.sleep(0.1)
+    raise SystemExit("workers did not start")
 
 
 def wait_ready(base: str) -> None:

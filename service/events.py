@@ -26,11 +26,23 @@ def subscribe_local(callback: Callable[[dict], None]) -> Callable[[], None]:
 
 
 def publish(settings: Settings, event: dict) -> None:
+    publish_many(settings, [event])
+
+
+def publish_many(settings: Settings, events: list[dict]) -> None:
+    """Each event as its own message, all in one round trip to Redis (an ingest batch touches
+    a hundred incidents: one round trip each cost the worker more than its grouping)."""
+    now = time.time()
     # the change time travels with the event: the live view measures change → screen from it
-    event = {**event, "at": event.get("at") or time.time()}
-    for callback in list(_local_subscribers):
-        callback(event)
-    if settings.redis_url:
+    events = [{**e, "at": e.get("at") or now} for e in events]
+    for event in events:
+        for callback in list(_local_subscribers):
+            callback(event)
+    if settings.redis_url and events:
         from service.queue import redis_connection
 
-        redis_connection(settings.redis_url).publish(channel(settings.redis_url), json.dumps(event, ensure_ascii=False))
+        pipe = redis_connection(settings.redis_url).pipeline(transaction=False)
+        name = channel(settings.redis_url)
+        for event in events:
+            pipe.publish(name, json.dumps(event, ensure_ascii=False))
+        pipe.execute()

@@ -23,7 +23,7 @@ from routing.grouping import Assignment, Signature, assign
 from service import signatures
 from service.audit import AuditBatch
 from service.bulk import insert_rows
-from service.events import publish
+from service.events import publish_many
 from service.models import Clock, Incident, IncidentPlace, Item, utcnow
 from service.pipeline import Engine, ItemInput, Triage
 from service.retiming import retime, upgrade_if_more_severe
@@ -61,8 +61,7 @@ def process_items(session: Session, engine: Engine, settings: Settings, item_ids
     session.commit()
     events = [{"type": "incident.item_added" if key.startswith("x:") else "incident.created",
                "incident_id": rows[key].id} for key in dict.fromkeys(plan.incident_of.values())]
-    for event in events:
-        publish(settings, event)
+    publish_many(settings, events)
     log.info("items.processed", items=len(items), incidents=len(events), merged=len(plan.matches),
              item_ids=[i.id for i in items][:20], incident_ids=[e["incident_id"] for e in events][:20])
     return [e["incident_id"] for e in events]
