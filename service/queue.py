@@ -74,8 +74,9 @@ def run_worker(settings: Settings, burst: bool = False) -> int:
     configure_logging()
     migrate(settings.database_url)
     ensure_org(settings)
-    with session_scope(settings.database_url) as session:
-        warm_up(load_engine(settings, session))
+    if not burst:  # a burst run drains the queue and exits: nothing to gain from warming up first
+        with session_scope(settings.database_url) as session:
+            warm_up(load_engine(settings, session))
     # the scheduler moves retries that wait (Retry intervals) back onto the queue when due;
     # without it a job scheduled for retry would never run again
     SimpleWorker([get_queue(settings)], connection=redis_connection(settings.redis_url)).work(

@@ -23,19 +23,16 @@ from routing.orgchart import OrgChart
 from service.accounts.access import Role, Viewer, assignment_of, sees
 from service.accounts.models import User
 from service.alerts.audience import Audience, covers, subscription_matches, units_within
-from service.alerts.channels import DeliveryError, Subscription, channel_for, where
+from service.alerts import delivery
 from service.alerts.digest import ClockRow, IncidentRow, compose, day_bounds, local_day, scope_viewer
 from service.alerts.message import DigestMessage
-from service.alerts.models import (
-    FAILED, QUEUED, REGION, RETRYING, SENT, UNIT, AlertChannel, Digest, DigestDelivery,
-)
+from service.alerts.models import REGION, UNIT, AlertChannel, Digest, DigestDelivery
 from service.alerts.service import public_channel
 from service.db import session_scope
 from service.models import Clock, Incident, utcnow
 from service.settings import Settings
 
 log = structlog.get_logger()
-STRANDED_AFTER = timedelta(minutes=5)  # as for alert deliveries
 
 
 # -- who gets one -----------------------------------------------------------------------------
@@ -128,93 +125,34 @@ def digest_due(settings: Settings, now: datetime) -> bool:
 
 
 # -- delivering -----------------------------------------------------------------------------
+def _digest_message(session: Session, _settings: Settings, delivery: DigestDelivery) -> DigestMessage:
+    digest = session.get(Digest, delivery.digest_id)
+    return DigestMessage(digest_id=digest.id, subject=digest.subject, body=digest.body)
+
+
+def deliver_digest_job(delivery_id: int, database_url: str) -> str:
+    """The RQ job (module-level so a worker imports it by name)."""
+    return delivery.run_job(DIGESTS, delivery_id, database_url)
+
+
+DIGESTS = delivery.Kind("digest", DigestDelivery, _digest_message, deliver_digest_job)
+
+
 def job_id(delivery_id: int) -> str:
-    return f"yuqing-digest-delivery-{delivery_id}"
+    return delivery.job_id(DIGESTS, delivery_id)
 
 
 def dispatch_digests(settings: Settings, delivery_ids: Iterable[int]) -> None:
     """One RQ job per delivery, retried after settings.alert_retry_intervals; inline without Redis."""
-    ids = list(delivery_ids)
-    if not ids:
-        return
-    if settings.redis_url:
-        from rq import Retry
-
-        from service.queue import get_queue
-
-        queue, intervals = get_queue(settings), list(settings.alert_retry_intervals)
-        for delivery_id in ids:
-            queue.enqueue(deliver_digest_job, delivery_id, settings.database_url, job_id=job_id(delivery_id),
-                          job_timeout=120, result_ttl=3600, failure_ttl=7 * 86400,
-                          retry=Retry(max=len(intervals), interval=intervals) if intervals else None)
-        return
-    for delivery_id in ids:
-        try:
-            deliver_digest(settings, delivery_id, final=True)
-        except Exception:  # noqa: BLE001 — recorded on the row; the others must go on
-            pass
-
-
-def deliver_digest_job(delivery_id: int, database_url: str) -> str:
-    """The RQ job (module-level so a worker imports it by name); the last try marks it failed."""
-    from rq import get_current_job
-
-    from service.settings import get_settings
-
-    settings = get_settings().model_copy(update={"database_url": database_url})
-    job = get_current_job()
-    return deliver_digest(settings, delivery_id, final=not (job and job.retries_left))
+    delivery.dispatch(settings, DIGESTS, delivery_ids)
 
 
 def deliver_digest(settings: Settings, delivery_id: int, *, final: bool) -> str:
-    """One attempt; records the outcome and re-raises a failure (so RQ retries)."""
-    with session_scope(settings.database_url) as session:
-        delivery = session.get(DigestDelivery, delivery_id)
-        if delivery is None or delivery.status == SENT:
-            return "gone" if delivery is None else SENT
-        digest = session.get(Digest, delivery.digest_id)
-        channel = session.get(AlertChannel, delivery.channel_id)
-        delivery.last_attempt_at = utcnow()
-        if not channel.enabled or channel.removed_at is not None:
-            delivery.status, delivery.last_error = FAILED, "订阅已停用或删除 / subscription disabled or removed"
-            session.add(delivery)
-            session.commit()
-            return FAILED
-        delivery.attempts += 1
-        try:
-            channel_for(channel.kind, settings).send(
-                DigestMessage(digest_id=digest.id, subject=digest.subject, body=digest.body),
-                Subscription(kind=channel.kind, target=channel.target, secret=channel.secret, delivery_id=delivery_id))
-        except Exception as exc:
-            text = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"[:500]
-            text = text.replace(channel.target, where(channel.target))  # a robot URL's token stays secret
-            delivery.status, delivery.last_error = (FAILED if final else RETRYING), text
-            session.add(delivery)
-            session.commit()
-            log.warning("digest.delivery_failed", delivery_id=delivery_id, kind=channel.kind, error=text,
-                        attempts=delivery.attempts, final=final)
-            raise
-        delivery.status, delivery.sent_at, delivery.last_error = SENT, utcnow(), None
-        session.add(delivery)
-        session.commit()
-        log.info("digest.delivered", delivery_id=delivery_id, kind=channel.kind, attempts=delivery.attempts)
-        return SENT
+    return delivery.attempt(settings, DIGESTS, delivery_id, final=final)
 
 
 def recover_digest_deliveries(session: Session, settings: Settings, now: datetime) -> list[int]:
-    """Re-dispatch waiting deliveries whose RQ job is gone (the database is the record)."""
-    if not settings.redis_url:
-        return []
-    from rq.job import Job
-
-    from service.queue import redis_connection
-
-    waiting = session.exec(select(DigestDelivery.id).where(col(DigestDelivery.status).in_([QUEUED, RETRYING]),
-                                                           col(DigestDelivery.created_at) < now - STRANDED_AFTER)).all()
-    connection = redis_connection(settings.redis_url)
-    lost = [i for i in waiting if not Job.exists(job_id(i), connection=connection)]
-    dispatch_digests(settings, lost)
-    return lost
+    return delivery.recover(session, settings, DIGESTS, now)
 
 
 # -- reading --------------------------------------------------------------------------------

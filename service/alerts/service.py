@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 from sqlalchemy import and_, or_, update
@@ -22,20 +22,19 @@ from service.accounts.access import Role, Viewer, assignment_of, sees
 from service.alerts.audience import (
     Audience, audiences, is_recipient, may_manage, subscription_matches, unit_region, units_within, viewer_audiences,
 )
-from service.alerts.channels import DeliveryError, Subscription, channel_for, where
+from service.alerts import delivery, jobs
+from service.alerts.channels import where
 from service.alerts.message import AlertMessage
 from service.alerts.models import (
     CHANNEL_KINDS, FAILED, QUEUED, REGION, RETRYING, SENT, UNIT, Alert, AlertChannel, AlertDelivery,
 )
 from service.api.errors import ApiError
 from service.audit import record
-from service.db import session_scope
 from service.models import Clock, EscalationStep, Incident, utcnow
 from service.settings import Settings
 
 log = structlog.get_logger()
 URL = re.compile(r"^https?://[^\s<>\"']+$")
-STRANDED_AFTER = timedelta(minutes=5)  # a waiting delivery older than this, without its job, lost it
 EMAIL = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"']+$")  # no spaces/newlines: no header injection
 
 
@@ -108,86 +107,29 @@ def create_claim_alerts(session: Session, org: OrgChart, settings: Settings, eve
     return [d.id for d in out]
 
 
+def _alert_message(session: Session, settings: Settings, delivery: AlertDelivery) -> AlertMessage:
+    alert = session.get(Alert, delivery.alert_id)
+    return message_of(alert, session.get(Incident, alert.incident_id), settings)
+
+
+ALERTS = delivery.Kind("alert", AlertDelivery, _alert_message, jobs.deliver_job)
+
+
 def dispatch(settings: Settings, delivery_ids: Iterable[int]) -> None:
     """One RQ job per delivery, retried with pauses; inline (one attempt) without Redis."""
-    ids = list(delivery_ids)
-    if not ids:
-        return
-    if settings.redis_url:
-        from rq import Retry
-
-        from service.alerts.jobs import deliver_job
-        from service.queue import get_queue
-
-        queue = get_queue(settings)
-        intervals = list(settings.alert_retry_intervals)
-        for delivery_id in ids:
-            queue.enqueue(deliver_job, delivery_id, settings.database_url, job_id=job_id(delivery_id),
-                          job_timeout=120, result_ttl=3600, failure_ttl=7 * 86400,
-                          retry=Retry(max=len(intervals), interval=intervals) if intervals else None)
-        return
-    for delivery_id in ids:
-        try:
-            deliver(settings, delivery_id, final=True)
-        except Exception:  # noqa: BLE001 — recorded on the row; the sweep must go on
-            pass
+    delivery.dispatch(settings, ALERTS, delivery_ids)
 
 
 def job_id(delivery_id: int) -> str:
-    return f"yuqing-alert-delivery-{delivery_id}"
+    return delivery.job_id(ALERTS, delivery_id)
 
 
 def recover_deliveries(session: Session, settings: Settings, now: datetime) -> list[int]:
-    """Re-dispatch deliveries still waiting whose RQ job is gone (Redis lost it, or the process
-    died between the commit and the enqueue): the database, not the queue, is the record."""
-    if not settings.redis_url:
-        return []
-    from rq.job import Job
-
-    from service.queue import redis_connection
-
-    waiting = session.exec(select(AlertDelivery.id).where(col(AlertDelivery.status).in_([QUEUED, RETRYING]),
-                                                          col(AlertDelivery.created_at) < now - STRANDED_AFTER)).all()
-    connection = redis_connection(settings.redis_url)
-    lost = [i for i in waiting if not Job.exists(job_id(i), connection=connection)]
-    dispatch(settings, lost)
-    return lost
+    return delivery.recover(session, settings, ALERTS, now)
 
 
 def deliver(settings: Settings, delivery_id: int, *, final: bool) -> str:
-    """One attempt at one delivery; records the outcome and re-raises a failure (so RQ retries)."""
-    with session_scope(settings.database_url) as session:
-        delivery = session.get(AlertDelivery, delivery_id)
-        if delivery is None or delivery.status == SENT:
-            return "gone" if delivery is None else SENT
-        alert = session.get(Alert, delivery.alert_id)
-        channel = session.get(AlertChannel, delivery.channel_id)
-        incident = session.get(Incident, alert.incident_id)
-        delivery.last_attempt_at = utcnow()
-        if not channel.enabled or channel.removed_at is not None:  # nothing to retry
-            delivery.status, delivery.last_error = FAILED, "订阅已停用或删除 / subscription disabled or removed"
-            session.add(delivery)
-            session.commit()
-            return FAILED
-        delivery.attempts += 1
-        try:
-            channel_for(channel.kind, settings).send(
-                message_of(alert, incident, settings),
-                Subscription(kind=channel.kind, target=channel.target, secret=channel.secret, delivery_id=delivery_id))
-        except Exception as exc:
-            text = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"[:500]
-            text = text.replace(channel.target, where(channel.target))  # a robot URL's token stays secret
-            delivery.status, delivery.last_error = (FAILED if final else RETRYING), text
-            session.add(delivery)
-            session.commit()
-            log.warning("alert.delivery_failed", delivery_id=delivery_id, kind=channel.kind, error=text,
-                        attempts=delivery.attempts, final=final)
-            raise
-        delivery.status, delivery.sent_at = SENT, utcnow()
-        session.add(delivery)
-        session.commit()
-        log.info("alert.delivered", delivery_id=delivery_id, kind=channel.kind, attempts=delivery.attempts)
-        return SENT
+    return delivery.attempt(settings, ALERTS, delivery_id, final=final)
 
 
 # -- reading and acknowledging --------------------------------------------------------------

@@ -1,0 +1,122 @@
+"""Sending deliveries (an alert's or a digest's) to channel subscriptions: one RQ job per
+delivery with retries (one inline attempt without Redis), each attempt's outcome recorded on
+the row, and the re-dispatch of waiting deliveries whose job was lost. Alerts and digests
+differ only in their delivery table and their message (`Kind`); the rest is here once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlmodel import Session, SQLModel, col, select
+
+from service.alerts.channels import DeliveryError, Subscription, channel_for, where
+from service.alerts.message import Message
+from service.alerts.models import FAILED, QUEUED, RETRYING, SENT, AlertChannel
+from service.db import session_scope
+from service.models import utcnow
+from service.settings import Settings
+
+log = structlog.get_logger()
+STRANDED_AFTER = timedelta(minutes=5)  # a waiting delivery older than this, without its job, lost it
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # alert / digest: job ids and log events
+    model: type[SQLModel]  # its delivery table (id, channel_id, status, attempts, last_error, …)
+    message: Callable[[Session, Settings, Any], Message]  # the message a delivery row carries
+    job: Callable[[int, str], str]  # the RQ job: module-level, imported by name by the worker
+
+
+def job_id(kind: Kind, delivery_id: int) -> str:
+    return f"yuqing-{kind.name}-delivery-{delivery_id}"
+
+
+def dispatch(settings: Settings, kind: Kind, delivery_ids: Iterable[int]) -> None:
+    """One RQ job per delivery, retried with pauses; inline (one attempt) without Redis."""
+    ids = list(delivery_ids)
+    if not ids:
+        return
+    if settings.redis_url:
+        from rq import Retry
+
+        from service.queue import get_queue
+
+        queue, intervals = get_queue(settings), list(settings.alert_retry_intervals)
+        for delivery_id in ids:
+            queue.enqueue(kind.job, delivery_id, settings.database_url, job_id=job_id(kind, delivery_id),
+                          job_timeout=120, result_ttl=3600, failure_ttl=7 * 86400,
+                          retry=Retry(max=len(intervals), interval=intervals) if intervals else None)
+        return
+    for delivery_id in ids:
+        try:
+            attempt(settings, kind, delivery_id, final=True)
+        except Exception:  # noqa: BLE001 — recorded on the row; the others (and the sweep) go on
+            pass
+
+
+def run_job(kind: Kind, delivery_id: int, database_url: str) -> str:
+    """The body of a kind's RQ job: the last try (no retries left) marks the delivery failed."""
+    from rq import get_current_job
+
+    from service.settings import get_settings
+
+    settings = get_settings().model_copy(update={"database_url": database_url})
+    job = get_current_job()
+    return attempt(settings, kind, delivery_id, final=not (job and job.retries_left))
+
+
+def attempt(settings: Settings, kind: Kind, delivery_id: int, *, final: bool) -> str:
+    """One attempt at one delivery; records the outcome and re-raises a failure (so RQ retries)."""
+    with session_scope(settings.database_url) as session:
+        delivery = session.get(kind.model, delivery_id)
+        if delivery is None or delivery.status == SENT:
+            return "gone" if delivery is None else SENT
+        channel = session.get(AlertChannel, delivery.channel_id)
+        delivery.last_attempt_at = utcnow()
+        if not channel.enabled or channel.removed_at is not None:  # nothing to retry
+            delivery.status, delivery.last_error = FAILED, "订阅已停用或删除 / subscription disabled or removed"
+            session.add(delivery)
+            session.commit()
+            return FAILED
+        delivery.attempts += 1
+        try:
+            channel_for(channel.kind, settings).send(
+                kind.message(session, settings, delivery),
+                Subscription(kind=channel.kind, target=channel.target, secret=channel.secret, delivery_id=delivery_id))
+        except Exception as exc:
+            text = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"[:500]
+            text = text.replace(channel.target, where(channel.target))  # a robot URL's token stays secret
+            delivery.status, delivery.last_error = (FAILED if final else RETRYING), text
+            session.add(delivery)
+            session.commit()
+            log.warning(f"{kind.name}.delivery_failed", delivery_id=delivery_id, kind=channel.kind, error=text,
+                        attempts=delivery.attempts, final=final)
+            raise
+        delivery.status, delivery.sent_at, delivery.last_error = SENT, utcnow(), None  # an earlier try's error is history
+        session.add(delivery)
+        session.commit()
+        log.info(f"{kind.name}.delivered", delivery_id=delivery_id, kind=channel.kind, attempts=delivery.attempts)
+        return SENT
+
+
+def recover(session: Session, settings: Settings, kind: Kind, now: datetime) -> list[int]:
+    """Re-dispatch deliveries still waiting whose RQ job is gone (Redis lost it, or the process
+    died between the commit and the enqueue): the database, not the queue, is the record."""
+    if not settings.redis_url:
+        return []
+    from rq.job import Job
+
+    from service.queue import redis_connection
+
+    model = kind.model
+    waiting = session.exec(select(model.id).where(col(model.status).in_([QUEUED, RETRYING]),
+                                                  col(model.created_at) < now - STRANDED_AFTER)).all()
+    connection = redis_connection(settings.redis_url)
+    lost = [i for i in waiting if not Job.exists(job_id(kind, i), connection=connection)]
+    dispatch(settings, kind, lost)
+    return lost
