@@ -18,6 +18,7 @@ export function fmt(value, kind) {
   if (value === null || value === undefined) return "—";
   if (kind === "rate") return `${(value * 100).toFixed(1)}%`;
   if (kind === "hours" || kind === "score") return Number(value).toFixed(1);
+  if (kind === "points") return Number(value).toFixed(2);
   return String(value);
 }
 
@@ -45,6 +46,7 @@ export function kpiCards(root, t) {
     card("回应用时中位数", `${fmt(t.median_response_hours, "hours")} 小时`),
     card("超时 / 退回", `${t.breaches} / ${t.returns}`),
     card("评估平均分", fmt(t.review_score, "score"), `评估 ${t.reviews} 次 · 问责 ${t.accountability} 次`),
+    card("考核得分", fmt(t.assessment_score, "score"), `折合年度考核 ${fmt(t.assessment_points, "points")} 分（权重 4%）`),
   );
 }
 

@@ -17,7 +17,7 @@ from service.reports.figures import Figures
 from service.reports.tables import COLUMNS, TABLES, Report, display
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-NUMBER_FORMAT = {"rate": "0.0%", "hours": "0.0", "score": "0.0", "count": "0"}
+NUMBER_FORMAT = {"rate": "0.0%", "hours": "0.0", "score": "0.0", "points": "0.00", "count": "0"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

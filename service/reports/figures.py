@@ -20,6 +20,14 @@ from statistics import mean, median
 from zoneinfo import ZoneInfo
 
 
+# 考核: the seeds make government-information work part of the annual assessment at a weight of
+# at least 4 %; the parts and the deduction are this product's reading of 反应迅速 (on time),
+# 核实反馈 (verification feedback), the review's 回应准确/发声权威/处置得当, and 问责
+ASSESSMENT_WEIGHTS = {"response": 0.45, "feedback": 0.15, "review": 0.40}
+ACCOUNTABILITY_DEDUCTION = 5.0  # points off the 100 per accountability flag
+ASSESSMENT_SHARE = 0.04  # weight in the annual assessment
+
+
 @dataclass(frozen=True)
 class Record:
     incident_id: int
@@ -67,6 +75,26 @@ class Figures:
     def feedback_on_time_rate(self) -> float | None:
         decided = self.feedback_on_time + self.feedback_late
         return self.feedback_on_time / decided if decided else None
+
+    @property
+    def assessment_score(self) -> float | None:
+        """考核得分 (0–100): the weighted mean of what the records show — on-time response, on-time
+        feedback to verification requests, the reviews' mean score — over the parts this group
+        has (a unit never asked to verify is judged on the other two), less a deduction per
+        accountability flag. None when nothing is decided or reviewed yet."""
+        parts = {"response": self.on_time_rate, "feedback": self.feedback_on_time_rate,
+                 "review": None if self.review_score is None else self.review_score / 100}
+        known = {k: v for k, v in parts.items() if v is not None}
+        if not known:
+            return None
+        weighted = sum(ASSESSMENT_WEIGHTS[k] * v for k, v in known.items()) / sum(ASSESSMENT_WEIGHTS[k] for k in known)
+        return max(0.0, 100 * weighted - ACCOUNTABILITY_DEDUCTION * self.accountability)
+
+    @property
+    def assessment_points(self) -> float | None:
+        """The score carried into the annual assessment at its weight (of 100 points)."""
+        score = self.assessment_score
+        return None if score is None else score * ASSESSMENT_SHARE
 
 
 def verdict(met: datetime | None, due: datetime | None, as_of: datetime) -> str | None:

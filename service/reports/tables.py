@@ -16,7 +16,7 @@ from service.reports.figures import Figures, Record, by_topic, by_unit, by_week,
 class Column:
     key: str  # attribute of Figures (and key in the JSON)
     label: str  # Chinese heading
-    kind: str  # count / rate / hours / score
+    kind: str  # count / rate / hours / score / points
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -35,6 +35,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("review_score", "评估平均分", "score"),
     Column("reviews", "评估次数", "count"),
     Column("accountability", "问责次数", "count"),
+    Column("assessment_score", "考核得分", "score"),
+    Column("assessment_points", "折合年度考核分（权重4%）", "points"),
 )
 
 # the first column of each table, and the sheet names of the XLSX export
@@ -59,6 +61,8 @@ def display(value: float | int | None, kind: str) -> str:
         return f"{value * 100:.1f}%"
     if kind in ("hours", "score"):
         return f"{value:.1f}"
+    if kind == "points":
+        return f"{value:.2f}"
     return str(value)
 
 
