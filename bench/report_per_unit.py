@@ -19,14 +19,11 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from scratch_db import scratch_database
+from scratch_db import filled_database
 from service.accounts.access import Role, Viewer
-from service.db import migrate, session_scope
-from service.orgs.store import ensure_org
+from service.db import session_scope
 from service.reports.figures import by_unit
 from service.reports.loaders import Period, load_records
-from service.runtime import load_engine
-from service.settings import Settings
 from service.workflow.units import unit_rows
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -110,15 +107,7 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    with scratch_database() as url:
-        settings = Settings(database_url=url, _env_file=None)
-        migrate(url)
-        ensure_org(settings)
-        with session_scope(url) as session:
-            org = load_engine(settings, session).org
-        t = time.perf_counter()
-        fill(url, args.incidents, org)
-        print(f"filled {args.incidents} incidents in {time.perf_counter() - t:.1f} s")
+    with filled_database(args.incidents, fill) as (url, org):
         viewers = {"admin (all)": Viewer(1, "a", Role.ADMIN),
                    "coordinator 高平市": Viewer(2, "c", Role.COORDINATOR, region="高平市"),
                    "liaison 米山镇人民政府": Viewer(3, "l", Role.LIAISON, unit="米山镇人民政府")}

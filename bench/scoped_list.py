@@ -18,13 +18,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, text
 from sqlmodel import col, select
 
-from scratch_db import scratch_database
+from scratch_db import filled_database
 from service.accounts.access import Role, Viewer
-from service.db import get_engine, migrate, session_scope
+from service.db import get_engine, session_scope
 from service.models import Incident
-from service.orgs.store import ensure_org
-from service.runtime import load_engine
-from service.settings import Settings
 from service.workflow.models import IncidentUnit
 from service.workflow.units import scoped, unit_rows
 
@@ -75,15 +72,7 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=50000)
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
-    with scratch_database() as url:
-        settings = Settings(database_url=url, _env_file=None)
-        migrate(url)
-        ensure_org(settings)
-        with session_scope(url) as session:
-            org = load_engine(settings, session).org
-        t = time.perf_counter()
-        fill(url, args.incidents, org)
-        print(f"filled {args.incidents} incidents in {time.perf_counter() - t:.1f} s")
+    with filled_database(args.incidents, fill) as (url, org):
         viewers = {"liaison 米山镇人民政府": Viewer(1, "l", Role.LIAISON, unit="米山镇人民政府"),
                    "liaison 高平市教育局": Viewer(2, "e", Role.LIAISON, unit="高平市教育局"),
                    "leader 米山镇 (region)": Viewer(3, "m", Role.LEADER, region="米山镇"),

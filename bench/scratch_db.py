@@ -26,3 +26,25 @@ def scratch_database(prefix: str = "yuqing_bench") -> Iterator[str]:
         get_engine.cache_clear()
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def filled_database(incidents: int, fill) -> Iterator[tuple[str, object]]:  # noqa: ANN001 — fill(url, n, org)
+    """A scratch database with the schema, the demo org and `incidents` rows put in by
+    `fill(url, incidents, org)`; yields (url, org)."""
+    import time
+
+    from service.db import migrate, session_scope
+    from service.orgs.store import ensure_org
+    from service.runtime import load_engine
+    from service.settings import Settings
+
+    with scratch_database() as url:
+        migrate(url)
+        ensure_org(Settings(database_url=url, _env_file=None))
+        with session_scope(url) as session:
+            org = load_engine(Settings(database_url=url, _env_file=None), session).org
+        t = time.perf_counter()
+        fill(url, incidents, org)
+        print(f"filled {incidents} incidents in {time.perf_counter() - t:.1f} s")
+        yield url, org

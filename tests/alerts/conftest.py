@@ -4,7 +4,10 @@ and helpers to make an escalated incident through the real API and sweep."""
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,9 +18,11 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from redis import Redis
 
 from routing.orgchart import OrgChart
 from service.orgs.loader import load_org_text
+from service.settings import Settings
 from tests.conftest import COORD, INGEST
 
 RECEIVED = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 Beijing
@@ -114,3 +119,27 @@ def smtp_server() -> Iterator[tuple[int, MailBox]]:
     controller.start()
     yield port, box
     controller.stop()
+
+
+QUEUE_REDIS = os.environ.get("YUQING_TEST_REDIS", "redis://127.0.0.1:6379/7")
+
+
+@pytest.fixture
+def queued_settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
+    """Deliveries as RQ jobs on the real Redis server (db 7 by default, YUQING_TEST_REDIS)."""
+    Redis.from_url(QUEUE_REDIS).flushdb()
+    request.addfinalizer(lambda: Redis.from_url(QUEUE_REDIS).flushdb())
+    # no pause between retries here: the production pauses (10, 60, 300 s) are the default
+    return Settings(database_url=database_url, redis_url=QUEUE_REDIS, demo=True, alert_retry_intervals=[0, 0, 0],
+                    _env_file=None)
+
+
+def run_worker(settings: Settings, smtp_port: int | None = None) -> None:
+    """A real `yuqing worker --burst` process draining the queue."""
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
+           "ALERT_TIMEOUT_SECONDS": "3"}
+    if smtp_port is not None:
+        env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port)}
+    done = subprocess.run([sys.executable, "-m", "service.cli", "worker", "--burst"], env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]

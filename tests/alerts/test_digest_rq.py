@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -21,28 +18,12 @@ from service.alerts.models import DigestDelivery
 from service.db import session_scope
 from service.main import create_app
 from service.settings import Settings
-from tests.alerts.conftest import free_port, login
+from tests.alerts.conftest import QUEUE_REDIS, free_port, login, run_worker
 from tests.alerts.digest_fixtures import DAY, NOW, seed
 
 pytestmark = pytest.mark.redis
-REDIS_URL = os.environ.get("YUQING_TEST_REDIS", "redis://127.0.0.1:6379/13")
+REDIS_URL = QUEUE_REDIS
 SECRET = "0123456789abcdef-digest"
-
-
-@pytest.fixture
-def queued_settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
-    Redis.from_url(REDIS_URL).flushdb()
-    request.addfinalizer(lambda: Redis.from_url(REDIS_URL).flushdb())
-    return Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, alert_retry_intervals=[0, 0, 0],
-                    _env_file=None)
-
-
-def run_worker(settings: Settings, smtp_port: int) -> None:
-    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
-           "ALERT_TIMEOUT_SECONDS": "3", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port)}
-    done = subprocess.run([sys.executable, "-m", "service.cli", "worker", "--burst"], env=env,
-                          capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def statuses(settings: Settings) -> dict[int, tuple[str, int, str | None]]:

@@ -4,9 +4,6 @@ API; a live one is `sent`."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -17,30 +14,12 @@ from rq.registry import FailedJobRegistry
 
 from service.main import create_app
 from service.models import utcnow
-from service.settings import Settings
 from service.sweep import sweep_once
-from tests.alerts.conftest import ALL_RUNGS, free_port, login
+from tests.alerts.conftest import ALL_RUNGS, QUEUE_REDIS, free_port, login, run_worker
 
 pytestmark = pytest.mark.redis
-REDIS_URL = os.environ.get("YUQING_TEST_REDIS", "redis://127.0.0.1:6379/7")
+REDIS_URL = QUEUE_REDIS
 SECRET = "0123456789abcdef-secret"
-
-
-@pytest.fixture
-def queued_settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
-    Redis.from_url(REDIS_URL).flushdb()
-    request.addfinalizer(lambda: Redis.from_url(REDIS_URL).flushdb())
-    # no pause between retries here: the production pauses (10, 60, 300 s) are the default
-    return Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, alert_retry_intervals=[0, 0, 0],
-                    _env_file=None)
-
-
-def run_worker(settings: Settings) -> None:
-    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
-           "ALERT_TIMEOUT_SECONDS": "3"}
-    done = subprocess.run([sys.executable, "-m", "service.cli", "worker", "--burst"], env=env,
-                          capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_dead_target_is_retried_then_failed_visibly_and_live_one_is_sent(queued_settings, receiver) -> None:  # noqa: ANN001
