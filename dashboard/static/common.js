@@ -157,6 +157,7 @@ export function setupHeader(user) {
       try { await api("/api/auth/logout", { method: "POST" }); } catch { /* leave anyway */ }
       location.assign("/");
     });
+    logout.disabled = false;  // enabled once it works: a click before the script ran did nothing
   }
 }
 
