@@ -370,7 +370,7 @@ function issueForm(data) {
       el("textarea", { id: "f-supervise-requirement", name: "requirement", rows: 3, required: true, minlength: 4, maxlength: 5000 })),
     el("label", { for: "f-supervise-due", class: "field" }, el("span", {}, "办理时限"),
       el("input", { id: "f-supervise-due", name: "due", type: "datetime-local", required: true })),
-    el("label", { for: "f-supervise-units", class: "field" }, el("span", {}, "被督办单位（多个用、分隔；缺省为第一责任单位）"),
+    el("label", { for: "f-supervise-units", class: "field" }, el("span", {}, "被督办单位（须为承办该事件的单位，多个用、分隔；缺省为第一责任单位）"),
       el("input", { id: "f-supervise-units", name: "units", placeholder: list(data.default_units).join("、"), maxlength: 2000 })),
   ], "下发", (f) => panelAct("supervision", "下发督办单", `/api/incidents/${incidentId}/supervision`, {
     requirement: f.requirement.value.trim(), due_at: localToIso(f.due.value),

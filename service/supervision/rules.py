@@ -21,12 +21,14 @@ def due_problem(due_at: datetime, now: datetime) -> tuple[str, str] | None:
 
 
 def supervised_units(asked: Iterable[str] | None, first_responsible: Iterable[str], assigned: Iterable[str],
-                     known: Iterable[str]) -> tuple[list[str], list[str]]:
-    """(units, unknown): the units named (deduplicated, in order), or by default the incident's
-    first responsible units; a unit must be assigned the incident or be a unit of the org."""
+                     known: Iterable[str]) -> tuple[list[str], list[str], list[str]]:
+    """(units, unknown, unassigned): the units named (deduplicated, in order), or by default the
+    incident's first responsible units; names not in the org are unknown, and units of the org
+    not assigned the incident are refused too: they could not see it to answer (转办 first)."""
     names = list(dict.fromkeys(u.strip() for u in (first_responsible if asked is None else asked) if u.strip()))
-    allowed = set(assigned) | set(known)
-    return names, [u for u in names if u not in allowed]
+    assigned, known = set(assigned), set(known)
+    return (names, [u for u in names if u not in assigned and u not in known],
+            [u for u in names if u in known and u not in assigned])
 
 
 def state_of(due_at: datetime, answered_at: datetime | None, now: datetime) -> str:

@@ -48,10 +48,14 @@ def issue(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int,
     problem = due_problem(due_at, now)
     if problem is not None:
         raise ApiError(422, *problem, field="due_at")
-    names, unknown = supervised_units(units, incident.first_responsible, a.units, known_units(engine))
+    names, unknown, unassigned = supervised_units(units, incident.first_responsible, a.units, known_units(engine))
     if unknown or not names:
         raise ApiError(422, f"组织架构中没有单位：{'、'.join(unknown) or '（空）'}",
                        f"unknown units: {', '.join(unknown) or '(none given)'}", field="units", units=unknown)
+    if unassigned:
+        raise ApiError(422, f"{'、'.join(unassigned)}未承办该事件，请先转办",
+                       f"not assigned this incident (transfer it first): {', '.join(unassigned)}",
+                       field="units", units=unassigned)
     notice = SupervisionNotice(incident_id=incident_id, units=names, requirement=requirement.strip(),
                                issued_by=viewer.username, issued_unit=viewer.unit, issued_at=now, due_at=due_at)
     session.add(notice)

@@ -20,11 +20,13 @@ def test_the_due_time_is_aware_in_the_future_and_at_most_30_days_ahead() -> None
     assert due_problem(datetime(2026, 6, 2), NOW) == ("办理时限须带时区", "due_at must carry a timezone offset")
 
 
-def test_units_default_to_the_first_responsible_and_must_be_known() -> None:
-    assert supervised_units(None, ["甲局", "乙镇"], {"甲局", "乙镇", "丙局"}, set()) == (["甲局", "乙镇"], [])
-    assert supervised_units([" 丙局", "丙局", "丁局"], ["甲局"], {"甲局", "丙局"}, {"丁局"}) == (["丙局", "丁局"], [])
-    assert supervised_units(["戊局", "甲局"], ["甲局"], {"甲局"}, {"丁局"}) == (["戊局", "甲局"], ["戊局"])
-    assert supervised_units([" "], ["甲局"], {"甲局"}, set()) == ([], [])
+def test_units_default_to_the_first_responsible_and_must_be_assigned() -> None:
+    assert supervised_units(None, ["甲局", "乙镇"], {"甲局", "乙镇", "丙局"}, set()) == (["甲局", "乙镇"], [], [])
+    assert supervised_units([" 丙局", "丙局"], ["甲局"], {"甲局", "丙局"}, {"丁局"}) == (["丙局"], [], [])
+    # 丁局 is a unit of the org but not assigned: its liaison could not see the incident to answer
+    assert supervised_units(["丙局", "丁局"], ["甲局"], {"甲局", "丙局"}, {"丁局"}) == (["丙局", "丁局"], [], ["丁局"])
+    assert supervised_units(["戊局", "甲局"], ["甲局"], {"甲局"}, {"丁局"}) == (["戊局", "甲局"], ["戊局"], [])
+    assert supervised_units([" "], ["甲局"], {"甲局"}, set()) == ([], [], [])
 
 
 def test_state() -> None:

@@ -73,9 +73,12 @@ def test_coordinator_issues_the_unit_answers_audited_and_chained(client, setting
     with session_scope(settings.database_url) as s:
         assert verify(s)[1] is None
 
-    # named units: any unit of the organisation
-    named = _issue(client, food, coordinator, units=[HEXI, "高平市教育局"])
-    assert named["units"] == [HEXI, "高平市教育局"]
+    # named units: those assigned the incident; another unit of the org could not see it to answer
+    named = _issue(client, food, coordinator, units=[HEXI, SCJ])
+    assert named["units"] == [HEXI, SCJ]
+    r = client.post(f"/api/incidents/{food}/supervision", headers=coordinator,
+                    json={"requirement": REQUIREMENT, "due_at": _due(48), "units": [HEXI, "高平市教育局"]})
+    assert r.status_code == 422 and r.json()["error"]["zh"] == "高平市教育局未承办该事件，请先转办"
 
 
 def test_refusals_write_nothing(client, settings) -> None:  # noqa: ANN001
