@@ -171,13 +171,16 @@ class TopicModel:
         return out
 
     # --- explanations ----------------------------------------------------------------------
-    def _feature_names(self) -> tuple[np.ndarray, np.ndarray]:
+    def _feature_names(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(names, block of each, whether a name is long enough to show), built once: the
+        explanation of every item reads them."""
         if self._names is None:
             names, blocks = [], []
             for block, block_names_ in block_names(self.features):
                 names.append(block_names_)
                 blocks.append(np.full(len(block_names_), block, dtype=object))
-            self._names = (np.concatenate(names), np.concatenate(blocks))
+            stripped = [str(n).strip() for n in np.concatenate(names)]
+            self._names = (stripped, np.concatenate(blocks), np.array([len(n) >= 2 for n in stripped]))
         return self._names
 
     def _reasons(self, idx: np.ndarray, vals: np.ndarray, doc: str, best: int) -> tuple[str, ...]:
@@ -185,17 +188,18 @@ class TopicModel:
         the text's non-zero features (`idx`, `vals`)."""
         label = self.labels[best]
         coef = _class_coef(self._svm(), label)
-        names, blocks = self._feature_names()
+        names, blocks, readable = self._feature_names()
         contrib = vals * coef[idx]
-        ranked = [j for j in np.argsort(-contrib, kind="stable") if contrib[j] > 0]
+        order = np.argsort(-contrib, kind="stable")
+        pushing = idx[order[contrib[order] > 0]]  # features towards the label, strongest first
         words: list[str] = []
         # jieba words read best; character n-grams only fill in when words say little
         for wanted in (WORD_BLOCK, CHAR_BLOCK):
-            for j in ranked:
-                name = str(names[idx[j]]).strip()
+            for f in pushing[(blocks[pushing] == wanted) & readable[pushing]]:
                 if len(words) >= MAX_REASON_WORDS or wanted == CHAR_BLOCK and len(words) >= 2:
                     break
-                if blocks[idx[j]] == wanted and len(name) >= 2 and not any(name in w or w in name for w in words):
+                name = names[f]
+                if not any(name in w or w in name for w in words):
                     words.append(name)
         reasons = []
         if words:

@@ -88,7 +88,7 @@ def normalise(facts: IncidentFacts, org: OrgChart, taxonomy: Taxonomy) -> Contex
 
 def _resolve(names: Iterable[str], org: OrgChart) -> tuple[tuple[Region, ...], tuple[Department, ...], list[str]]:
     """Split names into regions and departments the org knows; a body (X人民政府) counts as its region."""
-    bodies = _body_index(org)
+    bodies = org.body_index
     regions: dict[str, Region] = {}
     departments: dict[str, Department] = {}
     unknown: list[str] = []
@@ -101,14 +101,6 @@ def _resolve(names: Iterable[str], org: OrgChart) -> tuple[tuple[Region, ...], t
         else:
             departments.setdefault(full, org.department(full))
     return tuple(regions.values()), tuple(departments.values()), unknown
-
-
-def _body_index(org: OrgChart) -> dict[str, str]:
-    index: dict[str, str] = {}
-    for r in org.regions.values():
-        for body in (r.government, r.office, r.propaganda, r.party_committee, r.leader):
-            index.setdefault(body, r.name)
-    return index
 
 
 def _most_specific(

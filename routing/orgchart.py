@@ -7,6 +7,7 @@ lives here, with no I/O. `service.orgs.loader` builds an `OrgChart` from YAML.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -111,6 +112,16 @@ class OrgChart:
             if function in dept.functions:
                 return dept
         return None
+
+    @cached_property
+    def body_index(self) -> dict[str, str]:
+        """A region's bodies (government, office, propaganda, party committee, leader) → the
+        region; built once per org, not once per item routed."""
+        index: dict[str, str] = {}
+        for r in self.regions.values():
+            for body in (r.government, r.office, r.propaganda, r.party_committee, r.leader):
+                index.setdefault(body, r.name)
+        return index
 
     def unit_names(self) -> set[str]:
         """Every unit full name the org knows (bodies of regions, departments)."""
