@@ -45,11 +45,13 @@ def item_input(item: Item) -> ItemInput:
     )
 
 
-def process_items(session: Session, engine: Engine, settings: Settings, item_ids: Sequence[int]) -> list[int]:
-    """Process the pending items among `item_ids`; returns the ids of the incidents touched."""
-    items = session.exec(
-        select(Item).where(col(Item.id).in_(list(item_ids)), Item.status == "pending").order_by(Item.received_at)
-    ).all()
+def process_items(session: Session, engine: Engine, settings: Settings, item_ids: Sequence[int],
+                  *, up_to: int = 0) -> list[int]:
+    """Process the pending items among `item_ids` — and, up to `up_to` items in all, the oldest
+    other pending ones (a worker behind the queue takes bigger batches: each batch pays fixed
+    costs, and the jobs of items taken early find nothing left to do). Returns the ids of the
+    incidents touched."""
+    items = _take(session, item_ids, up_to)
     if not items:
         return []
     triages = {t.item.key: t for t in engine.triage_many([item_input(i) for i in items])}
@@ -65,6 +67,24 @@ def process_items(session: Session, engine: Engine, settings: Settings, item_ids
     log.info("items.processed", items=len(items), incidents=len(events), merged=len(plan.matches),
              item_ids=[i.id for i in items][:20], incident_ids=[e["incident_id"] for e in events][:20])
     return [e["incident_id"] for e in events]
+
+
+def _take(session: Session, item_ids: Sequence[int], up_to: int) -> list[Item]:
+    """The pending items to process, locked on PostgreSQL so that two workers never take the
+    same item (a locked one is skipped: its worker is on it)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+
+    def pending(q):  # noqa: ANN001, ANN202
+        q = q.where(Item.status == "pending")
+        return q.with_for_update(skip_locked=True) if postgres else q
+
+    items = list(session.exec(pending(select(Item).where(col(Item.id).in_(list(item_ids))))).all())
+    room = up_to - len(items)
+    if postgres and items and room > 0:
+        taken = [i.id for i in items]
+        items += session.exec(pending(select(Item).where(col(Item.id).not_in(taken))).order_by(Item.id)
+                              .limit(room)).all()
+    return sorted(items, key=lambda i: (i.received_at, i.id))
 
 
 GROUPING_LOCK = 0x7975_7169  # "yuqi": one advisory lock id for the grouping phase
