@@ -114,6 +114,12 @@ class OrgChart:
         return None
 
     @cached_property
+    def handling_units(self) -> frozenset[str]:
+        """The units an incident can be assigned or supervised to: every unit name but a
+        region's leader, which is a person's title, not a unit."""
+        return frozenset(self.unit_names() - {r.leader for r in self.regions.values()})
+
+    @cached_property
     def body_index(self) -> dict[str, str]:
         """A region's bodies (government, office, propaganda, party committee, leader) → the
         region; built once per org, not once per item routed."""

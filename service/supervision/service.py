@@ -30,11 +30,6 @@ def _visible(session: Session, engine: Engine, viewer: Viewer, incident_id: int,
     return incident
 
 
-def known_units(engine: Engine) -> set[str]:
-    leaders = {r.leader for r in engine.org.regions.values()}  # a person's title, not a unit
-    return engine.org.unit_names() - leaders
-
-
 def issue(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, requirement: str,
           due_at: datetime, units: Sequence[str] | None = None,
           now: datetime | None = None) -> tuple[SupervisionNotice, Incident]:
@@ -48,7 +43,7 @@ def issue(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int,
     problem = due_problem(due_at, now)
     if problem is not None:
         raise ApiError(422, *problem, field="due_at")
-    names, unknown, unassigned = supervised_units(units, incident.first_responsible, a.units, known_units(engine))
+    names, unknown, unassigned = supervised_units(units, incident.first_responsible, a.units, engine.org.handling_units)
     if unknown or not names:
         raise ApiError(422, f"组织架构中没有单位：{'、'.join(unknown) or '（空）'}",
                        f"unknown units: {', '.join(unknown) or '(none given)'}", field="units", units=unknown)

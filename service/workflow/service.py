@@ -236,8 +236,7 @@ def _assign(incident: Incident, units: list[str]) -> None:
 
 def _known_units(org: OrgChart, units: Iterable[str]) -> list[str]:
     names = list(dict.fromkeys(u.strip() for u in units if u.strip()))
-    leaders = {r.leader for r in org.regions.values()}
-    unknown = [u for u in names if u not in org.unit_names() or u in leaders]
+    unknown = [u for u in names if u not in org.handling_units]
     if unknown or not names:
         raise ApiError(422, f"组织架构中没有单位：{'、'.join(unknown) or '（空）'}",
                        f"unknown units: {', '.join(unknown) or '(none given)'}", units=unknown)

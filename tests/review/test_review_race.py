@@ -3,43 +3,21 @@ written, the other gets 409 — the incident's row lock (PostgreSQL) or the uniq
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 from service.accounts.access import Role, Viewer
-from service.api.errors import ApiError
-from service.db import session_scope
 from service.review import service as rv
-from service.runtime import load_engine
 from tests.review.helpers import responded
-from tests.workflow.helpers import ESTATE, MISHAN, detail
+from tests.workflow.helpers import ESTATE, MISHAN, detail, race
 
 
 def test_simultaneous_reviews_one_lands(client, settings) -> None:  # noqa: ANN001
     iid = responded(client, "1", ESTATE, "liaison_mishan", datetime.now(UTC) - timedelta(hours=1))
     viewers = [Viewer(1, "reviewer_gaoping", Role.REVIEWER, unit="中共高平市委宣传部", region="高平市"),
                Viewer(2, "admin", Role.ADMIN)]
-    start = threading.Barrier(2)
-    outcomes: dict[str, object] = {}
-
-    def review(viewer: Viewer) -> None:
-        with session_scope(settings.database_url) as session:
-            engine = load_engine(settings, session)
-            start.wait()
-            try:
-                rv.review(session=session, engine=engine, viewer=viewer, incident_id=iid,
-                          judgement=rv.Judgement(unit=MISHAN, accuracy=80, authority=80, handling=80))
-                session.commit()
-                outcomes[viewer.username] = "written"
-            except ApiError as exc:
-                session.rollback()
-                outcomes[viewer.username] = exc.status
-
-    threads = [threading.Thread(target=review, args=(v,)) for v in viewers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert sorted(map(str, outcomes.values())) == ["409", "written"]
-    winner = next(u for u, o in outcomes.items() if o == "written")
+    outcomes = race(settings, viewers, lambda session, engine, viewer: rv.review(
+        session=session, engine=engine, viewer=viewer, incident_id=iid,
+        judgement=rv.Judgement(unit=MISHAN, accuracy=80, authority=80, handling=80)))
+    assert sorted(map(str, outcomes.values())) == ["409", "done"]
+    winner = next(u for u, o in outcomes.items() if o == "done")
     assert [a["actor"] for a in detail(client, iid)["audit"] if a["action"] == "incident.reviewed"] == [winner]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from tests.conftest import COORD, INGEST
@@ -39,3 +41,33 @@ def detail(client, incident_id: int, headers: dict = COORD) -> dict:  # noqa: AN
 
 def clocks(client, incident_id: int) -> dict[str, dict]:  # noqa: ANN001
     return {c["kind"]: c for c in detail(client, incident_id)["clocks"]}
+
+
+def race(settings, viewers: Sequence, step: Callable) -> dict[str, object]:  # noqa: ANN001
+    """Run `step(session, engine, viewer)` for every viewer at the same instant, each in its own
+    session; {username: "done" or the refusal's HTTP status}."""
+    from service.api.errors import ApiError
+    from service.db import session_scope
+    from service.runtime import load_engine
+
+    start = threading.Barrier(len(viewers))
+    outcomes: dict[str, object] = {}
+
+    def run(viewer) -> None:  # noqa: ANN001
+        with session_scope(settings.database_url) as session:
+            engine = load_engine(settings, session)
+            start.wait()
+            try:
+                step(session, engine, viewer)
+                session.commit()
+                outcomes[viewer.username] = "done"
+            except ApiError as exc:
+                session.rollback()
+                outcomes[viewer.username] = exc.status
+
+    threads = [threading.Thread(target=run, args=(v,)) for v in viewers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return outcomes

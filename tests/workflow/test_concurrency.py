@@ -3,15 +3,10 @@ other gets 409 — on SQLite (guarded update) as on PostgreSQL (row lock)."""
 
 from __future__ import annotations
 
-import threading
-
 from service.accounts.access import Role, Viewer
-from service.api.errors import ApiError
-from service.db import session_scope
-from service.runtime import load_engine
 from service.workflow import service as wf
 from tests.conftest import COORD
-from tests.workflow.helpers import ESTATE, MISHAN, SCJ, detail, incident
+from tests.workflow.helpers import ESTATE, MISHAN, SCJ, detail, incident, race
 
 
 def test_simultaneous_claims_one_wins(client, settings) -> None:  # noqa: ANN001
@@ -19,28 +14,10 @@ def test_simultaneous_claims_one_wins(client, settings) -> None:  # noqa: ANN001
     assert client.post(f"/api/incidents/{iid}/transfer", headers=COORD,
                        json={"units": [MISHAN, SCJ], "note": "共同办理"}).status_code == 200
     viewers = [Viewer(1, "liaison_mishan", Role.LIAISON, unit=MISHAN), Viewer(2, "liaison_scj", Role.LIAISON, unit=SCJ)]
-    start = threading.Barrier(2)
-    outcomes: dict[str, object] = {}
-
-    def claim(viewer: Viewer) -> None:
-        with session_scope(settings.database_url) as session:
-            engine = load_engine(settings, session)
-            start.wait()
-            try:
-                wf.claim(session=session, engine=engine, viewer=viewer, incident_id=iid)
-                session.commit()
-                outcomes[viewer.username] = "won"
-            except ApiError as exc:
-                session.rollback()
-                outcomes[viewer.username] = exc.status
-
-    threads = [threading.Thread(target=claim, args=(v,)) for v in viewers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert sorted(map(str, outcomes.values())) == ["409", "won"]
-    winner = next(u for u, o in outcomes.items() if o == "won")
+    outcomes = race(settings, viewers, lambda session, engine, viewer: wf.claim(
+        session=session, engine=engine, viewer=viewer, incident_id=iid))
+    assert sorted(map(str, outcomes.values())) == ["409", "done"]
+    winner = next(u for u, o in outcomes.items() if o == "done")
     d = detail(client, iid)
     assert d["incident"]["claimed_by"] == winner
     assert [a["actor"] for a in d["audit"] if a["action"] == "incident.claimed"] == [winner]
