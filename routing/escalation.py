@@ -5,7 +5,8 @@
 - `supervise` (督办) `supervise_after_hours` after breach, to the leader of the level above.
 
 A met clock never escalates; a sweep that runs late emits every missed step at once, in
-order. Pure: `now` is always a parameter.
+order. `next_due` is the time of the first rung not fired yet: the sweep keeps it on the clock
+row and looks only at clocks whose next rung has come. Pure: `now` is always a parameter.
 """
 
 from __future__ import annotations
@@ -61,6 +62,13 @@ def steps_due(
     if not open:
         return ()
     return tuple(s for s in ladder(started_at, due_at, rule) if s.at <= now and s.name not in done)
+
+
+def next_due(started_at: datetime, due_at: datetime, rule: EscalationRule,
+             done: frozenset[str] = frozenset()) -> datetime | None:
+    """When the earliest rung not in `done` falls due; None once every rung has fired (the
+    caller stores None for a met clock too: it never escalates)."""
+    return next((s.at for s in ladder(started_at, due_at, rule) if s.name not in done), None)
 
 
 def recipients(step_name: str, decision: RoutingDecision, org: OrgChart) -> tuple[str, ...]:

@@ -36,3 +36,18 @@ def insert_rows(session: Session, model: type[SQLModel], rows: Sequence[dict]) -
             if len(row) != len(cols):
                 raise ValueError(f"rows for {table.name} differ in their columns")
             copy.write_row([json_dumps(row[c]) if enc else row[c] for c, enc in zip(cols, encode, strict=True)])
+
+
+def insert_ignoring(session: Session, model: type[SQLModel], rows: Sequence[dict], unique: Sequence[str],
+                    returning: Sequence) -> list[tuple]:  # noqa: ANN001 — columns of `model`
+    """Insert `rows` (same keys), skipping those that clash on the unique columns `unique` (a
+    rerun, or another writer at the same moment: on PostgreSQL the clash waits for the other
+    transaction, then skips); returns `returning` of the rows inserted. One statement."""
+    if not rows:
+        return []
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert_ = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert_(model).on_conflict_do_nothing(index_elements=list(unique)).returning(*returning)
+    return [tuple(r) for r in session.execute(stmt, list(rows)).all()]

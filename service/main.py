@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 
 import structlog
@@ -15,12 +16,14 @@ from service.api import workflow
 from service.api import alerts as alert_routes
 from service.api import digest, reports, review, supervision
 from service.api.deps import SessionDep, SettingsDep
-from service.db import migrate
+from service.db import migrate, session_scope
 from service.logs import configure_logging
 from service.metrics import render
 from service.orgs.store import ensure_org
-from service.queue import queue_depth, redis_connection
+from service.queue import queue_depth, redis_connection, warm_up
+from service.runtime import load_engine
 from service.settings import Settings, get_settings
+from service.sweeper import embedded_sweeper
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -33,10 +36,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ensure_org(settings)
         if settings.demo:  # demo accounts, one per role (README); never outside demo mode
             ensure_demo_accounts(settings)
+        warm_start(settings)  # the first item is not the one that loads model and dictionaries
+        sweeper = embedded_sweeper(settings)  # without Redis the server walks the ladder itself
         structlog.get_logger().info("app.started", database=settings.database_url.split("@")[-1],
-                                    redis=bool(settings.redis_url), demo=settings.demo)
-        async with live.running(app, settings):  # live dashboard hub and its event feed
-            yield
+                                    redis=bool(settings.redis_url), demo=settings.demo, sweeper=bool(sweeper))
+        try:
+            async with live.running(app, settings):  # live dashboard hub and its event feed
+                yield
+        finally:
+            if sweeper is not None:
+                await asyncio.to_thread(sweeper.stop)
 
     app = FastAPI(title="yuqing 政务舆情回应跟踪", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
@@ -70,6 +79,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Response(render(session, queue_depth(s)), media_type="text/plain; version=0.0.4")
 
     return app
+
+
+def warm_start(settings: Settings) -> None:
+    """Load the organisation, the classifier and jieba's dictionaries before serving."""
+    with session_scope(settings.database_url) as session:
+        warm_up(load_engine(settings, session))
 
 
 def _check(probe) -> str:  # noqa: ANN001

@@ -15,6 +15,9 @@ OPEN_INCIDENTS = Gauge("yuqing_open_incidents", "Open incidents by response cloc
                        registry=REGISTRY)
 BREACHES = Gauge("yuqing_breaches", "Clocks past due and not met", registry=REGISTRY)
 ESCALATIONS = Gauge("yuqing_escalations", "Escalation steps fired", ["step"], registry=REGISTRY)
+# a sweep phase (recovery, escalation, claim_expiry, delivery_recovery, digest; "pass": the whole
+# pass, e.g. database down) that raised in this process; the other phases still ran
+SWEEP_PHASE_FAILURES = Counter("yuqing_sweep_phase_failures", "Sweep phases that failed", ["phase"], registry=REGISTRY)
 
 
 def render(session: Session, queue_depth: int) -> bytes:

@@ -121,6 +121,11 @@ class Clock(SQLModel, table=True):
     started_at: datetime = ts()
     due_at: datetime = ts(index=True)
     met_at: datetime | None = ts(nullable=True)
+    # when the sweep must look at the clock next: the next rung's time (routing.escalation.next_due),
+    # NULL once met or every rung fired. A writer that does not know the policy may store
+    # started_at (or leave it out: the insert default): the next pass places the real rung.
+    next_due_at: datetime | None = Field(default=None, sa_column=Column(
+        UTCDateTime(), nullable=True, index=True, default=lambda ctx: ctx.get_current_parameters().get("started_at")))
 
 
 class EscalationStep(SQLModel, table=True):

@@ -281,7 +281,7 @@ def _open(session: Session, row: Incident, t: Triage, sig: Signature, side: Side
     side.add_places(row.id, signatures.places(sig))
     side.units += ({"incident_id": row.id, "unit": u, "role": r} for u, r in pairs_of(row))
     side.clocks += ({"incident_id": row.id, "kind": c.kind, "label": c.label, "started_at": c.started_at,
-                     "due_at": c.due_at} for c in t.clocks)
+                     "due_at": c.due_at, "next_due_at": c.started_at} for c in t.clocks)  # placed by the sweep
     side.audit.add("incident.created", incident_id=row.id, item_id=int(t.item.key), topic=row.topic,
                    severity=row.severity, first_responsible=row.first_responsible, reasons=row.reasons)
 

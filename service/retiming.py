@@ -9,8 +9,10 @@ from sqlmodel import Session, select
 
 from routing.deadlines import compute_clocks
 from routing.engine import route
+from routing.escalation import next_due
 from routing.facts import SEVERITY_RANK, IncidentFacts, Severity
 from service.audit import record
+from service.escalating import fired_steps
 from service.models import Clock, Incident
 from service.pipeline import Engine
 from service.workflow.units import pairs_of, sync_units
@@ -68,7 +70,12 @@ def retime(session: Session, engine: Engine, incident: Incident) -> None:
         verification_request=incident.verification_request, emergency=incident.emergency, policy=engine.policy,
     )
     existing = {c.kind: c for c in session.exec(select(Clock).where(Clock.incident_id == incident.id))}
+    fired = fired_steps(session, [c.id for c in existing.values()])
     for c in due:
         clock = existing.get(c.kind) or Clock(incident_id=incident.id, kind=c.kind, label=c.label, started_at=c.started_at)
         clock.started_at, clock.due_at = c.started_at, c.due_at
+        # the new ladder's next rung (rungs already fired stay fired); a met clock stays at rest
+        clock.next_due_at = None if clock.met_at else next_due(c.started_at, c.due_at, engine.policy.escalation,
+                                                                fired.get(clock.id, frozenset()))
         session.add(clock)
+

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # leaders' daily digest (service.alerts.digest_service): the sweep builds and sends it
     # once this local hour (0–23, in `timezone`) of the day has passed
     digest_hour: int = Field(8, ge=0, le=23)
+    # embedded mode (no REDIS_URL): `serve` runs the sweep in-process every this many seconds,
+    # the first pass at start-up, one process at a time per database (service.sweeper); 0: off.
+    # With REDIS_URL the `sweep --every` process does it (docker-compose's scheduler).
+    sweep_seconds: float = Field(60, ge=0)
 
     @field_validator("redis_url")
     @classmethod

@@ -1,26 +1,28 @@
-"""The periodic, idempotent sweep: walk the escalation ladder and recover stranded items.
+"""The periodic, idempotent sweep: recover stranded items, walk the escalation ladder, expire
+claims, recover lost deliveries, build the leaders' digest.
 
 Each rung is a row unique per (clock, step): a rerun, or two sweepers at once, never alert
-twice. Clocks live in the database, so a restart loses none.
+twice. Clocks live in the database, so a restart loses none. Each phase runs in its own
+session and its own guard: a phase that fails is logged with its exception and counted
+(`yuqing_sweep_phase_failures_total{phase}`), and the other phases still run — escalation
+must not wait for a bad item or a broken channel.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import structlog
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from routing.escalation import recipients, steps_due
-from routing.facts import RoutingDecision, Scope
-from service.alerts.service import create_alerts, create_claim_alerts, dispatch, recover_deliveries
-from service.audit import record
+from service.alerts.service import create_claim_alerts, dispatch, recover_deliveries
 from service.db import session_scope
+from service.escalating import decision_of, escalate  # noqa: F401 — decision_of: used by workflow.claims
 from service.events import publish
-from service.models import Clock, EscalationStep, Incident, Item, utcnow
-from service.pipeline import Engine
+from service.metrics import SWEEP_PHASE_FAILURES
+from service.models import Item, utcnow
 from service.queue import submit
 from service.runtime import load_engine
 from service.settings import Settings
@@ -28,52 +30,18 @@ from service.workflow.claims import expire_claims
 
 log = structlog.get_logger()
 STRANDED_AFTER = timedelta(minutes=2)  # a pending item older than this lost its job
+T = TypeVar("T")
 
 
-def escalate(session: Session, engine: Engine, settings: Settings, now: datetime) -> list[EscalationStep]:
-    rows = session.exec(
-        select(Clock, Incident)
-        .join(Incident, Incident.id == Clock.incident_id)
-        .where(Clock.met_at == None, Incident.status != "closed")  # noqa: E711 — deadlines pause for nothing
-    ).all()
-    fired: list[EscalationStep] = []
-    for clock, incident in rows:
-        done = frozenset(session.exec(select(EscalationStep.step).where(EscalationStep.clock_id == clock.id)).all())
-        for step in steps_due(clock.started_at, clock.due_at, now, engine.policy.escalation, open=True, done=done):
-            row = _fire(session, engine, clock, incident, step, now)
-            if row is not None:
-                fired.append(row)
-    deliveries = create_alerts(session, engine.org, settings, fired)  # committed with their rungs
-    session.commit()
-    for row in fired:
-        publish(settings, {"type": "escalation", "incident_id": row.incident_id, "clock_id": row.clock_id,
-                           "step": row.step, "label": row.label, "recipients": row.recipients})
-    dispatch(settings, deliveries)  # RQ jobs with retries, or inline without Redis
-    return fired
-
-
-def _fire(session: Session, engine: Engine, clock: Clock, incident: Incident, step, now: datetime):  # noqa: ANN001, ANN202
-    row = EscalationStep(clock_id=clock.id, incident_id=incident.id, step=step.name, label=step.label,
-                         due_at=step.at, fired_at=now, recipients=list(recipients(step.name, decision_of(incident), engine.org)))
+def guarded(phase: str, run: Callable[[], T], failed: list[str]) -> T | None:
+    """`run()`, or None after logging and counting its failure (the name goes to `failed`)."""
     try:
-        with session.begin_nested():  # another sweeper may have fired it meanwhile
-            session.add(row)
-            session.flush()
-    except IntegrityError:
+        return run()
+    except Exception as exc:  # noqa: BLE001 — any failure of one phase; the others go on
+        log.exception("sweep.phase_failed", phase=phase, error=f"{type(exc).__name__}: {exc}")
+        SWEEP_PHASE_FAILURES.labels(phase).inc()
+        failed.append(phase)
         return None
-    record(session, "escalation." + step.name, incident_id=incident.id, clock=clock.kind,
-           label=step.label, recipients=row.recipients, due_at=step.at.isoformat())
-    log.info("escalation.fired", incident_id=incident.id, clock=clock.kind, step=step.name)
-    return row
-
-
-def decision_of(incident: Incident) -> RoutingDecision:
-    return RoutingDecision(
-        scope=Scope(incident.scope), vertical=incident.vertical, level_region=incident.level_region,
-        first_responsible=tuple(incident.first_responsible), co_responsible=tuple(incident.co_responsible),
-        coordinators=tuple(incident.coordinators), lead=incident.lead, leader=incident.leader,
-        report_to=incident.report_to, reasons=tuple(incident.reasons),
-    )
 
 
 def recover_stranded(session: Session, settings: Settings, now: datetime) -> list[int]:
@@ -84,44 +52,75 @@ def recover_stranded(session: Session, settings: Settings, now: datetime) -> lis
     return ids
 
 
-def sweep_once(settings: Settings, now: datetime | None = None) -> dict:
-    now = now or utcnow()
+def _recovery(settings: Settings, now: datetime) -> int:
     with session_scope(settings.database_url) as session:
-        recovered = recover_stranded(session, settings, now)
+        return len(recover_stranded(session, settings, now))
+
+
+def _escalation(settings: Settings, now: datetime) -> int:
+    with session_scope(settings.database_url) as session:
+        return len(escalate(session, load_engine(settings, session), settings, now))
+
+
+def _claims(settings: Settings, now: datetime) -> int:
+    with session_scope(settings.database_url) as session:
         engine = load_engine(settings, session)
-        fired = escalate(session, engine, settings, now)
         expired = expire_claims(session, engine, now)
-        claim_deliveries = create_claim_alerts(session, engine.org, settings, expired)  # leaders hear of it too
-        lost_deliveries = recover_deliveries(session, settings, now)
+        deliveries = create_claim_alerts(session, engine.org, settings, expired)  # leaders hear of it too
     for event in expired:
         publish(settings, event)
-    dispatch(settings, claim_deliveries)
-    return {"recovered": len(recovered), "escalations": len(fired), "claims_expired": len(expired),
-            "deliveries_recovered": len(lost_deliveries)}
+    dispatch(settings, deliveries)
+    return len(expired)
+
+
+def _deliveries(settings: Settings, now: datetime) -> int:
+    with session_scope(settings.database_url) as session:
+        return len(recover_deliveries(session, settings, now))
+
+
+def sweep_once(settings: Settings, now: datetime | None = None) -> dict:
+    """One pass of every phase but the digest; `failed` names the phases that raised."""
+    now = now or utcnow()
+    failed: list[str] = []
+    counts = {
+        "recovered": guarded("recovery", lambda: _recovery(settings, now), failed),
+        "escalations": guarded("escalation", lambda: _escalation(settings, now), failed),
+        "claims_expired": guarded("claim_expiry", lambda: _claims(settings, now), failed),
+        "deliveries_recovered": guarded("delivery_recovery", lambda: _deliveries(settings, now), failed),
+    }
+    return {**{k: v or 0 for k, v in counts.items()}, "failed": failed}
 
 
 def daily_digest(settings: Settings, now: datetime | None = None) -> dict | None:
-    """Today's leader digests once the local digest hour has passed (None before it); a rerun
-    builds none twice (one per audience and day). A failure is logged: the escalation sweep
-    must go on."""
+    """Today's leader digests once the local digest hour has passed (None before it, or when
+    it failed: logged and counted, the escalation sweep goes on); a rerun builds none twice
+    (one per audience and day)."""
     from service.alerts.digest_service import digest_due, run_digests
 
     now = now or utcnow()
     if not digest_due(settings, now):
         return None
-    try:
-        return run_digests(settings, now=now)
-    except Exception:  # noqa: BLE001
-        log.exception("digest.failed")
-        return None
+    return guarded("digest", lambda: run_digests(settings, now=now), [])
+
+
+def sweep_pass(settings: Settings) -> dict:
+    """What `sweep --every` and the embedded server's sweeper run each time: every phase,
+    then the daily digest (kept out of sweep_once: its own, once-a-day step)."""
+    done = sweep_once(settings)
+    log.info("sweep.done", **done)
+    digests = daily_digest(settings)
+    if digests and (digests["digests"] or digests["deliveries_recovered"]):
+        log.info("digest.done", **digests)
+    return done
 
 
 def run_sweeps(settings: Settings, every: float = 0) -> int:
-    while True:
-        log.info("sweep.done", **sweep_once(settings))
-        digests = daily_digest(settings)  # kept out of sweep_once: its own, once-a-day step
-        if digests and (digests["digests"] or digests["deliveries_recovered"]):
-            log.info("digest.done", **digests)
-        if every <= 0:
-            return 0
-        time.sleep(every)
+    """Once (exit 1 if a phase failed, after every phase ran), or every `every` seconds for
+    good, single-flight with other sweepers of the database (service.sweeper): a failing pass
+    is logged and the loop goes on."""
+    if every <= 0:
+        return 1 if sweep_pass(settings)["failed"] else 0
+    from service.sweeper import Sweeper
+
+    Sweeper(settings, every).run_forever()
+    return 0

@@ -15,6 +15,9 @@ from service.settings import Settings
 
 PG_ADMIN = os.environ.get("YUQING_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("YUQING_TEST_REDIS", "redis://127.0.0.1:6379/15")
+# the embedded server's own sweep (service.sweeper) would escalate the tests' fixed-date
+# incidents at today's time in the background: off unless a test turns it on
+os.environ.setdefault("SWEEP_SECONDS", "0")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -9,12 +9,12 @@ hands each delivery to an RQ job (REDIS_URL set) or sends it inline. Refusals ar
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import structlog
 from sqlalchemy import and_, or_, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
@@ -30,6 +30,7 @@ from service.alerts.models import (
 )
 from service.api.errors import ApiError
 from service.audit import record
+from service.bulk import insert_ignoring
 from service.models import Clock, EscalationStep, Incident, utcnow
 from service.settings import Settings
 
@@ -52,42 +53,46 @@ def _enabled_channels(session: Session) -> list[AlertChannel]:
                                                         AlertChannel.removed_at == None)).all())  # noqa: E711
 
 
-def _add(session: Session, org: OrgChart, settings: Settings, channels: Sequence[AlertChannel], incident: Incident,
-         recipients: Sequence[str], **fields: object) -> list[AlertDelivery]:
-    """The alerts of one escalation, one per audience, each with a queued delivery per
-    matching subscription; an alert already there (same key and audience) is left alone."""
-    deliveries: list[AlertDelivery] = []
-    for (kind, name), names in audiences(recipients, org).items():
-        alert = Alert(audience_kind=kind, audience=name, recipients=names, incident_id=incident.id, **fields)
-        try:
-            with session.begin_nested():  # another sweeper may have added it meanwhile
-                session.add(alert)
-                session.flush()
-        except IntegrityError:
-            continue
-        msg = message_of(alert, incident, settings)
-        alert.subject, alert.message = msg.subject, msg.summary(settings.timezone)
-        for channel in channels:
-            if subscription_matches((channel.audience_kind, channel.audience), (kind, name), org):
-                deliveries.append(AlertDelivery(alert_id=alert.id, channel_id=channel.id, created_at=alert.created_at))
+def _add(session: Session, org: OrgChart, settings: Settings, channels: Sequence[AlertChannel],
+         wanted: Sequence[tuple[Incident, Sequence[str], dict]]) -> list[AlertDelivery]:
+    """The alerts of escalations (incident, recipients, alert fields), one per audience, each
+    with a queued delivery per matching subscription; an alert already there (same key and
+    audience: a rerun, or another sweeper meanwhile) is left alone. One INSERT … ON CONFLICT
+    DO NOTHING for all of them: a savepoint and a flush per alert cost milliseconds each."""
+    rows = []
+    for incident, recipients, fields in wanted:
+        for (kind, name), names in audiences(recipients, org).items():
+            row = {"audience_kind": kind, "audience": name, "recipients": list(names), "incident_id": incident.id,
+                   **fields}
+            msg = message_of(SimpleNamespace(id=None, **row), incident, settings)  # needs no alert id
+            rows.append({**row, "subject": msg.subject, "message": msg.summary(settings.timezone)})
+    added = insert_ignoring(session, Alert, rows, ("key", "audience_kind", "audience"),
+                            (Alert.id, Alert.audience_kind, Alert.audience, Alert.created_at))
+    deliveries = [AlertDelivery(alert_id=alert_id, channel_id=channel.id, created_at=created)
+                  for alert_id, kind, name, created in added for channel in channels
+                  if subscription_matches((channel.audience_kind, channel.audience), (kind, name), org)]
     session.add_all(deliveries)
     session.flush()
     return deliveries
 
 
 def create_alerts(session: Session, org: OrgChart, settings: Settings, steps: Sequence[EscalationStep]) -> list[int]:
-    """Add the alerts of newly fired rungs (the caller commits); returns the delivery ids to
-    dispatch after the commit."""
+    """Add the alerts of newly fired rungs (EscalationStep rows, or anything with their
+    attributes; the caller commits); returns the delivery ids to dispatch after the commit."""
     if not steps:
         return []
-    channels, now, out = _enabled_channels(session), utcnow(), []
+    channels, now = _enabled_channels(session), utcnow()
+    incidents = {r.id: r for r in session.execute(select(Incident.id, Incident.topic, Incident.severity)
+                                                  .where(col(Incident.id).in_({s.incident_id for s in steps})))}
+    clocks = {r.id: r for r in session.execute(select(Clock.id, Clock.kind, Clock.label, Clock.due_at)
+                                               .where(col(Clock.id).in_({s.clock_id for s in steps})))}
+    wanted = []
     for step in steps:
-        incident = session.get(Incident, step.incident_id)
-        clock = session.get(Clock, step.clock_id)
-        out += _add(session, org, settings, channels, incident, step.recipients, key=f"step:{step.id}",
-                    step_id=step.id, clock=clock.kind, clock_label=clock.label, step=step.step, label=step.label,
-                    due_at=clock.due_at, created_at=now)
-    return [d.id for d in out]
+        incident, clock = incidents[step.incident_id], clocks[step.clock_id]
+        wanted.append((incident, step.recipients, {
+            "key": f"step:{step.id}", "step_id": step.id, "clock": clock.kind, "clock_label": clock.label,
+            "step": step.step, "label": step.label, "due_at": clock.due_at, "created_at": now}))
+    return [d.id for d in _add(session, org, settings, channels, wanted)]
 
 
 def create_claim_alerts(session: Session, org: OrgChart, settings: Settings, events: Sequence[dict]) -> list[int]:
@@ -99,10 +104,10 @@ def create_claim_alerts(session: Session, org: OrgChart, settings: Settings, eve
         lapsed = incident.claim_expired_at if incident and incident.claim_expired_at else None
         if lapsed is None:
             continue
-        out += _add(session, org, settings, channels, incident, event.get("recipients", []),
-                    key=f"claim:{incident.id}:{int(lapsed.timestamp())}", clock="claim", clock_label="认领",
-                    step=str(event.get("step", "claim_expired"))[:16], label=str(event.get("label", "认领超时"))[:16],
-                    due_at=lapsed, created_at=now)
+        out += _add(session, org, settings, channels, [(incident, event.get("recipients", []), {
+            "key": f"claim:{incident.id}:{int(lapsed.timestamp())}", "step_id": None, "clock": "claim",
+            "clock_label": "认领", "step": str(event.get("step", "claim_expired"))[:16],
+            "label": str(event.get("label", "认领超时"))[:16], "due_at": lapsed, "created_at": now})])
     session.commit()
     return [d.id for d in out]
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from routing.escalation import next_due
 from service.accounts.access import Action, Viewer, assignment_of, may, sees
 from service.api.errors import ApiError
 from service.audit import record
@@ -56,7 +57,7 @@ def issue(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int,
     session.add(notice)
     session.flush()
     clock = Clock(incident_id=incident_id, kind=clock_kind(notice.id), label=f"督办单#{notice.id}反馈",
-                  started_at=now, due_at=due_at)
+                  started_at=now, due_at=due_at, next_due_at=next_due(now, due_at, engine.policy.escalation))
     session.add(clock)
     session.flush()
     notice.clock_id = clock.id
@@ -87,7 +88,7 @@ def answer(*, session: Session, engine: Engine, viewer: Viewer, notice_id: int, 
         raise ApiError(409, "该督办单已反馈", "this supervision notice was answered already")
     if notice.clock_id is not None:
         session.execute(update(Clock).where(col(Clock.id) == notice.clock_id, col(Clock.met_at).is_(None))
-                        .values(met_at=now))
+                        .values(met_at=now, next_due_at=None))  # a met clock never escalates
     session.refresh(notice)
     record(session, "incident.supervision_answered", incident_id=incident.id, actor=viewer.username,
            notice_id=notice_id, unit=viewer.unit, answer=notice.answer, late=now > notice.due_at)

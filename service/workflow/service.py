@@ -215,7 +215,7 @@ def _publish(session: Session, incident: Incident, viewer: Viewer, kind: str, ch
     met = list(session.exec(select(Clock.kind).where(Clock.incident_id == incident.id, col(Clock.kind).in_(kinds),
                                                      Clock.met_at == None)).all())  # noqa: E711
     session.execute(update(Clock).where(col(Clock.incident_id) == incident.id, col(Clock.kind).in_(met))
-                    .values(met_at=now))
+                    .values(met_at=now, next_due_at=None))  # a met clock never escalates
     return sorted(met)
 
 

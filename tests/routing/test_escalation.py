@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from routing.engine import route
-from routing.escalation import Step, ladder, recipients, steps_due
+from routing.escalation import Step, ladder, next_due, recipients, steps_due
 from routing.facts import RoutingDecision, Scope
 from routing.orgchart import OrgChart
 from routing.policy import EscalationRule, Policy
@@ -120,3 +120,30 @@ def test_late_sweep_on_a_24h_clock(policy: Policy) -> None:
     steps = steps_due(START, due, at(3, 9), policy.escalation, open=True, done=frozenset())
     assert [s.name for s in steps] == list(NAMES)
     assert [s.at for s in steps] == [at(1, 21), START + timedelta(hours=19.2), at(2, 9), at(3, 9)]
+
+
+@pytest.mark.parametrize(
+    ("done", "expected"),
+    [
+        (frozenset(), at(2, 9)),  # the first rung: 50 % of 48 h
+        (frozenset({"warn_50"}), START + timedelta(hours=38.4)),
+        (frozenset({"warn_50", "warn_80"}), at(3, 9)),  # urge at breach
+        (frozenset({"warn_50", "urge"}), START + timedelta(hours=38.4)),  # a rung skipped earlier comes first
+        (frozenset({"warn_50", "warn_80", "urge"}), at(4, 9)),  # supervise 24 h after breach
+        (frozenset(NAMES), None),  # nothing left: the sweep never looks at it again
+    ],
+)
+def test_next_due(policy: Policy, done: frozenset, expected) -> None:  # noqa: ANN001
+    assert next_due(START, DUE, policy.escalation, done) == expected
+
+
+@pytest.mark.parametrize("now", [at(1, 20), at(2, 9), at(2, 23, 30), at(3, 12), at(10)])
+def test_next_due_is_when_steps_due_first_returns_something(policy: Policy, now) -> None:  # noqa: ANN001
+    """The sweep fires what is due, then stores next_due: nothing fires before that time."""
+    fired = frozenset(s.name for s in steps_due(START, DUE, now, policy.escalation, open=True))
+    following = next_due(START, DUE, policy.escalation, fired)
+    if following is None:
+        return
+    assert following > now
+    assert steps_due(START, DUE, following - timedelta(seconds=1), policy.escalation, open=True, done=fired) == ()
+    assert steps_due(START, DUE, following, policy.escalation, open=True, done=fired) != ()
