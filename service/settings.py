@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     # leaders' daily digest (service.alerts.digest_service): the sweep builds and sends it
     # once this local hour (0–23, in `timezone`) of the day has passed
     digest_hour: int = Field(8, ge=0, le=23)
+    # PostgreSQL lost lock holders (service.db, service.processing): a batch waits this long at
+    # most for the grouping lock (then it is retried later), and a session idle inside a
+    # transaction this long is ended by the server, so a frozen or half-dead holder frees
+    # its locks within seconds. The idle limit must exceed any pause inside a transaction.
+    pg_lock_timeout_seconds: float = Field(5, gt=0, le=600)
+    pg_idle_in_transaction_seconds: float = Field(20, gt=0, le=3600)
 
     @field_validator("redis_url")
     @classmethod
