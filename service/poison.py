@@ -27,11 +27,18 @@ log = structlog.get_logger()
 # SQLite's "database is locked"
 TRANSIENT = (sa_exc.OperationalError, sa_exc.DisconnectionError, sa_exc.TimeoutError, BaseTimeoutException,
              ConnectionError, TimeoutError)
+# SQLSTATE classes and codes of the same kind, whatever exception class the driver maps them
+# to: connection (08), rollback (40), resources (53), operator/shutdown (57), lock not
+# available (55P03), session ended by idle_in_transaction_session_timeout (25P03)
+TRANSIENT_STATES = ("08", "40", "53", "57", "55P03", "25P03")
 ERROR_CHARS = 300
 
 
 def is_transient(exc: BaseException) -> bool:
-    return isinstance(exc, TRANSIENT) or bool(getattr(exc, "connection_invalidated", False))
+    if isinstance(exc, TRANSIENT) or getattr(exc, "connection_invalidated", False):
+        return True
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    return state.startswith(TRANSIENT_STATES)
 
 
 def describe(exc: BaseException) -> str:
