@@ -47,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     audit = sub.add_parser("audit", help="audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the hash chains; exit 1 naming the first broken entry")
+    items = sub.add_parser("items", help="opinion items set aside as failed")
+    items_sub = items.add_subparsers(dest="items_command", required=True)
+    iretry = items_sub.add_parser("retry", help="set failed items pending again (audited) and process them")
+    iretry.add_argument("ids", nargs="+", type=int, metavar="ID")
     from service.classifier_cli import add_parser as add_classifier
 
     add_classifier(sub)
@@ -175,6 +179,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return run_audit(args)
 
 
+def cmd_items(args: argparse.Namespace) -> int:
+    from service.item_retry import run
+
+    return run(args)
+
+
 def cmd_classifier(args: argparse.Namespace) -> int:
     from service.classifier_cli import run
 
@@ -193,6 +203,7 @@ COMMANDS = {
     "user": cmd_user,
     "audit": cmd_audit,
     "classifier": cmd_classifier,
+    "items": cmd_items,
 }
 
 if __name__ == "__main__":

@@ -39,10 +39,14 @@ def publish_many(settings: Settings, events: list[dict]) -> None:
         for callback in list(_local_subscribers):
             callback(event)
     if settings.redis_url and events:
+        from service.aftercommit import tolerated
         from service.queue import redis_connection
 
-        pipe = redis_connection(settings.redis_url).pipeline(transaction=False)
-        name = channel(settings.redis_url)
-        for event in events:
-            pipe.publish(name, json.dumps(event, ensure_ascii=False))
-        pipe.execute()
+        # events follow a commit: Redis down loses them (the hub resyncs its clients when its
+        # feed comes back), never the caller's answer
+        with tolerated("publish", events=len(events)):
+            pipe = redis_connection(settings.redis_url).pipeline(transaction=False)
+            name = channel(settings.redis_url)
+            for event in events:
+                pipe.publish(name, json.dumps(event, ensure_ascii=False))
+            pipe.execute()

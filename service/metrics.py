@@ -6,7 +6,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from service.models import Clock, EscalationStep, Incident, utcnow
+from service.models import Clock, EscalationStep, Incident, Item, utcnow
 
 REGISTRY = CollectorRegistry()
 ITEMS_RECEIVED = Counter("yuqing_items_received", "Opinion items accepted (new, not duplicates)", registry=REGISTRY)
@@ -18,6 +18,14 @@ ESCALATIONS = Gauge("yuqing_escalations", "Escalation steps fired", ["step"], re
 # a sweep phase (recovery, escalation, claim_expiry, delivery_recovery, digest; "pass": the whole
 # pass, e.g. database down) that raised in this process; the other phases still ran
 SWEEP_PHASE_FAILURES = Counter("yuqing_sweep_phase_failures", "Sweep phases that failed", ["phase"], registry=REGISTRY)
+# poison (service.poison): items set aside by this process, and all items failed now (one COUNT)
+ITEMS_FAILED = Counter("yuqing_items_failed", "Items set aside as failed by this process", registry=REGISTRY)
+FAILED_ITEMS = Gauge("yuqing_failed_items", "Items currently failed (GET /api/items?status=failed)",
+                     registry=REGISTRY)
+# after a commit (service.aftercommit): enqueue / publish / alert_enqueue / process failures,
+# logged and recovered by the sweep and the hub's resync, never a 5xx
+AFTER_COMMIT_FAILURES = Counter("yuqing_after_commit_failures", "Enqueue or publish failures after a commit",
+                                ["what"], registry=REGISTRY)
 
 
 def render(session: Session, queue_depth: int) -> bytes:
@@ -36,4 +44,5 @@ def render(session: Session, queue_depth: int) -> bytes:
                               .where(Clock.met_at == None, Clock.due_at <= now)).one())  # noqa: E711
     for step, n in session.exec(select(EscalationStep.step, func.count()).group_by(EscalationStep.step)).all():
         ESCALATIONS.labels(step).set(n)
+    FAILED_ITEMS.set(session.exec(select(func.count()).select_from(Item).where(Item.status == "failed")).one())
     return generate_latest(REGISTRY)

@@ -1,7 +1,9 @@
 """Processing committed items: triage, join or open incidents, set clocks, audit — per batch.
 
 Idempotent: only items still `pending` are taken, and a batch is committed in one
-transaction, so a job that dies leaves its items pending for the next run. The batch is
+transaction, so a job that dies leaves its items pending for the next run. A batch that
+fails is retried item by item, and an item that fails alone is set aside (service.poison);
+the batch path itself pays nothing for this. The batch is
 grouped in memory (routing.grouping.assign) against the candidate incidents loaded in two
 queries, then written with batched inserts: round trips, not rules, bound the throughput.
 """
@@ -20,7 +22,7 @@ from sqlmodel import Session, col, select
 from classifier.spread import ItemSignals, SpreadTally, assess_spread
 from routing.facts import SEVERITY_RANK, Severity
 from routing.grouping import Assignment, Signature, assign
-from service import signatures
+from service import poison, signatures
 from service.audit import AuditBatch
 from service.bulk import insert_rows
 from service.events import publish_many
@@ -54,9 +56,42 @@ def process_items(session: Session, engine: Engine, settings: Settings, item_ids
     items = _take(session, item_ids, up_to)
     if not items:
         return []
+    ids = [i.id for i in items]
+    try:
+        return _process(session, engine, settings, items)
+    except Exception as exc:
+        session.rollback()
+        if poison.is_transient(exc):
+            raise  # of the moment: the batch stays pending, the job is retried (or swept)
+        if len(ids) == 1:
+            poison.set_aside(session, ids[0], exc)
+            return []
+        log.warning("items.batch_failed", items=len(ids), error=poison.describe(exc), item_ids=ids[:20])
+        return _one_by_one(session, engine, settings, ids)
+
+
+def _one_by_one(session: Session, engine: Engine, settings: Settings, ids: list[int]) -> list[int]:
+    """After a failed batch: each item in a transaction of its own, in received order; one
+    that fails alone is set aside, the others are routed."""
+    touched: list[int] = []
+    for item_id in ids:
+        items = _take(session, [item_id], 0)
+        if not items:
+            continue  # another worker took it meanwhile
+        try:
+            touched += _process(session, engine, settings, items)
+        except Exception as exc:
+            session.rollback()
+            if poison.is_transient(exc):
+                raise
+            poison.set_aside(session, item_id, exc)
+    return list(dict.fromkeys(touched))
+
+
+def _process(session: Session, engine: Engine, settings: Settings, items: list[Item]) -> list[int]:
     triages = {t.item.key: t for t in engine.triage_many([item_input(i) for i in items])}
     sigs = [t.signature() for t in triages.values()]
-    _serialize_grouping(session)
+    _serialize_grouping(session, settings)
     existing = _candidates(session, sigs, engine)
     plan = assign(sigs, existing.values(), engine.policy.grouping)
     rows = _write(session, engine, items, triages, existing, plan)
@@ -90,11 +125,18 @@ def _take(session: Session, item_ids: Sequence[int], up_to: int) -> list[Item]:
 GROUPING_LOCK = 0x7975_7169  # "yuqi": one advisory lock id for the grouping phase
 
 
-def _serialize_grouping(session: Session) -> None:
+def _serialize_grouping(session: Session, settings: Settings) -> None:
     """Workers triage in parallel but group one batch at a time: two batches grouped at once
     could each open an incident for the same event, or update one incident twice. SQLite
-    serialises writers by itself; PostgreSQL takes a transaction-scoped advisory lock."""
+    serialises writers by itself; PostgreSQL takes a transaction-scoped advisory lock.
+
+    The wait is bounded (lock_timeout, for the rest of this transaction): behind a holder
+    that is gone but not yet disconnected, the batch fails as transient — left pending and
+    retried — instead of waiting forever (the holder's session ends by
+    idle_in_transaction_session_timeout, service.db)."""
     if session.get_bind().dialect.name == "postgresql":
+        ms = max(1, int(settings.pg_lock_timeout_seconds * 1000))
+        session.execute(text(f"SET LOCAL lock_timeout = {ms}"))  # an int of ours: no user text
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": GROUPING_LOCK})
 
 

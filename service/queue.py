@@ -1,7 +1,8 @@
 """Running processing as RQ jobs when REDIS_URL is set, inline otherwise.
 
 Jobs carry only item ids: the items are already committed, so a lost job loses nothing (the
-sweep re-enqueues items still pending).
+sweep re-enqueues items still pending). `submit` therefore never raises: the caller has
+committed, and Redis down (or an inline run failing) is logged and counted, not a 5xx.
 """
 
 from __future__ import annotations
@@ -9,14 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+import structlog
 from redis import Redis
 
+from service.aftercommit import tolerated
+from service.metrics import AFTER_COMMIT_FAILURES
 from service.settings import Settings, get_settings
+
+log = structlog.get_logger()
 
 
 @lru_cache(maxsize=4)
 def redis_connection(url: str) -> Redis:
-    return Redis.from_url(url)
+    # a bounded connect: Redis unreachable must fail fast, not hold a request for minutes
+    return Redis.from_url(url, socket_connect_timeout=5)
 
 
 def get_queue(settings: Settings):  # noqa: ANN201
@@ -33,10 +40,15 @@ def submit(settings: Settings, item_ids: Sequence[int]) -> None:
     if settings.redis_url:
         from rq import Retry
 
-        get_queue(settings).enqueue(process_job, ids, settings.database_url, job_timeout=600, result_ttl=60,
-                                    retry=Retry(max=3, interval=[1, 5, 30]))
-    else:
+        with tolerated("enqueue", items=len(ids), item_ids=ids[:20]):  # the sweep re-enqueues them
+            get_queue(settings).enqueue(process_job, ids, settings.database_url, job_timeout=600, result_ttl=60,
+                                        retry=Retry(max=3, interval=[1, 5, 30]))
+        return
+    try:
         run_processing(settings, ids)
+    except Exception as exc:  # noqa: BLE001 — a transient fault (poison is set aside inside): pending, swept later
+        AFTER_COMMIT_FAILURES.labels("process").inc()
+        log.warning("items.processing_deferred", error=f"{type(exc).__name__}: {str(exc)[:200]}", item_ids=ids[:20])
 
 
 # a job's batch grows to this many items with other pending ones when the workers are behind
@@ -45,7 +57,8 @@ BATCH_UP_TO = 300
 
 
 def process_job(item_ids: list[int], database_url: str) -> int:
-    """The RQ job: module-level so workers can import it."""
+    """The RQ job: module-level so workers can import it. A poison item is set aside inside
+    (service.poison), so the job raises only on a transient fault, and RQ retries it."""
     settings = get_settings().model_copy(update={"database_url": database_url})
     return len(run_processing(settings, item_ids))
 
@@ -55,12 +68,22 @@ def run_processing(settings: Settings, item_ids: Sequence[int]) -> list[int]:
     from service.processing import process_items
     from service.runtime import load_engine
 
+    # the engine in a session of its own: building it cold (model, dictionaries: seconds)
+    # must not keep a transaction idle (PostgreSQL's idle_in_transaction_session_timeout)
     with session_scope(settings.database_url) as session:
-        return process_items(session, load_engine(settings, session), settings, item_ids, up_to=BATCH_UP_TO)
+        engine = load_engine(settings, session)
+    with session_scope(settings.database_url) as session:
+        return process_items(session, engine, settings, item_ids, up_to=BATCH_UP_TO)
 
 
 def queue_depth(settings: Settings) -> int:
-    return len(get_queue(settings)) if settings.redis_url else 0
+    """Jobs waiting; -1 when Redis cannot be asked (the scrape still answers)."""
+    if not settings.redis_url:
+        return 0
+    depth = -1
+    with tolerated("queue_depth"):
+        depth = len(get_queue(settings))
+    return depth
 
 
 def run_worker(settings: Settings, burst: bool = False) -> int:
@@ -81,7 +104,8 @@ def run_worker(settings: Settings, burst: bool = False) -> int:
     ensure_org(settings)
     if not burst:  # a burst run drains the queue and exits: nothing to gain from warming up first
         with session_scope(settings.database_url) as session:
-            warm_up(load_engine(settings, session))
+            engine = load_engine(settings, session)
+        warm_up(engine)
     # the scheduler moves retries that wait (Retry intervals) back onto the queue when due;
     # without it a job scheduled for retry would never run again
     SimpleWorker([get_queue(settings)], connection=redis_connection(settings.redis_url)).work(

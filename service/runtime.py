@@ -40,7 +40,10 @@ def active_model_version(model_dir: str | None) -> str | None:
 
 
 def load_engine(settings: Settings, session: Session) -> Engine:
+    fresh = not session.in_transaction()
     found = active_org_text(session)
+    if fresh:  # a read of our own: end it, or a cold build (seconds) would idle inside a transaction
+        session.rollback()
     if found is None:
         raise RuntimeError("no organisation imported: run `yuqing org import FILE` (or serve --demo)")
     return engine_for(found[0], found[1], settings.policy_file, settings.model_dir or None,

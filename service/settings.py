@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     # the first pass at start-up, one process at a time per database (service.sweeper); 0: off.
     # With REDIS_URL the `sweep --every` process does it (docker-compose's scheduler).
     sweep_seconds: float = Field(60, ge=0)
+    # PostgreSQL lost lock holders (service.db, service.processing): a batch waits this long at
+    # most for the grouping lock (then it is retried later), and a session idle inside a
+    # transaction this long is ended by the server, so a frozen or half-dead holder frees
+    # its locks within seconds. The idle limit must exceed any pause inside a transaction.
+    pg_lock_timeout_seconds: float = Field(5, gt=0, le=600)
+    pg_idle_in_transaction_seconds: float = Field(20, gt=0, le=3600)
 
     @field_validator("redis_url")
     @classmethod

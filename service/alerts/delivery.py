@@ -46,11 +46,14 @@ def dispatch(settings: Settings, kind: Kind, delivery_ids: Iterable[int]) -> Non
 
         from service.queue import get_queue
 
+        from service.aftercommit import tolerated
+
         queue, intervals = get_queue(settings), list(settings.alert_retry_intervals)
-        for delivery_id in ids:
-            queue.enqueue(kind.job, delivery_id, settings.database_url, job_id=job_id(kind, delivery_id),
-                          job_timeout=120, result_ttl=3600, failure_ttl=7 * 86400,
-                          retry=Retry(max=len(intervals), interval=intervals) if intervals else None)
+        with tolerated("alert_enqueue", deliveries=len(ids)):  # committed: `recover` re-dispatches them
+            for delivery_id in ids:
+                queue.enqueue(kind.job, delivery_id, settings.database_url, job_id=job_id(kind, delivery_id),
+                              job_timeout=120, result_ttl=3600, failure_ttl=7 * 86400,
+                              retry=Retry(max=len(intervals), interval=intervals) if intervals else None)
         return
     for delivery_id in ids:
         try:

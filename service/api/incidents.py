@@ -11,10 +11,11 @@ from sqlalchemy import exists, or_
 from sqlmodel import col, select
 
 from routing.facts import Severity
-from service.accounts.access import Action, Viewer, assignment_of, sees
+from service.accounts.access import Action, Viewer, assignment_of
 from service.accounts.deps import ViewerDep
 from service.api.deps import EngineDep, SessionDep, SettingsDep
 from service.api.errors import ApiError
+from service.api.visible import visible_incident
 from service.api.workflow import HANDLE
 from service.audit import record
 from service.events import publish
@@ -79,10 +80,8 @@ def _view(q, view: View, viewer: Viewer):  # noqa: ANN001, ANN202
 
 @router.get("/{incident_id}", summary="事件详情与时间线 / incident detail and timeline")
 def get_incident(incident_id: int, viewer: ViewerDep, session: SessionDep, engine: EngineDep) -> dict:
-    incident = session.get(Incident, incident_id)
-    a = assignment_of(incident) if incident else None
-    if incident is None or not sees(viewer, a, engine.org):
-        raise ApiError(404, "没有这个事件", "no such incident")
+    incident = visible_incident(session, engine.org, viewer, incident_id)
+    a = assignment_of(incident)
     by = lambda model: select(model).where(model.incident_id == incident_id).order_by(model.id)  # noqa: E731
     items, clocks = session.exec(by(Item)).all(), session.exec(by(Clock)).all()
     escalations, audit = session.exec(by(EscalationStep)).all(), session.exec(by(AuditEntry)).all()

@@ -1,20 +1,27 @@
-"""POST /api/items: validated, idempotent on (source, external_id), committed before processing."""
+"""POST /api/items: validated, idempotent on (source, external_id), committed before processing;
+GET /api/items (by status) and /api/items/{id}, each scoped to what the reader may see."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select, tuple_
+from sqlmodel import Session, col, func, select, tuple_
 
+from service.accounts.access import Role, Viewer
+from service.accounts.deps import bearer, current_viewer, token_role
 from service.api.deps import EngineDep, SessionDep, SettingsDep, require
 from service.api.errors import ApiError
+from service.api.visible import visible_incident
 from service.metrics import ITEMS_RECEIVED
-from service.models import Item, utcnow
+from service.models import Incident, Item, utcnow
 from service.pipeline import Engine
 from service.queue import submit
 from service.schemas import ItemIn
+from service.workflow.units import scoped
 
 router = APIRouter(prefix="/api/items", tags=["items"])
 MAX_BATCH = 1000
@@ -78,9 +85,65 @@ def _result(i: ItemIn, item_id: int, duplicate: bool) -> dict:
     return {"id": item_id, "source": i.source, "external_id": i.external_id, "duplicate": duplicate}
 
 
-@router.get("/{item_id}", dependencies=[Depends(require("read"))], summary="查看舆情信息 / one item")
-def get_item(item_id: int, session: SessionDep) -> Item:
-    item = session.get(Item, item_id)
-    if item is None:
+# -- reading items ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reader:
+    """Who reads items: a viewer (sees the items of the incidents he sees), and whether he
+    may also see items that belong to no incident yet (pending, failed): the ingest machines
+    that posted them, coordinators and the admin, who retry and fix them."""
+
+    viewer: Viewer | None
+    unrouted: bool
+
+
+def item_reader(request: Request, session: SessionDep, settings: SettingsDep) -> Reader:
+    token = bearer(request)
+    if token is not None and token_role(settings, token) == "ingest":
+        return Reader(viewer=None, unrouted=True)
+    viewer = current_viewer(request, session, settings)
+    return Reader(viewer=viewer, unrouted=viewer.role in (Role.COORDINATOR, Role.ADMIN))
+
+
+ReaderDep = Annotated[Reader, Depends(item_reader)]
+ItemStatus = Literal["pending", "failed", "processed"]
+
+
+@router.get("", summary="舆情信息列表（待处理 / 处理失败 / 已处理） / items by status, e.g. failed ones to retry",
+            responses={403: {"description": "仅接收端、督办与管理员 / ingest, coordinators and the admin only"}})
+def list_items(reader: ReaderDep, session: SessionDep, engine: EngineDep,
+               status: ItemStatus = Query(..., description="pending 待处理 / failed 处理失败 / processed 已处理"),
+               limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=2**31)) -> dict:
+    if not reader.unrouted:
+        raise ApiError(403, "仅接收端、督办与管理员可查看信息列表", "only ingest, coordinators and the admin list items")
+    q = select(Item).where(Item.status == status)
+    if status == "processed":  # routed: only those of incidents the viewer sees
+        if reader.viewer is None:
+            raise ApiError(403, "接收令牌只能列出待处理或处理失败的信息", "an ingest token lists pending or failed items only")
+        q = q.where(col(Item.incident_id).in_(scoped(select(Incident.id), reader.viewer, engine.org)))
+    total = session.exec(select(func.count()).select_from(q.subquery())).one()
+    rows = session.exec(q.order_by(col(Item.id).desc()).offset(offset).limit(limit)).all()
+    return {"total": total, "limit": limit, "offset": offset, "items": [_summary(i) for i in rows]}
+
+
+def _summary(i: Item) -> dict:
+    return {"id": i.id, "source": i.source, "external_id": i.external_id, "title": i.title, "text": i.text,
+            "status": i.status, "error": i.error, "received_at": i.received_at, "created_at": i.created_at,
+            "processed_at": i.processed_at, "incident_id": i.incident_id}
+
+
+@router.get("/{item_id}", summary="查看舆情信息 / one item",
+            responses={404: {"description": "没有这条信息，或无权查看 / no such item, or not yours to see"}})
+def get_item(item_id: int, reader: ReaderDep, session: SessionDep, engine: EngineDep) -> Item:
+    """404 unless the viewer sees the item's incident (as GET /api/incidents/{id}); an item
+    of no incident (pending, failed) only for ingest, coordinators and the admin."""
+    item = session.get(Item, item_id) if 0 < item_id < 2**63 else None
+    if item is None or (item.incident_id is None and not reader.unrouted):
         raise ApiError(404, "没有这条信息", "no such item")
+    if item.incident_id is not None:
+        if reader.viewer is None:
+            raise ApiError(404, "没有这条信息", "no such item")
+        try:
+            visible_incident(session, engine.org, reader.viewer, item.incident_id)
+        except ApiError:
+            raise ApiError(404, "没有这条信息", "no such item") from None
     return item

@@ -124,10 +124,9 @@ def _brief(r: Review) -> dict:
 
 # --- one incident ----------------------------------------------------------------------------
 def _visible(session: Session, engine: Engine, viewer: Viewer, incident_id: int, lock: bool = False) -> Incident:
-    incident = session.get(Incident, incident_id, with_for_update=lock)
-    if incident is None or not sees(viewer, assignment_of(incident), engine.org):
-        raise ApiError(404, "没有这个事件", "no such incident")
-    return incident
+    from service.api.visible import visible_incident
+
+    return visible_incident(session, engine.org, viewer, incident_id, lock=lock)
 
 
 def of_incident(session: Session, engine: Engine, viewer: Viewer, incident_id: int) -> dict:

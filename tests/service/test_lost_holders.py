@@ -1,0 +1,205 @@
+"""Lost lock holders on the real servers (PostgreSQL, Redis, RQ worker processes).
+
+A worker killed (SIGKILL) while it holds the grouping lock must not stall the pipeline: no
+pooled connection crosses the fork of RQ's scheduler process, so the killed worker's session
+ends with it, and a new worker routes the whole backlog, nothing lost or doubled. A holder
+that freezes instead (SIGSTOP: a hung VM, a partition) is ended by the server's
+idle_in_transaction_session_timeout. A waiter gives up after lock_timeout and retries later.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from redis import Redis
+from sqlalchemy.exc import OperationalError
+from sqlmodel import func, select, text
+
+from service.db import session_scope
+from service.main import create_app
+from service.models import AuditEntry, Incident, Item
+from service.processing import GROUPING_LOCK, process_items
+from service.queue import submit
+from service.runtime import load_engine
+from service.settings import Settings
+from tests.conftest import INGEST, REDIS_URL
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+POSTGRES = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+TOWNS = ["米山镇", "三甲镇", "神农镇", "陈区镇", "河西镇", "马村镇", "野川镇", "寺庄镇"]
+PROBLEMS = ["{p}小区楼下烧烤店油烟扰民", "{p}路道路施工停工半年，坑洼不平", "{p}市场有商户销售过期食品",
+            "{p}村征地补偿款迟迟没有发放", "{p}小区已经停水三天"]
+ESTATES = ["凤凰", "翠竹", "金泰", "锦绣", "阳光", "幸福"]
+
+
+def backlog(client: TestClient, posts: int, size: int = 100) -> int:
+    """`posts` jobs of `size` items each, waiting in the queue (no worker yet)."""
+    for p in range(posts):
+        batch = [{"external_id": f"b{p}-{n}", "text": f"{TOWNS[n % 8]}{PROBLEMS[(n // 8) % 5].format(p=ESTATES[p % 6])}"
+                  f"（编号{p}-{n}）"} for n in range(size)]
+        assert client.post("/api/items", json=batch, headers=INGEST).status_code == 202
+    return posts * size
+
+
+def start_worker(settings: Settings, logs: Path, name: str, **env: str) -> subprocess.Popen:
+    out = (logs / f"{name}.log").open("w")
+    full = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url, **env}
+    return subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=full, stdout=out,
+                            stderr=subprocess.STDOUT)
+
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (RQ's scheduler, forked by the worker)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def pg(url: str) -> psycopg.Connection:
+    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+
+
+def lock_holder(conn: psycopg.Connection) -> int | None:
+    row = conn.execute("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = %s AND granted "
+                       "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                       [GROUPING_LOCK]).fetchone()
+    return row[0] if row else None
+
+
+def wait_for(check, seconds: float, step: float = 0.005):  # noqa: ANN001, ANN201
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if (found := check()) is not None and found is not False:
+            return found
+        time.sleep(step)
+    return None
+
+
+def pending(url: str) -> int:
+    with session_scope(url) as s:
+        return s.exec(select(func.count()).select_from(Item).where(Item.status != "processed")).one()
+
+
+def assert_all_routed_once(url: str, total: int) -> None:
+    with session_scope(url) as s:
+        statuses = Counter(s.exec(select(Item.status)).all())
+        created = s.exec(select(AuditEntry.item_id).where(AuditEntry.action == "incident.created")).all()
+        merged = s.exec(select(AuditEntry.item_id).where(AuditEntry.action == "incident.item_merged")).all()
+        incidents = s.exec(select(func.count()).select_from(Incident)).one()
+        empty = s.exec(select(func.count()).select_from(Incident).where(
+            Incident.id.not_in(select(Item.incident_id).where(Item.incident_id.is_not(None))))).one()
+    assert statuses == {"processed": total}  # nothing lost
+    assert len(created) == len(set(created)) == incidents  # one creation per incident, none doubled
+    assert len(merged) == len(set(merged)) and not set(merged) & set(created)
+    assert empty == 0  # no incident opened twice for an item (each holds at least one)
+
+
+@pytest.fixture
+def queued(database_url: str, request: pytest.FixtureRequest) -> Settings:
+    Redis.from_url(REDIS_URL).flushdb()
+    request.addfinalizer(lambda: Redis.from_url(REDIS_URL).flushdb())
+    return Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, _env_file=None)
+
+
+@pytest.fixture
+def processes(request: pytest.FixtureRequest) -> list[int]:
+    """Pids this test started (workers and their schedulers), killed at the end."""
+    pids: list[int] = []
+
+    def end() -> None:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, os.WNOHANG)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+    request.addfinalizer(end)
+    return pids
+
+
+def _hold_then(queued: Settings, tmp_path: Path, processes: list[int], act: int, **env: str) -> int:
+    """Start a worker on a backlog; when it holds the grouping lock, send it `act`. Returns
+    the lock holder's backend pid."""
+    with TestClient(create_app(queued)) as client:
+        total = backlog(client, 12)
+    first = start_worker(queued, tmp_path, "first", **env)
+    processes.append(first.pid)
+    with pg(queued.database_url) as conn:
+        holder = wait_for(lambda: lock_holder(conn), 150)
+        assert holder is not None, (tmp_path / "first.log").read_text()[-2000:]
+        processes.extend(children(first.pid))  # its scheduler, which outlives it
+        os.kill(first.pid, act)
+    return holder, total
+
+
+@POSTGRES
+def test_worker_killed_holding_the_lock_a_new_worker_routes_the_backlog(queued, tmp_path, processes) -> None:  # noqa: ANN001
+    # the idle limit set far away: only fork hygiene can free the killed worker's session fast
+    holder, total = _hold_then(queued, tmp_path, processes, signal.SIGKILL, PG_IDLE_IN_TRANSACTION_SECONDS="600")
+    assert len(processes) >= 2, "the worker forked no scheduler process"
+    with pg(queued.database_url) as conn:  # its session ended with it: the scheduler held no copy
+        gone = wait_for(lambda: conn.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s",
+                                             [holder]).fetchone()[0] == 0, 5, 0.05)
+        assert gone, "the killed worker's session lives on, holding the grouping lock"
+    started = time.monotonic()
+    second = start_worker(queued, tmp_path, "second", PG_IDLE_IN_TRANSACTION_SECONDS="600")
+    processes.append(second.pid)
+    assert wait_for(lambda: pending(queued.database_url) == 0, 30, 0.25), \
+        f"{pending(queued.database_url)} items left; " + (tmp_path / "second.log").read_text()[-1500:]
+    assert time.monotonic() - started < 30
+    second.terminate()
+    second.wait(30)
+    assert_all_routed_once(queued.database_url, total)
+
+
+@POSTGRES
+def test_worker_frozen_holding_the_lock_is_ended_by_the_idle_limit(queued, tmp_path, processes) -> None:  # noqa: ANN001
+    # the frozen holder's sessions end after 3 s idle inside a transaction (the waiter's
+    # setting does not matter: the server applies the holder's)
+    _holder, total = _hold_then(queued, tmp_path, processes, signal.SIGSTOP, PG_IDLE_IN_TRANSACTION_SECONDS="3")
+    second = start_worker(queued, tmp_path, "second")
+    processes.append(second.pid)
+    assert wait_for(lambda: pending(queued.database_url) == 0, 30, 0.25), \
+        f"{pending(queued.database_url)} items left; " + (tmp_path / "second.log").read_text()[-1500:]
+    second.terminate()
+    second.wait(30)
+    assert_all_routed_once(queued.database_url, total)
+
+
+@POSTGRES
+def test_a_batch_behind_a_held_lock_gives_up_and_stays_pending(settings, client) -> None:  # noqa: ANN001
+    assert client.post("/api/items", json={"external_id": "1", "text": "米山镇凤凰小区烧烤店油烟扰民"},
+                       headers=INGEST).status_code == 202
+    with session_scope(settings.database_url) as s:
+        assert s.exec(text("SHOW idle_in_transaction_session_timeout")).one()[0] == "20s"
+        s.exec(text("UPDATE item SET status = 'pending', incident_id = NULL"))
+        s.commit()
+    quick = settings.model_copy(update={"pg_lock_timeout_seconds": 0.3})
+    with pg(settings.database_url) as other:
+        other.autocommit = False
+        other.execute("SELECT pg_advisory_xact_lock(%s)", [GROUPING_LOCK])  # a holder that does not let go
+        with session_scope(settings.database_url) as s:
+            started = time.monotonic()
+            with pytest.raises(OperationalError, match="lock timeout"):
+                process_items(s, load_engine(settings, s), quick, [1])
+            assert time.monotonic() - started < 5
+        submit(quick, [1])  # the inline path after a commit: logged, not raised
+        other.rollback()
+    with session_scope(settings.database_url) as s:
+        assert s.get(Item, 1).status == "pending"  # retried later, not poison
+        assert s.exec(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "item.failed")).one() == 0
