@@ -46,7 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     udis.add_argument("username")
     audit = sub.add_parser("audit", help="audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="check the hash chains; exit 1 naming the first broken entry")
+    verify = audit_sub.add_parser("verify", help="check the hash chains; exit 1 naming what is broken")
+    verify.add_argument("--checkpoint", help="a signed checkpoint file: also find chains deleted, "
+                                             "truncated or re-hashed since it")
+    checkpoint = audit_sub.add_parser("checkpoint", help="write the chain heads, signed with AUDIT_CHECKPOINT_KEY")
+    checkpoint.add_argument("--out", required=True, help="file to write (keep copies away from the database)")
     from service.classifier_cli import add_parser as add_classifier
 
     add_classifier(sub)

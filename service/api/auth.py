@@ -24,10 +24,15 @@ class Login(BaseModel):
 
 
 @router.post("/login", summary="登录 / sign in (sets the session cookie)")
-def login(body: Login, response: Response, session: SessionDep, settings: SettingsDep) -> dict:
+def login(body: Login, request: Request, response: Response, session: SessionDep, settings: SettingsDep) -> dict:
+    # the peer address; behind a reverse proxy uvicorn takes it from X-Forwarded-For when the
+    # proxy is in FORWARDED_ALLOW_IPS (default 127.0.0.1)
+    source = request.client.host if request.client else "unknown"
     try:
-        user = authenticate(session, settings, body.username.strip(), body.password)
+        user = authenticate(session, settings, body.username.strip(), body.password, source=source)
     except AccountError as exc:
+        if exc.retry_after is not None:
+            raise ApiError(exc.status, exc.zh, exc.en, retry_after=int(exc.retry_after)) from None
         raise ApiError(exc.status, exc.zh, exc.en) from None
     opened = open_session(session, settings, user)
     session.commit()
