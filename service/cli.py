@@ -115,7 +115,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from service.main import create_app
     from service.settings import Settings
 
+    from service.accounts.demo import demo_problem
+
     settings = Settings(demo=True) if args.demo else Settings()
+    if problem := demo_problem(settings):
+        print(problem, file=sys.stderr)
+        return 2
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
                 ws_per_message_deflate=settings.ws_deflate)
     return 0

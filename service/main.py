@@ -9,7 +9,7 @@ from fastapi import FastAPI, Response
 from sqlalchemy import text
 
 from dashboard import live, pages, snapshot
-from service.accounts.demo import ensure_demo_accounts
+from service.accounts.demo import demo_problem, ensure_demo_accounts, retire_demo_accounts
 from service.api import auth, errors, incidents, items
 from service.api import workflow
 from service.api import alerts as alert_routes
@@ -25,6 +25,8 @@ from service.settings import Settings, get_settings
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    if problem := demo_problem(settings):
+        raise RuntimeError(problem)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
@@ -33,6 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ensure_org(settings)
         if settings.demo:  # demo accounts, one per role (README); never outside demo mode
             ensure_demo_accounts(settings)
+        else:
+            retire_demo_accounts(settings)
         structlog.get_logger().info("app.started", database=settings.database_url.split("@")[-1],
                                     redis=bool(settings.redis_url), demo=settings.demo)
         async with live.running(app, settings):  # live dashboard hub and its event feed

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     # bearer token → role ("ingest", "coordinator", "viewer"), e.g. '{"s3cret": "ingest"}'
     api_tokens: dict[str, str] = {}
     demo: bool = False  # demo mode adds the well-known demo tokens of README
+    demo_force: bool = False  # demo mode on a non-SQLite database is refused without this
     # learned topic models of this deployment (classifier.registry); empty: the packaged default
     model_dir: str = "./models"
     # login sessions (cookie "yuqing_session"): lifetime; the Secure flag is off by default

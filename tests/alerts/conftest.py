@@ -130,7 +130,7 @@ def queued_settings(database_url: str, request: pytest.FixtureRequest) -> Settin
     Redis.from_url(QUEUE_REDIS).flushdb()
     request.addfinalizer(lambda: Redis.from_url(QUEUE_REDIS).flushdb())
     # no pause between retries here: the production pauses (10, 60, 300 s) are the default
-    return Settings(database_url=database_url, redis_url=QUEUE_REDIS, demo=True, alert_retry_intervals=[0, 0, 0],
+    return Settings(database_url=database_url, redis_url=QUEUE_REDIS, demo=True, demo_force=True, alert_retry_intervals=[0, 0, 0],
                     alert_host_allowlist=ALLOW, _env_file=None)
 
 
@@ -141,7 +141,7 @@ ALLOW = "127.0.0.1 hooks.example.cn"
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, demo=True, redis_url=None, alert_host_allowlist=ALLOW, _env_file=None)
+    return Settings(database_url=database_url, demo=True, demo_force=True, redis_url=None, alert_host_allowlist=ALLOW, _env_file=None)
 
 
 def run_worker(settings: Settings, smtp_port: int | None = None) -> None:

@@ -22,7 +22,7 @@ SECRET = "0123456789abcdef-secret"
 
 
 def app_with(database_url: str, allow: str) -> TestClient:
-    return TestClient(create_app(Settings(database_url=database_url, demo=True, redis_url=None,
+    return TestClient(create_app(Settings(database_url=database_url, demo=True, demo_force=True, redis_url=None,
                                           alert_host_allowlist=allow, _env_file=None)))
 
 
