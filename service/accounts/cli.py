@@ -34,6 +34,9 @@ def run_user(args: argparse.Namespace) -> int:
                 print(f"{exc.zh} / {exc.en}", file=sys.stderr)
                 return 2
             session.commit()
+            from service.events import publish
+
+            publish(settings, {"type": "session.ended", "username": args.username})  # live sockets close
             print(f"已停用账号 / disabled {args.username}")
             return 0
         password = _read_password(args.password_stdin)

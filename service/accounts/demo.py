@@ -66,6 +66,11 @@ def retire_demo_accounts(settings: Settings) -> list[str]:
         for username in retired:
             disable_user(session, username, actor="system:demo-off")
         session.commit()
+    if retired and settings.redis_url:  # other API processes still in demo mode close their sockets
+        from service.events import publish
+
+        for username in retired:
+            publish(settings, {"type": "session.ended", "username": username})
     return retired
 
 

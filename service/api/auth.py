@@ -13,6 +13,7 @@ from service.accounts.service import (AccountError, authenticate, close_session,
                                       public)
 from service.api.deps import EngineDep, SessionDep, SettingsDep
 from service.api.errors import ApiError
+from service.events import publish
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 users = APIRouter(prefix="/api/users", tags=["auth"])
@@ -48,11 +49,14 @@ def me(viewer: ViewerDep, request: Request) -> dict:
 
 
 @router.post("/logout", summary="退出登录 / sign out (revokes the session)")
-def logout(viewer: ViewerDep, request: Request, response: Response, session: SessionDep) -> dict:
+def logout(viewer: ViewerDep, request: Request, response: Response, session: SessionDep,
+           settings: SettingsDep) -> dict:
     login_session = getattr(request.state, "login_session", None)
     if login_session is not None:
         close_session(session, login_session)
         session.commit()
+        # every API process closes this session's WebSockets at once (dashboard.hub)
+        publish(settings, {"type": "session.ended", "sessions": [login_session.id]})
     response.delete_cookie(COOKIE, path="/")
     return {"ok": True}
 
