@@ -38,6 +38,8 @@ from service.accounts.access import Assignment, Role, Viewer, assignment_of, see
 
 log = structlog.get_logger()
 RESYNC = json.dumps({"type": "resync"})
+SESSION_ENDED = "session.ended"  # bus event {"sessions": [login ids]} or {"username"}: close those sockets
+SESSION_CLOSE_CODE = 4401
 SUPERVISORS = frozenset({Role.LEADER, Role.COORDINATOR, Role.ADMIN})
 
 
@@ -93,8 +95,9 @@ class Connection:
     """One socket: a bounded queue drained by its own sender task."""
 
     def __init__(self, hub: Hub, viewer: Viewer, send: Callable[[str], Awaitable[None]],
-                 close: Callable[[int], Awaitable[None]] | None, maxsize: int, send_timeout: float) -> None:
-        self.hub, self.viewer, self.scope = hub, viewer, Scope.of(viewer)
+                 close: Callable[[int], Awaitable[None]] | None, maxsize: int, send_timeout: float,
+                 login_id: int | None = None) -> None:
+        self.hub, self.viewer, self.scope, self.login_id = hub, viewer, Scope.of(viewer), login_id
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize)
         self._send, self._close, self._send_timeout = send, close, send_timeout
         self.sent = 0
@@ -132,6 +135,15 @@ class Connection:
     def stop(self) -> None:
         if self.task is not asyncio.current_task():
             self.task.cancel()
+
+    async def end(self, code: int) -> None:
+        """Close the socket now (its login ended): nothing more is sent to it."""
+        self.hub.disconnect(self)
+        if self._close is not None:
+            try:
+                await self._close(code)
+            except Exception:  # noqa: BLE001, S110 — already gone
+                pass
 
 
 class Hub:
@@ -172,6 +184,9 @@ class Hub:
     # -- input -----------------------------------------------------------------------------
     def notify(self, event: dict) -> None:
         """Take one bus event (on the loop's thread)."""
+        if event.get("type") == SESSION_ENDED:
+            self.end_sessions(set(event.get("sessions") or ()), {event.get("username")} - {None})
+            return
         incident_id = event.get("incident_id")
         if not isinstance(incident_id, int):
             return
@@ -213,8 +228,8 @@ class Hub:
 
     # -- sockets ---------------------------------------------------------------------------
     def connect(self, viewer: Viewer, send: Callable[[str], Awaitable[None]],
-                close: Callable[[int], Awaitable[None]] | None = None) -> Connection:
-        conn = Connection(self, viewer, send, close, self.queue_size, self.send_timeout)
+                close: Callable[[int], Awaitable[None]] | None = None, login_id: int | None = None) -> Connection:
+        conn = Connection(self, viewer, send, close, self.queue_size, self.send_timeout, login_id)
         self._conns[conn.scope].add(conn)
         conn.offer(_dumps({"type": "hello", "seq": self._seqs[conn.scope], "flush_seconds": self.flush_seconds,
                            "viewer": {"username": viewer.username, "role": str(viewer.role), "unit": viewer.unit,
@@ -228,6 +243,15 @@ class Hub:
             if not conns:
                 del self._conns[conn.scope]
         conn.stop()
+
+    def end_sessions(self, login_ids: set[int] = frozenset(), usernames: set[str | None] = frozenset()) -> int:
+        """Close at once the sockets of these login sessions and of these users (on the
+        loop's thread): sign-out and account disable end the live push too."""
+        ended = [c for c in self.connections() if (c.login_id is not None and c.login_id in login_ids)
+                 or c.viewer.username in usernames]
+        for conn in ended:
+            asyncio.ensure_future(conn.end(SESSION_CLOSE_CODE))
+        return len(ended)
 
     def seq_of(self, viewer: Viewer) -> int:
         return self._seqs.get(Scope.of(viewer), 0)

@@ -26,14 +26,14 @@ from urllib.parse import urlsplit
 
 import structlog
 from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
 from dashboard.hub import Hub
 from dashboard.snapshot import load_changes
 from service.accounts.access import Viewer
-from service.accounts.deps import viewer_for_websocket
+from service.accounts.deps import login_for_websocket, viewer_for_websocket
 from service.db import session_scope
 from service.events import channel, subscribe_local
 from service.models import AuditEntry
@@ -57,6 +57,11 @@ def _viewer(websocket: WebSocket, settings: Settings) -> Viewer | None:
         return viewer_for_websocket(websocket, session, settings)
 
 
+def _login(websocket: WebSocket, settings: Settings) -> tuple[Viewer, int] | None:
+    with session_scope(settings.database_url) as session:
+        return login_for_websocket(websocket, session, settings)
+
+
 @router.websocket("/ws")
 async def live(websocket: WebSocket) -> None:
     settings: Settings = websocket.app.state.settings
@@ -64,12 +69,15 @@ async def live(websocket: WebSocket) -> None:
     if not same_origin(websocket):
         await websocket.close(code=WRONG_ORIGIN)  # before accept: the handshake is refused (HTTP 403)
         return
-    viewer = await run_in_threadpool(_viewer, websocket, settings)
+    found = await run_in_threadpool(_login, websocket, settings)
     await websocket.accept()
-    if viewer is None:
+    if found is None:
         await websocket.close(code=NOT_SIGNED_IN, reason="未登录或登录已过期 / not signed in")
         return
-    conn = hub.connect(viewer, websocket.send_text, websocket.close)
+    viewer, login_id = found
+    # sign-out and disabling close it at once (hub.end_sessions, via the bus); the timed
+    # re-check below is the fallback for a session that merely expires
+    conn = hub.connect(viewer, websocket.send_text, websocket.close, login_id=login_id)
     try:
         while True:
             try:
@@ -121,6 +129,7 @@ async def listen_redis(url: str, hub: Hub, retry_seconds: float = 1.0) -> None:
 
 
 AUDIT_EVERY = 1.0
+DISABLED = "user.disabled"
 AUDIT_OVERLAP = 500  # ids re-read behind the newest seen: a transaction may commit after a later id
 
 
@@ -128,7 +137,8 @@ def _audit_since(settings: Settings, after: int) -> list[tuple]:
     with session_scope(settings.database_url) as session:
         return list(session.exec(
             select(AuditEntry.id, AuditEntry.incident_id, AuditEntry.action, AuditEntry.at)
-            .where(AuditEntry.id > after, col(AuditEntry.incident_id).is_not(None)).order_by(AuditEntry.id)
+            .where(AuditEntry.id > after, or_(col(AuditEntry.incident_id).is_not(None),
+                                              AuditEntry.action == DISABLED)).order_by(AuditEntry.id)
             .limit(20_000)).all())
 
 
@@ -152,13 +162,16 @@ async def follow_audit(settings: Settings, hub: Hub, every: float = AUDIT_EVERY)
         try:
             rows = await asyncio.to_thread(_audit_since, settings, max(0, newest - AUDIT_OVERLAP))
             fresh = [r for r in rows if r[0] not in seen]
-            escalations = [r[0] for r in fresh if r[2].startswith("escalation.")]
+            escalations = [r[0] for r in fresh if r[2].startswith("escalation.") or r[2] == DISABLED]
             details = await asyncio.to_thread(_escalation_details, settings, escalations) if escalations else {}
         except Exception as exc:  # noqa: BLE001 — database busy or down: try again next round
             log.warning("live.audit_follow_failed", error=repr(exc))
             continue
         for entry_id, incident_id, action, at in fresh:
             seen[entry_id] = None
+            if action == DISABLED:  # by `yuqing user disable` in another process
+                hub.end_sessions(usernames={details.get(entry_id, {}).get("username")})
+                continue
             event = {"type": "incident.updated", "incident_id": incident_id, "at": at.timestamp()}
             if entry_id in details:
                 d = details[entry_id]

@@ -8,10 +8,11 @@ A strict Content-Security-Policy forbids inline scripts and foreign origins.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -36,9 +37,16 @@ def _page(request: Request, name: str) -> FileResponse:
     return FileResponse(TEMPLATES / name, media_type="text/html; charset=utf-8", headers=security_headers(request))
 
 
+DEMO_HINT = re.compile(r'\s*<p [^>]*id="demo-hint"[^>]*>.*?</p>', re.S)
+
+
 @router.get("/")
-def login_page(request: Request) -> FileResponse:
-    return _page(request, "login.html")
+def login_page(request: Request) -> Response:
+    """The demo password is shown in demo mode only: elsewhere it opens nothing anyway."""
+    if request.app.state.settings.demo:
+        return _page(request, "login.html")
+    html = DEMO_HINT.sub("", (TEMPLATES / "login.html").read_text(encoding="utf-8"))
+    return HTMLResponse(html, headers=security_headers(request))
 
 
 @router.get("/dashboard")

@@ -42,6 +42,6 @@ class AuditBatch:
         if not self.rows:
             return
         session.flush()
-        audit_chain.link(session.connection(), self.rows)
-        insert_rows(session, AuditEntry, [vars(r) for r in self.rows])
+        markers = audit_chain.link(session.connection(), self.rows)
+        insert_rows(session, AuditEntry, [vars(r) for r in self.rows + markers])
         self.rows = []

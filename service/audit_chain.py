@@ -10,7 +10,10 @@ so the lock order matches and no new deadlock appears) or an advisory lock for c
 SQLite has one writer at a time. The unique (chain, seq) index refuses a forked chain
 whatever happens.
 
-What the chain cannot show alone: removing the newest entries of a chain (truncation).
+Chain 0 records the creation of every other chain (`audit.chain_started`), so a chain
+deleted whole shows. What the chains cannot show alone: removing the newest entries of a
+chain (truncation), or entries rewritten and re-hashed by someone with database access and
+this code — signed checkpoints (service.audit_checkpoint) show those.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from service.models import AuditEntry
 GENESIS = "0" * 64
 SYSTEM_CHAIN = 0
 SYSTEM_CHAIN_LOCK = 0x7975_6175  # advisory lock id for chain 0 ("yuau")
+CHAIN_STARTED = "audit.chain_started"  # chain 0's record of a chain's first entry
 
 
 def canonical(chain: int, seq: int, incident_id: int | None, item_id: int | None, actor: str, action: str,
@@ -59,23 +63,47 @@ def _chain_new_entries(session: OrmSession, _ctx: object, _instances: object) ->
     new = [o for o in session.new if isinstance(o, AuditEntry)]
     if new:
         # insert_order: the order of session.add, so a chain follows the order of record() calls
-        link(session.connection(), sorted(new, key=lambda e: instance_state(e).insert_order))
+        for marker in link(session.connection(), sorted(new, key=lambda e: instance_state(e).insert_order)):
+            session.add(marker)  # added during before_flush: part of this same flush
 
 
-def link(conn, entries: list) -> None:  # noqa: ANN001
+def link(conn, entries: list) -> list:  # noqa: ANN001
     """Give `entries` (AuditEntry objects or anything with their attributes, in the order they
-    were recorded) their chain, seq, prev_hash and hash, after the tails already stored."""
+    were recorded) their chain, seq, prev_hash and hash, after the tails already stored.
+    Returns the chain-0 entries recording the creation of chains begun here (the caller
+    writes them with the others): a chain deleted whole is then missed by chain 0."""
     by_chain: dict[int, list] = defaultdict(list)
     for e in entries:
         e.chain = e.incident_id or SYSTEM_CHAIN
         by_chain[e.chain].append(e)
     chains = sorted(by_chain)
+    _lock(conn, [c for c in chains if c != SYSTEM_CHAIN], SYSTEM_CHAIN in by_chain)
+    tails = _tails(conn, chains)
+    begun = [c for c in chains if c != SYSTEM_CHAIN and c not in tails]
+    markers = [type(entries[0])(incident_id=None, item_id=None, actor="system", action=CHAIN_STARTED,
+                                detail={"chain": c}, at=by_chain[c][0].at) for c in begun]
+    if markers:
+        if SYSTEM_CHAIN not in by_chain:
+            _lock(conn, [], True)
+            tails.update(_tails(conn, [SYSTEM_CHAIN]))
+        for m in markers:
+            m.chain = SYSTEM_CHAIN
+        by_chain[SYSTEM_CHAIN] = markers + by_chain[SYSTEM_CHAIN]
+    for chain, group in by_chain.items():
+        seq, prev = tails.get(chain, (0, GENESIS))
+        for e in group:
+            seq += 1
+            e.seq, e.prev_hash = seq, prev
+            e.hash = prev = entry_hash(e, prev)
+    return markers
+
+
+def _lock(conn, incidents: list[int], system: bool) -> None:  # noqa: ANN001
     if conn.dialect.name == "postgresql":
-        incidents = [c for c in chains if c != SYSTEM_CHAIN]
         if incidents:
             conn.execute(text("SELECT id FROM incident WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"),
                          {"ids": incidents})
-        if SYSTEM_CHAIN in by_chain:  # last: chain 0 is taken by no one while waiting for a row
+        if system:  # last: chain 0 is taken by no one while waiting for a row
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SYSTEM_CHAIN_LOCK})
     elif conn.dialect.name == "sqlite":
         # pysqlite opens a transaction only at the first INSERT/UPDATE, so the tails would be
@@ -83,13 +111,24 @@ def link(conn, entries: list) -> None:  # noqa: ANN001
         raw = conn.connection.dbapi_connection
         if not raw.in_transaction:
             raw.execute("BEGIN IMMEDIATE")
-    tails = _tails(conn, chains)
-    for chain, group in by_chain.items():
-        seq, prev = tails.get(chain, (0, GENESIS))
-        for e in group:
-            seq += 1
-            e.seq, e.prev_hash = seq, prev
-            e.hash = prev = entry_hash(e, prev)
+
+
+def mark_existing_chains(conn) -> int:  # noqa: ANN001
+    """Record in chain 0 the creation of every chain that has none yet (migration 0008: the
+    chains written before markers existed). Appends only."""
+    from types import SimpleNamespace
+
+    from service.models import utcnow
+
+    have = {c for (c,) in conn.execute(select(AuditEntry.chain).where(AuditEntry.chain != SYSTEM_CHAIN).distinct())}
+    marked = {d.get("chain") for (d,) in conn.execute(select(AuditEntry.detail).where(
+        AuditEntry.chain == SYSTEM_CHAIN, AuditEntry.action == CHAIN_STARTED))}
+    rows = [SimpleNamespace(incident_id=None, item_id=None, actor="system", action=CHAIN_STARTED,
+                            detail={"chain": c, "backfilled": True}, at=utcnow()) for c in sorted(have - marked)]
+    if rows:
+        link(conn, rows)
+        conn.execute(AuditEntry.__table__.insert(), [{k: v for k, v in vars(r).items()} for r in rows])
+    return len(rows)
 
 
 def _tails(conn, chains: list[int]) -> dict[int, tuple[int, str]]:  # noqa: ANN001

@@ -46,7 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     udis.add_argument("username")
     audit = sub.add_parser("audit", help="audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="check the hash chains; exit 1 naming the first broken entry")
+    verify = audit_sub.add_parser("verify", help="check the hash chains; exit 1 naming what is broken")
+    verify.add_argument("--checkpoint", help="a signed checkpoint file: also find chains deleted, "
+                                             "truncated or re-hashed since it")
+    checkpoint = audit_sub.add_parser("checkpoint", help="write the chain heads, signed with AUDIT_CHECKPOINT_KEY")
+    checkpoint.add_argument("--out", required=True, help="file to write (keep copies away from the database)")
     items = sub.add_parser("items", help="opinion items set aside as failed")
     items_sub = items.add_subparsers(dest="items_command", required=True)
     iretry = items_sub.add_parser("retry", help="set failed items pending again (audited) and process them")
@@ -115,7 +119,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from service.main import create_app
     from service.settings import Settings
 
+    from service.accounts.demo import demo_problem
+
     settings = Settings(demo=True) if args.demo else Settings()
+    if problem := demo_problem(settings):
+        print(problem, file=sys.stderr)
+        return 2
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
                 ws_per_message_deflate=settings.ws_deflate)
     return 0

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Response
 from sqlalchemy import text
 
 from dashboard import live, pages, snapshot
-from service.accounts.demo import ensure_demo_accounts
+from service.accounts.demo import demo_problem, ensure_demo_accounts, retire_demo_accounts
 from service.api import auth, errors, incidents, items
 from service.api import workflow
 from service.api import alerts as alert_routes
@@ -28,6 +28,8 @@ from service.sweeper import embedded_sweeper
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    if problem := demo_problem(settings):
+        raise RuntimeError(problem)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
@@ -36,6 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ensure_org(settings)
         if settings.demo:  # demo accounts, one per role (README); never outside demo mode
             ensure_demo_accounts(settings)
+        else:
+            retire_demo_accounts(settings)
         warm_start(settings)  # the first item is not the one that loads model and dictionaries
         sweeper = embedded_sweeper(settings)  # without Redis the server walks the ladder itself
         structlog.get_logger().info("app.started", database=settings.database_url.split("@")[-1],

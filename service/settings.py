@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     # bearer token → role ("ingest", "coordinator", "viewer"), e.g. '{"s3cret": "ingest"}'
     api_tokens: dict[str, str] = {}
     demo: bool = False  # demo mode adds the well-known demo tokens of README
+    demo_force: bool = False  # demo mode on a non-SQLite database is refused without this
     # learned topic models of this deployment (classifier.registry); empty: the packaged default
     model_dir: str = "./models"
     # login sessions (cookie "yuqing_session"): lifetime; the Secure flag is off by default
@@ -27,8 +28,15 @@ class Settings(BaseSettings):
     # behind TLS, or browsers would send the cookie over http too
     session_hours: float = 12
     cookie_secure: bool = False
-    login_max_failures: int = 5  # consecutive wrong passwords before the account is locked ...
-    login_lock_minutes: float = 15  # ... for this long
+    # sign-in throttling (service.accounts.throttle): after this many counted attempts per
+    # account name (known or not) or per source address, each further attempt waits a delay
+    # doubling from login_delay_seconds up to login_delay_max_seconds (429 + Retry-After
+    # inside it); counts lapse after the window without attempts
+    login_max_failures: int = Field(5, ge=1)
+    login_source_max_failures: int = Field(20, ge=1)
+    login_delay_seconds: float = Field(30, gt=0)
+    login_delay_max_seconds: float = Field(900, gt=0)
+    login_failure_window_minutes: float = Field(60, gt=0)
     # live dashboard (dashboard.hub): changes are gathered for this long and pushed once per
     # viewer scope; the p99 target of 500 ms from change to screen includes this window
     live_flush_seconds: float = 0.25
@@ -46,7 +54,15 @@ class Settings(BaseSettings):
     smtp_from: str = "yuqing@localhost"
     smtp_starttls: bool = False
     alert_timeout_seconds: float = 10
+    # where deliveries may go (service.alerts.egress; README "Security"): webhook hosts by
+    # name, and the only private networks any delivery (or SMTP_HOST) may reach, e.g.
+    # "hooks.example.gov.cn, 10.20.0.0/16"; robots go to their vendors' hosts only
+    alert_host_allowlist: str = ""
     alert_retry_intervals: list[int] = [10, 60, 300]
+    # `yuqing audit checkpoint` signs the chain heads with this key (HMAC-SHA256); keep it
+    # out of the database and its backups — the file wins over the variable when both are set
+    audit_checkpoint_key: str | None = None
+    audit_checkpoint_key_file: str | None = None
     # leaders' daily digest (service.alerts.digest_service): the sweep builds and sends it
     # once this local hour (0–23, in `timezone`) of the day has passed
     digest_hour: int = Field(8, ge=0, le=23)
@@ -65,6 +81,16 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, v: str | None) -> str | None:
         return v or None
+
+    @field_validator("alert_host_allowlist")
+    @classmethod
+    def _networks_parse(cls, v: str) -> str:
+        import ipaddress
+
+        for entry in v.replace(",", " ").split():
+            if "/" in entry:
+                ipaddress.ip_network(entry.strip("[]"), strict=False)  # ValueError names the bad entry
+        return v
 
     @field_validator("api_tokens")
     @classmethod

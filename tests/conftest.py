@@ -38,7 +38,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, demo=True, redis_url=None, _env_file=None)
+    return Settings(database_url=database_url, demo=True, demo_force=True, redis_url=None, _env_file=None)
 
 
 @pytest.fixture

@@ -34,6 +34,9 @@ def run_user(args: argparse.Namespace) -> int:
                 print(f"{exc.zh} / {exc.en}", file=sys.stderr)
                 return 2
             session.commit()
+            from service.events import publish
+
+            publish(settings, {"type": "session.ended", "username": args.username})  # live sockets close
             print(f"已停用账号 / disabled {args.username}")
             return 0
         password = _read_password(args.password_stdin)
@@ -61,15 +64,42 @@ def _read_password(from_stdin: bool) -> str | None:
     return first
 
 
-def run_audit(_args: argparse.Namespace) -> int:
+def run_audit(args: argparse.Namespace) -> int:
+    """`verify [--checkpoint FILE]`: the chains, chain 0's records of them, and what changed
+    since a signed checkpoint; `checkpoint --out FILE`: sign the chain heads (exit 2: no key)."""
+    from service import audit_checkpoint as cp
     from service.audit_chain import verify
     from service.db import session_scope
     from service.settings import get_settings
 
-    with session_scope(get_settings().database_url) as session:
-        count, broken = verify(session)
-    if broken is not None:
-        print(f"审计日志被篡改 / audit log BROKEN after {count - 1} good entries: {broken}", file=sys.stderr)
+    settings = get_settings()
+    try:
+        key = cp.load_key(settings.audit_checkpoint_key, settings.audit_checkpoint_key_file) \
+            if args.audit_command == "checkpoint" or getattr(args, "checkpoint", None) else b""
+        with session_scope(settings.database_url) as session:
+            if args.audit_command == "checkpoint":
+                return _write_checkpoint(cp.make(session, key), args.out)
+            listed = cp.read(args.checkpoint, key) if args.checkpoint else []
+            count, broken = verify(session)
+            problems = ([str(broken)] if broken else []) + cp.chain_problems(session) \
+                + cp.since_checkpoint(session, listed)
+    except cp.CheckpointError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if problems:
+        print(f"审计日志被篡改 / audit log BROKEN ({count} entries read):", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
         return 1
-    print(f"审计日志完整 / audit log OK: {count} entries")
+    checked = f", {len(listed)} chains match checkpoint {args.checkpoint}" if args.checkpoint else ""
+    print(f"审计日志完整 / audit log OK: {count} entries{checked}")
+    return 0
+
+
+def _write_checkpoint(body: dict, out: str) -> int:
+    import json
+
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(body, f, ensure_ascii=False, indent=0)
+    print(f"已写入检查点 / checkpoint written to {out}: {body['chain_count']} chains, {body['entries']} entries")
     return 0

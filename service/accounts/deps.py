@@ -71,11 +71,18 @@ def viewer_for_websocket(websocket: WebSocket, session: Session, settings: Setti
     """The viewer of a WebSocket handshake from its session cookie, or None. A browser sends
     cookies with a cross-origin WebSocket too (no CORS there), so the Origin must be ours
     (behind a reverse proxy, pass the Host header through: `proxy_set_header Host $host`)."""
+    found = login_for_websocket(websocket, session, settings)
+    return found[0] if found else None
+
+
+def login_for_websocket(websocket: WebSocket, session: Session, settings: Settings) -> tuple[Viewer, int] | None:  # noqa: ARG001
+    """(viewer, login session id) of a handshake: the hub closes the socket when that
+    session ends (sign-out, account disabled)."""
     origin = websocket.headers.get("origin")
     if origin and urlsplit(origin).netloc != websocket.headers.get("host"):
         return None
     found = find_session(session, websocket.cookies.get(COOKIE, ""))
-    return viewer_of(found[1]) if found else None
+    return (viewer_of(found[1]), found[0].id or 0) if found else None
 
 
 def require_role(*roles: Role):  # noqa: ANN201

@@ -34,3 +34,15 @@ class LoginSession(SQLModel, table=True):
     created_at: datetime = ts()
     expires_at: datetime = ts()
     revoked_at: datetime | None = ts(nullable=True)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins per key — `account:<username>` (known or not: unknown names are
+    throttled alike) and `source:<address>` — and when the next attempt may be checked
+    (service.accounts.throttle)."""
+
+    __tablename__ = "login_throttle"
+    key: str = Field(primary_key=True, max_length=200)
+    failures: int = 0  # attempts counted since the last success (or since the window lapsed)
+    next_at: datetime = ts()  # no password is checked for this key before this time
+    last_at: datetime = ts()  # the last counted attempt

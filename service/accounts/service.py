@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from routing.orgchart import OrgChart
+from service.accounts import throttle
 from service.accounts.access import Role, Viewer, account_problem
+from service.accounts.demo import DEMO_PASSWORD
 from service.accounts.models import LoginSession, User
 from service.accounts.passwords import hash_password, password_problem, verify_password
 from service.audit import SYSTEM, record
@@ -26,9 +28,9 @@ from service.settings import Settings
 class AccountError(Exception):
     """A refused account operation, with the message in Chinese and English."""
 
-    def __init__(self, zh: str, en: str, status: int = 422) -> None:
+    def __init__(self, zh: str, en: str, status: int = 422, retry_after: str | None = None) -> None:
         super().__init__(en)
-        self.zh, self.en, self.status = zh, en, status
+        self.zh, self.en, self.status, self.retry_after = zh, en, status, retry_after
 
 
 def viewer_of(user: User) -> Viewer:
@@ -68,26 +70,40 @@ def create_user(session: Session, org: OrgChart, *, username: str, password: str
     return user
 
 
-def authenticate(session: Session, settings: Settings, username: str, password: str) -> User:
-    """The active user with this password; throttles after repeated failures (commits the count)."""
-    user = session.exec(select(User).where(User.username == username)).first()
+def rules(settings: Settings) -> tuple[throttle.Rule, throttle.Rule]:
+    """(per account name, per source address)."""
+    common = {"base": settings.login_delay_seconds, "cap": settings.login_delay_max_seconds,
+              "window": settings.login_failure_window_minutes * 60}
+    return (throttle.Rule(max_failures=settings.login_max_failures, **common),
+            throttle.Rule(max_failures=settings.login_source_max_failures, **common))
+
+
+def authenticate(session: Session, settings: Settings, username: str, password: str, source: str = "unknown") -> User:
+    """The active user with this password. The attempt is counted for the name and for the
+    source before any password is checked (service.accounts.throttle); inside a wait it is
+    refused (429) unchecked. Known and unknown names take the same path, hash included."""
+    account_rule, source_rule = rules(settings)
+    account_key, source_key = f"account:{username}"[:200], f"source:{source}"[:200]
     now = utcnow()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        raise AccountError("登录失败次数过多，请稍后再试", "too many failed logins, try again later", 429)
-    if not verify_password(password, user.password_hash if user else None) or user is None or not user.active:
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= settings.login_max_failures:
-                user.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
-                user.failed_logins = 0
-                record(session, "user.locked", actor=SYSTEM, username=user.username,
-                       until=user.locked_until.isoformat(), failures=settings.login_max_failures)
-            session.add(user)
-            session.commit()
+    with session.get_bind().begin() as conn:  # its own transaction: committed before the check
+        wait, source_count = throttle.reserve(conn, source_key, source_rule, now)
+        account_count = 0
+        if not wait:
+            wait, account_count = throttle.reserve(conn, account_key, account_rule, now)
+    if wait:
+        raise AccountError("登录尝试过于频繁，请稍后再试", "too many sign-in attempts, try again later", 429,
+                           retry_after=throttle.retry_after(wait))
+    user = session.exec(select(User).where(User.username == username)).first()
+    ok = verify_password(password, user.password_hash if user else None)
+    # the demo password is public: outside demo mode it opens no account (issue 12 row 3)
+    if not ok or user is None or not user.active or (not settings.demo and password == DEMO_PASSWORD):
+        for key, count, rule in ((account_key, account_count, account_rule), (source_key, source_count, source_rule)):
+            if count == rule.max_failures:  # delays start from now on
+                record(session, "login.throttled", actor=SYSTEM, key=key, failures=count)
+        session.commit()
         raise AccountError("用户名或密码错误", "wrong username or password", 401)
-    if user.failed_logins or user.locked_until:
-        user.failed_logins, user.locked_until = 0, None
-        session.add(user)
+    with session.get_bind().begin() as conn:
+        throttle.succeeded(conn, account_key, source_key, source_rule)
     return user
 
 

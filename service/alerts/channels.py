@@ -29,6 +29,7 @@ from urllib.parse import quote_plus, urlsplit
 
 import httpx
 
+from service.alerts.egress import Allowlist, EgressRefused, PinnedSMTP, PinnedTransport, resolve
 from service.alerts.message import Message
 from service.settings import Settings
 
@@ -72,21 +73,26 @@ class _Http:
     def __init__(self, settings: Settings) -> None:
         self.timeout = settings.alert_timeout_seconds
         self.timezone = settings.timezone
+        self.allow = Allowlist.parse(settings.alert_host_allowlist)
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
-        try:
-            response = httpx.post(url, content=body, headers={"Content-Type": "application/json; charset=utf-8",
-                                                              "User-Agent": "yuqing-alerts/1", **headers},
-                                  timeout=self.timeout, follow_redirects=False)
-        except httpx.HTTPError as exc:
-            raise DeliveryError(f"{where(url)} 无法送达：{type(exc).__name__}: {_clean(str(exc), url)}") from None
+        """POST, connected to the checked address of the URL's host (service.alerts.egress;
+        the URL itself is checked by the caller, service.alerts.delivery). The error text names the
+        status or the error class only: a reply body or a socket error's wording would let
+        a subscriber read what the server sees (or scan ports) through `last_error`."""
+        # trust_env off: a proxy from the environment would connect by name, around the pin
+        with httpx.Client(transport=PinnedTransport(self.allow), timeout=self.timeout, trust_env=False,
+                          follow_redirects=False) as client:
+            try:
+                response = client.post(url, content=body, headers={
+                    "Content-Type": "application/json; charset=utf-8", "User-Agent": "yuqing-alerts/1", **headers})
+            except EgressRefused as exc:
+                raise DeliveryError(f"{where(url)} 被拒绝：{exc.zh} / {exc.en}") from None
+            except httpx.HTTPError as exc:
+                raise DeliveryError(f"{where(url)} 无法送达：{type(exc).__name__}") from None
         if not 200 <= response.status_code < 300:
-            raise DeliveryError(f"{where(url)} 返回 HTTP {response.status_code}: {response.text[:300]}")
+            raise DeliveryError(f"{where(url)} 返回 HTTP {response.status_code}")
         return response
-
-
-def _clean(text: str, url: str) -> str:
-    return text.replace(url, where(url))[:500]
 
 
 class WebhookChannel(_Http):
@@ -108,9 +114,10 @@ class _Robot(_Http):
         try:
             answer = response.json()
         except ValueError:
-            raise DeliveryError(f"{where(url)} 应答不是 JSON: {response.text[:200]}") from None
-        if answer.get("errcode", 0) != 0:
-            raise DeliveryError(f"{where(url)} 拒绝：errcode={answer.get('errcode')} {answer.get('errmsg', '')}"[:500])
+            raise DeliveryError(f"{where(url)} 应答不是 JSON / the reply is not JSON") from None
+        code = answer.get("errcode", 0) if isinstance(answer, dict) else None
+        if code != 0:  # the code only: errmsg is reply text
+            raise DeliveryError(f"{where(url)} 拒绝 / refused: errcode={code if isinstance(code, int) else '?'}")
 
 
 class DingTalkChannel(_Robot):
@@ -146,14 +153,17 @@ class EmailChannel:
         mail["To"] = subscription.target
         mail.set_content(message.text(s.timezone))
         try:
-            with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.alert_timeout_seconds) as smtp:
+            address = resolve(s.smtp_host, s.smtp_port, Allowlist.parse(s.alert_host_allowlist))
+            with PinnedSMTP(address, s.smtp_host, s.smtp_port, timeout=s.alert_timeout_seconds) as smtp:
                 if s.smtp_starttls:
                     smtp.starttls()
                 if s.smtp_user:
                     smtp.login(s.smtp_user, s.smtp_password or "")
                 smtp.send_message(mail)
-        except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"邮件发送失败 {s.smtp_host}:{s.smtp_port}：{type(exc).__name__}: {exc}"[:500]) from None
+        except EgressRefused as exc:
+            raise DeliveryError(f"邮件服务器被拒绝 {s.smtp_host}：{exc.zh} / {exc.en}") from None
+        except (OSError, smtplib.SMTPException) as exc:  # the class only (see _Http.post)
+            raise DeliveryError(f"邮件发送失败 {s.smtp_host}:{s.smtp_port}：{type(exc).__name__}") from None
 
 
 CHANNELS: dict[str, type] = {"webhook": WebhookChannel, "email": EmailChannel, "dingtalk": DingTalkChannel,

@@ -14,6 +14,7 @@ import structlog
 from sqlmodel import Session, SQLModel, col, select
 
 from service.alerts.channels import DeliveryError, Subscription, channel_for, where
+from service.alerts.egress import Allowlist, url_problem
 from service.alerts.message import Message
 from service.alerts.models import FAILED, QUEUED, RETRYING, SENT, AlertChannel
 from service.db import session_scope
@@ -88,11 +89,13 @@ def attempt(settings: Settings, kind: Kind, delivery_id: int, *, final: bool) ->
             return FAILED
         delivery.attempts += 1
         try:
+            refuse_destination(settings, channel)
             channel_for(channel.kind, settings).send(
                 kind.message(session, settings, delivery),
                 Subscription(kind=channel.kind, target=channel.target, secret=channel.secret, delivery_id=delivery_id))
         except Exception as exc:
-            text = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"[:500]
+            # the class only for the unexpected: its text may quote what the receiver sent
+            text = str(exc)[:500] if isinstance(exc, DeliveryError) else type(exc).__name__
             text = text.replace(channel.target, where(channel.target))  # a robot URL's token stays secret
             delivery.status, delivery.last_error = (FAILED if final else RETRYING), text
             session.add(delivery)
@@ -105,6 +108,14 @@ def attempt(settings: Settings, kind: Kind, delivery_id: int, *, final: bool) ->
         session.commit()
         log.info(f"{kind.name}.delivered", delivery_id=delivery_id, kind=channel.kind, attempts=delivery.attempts)
         return SENT
+
+
+def refuse_destination(settings: Settings, channel: AlertChannel) -> None:
+    """The subscription's URL checked again at every attempt: ALERT_HOST_ALLOWLIST may have
+    shrunk since, and rows written before the check existed are not trusted."""
+    if channel.kind != "email" and (problem := url_problem(channel.kind, channel.target,
+                                                           Allowlist.parse(settings.alert_host_allowlist))):
+        raise DeliveryError(f"{where(channel.target)} 被拒绝：{problem[0]} / {problem[1]}")
 
 
 def recover(session: Session, settings: Settings, kind: Kind, now: datetime) -> list[int]:

@@ -24,6 +24,7 @@ from service.alerts.audience import (
 )
 from service.alerts import delivery, jobs
 from service.alerts.channels import where
+from service.alerts.egress import Allowlist, url_problem
 from service.alerts.message import AlertMessage
 from service.alerts.models import (
     CHANNEL_KINDS, FAILED, QUEUED, REGION, RETRYING, SENT, UNIT, Alert, AlertChannel, AlertDelivery,
@@ -211,7 +212,8 @@ def _check_audience(org: OrgChart, viewer: Viewer, audience: Audience) -> None:
 
 
 def add_channel(session: Session, org: OrgChart, viewer: Viewer, *, audience_kind: str, audience: str, kind: str,
-                target: str, secret: str | None, enabled: bool = True) -> AlertChannel:
+                target: str, secret: str | None, enabled: bool = True, allow: Allowlist = Allowlist()) -> AlertChannel:
+    """`allow`: the admin's ALERT_HOST_ALLOWLIST; a destination it refuses is 422 (egress)."""
     target, secret = target.strip(), (secret or None)
     _check_audience(org, viewer, (audience_kind, audience))
     if kind not in CHANNEL_KINDS:
@@ -220,6 +222,8 @@ def add_channel(session: Session, org: OrgChart, viewer: Viewer, *, audience_kin
         raise ApiError(422, "邮箱地址无效", "invalid e-mail address")
     if kind != "email" and not URL.match(target):
         raise ApiError(422, "地址须为 http(s) 链接", "target must be an http(s) URL")
+    if kind != "email" and (problem := url_problem(kind, target, allow)):
+        raise ApiError(422, *problem)
     if kind == "webhook" and (secret is None or len(secret) < 16):
         raise ApiError(422, "通用 Webhook 须设置至少 16 位的签名密钥", "a webhook needs a secret of 16 characters or more")
     channel = AlertChannel(audience_kind=audience_kind, audience=audience, kind=kind, target=target, secret=secret,

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from service.accounts.access import Role, Viewer
 from service.accounts.deps import ViewerDep, require_role
 from service.alerts import service as alerts
+from service.alerts.egress import Allowlist
 from service.alerts.models import CHANNEL_KINDS
 from service.api.deps import EngineDep, SessionDep, SettingsDep
 from service.events import publish
@@ -61,8 +62,10 @@ def list_channels(viewer: Manager, session: SessionDep, engine: EngineDep) -> li
 
 
 @channels.post("", status_code=201, summary="新增推送订阅 / add a subscription")
-def add_channel(body: ChannelIn, viewer: Manager, session: SessionDep, engine: EngineDep) -> dict:
-    channel = alerts.add_channel(session, engine.org, viewer, **body.model_dump())
+def add_channel(body: ChannelIn, viewer: Manager, session: SessionDep, engine: EngineDep,
+                settings: SettingsDep) -> dict:
+    channel = alerts.add_channel(session, engine.org, viewer, **body.model_dump(),
+                                 allow=Allowlist.parse(settings.alert_host_allowlist))
     session.commit()
     return alerts.public_channel(channel)
 

@@ -13,6 +13,7 @@ from service.accounts.service import (AccountError, authenticate, close_session,
                                       public)
 from service.api.deps import EngineDep, SessionDep, SettingsDep
 from service.api.errors import ApiError
+from service.events import publish
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 users = APIRouter(prefix="/api/users", tags=["auth"])
@@ -24,10 +25,15 @@ class Login(BaseModel):
 
 
 @router.post("/login", summary="登录 / sign in (sets the session cookie)")
-def login(body: Login, response: Response, session: SessionDep, settings: SettingsDep) -> dict:
+def login(body: Login, request: Request, response: Response, session: SessionDep, settings: SettingsDep) -> dict:
+    # the peer address; behind a reverse proxy uvicorn takes it from X-Forwarded-For when the
+    # proxy is in FORWARDED_ALLOW_IPS (default 127.0.0.1)
+    source = request.client.host if request.client else "unknown"
     try:
-        user = authenticate(session, settings, body.username.strip(), body.password)
+        user = authenticate(session, settings, body.username.strip(), body.password, source=source)
     except AccountError as exc:
+        if exc.retry_after is not None:
+            raise ApiError(exc.status, exc.zh, exc.en, retry_after=int(exc.retry_after)) from None
         raise ApiError(exc.status, exc.zh, exc.en) from None
     opened = open_session(session, settings, user)
     session.commit()
@@ -43,11 +49,14 @@ def me(viewer: ViewerDep, request: Request) -> dict:
 
 
 @router.post("/logout", summary="退出登录 / sign out (revokes the session)")
-def logout(viewer: ViewerDep, request: Request, response: Response, session: SessionDep) -> dict:
+def logout(viewer: ViewerDep, request: Request, response: Response, session: SessionDep,
+           settings: SettingsDep) -> dict:
     login_session = getattr(request.state, "login_session", None)
     if login_session is not None:
         close_session(session, login_session)
         session.commit()
+        # every API process closes this session's WebSockets at once (dashboard.hub)
+        publish(settings, {"type": "session.ended", "sessions": [login_session.id]})
     response.delete_cookie(COOKIE, path="/")
     return {"ok": True}
 

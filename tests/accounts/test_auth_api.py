@@ -88,8 +88,8 @@ def test_wrong_password_then_throttled(client: TestClient, settings: Settings) -
     r = client.post("/api/auth/login", json={"username": "liaison_mishan", "password": "demo12345"})
     assert r.status_code == 429 and "稍后" in r.json()["error"]["zh"]
     with session_scope(settings.database_url) as s:
-        locked = s.exec(select(AuditEntry).where(AuditEntry.action == "user.locked")).all()
-    assert [e.detail["username"] for e in locked] == ["liaison_mishan"]
+        locked = s.exec(select(AuditEntry).where(AuditEntry.action == "login.throttled")).all()
+    assert [e.detail["key"] for e in locked] == ["account:liaison_mishan"]
     assert client.post("/api/auth/login", json={"username": "liaison_scj", "password": "demo12345"}).status_code == 200
 
 

@@ -130,14 +130,24 @@ def queued_settings(database_url: str, request: pytest.FixtureRequest) -> Settin
     Redis.from_url(QUEUE_REDIS).flushdb()
     request.addfinalizer(lambda: Redis.from_url(QUEUE_REDIS).flushdb())
     # no pause between retries here: the production pauses (10, 60, 300 s) are the default
-    return Settings(database_url=database_url, redis_url=QUEUE_REDIS, demo=True, alert_retry_intervals=[0, 0, 0],
-                    _env_file=None)
+    return Settings(database_url=database_url, redis_url=QUEUE_REDIS, demo=True, demo_force=True, alert_retry_intervals=[0, 0, 0],
+                    alert_host_allowlist=ALLOW, _env_file=None)
+
+
+# the receivers of these tests listen on 127.0.0.1: the admin's allow-list must name it
+# (tests/alerts/test_ssrf.py shows that without it nothing is sent there)
+ALLOW = "127.0.0.1 hooks.example.cn"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, demo=True, demo_force=True, redis_url=None, alert_host_allowlist=ALLOW, _env_file=None)
 
 
 def run_worker(settings: Settings, smtp_port: int | None = None) -> None:
     """A real `yuqing worker --burst` process draining the queue."""
     env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
-           "ALERT_TIMEOUT_SECONDS": "3"}
+           "ALERT_TIMEOUT_SECONDS": "3", "ALERT_HOST_ALLOWLIST": settings.alert_host_allowlist}
     if smtp_port is not None:
         env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port)}
     done = subprocess.run([sys.executable, "-m", "service.cli", "worker", "--burst"], env=env,

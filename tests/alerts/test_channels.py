@@ -21,7 +21,7 @@ MSG = AlertMessage(alert_id=3, incident_id=9, topic="环境保护", severity="�
                    clock_label="首次回应", step="supervise", label="督办",
                    due_at=datetime(2026, 6, 3, 2, 0, tzinfo=UTC), link="http://127.0.0.1:8000/incidents/9",
                    recipients=("高平市人民政府主要负责人",))
-SETTINGS = Settings(_env_file=None, alert_timeout_seconds=5)
+SETTINGS = Settings(_env_file=None, alert_timeout_seconds=5, alert_host_allowlist="127.0.0.1")
 SECRET = "s3cret-key-of-the-receiver"
 
 
@@ -81,7 +81,7 @@ def test_closed_port_and_http_error_are_delivery_errors(receiver) -> None:  # no
 
 def test_email_arrives_with_chinese_subject(smtp_server) -> None:  # noqa: ANN001
     port, box = smtp_server
-    settings = Settings(_env_file=None, smtp_host="127.0.0.1", smtp_port=port, smtp_from="alerts@gaoping.gov.cn")
+    settings = Settings(_env_file=None, alert_host_allowlist="127.0.0.1", smtp_host="127.0.0.1", smtp_port=port, smtp_from="alerts@gaoping.gov.cn")
     channel_for("email", settings).send(MSG, Subscription("email", "leader@gaoping.gov.cn"))
     (rcpts, mail), = box.messages
     assert rcpts == ["leader@gaoping.gov.cn"]
@@ -93,6 +93,6 @@ def test_email_arrives_with_chinese_subject(smtp_server) -> None:  # noqa: ANN00
 def test_email_without_smtp_server_or_unreachable_fails_visibly() -> None:
     with pytest.raises(DeliveryError, match="SMTP_HOST"):
         channel_for("email", SETTINGS).send(MSG, Subscription("email", "a@b.cn"))
-    unreachable = Settings(_env_file=None, smtp_host="127.0.0.1", smtp_port=free_port(), alert_timeout_seconds=2)
+    unreachable = Settings(_env_file=None, alert_host_allowlist="127.0.0.1", smtp_host="127.0.0.1", smtp_port=free_port(), alert_timeout_seconds=2)
     with pytest.raises(DeliveryError, match="邮件发送失败"):
         channel_for("email", unreachable).send(MSG, Subscription("email", "a@b.cn"))

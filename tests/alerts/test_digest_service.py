@@ -76,7 +76,7 @@ def test_the_sweep_builds_once_after_the_digest_hour(client, settings) -> None: 
 
 def test_inline_delivery_webhook_smtp_visible_failure(database_url, receiver, smtp_server) -> None:  # noqa: ANN001
     port, mailbox = smtp_server
-    settings = Settings(database_url=database_url, demo=True, redis_url=None, smtp_host="127.0.0.1", smtp_port=port,
+    settings = Settings(database_url=database_url, demo=True, demo_force=True, redis_url=None, alert_host_allowlist="127.0.0.1", smtp_host="127.0.0.1", smtp_port=port,
                         alert_timeout_seconds=3, _env_file=None)
     with TestClient(create_app(settings)) as client:
         w: World = seed(settings)

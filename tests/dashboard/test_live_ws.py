@@ -56,7 +56,7 @@ def serve(settings: Settings) -> Iterator[str]:
 @pytest.fixture
 def redis_settings(database_url: str) -> Settings:
     Redis.from_url(REDIS_URL).flushdb()  # this run's own database (YUQING_TEST_REDIS)
-    return Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, _env_file=None)
+    return Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, demo_force=True, _env_file=None)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.redis
 def queued_settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
     Redis.from_url(REDIS_URL).flushdb()
     request.addfinalizer(lambda: Redis.from_url(REDIS_URL).flushdb())
-    return Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, _env_file=None)
+    return Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, demo_force=True, _env_file=None)
 
 
 def run_worker(settings: Settings) -> None:

@@ -95,7 +95,7 @@ def test_merged_items_climb_the_whole_ladder(tmp_path: Path, database_url) -> No
     policy["spread"] = {"thresholds": {"items": {"重大": 2, "特别重大": 4}}}
     path = tmp_path / "policy.yaml"
     path.write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
-    settings = Settings(database_url=database_url, demo=True, redis_url=None, policy_file=str(path), _env_file=None)
+    settings = Settings(database_url=database_url, demo=True, demo_force=True, redis_url=None, policy_file=str(path), _env_file=None)
     with TestClient(create_app(settings)) as client:
         texts = [ESTATE, ESTATE_LATER, ESTATE_AGAIN, ESTATE]
         incidents = [post(client, item(str(n), t, f"2026-06-0{n + 1}T10:00:00+08:00"))[0] for n, t in enumerate(texts)]

@@ -1,0 +1,100 @@
+"""Issue 12 row 2 (SSRF) through the real API and sweep on SQLite and PostgreSQL: a receiver
+on 127.0.0.1 is not hit unless the admin's allow-list names its address; refused
+subscriptions write nothing; `last_error` never carries the reply body."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import func, select
+
+from service.alerts.models import AlertChannel, AlertDelivery
+from service.db import session_scope
+from service.main import create_app
+from service.models import utcnow
+from service.settings import Settings
+from service.sweep import sweep_once
+from tests.alerts.conftest import RECEIVED, login, make_incident
+
+SECRET = "0123456789abcdef-secret"
+
+
+def app_with(database_url: str, allow: str) -> TestClient:
+    return TestClient(create_app(Settings(database_url=database_url, demo=True, demo_force=True, redis_url=None,
+                                          alert_host_allowlist=allow, _env_file=None)))
+
+
+def channel_rows(database_url: str) -> int:
+    with session_scope(database_url) as s:
+        return s.exec(select(func.count()).select_from(AlertChannel)).one()
+
+
+def test_subscriptions_to_internal_or_foreign_hosts_are_refused_and_nothing_is_written(database_url, receiver) -> None:  # noqa: ANN001
+    port = receiver.url.rsplit(":", 1)[1]
+    with app_with(database_url, "hooks.example.gov.cn") as client:
+        coord = login(client, "coordinator_gaoping")
+        base = {"audience_kind": "region", "audience": "高平市", "secret": SECRET}
+        refused = [("webhook", receiver.url + "/hook"), ("webhook", f"http://localhost:{port}/hook"),
+                   ("webhook", "http://169.254.169.254/latest/meta-data/"), ("webhook", "http://10.0.0.5/hook"),
+                   ("webhook", "https://other.example.cn/hook"), ("dingtalk", receiver.url + "/robot/send"),
+                   ("dingtalk", "http://oapi.dingtalk.com/robot/send?access_token=x"),
+                   ("wecom", "https://hooks.example.gov.cn/cgi-bin/webhook/send?key=k")]
+        for kind, target in refused:
+            r = client.post("/api/alert-channels", json={**base, "kind": kind, "target": target}, headers=coord)
+            assert r.status_code == 422, (kind, target, r.text)
+            assert r.json()["error"]["zh"] and r.json()["error"]["en"]
+        assert channel_rows(database_url) == 0
+        for kind, target in [("webhook", "https://hooks.example.gov.cn/yuqing"),
+                             ("dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=x")]:
+            r = client.post("/api/alert-channels", json={**base, "kind": kind, "target": target}, headers=coord)
+            assert r.status_code == 201, r.text
+        assert channel_rows(database_url) == 2
+    assert receiver.requests == []
+
+
+def _plant(database_url: str, target: str) -> None:
+    """A subscription row written around the API check (older rows, a shrunk allow-list)."""
+    with session_scope(database_url) as s:
+        s.add(AlertChannel(audience_kind="region", audience="高平市", kind="webhook", target=target, secret=SECRET,
+                           enabled=True, created_by="test", created_at=utcnow()))
+        s.commit()
+
+
+def _deliveries(database_url: str) -> list[AlertDelivery]:
+    with session_scope(database_url) as s:
+        return list(s.exec(select(AlertDelivery).order_by(AlertDelivery.id)).all())
+
+
+@pytest.mark.parametrize("allow", ["", "localhost"])
+def test_delivery_to_a_loopback_receiver_is_refused_after_resolution(database_url, receiver, allow) -> None:  # noqa: ANN001
+    """No allow-list: refused by the URL check at send time. "localhost" listed by name: the
+    URL passes, but the name resolves to loopback, which only a listed address opens."""
+    port = receiver.url.rsplit(":", 1)[1]
+    with app_with(database_url, allow) as client:
+        _plant(database_url, f"http://localhost:{port}/hook")
+        make_incident(client)
+        settings = client.app.state.settings
+        sweep_once(settings, RECEIVED + timedelta(hours=49))
+    (delivery,) = _deliveries(database_url)
+    assert delivery.status == "failed" and "ALERT_HOST_ALLOWLIST" in delivery.last_error
+    assert receiver.requests == []  # the receiver was never hit
+
+
+def test_an_allow_listed_address_is_reached_pinned_and_errors_keep_no_body(database_url, receiver) -> None:  # noqa: ANN001
+    port = receiver.url.rsplit(":", 1)[1]
+    with app_with(database_url, "localhost 127.0.0.1") as client:
+        coord = login(client, "coordinator_gaoping")
+        r = client.post("/api/alert-channels", headers=coord, json={
+            "audience_kind": "region", "audience": "高平市", "kind": "webhook",
+            "target": f"http://localhost:{port}/hook", "secret": SECRET})
+        assert r.status_code == 201, r.text
+        receiver.status, receiver.answer = 500, b"db_password=hunter2 internal stack trace"
+        make_incident(client)
+        sweep_once(client.app.state.settings, RECEIVED + timedelta(hours=49))
+    (req,) = receiver.requests  # connected to the checked address, the name kept in Host
+    assert req.headers["host"] == f"localhost:{port}"
+    (delivery,) = _deliveries(database_url)
+    assert delivery.status == "failed" and "HTTP 500" in delivery.last_error
+    assert "hunter2" not in delivery.last_error and "stack" not in delivery.last_error
