@@ -10,11 +10,13 @@ from sqlmodel import Session, col, select, tuple_
 
 from service.api.deps import EngineDep, SessionDep, SettingsDep, require
 from service.api.errors import ApiError
+from service.inputs import ReceivedWindow
 from service.metrics import ITEMS_RECEIVED
 from service.models import Item, utcnow
 from service.pipeline import Engine
 from service.queue import submit
 from service.schemas import ItemIn
+from service.api.params import IdPath
 
 router = APIRouter(prefix="/api/items", tags=["items"])
 MAX_BATCH = 1000
@@ -26,12 +28,14 @@ def ingest(payload: ItemIn | list[ItemIn], session: SessionDep, settings: Settin
     batch = payload if isinstance(payload, list) else [payload]
     if not 1 <= len(batch) <= MAX_BATCH:
         raise ApiError(422, f"每批 1 至 {MAX_BATCH} 条", f"a batch holds 1 to {MAX_BATCH} items")
+    now, window = utcnow(), ReceivedWindow.of(settings)
     for i, item in enumerate(batch):
         check_names(engine, item, i)
+        check_received(item, i, window, now)
     keys = [(i.source, i.external_id) for i in batch]
     if len(set(keys)) != len(keys):
         raise ApiError(422, "同一批次中 source+external_id 重复", "duplicate source+external_id within the batch")
-    results = store(session, batch, utcnow())
+    results = store(session, batch, now)
     submit(settings, [r["id"] for r in results if not r["duplicate"]])
     ITEMS_RECEIVED.inc(sum(not r["duplicate"] for r in results))
     return {"items": results}
@@ -43,6 +47,13 @@ def check_names(engine: Engine, item: ItemIn, index: int) -> None:
     for name in (item.regions or []) + (item.departments or []):
         if engine.org.resolve(name) is None:
             raise ApiError(422, f"第{index}条：组织架构中没有 {name}", f"item {index}: {name!r} is not in the organisation")
+
+
+def check_received(item: ItemIn, index: int, window: ReceivedWindow, now: datetime) -> None:
+    if problem := item.received_problem(window, now):
+        raise ApiError(422, f"第{index}条 received_at：{problem[0]}，未保存任何数据",
+                       f"item {index}: {problem[1]}; nothing was stored",
+                       details=[{"field": f"body.{index}.received_at", "problem": problem[1]}])
 
 
 def store(session: Session, batch: list[ItemIn], now: datetime) -> list[dict]:
@@ -74,12 +85,12 @@ def _existing(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, 
     return {(s, e): i for s, e, i in rows}
 
 
-def _result(i: ItemIn, item_id: int, duplicate: bool) -> dict:
+def _result(i: ItemIn, item_id: IdPath, duplicate: bool) -> dict:
     return {"id": item_id, "source": i.source, "external_id": i.external_id, "duplicate": duplicate}
 
 
 @router.get("/{item_id}", dependencies=[Depends(require("read"))], summary="查看舆情信息 / one item")
-def get_item(item_id: int, session: SessionDep) -> Item:
+def get_item(item_id: IdPath, session: SessionDep) -> Item:
     item = session.get(Item, item_id)
     if item is None:
         raise ApiError(404, "没有这条信息", "no such item")
