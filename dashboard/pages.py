@@ -14,6 +14,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from service.api.params import IdPath
 from starlette.types import Scope
 
 HERE = Path(__file__).parent
@@ -55,7 +56,7 @@ def dashboard_page(request: Request) -> FileResponse:
 
 
 @router.get("/incidents/{incident_id}")
-def incident_page(request: Request, incident_id: int) -> FileResponse:  # noqa: ARG001 — id read by the script
+def incident_page(request: Request, incident_id: IdPath) -> FileResponse:  # noqa: ARG001 — id read by the script
     return _page(request, "incident.html")
 
 

@@ -68,12 +68,14 @@ def cmd_triage(args: argparse.Namespace) -> int:
     from service.orgs.loader import OrgFileError, load_demo_org, load_org
     from service.pipeline import Engine
     from service.settings import get_settings
+    from service.inputs import ReceivedWindow
     from service.triage import TriageInputError, now_local, parse_lines, triage_records
 
+    settings = get_settings()
     try:
         org = load_org(args.org) if args.org else load_demo_org()
         lines = sys.stdin if args.items == "-" else Path(args.items).read_text(encoding="utf-8").splitlines()
-        items = parse_lines(lines, now_local())
+        items = parse_lines(lines, now_local(), ReceivedWindow.of(settings))
     except (OrgFileError, TriageInputError, OSError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -82,7 +84,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
     from classifier.registry import load_classifier
 
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # stdout is the output
-    settings, taxonomy = get_settings(), load_taxonomy()
+    taxonomy = load_taxonomy()
     classifier = load_classifier(taxonomy, settings.model_dir or None).classifier  # as the service uses
     engine = Engine.build(org, taxonomy, load_policy(settings.policy_file), classifier)
     for record in triage_records(engine, items):
@@ -160,13 +162,12 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from datetime import date
-
     from service.alerts.digest_service import run_digests
+    from service.inputs import parse_date
     from service.settings import get_settings
 
     try:
-        day = date.fromisoformat(args.day) if args.day else None
+        day = parse_date(args.day) if args.day else None
     except ValueError:
         print(f"日期无效：{args.day!r}（应为 YYYY-MM-DD）/ invalid --day {args.day!r}: use YYYY-MM-DD", file=sys.stderr)
         return 2

@@ -11,10 +11,11 @@ from sqlalchemy import text
 
 from dashboard import live, pages, snapshot
 from service.accounts.demo import demo_problem, ensure_demo_accounts, retire_demo_accounts
-from service.api import auth, errors, incidents, items
+from service.api import auth, error_docs, errors, incidents, items
 from service.api import workflow
 from service.api import alerts as alert_routes
 from service.api import digest, reports, review, supervision
+from service.api.body_limit import BodyLimit, limits_of
 from service.api.deps import SessionDep, SettingsDep
 from service.db import migrate, session_scope
 from service.logs import configure_logging
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="yuqing 政务舆情回应跟踪", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     errors.install(app)
+    app.add_middleware(BodyLimit, limit_for=limits_of(settings))  # 413 before a route reads the body
     app.include_router(items.router)
     app.include_router(incidents.router)
     app.include_router(workflow.router)
@@ -69,7 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(digest.router)  # 领导每日摘要
     pages.install(app)  # dashboard pages, /static and the wallboard's figures
 
-    @app.get("/healthz", tags=["ops"], summary="数据库与 Redis 是否可达 / database and Redis reachable")
+    @app.get("/healthz", tags=["ops"], responses={503: {"description": "数据库或 Redis 不可达 / degraded"}},
+             summary="数据库与 Redis 是否可达 / database and Redis reachable")
     def healthz(session: SessionDep, s: SettingsDep, response: Response) -> dict:
         checks = {"database": _check(lambda: session.exec(text("SELECT 1")).one())}
         if s.redis_url:
@@ -78,10 +81,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.status_code = 200 if ok else 503
         return {"status": "ok" if ok else "degraded", **checks}
 
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    @app.get("/metrics", tags=["ops"], response_class=Response, responses={200: {"content": {"text/plain": {}}}},
+             summary="Prometheus metrics")
     def metrics(session: SessionDep, s: SettingsDep) -> Response:
         return Response(render(session, queue_depth(s)), media_type="text/plain; version=0.0.4")
 
+    error_docs.document(app)  # every route's error responses in the OpenAPI schema
     return app
 
 

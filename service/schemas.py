@@ -6,22 +6,24 @@ from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator
 
 from classifier.spread import ITEM_SIGNALS, ItemSignals
 from routing.facts import Severity
+from service.inputs import (EXTERNAL_ID_MAX, MAX_INT, NAMES_MAX, SOURCE_MAX, TEXT_MAX, TITLE_MAX, TOPIC_MAX, Count,
+                            ReceivedWindow, StrictModel, parse_instant, representable)
 from service.pipeline import ItemInput
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+RECEIVED_AT = ("接收时间，ISO 8601；不带时区按 Asia/Shanghai；不早于 RECEIVED_AT_FLOOR（默认 2000-01-01），"
+               "不晚于当前时间加 RECEIVED_AT_AHEAD_MINUTES（默认 10 分钟）；缺省为接收时刻 / ISO 8601, no offset = "
+               "Asia/Shanghai; not before RECEIVED_AT_FLOOR (default 2000-01-01), at most RECEIVED_AT_AHEAD_MINUTES "
+               "(default 10) ahead of now; default: the time of receipt")
 
 
-Count = Annotated[int, Field(ge=0, strict=True)]
-
-
-class Signals(BaseModel):
+class Signals(StrictModel):
     """Spread counters as the source reports them (classifier.spread); omit what is unknown."""
-
-    model_config = ConfigDict(extra="forbid")
 
     reposts: Count | None = Field(default=None, description="转发数")
     comments: Count | None = Field(default=None, description="评论数")
@@ -29,27 +31,35 @@ class Signals(BaseModel):
     views: Count | None = Field(default=None, description="阅读/播放数")
 
 
-class ItemIn(BaseModel):
-    """One incoming opinion item. A time without offset is read as Asia/Shanghai."""
+class ItemIn(StrictModel):
+    """One incoming opinion item. A time without offset is read as Asia/Shanghai. Bounds:
+    service.inputs (the same for the API, `yuqing triage` and the demo history)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    source: str = Field(default="web", min_length=1, max_length=64, description="渠道：web/12345/media/leader …")
-    external_id: str = Field(min_length=1, max_length=128, description="来源系统中的编号；与 source 一起去重")
-    title: str | None = Field(default=None, max_length=500)
-    text: str = Field(min_length=1, max_length=20000)
-    received_at: datetime | None = None
+    source: str = Field(default="web", min_length=1, max_length=SOURCE_MAX, description="渠道：web/12345/media/leader …")
+    external_id: str = Field(min_length=1, max_length=EXTERNAL_ID_MAX, description="来源系统中的编号；与 source 一起去重")
+    title: str | None = Field(default=None, max_length=TITLE_MAX)
+    text: str = Field(min_length=1, max_length=TEXT_MAX)
+    received_at: Annotated[datetime | None, BeforeValidator(lambda v: v if v is None else parse_instant(v))] = \
+        Field(default=None, description=RECEIVED_AT)
     kind: Literal["verification_request"] | None = None
-    topic: str | None = Field(default=None, max_length=32)
+    topic: str | None = Field(default=None, max_length=TOPIC_MAX)
     severity: Severity | None = None
-    regions: list[str] | None = Field(default=None, max_length=50)
-    departments: list[str] | None = Field(default=None, max_length=50)
-    signals: Signals | None = Field(default=None, description="传播指标：reposts/comments/likes/views，非负整数")
+    regions: list[Name] | None = Field(default=None, max_length=NAMES_MAX)
+    departments: list[Name] | None = Field(default=None, max_length=NAMES_MAX)
+    signals: Signals | None = Field(default=None, description=f"传播指标：reposts/comments/likes/views，0 至 {MAX_INT} 的整数")
 
     @field_validator("received_at")
     @classmethod
     def _aware(cls, v: datetime | None) -> datetime | None:
-        return v.replace(tzinfo=LOCAL_TZ) if v is not None and v.tzinfo is None else v
+        if v is None:
+            return None
+        return representable(v.replace(tzinfo=LOCAL_TZ) if v.tzinfo is None else v)
+
+    def received_problem(self, window: ReceivedWindow, now: datetime) -> tuple[str, str] | None:
+        """(zh, en) when received_at lies outside `window` (None: received now, always fine)."""
+        return window.problem(self.received_at, now) if self.received_at is not None else None
 
     @field_validator("signals", mode="before")
     @classmethod

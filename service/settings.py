@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 
 from pydantic import Field, field_validator
@@ -76,6 +77,12 @@ class Settings(BaseSettings):
     # its locks within seconds. The idle limit must exceed any pause inside a transaction.
     pg_lock_timeout_seconds: float = Field(5, gt=0, le=600)
     pg_idle_in_transaction_seconds: float = Field(20, gt=0, le=3600)
+    # input bounds (service.inputs): an item's received_at lies between the floor (local
+    # midnight) and now + the margin; request bodies are cut off past these sizes (413)
+    received_at_floor: date = date(2000, 1, 1)
+    received_at_ahead_minutes: float = Field(10, ge=0)
+    body_limit_bytes: int = Field(64 * 1024, ge=1024)  # auth, workflow and every other route
+    items_body_limit_bytes: int = Field(4 * 1024 * 1024, ge=1024)  # POST /api/items (batches)
 
     @field_validator("redis_url")
     @classmethod

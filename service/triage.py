@@ -13,32 +13,51 @@ from pydantic import ValidationError
 
 from routing.deadlines import to_policy_tz
 from routing.grouping import group_batch
+from service.inputs import ReceivedWindow
 from service.pipeline import Engine, Triage
 from service.schemas import LOCAL_TZ, ItemIn
+from service.settings import Settings
 
 
 class TriageInputError(ValueError):
     pass
 
 
-def parse_lines(lines: Iterable[str], now: datetime) -> list:
+def parse_lines(lines: Iterable[str], now: datetime, window: ReceivedWindow | None = None) -> list:
+    """Items of a JSON-lines text, checked as the API checks them (service.inputs; `window`
+    defaults to the shipped settings); the first bad line stops the run with an error naming
+    the line and the field."""
+    window = window or ReceivedWindow.of(Settings.model_construct())
     items = []
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             raw = json.loads(line)
-            if not isinstance(raw, dict):
-                raise TriageInputError(f"第{n}行：需要 JSON 对象 / line {n}: a JSON object is required")
-            item_id = str(raw.pop("id"))
-            raw.setdefault("external_id", item_id)
-            raw.setdefault("source", "triage")
-            items.append(ItemIn.model_validate(raw).to_input(item_id, now))
-        except KeyError:
-            raise TriageInputError(f"第{n}行：缺少 id / line {n}: missing id") from None
-        except (json.JSONDecodeError, ValidationError) as exc:
-            raise TriageInputError(f"第{n}行：输入无效 / line {n}: invalid input: {exc}") from None
+        except (json.JSONDecodeError, RecursionError):
+            raise TriageInputError(f"第{n}行：不是有效的 JSON / line {n}: not valid JSON") from None
+        if not isinstance(raw, dict):
+            raise TriageInputError(f"第{n}行：需要 JSON 对象 / line {n}: a JSON object is required")
+        if "id" not in raw:
+            raise TriageInputError(f"第{n}行：缺少 id / line {n}: missing id")
+        item_id = str(raw.pop("id"))
+        raw.setdefault("external_id", item_id)
+        raw.setdefault("source", "triage")
+        try:
+            item = ItemIn.model_validate(raw)
+        except ValidationError as exc:
+            raise TriageInputError(_invalid(n, exc)) from None
+        if problem := item.received_problem(window, now):
+            raise TriageInputError(f"第{n}行 received_at：{problem[0]} / line {n}: {problem[1]}")
+        items.append(item.to_input(item_id, now))
     return items
+
+
+def _invalid(n: int, exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "item"
+    more = f"（另有 {exc.error_count() - 1} 处） / (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"第{n}行 {field}：输入无效 / line {n}: {field}: {first['msg']}{more}"
 
 
 def triage_records(engine: Engine, items: list) -> Iterator[dict]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from service.accounts.access import Role, Viewer
 from service.accounts.deps import ViewerDep, require_role
@@ -16,13 +16,15 @@ from service.alerts.egress import Allowlist
 from service.alerts.models import CHANNEL_KINDS
 from service.api.deps import EngineDep, SessionDep, SettingsDep
 from service.events import publish
+from service.api.params import IdPath
+from service.inputs import StrictModel
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 channels = APIRouter(prefix="/api/alert-channels", tags=["alerts"])
 Manager = Annotated[Viewer, Depends(require_role(Role.COORDINATOR))]  # coordinators and the admin
 
 
-class ChannelIn(BaseModel):
+class ChannelIn(StrictModel):
     audience_kind: Literal["unit", "region"] = Field(description="unit 单位 / region 地区（其领导与督办）")
     audience: str = Field(min_length=2, max_length=200, description="单位全称或地区名")
     kind: Literal["webhook", "email", "dingtalk", "wecom"] = Field(description="、".join(CHANNEL_KINDS))
@@ -46,7 +48,7 @@ def list_deliveries(viewer: Manager, session: SessionDep, engine: EngineDep,
 
 
 @router.post("/{alert_id}/ack", summary="确认升级提醒 / acknowledge an alert")
-def acknowledge(alert_id: int, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def acknowledge(alert_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
                 settings: SettingsDep) -> dict:
     alert, changed = alerts.acknowledge(session, engine.org, viewer, alert_id)
     session.commit()
@@ -71,7 +73,7 @@ def add_channel(body: ChannelIn, viewer: Manager, session: SessionDep, engine: E
 
 
 @channels.delete("/{channel_id}", summary="删除推送订阅 / remove a subscription")
-def remove_channel(channel_id: int, viewer: Manager, session: SessionDep, engine: EngineDep) -> dict:
+def remove_channel(channel_id: IdPath, viewer: Manager, session: SessionDep, engine: EngineDep) -> dict:
     channel = alerts.remove_channel(session, engine.org, viewer, channel_id)
     session.commit()
     return alerts.public_channel(channel)

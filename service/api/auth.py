@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import col, select
 
 from service.accounts.access import Role, Viewer
@@ -14,12 +14,13 @@ from service.accounts.service import (AccountError, authenticate, close_session,
 from service.api.deps import EngineDep, SessionDep, SettingsDep
 from service.api.errors import ApiError
 from service.events import publish
+from service.inputs import StrictModel
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 users = APIRouter(prefix="/api/users", tags=["auth"])
 
 
-class Login(BaseModel):
+class Login(StrictModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
 
@@ -66,7 +67,7 @@ def _viewer_json(v: Viewer) -> dict:
             "region": v.region}
 
 
-class NewUser(BaseModel):
+class NewUser(StrictModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
     role: Role

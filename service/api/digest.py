@@ -4,7 +4,6 @@ build today's now (coordinators for their region, the admin for all)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query
@@ -17,7 +16,9 @@ from service.alerts.models import Digest
 from service.api.deps import EngineDep, SessionDep, SettingsDep
 from service.api.errors import ApiError
 from service.audit import record
+from service.inputs import StrictDate
 from service.models import utcnow
+from service.api.params import IdPath
 
 router = APIRouter(prefix="/api/digests", tags=["digest"])
 Manager = Annotated[Viewer, Depends(require_role(Role.COORDINATOR))]  # coordinators and the admin
@@ -33,26 +34,22 @@ def _visible(session, engine, viewer: Viewer, digest_id: int) -> Digest:  # noqa
 
 @router.get("", summary="领导每日摘要（新的在前） / leaders' daily digests, newest first")
 def list_digests(viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-                 day: Annotated[str | None, Query(description="本地日期 YYYY-MM-DD")] = None,
+                 day: Annotated[StrictDate | None, Query(description="本地日期 YYYY-MM-DD")] = None,
                  limit: int = Query(100, ge=1, le=500)) -> list[dict]:
     if viewer.role not in READERS:
         raise ApiError(403, "只有领导、督办人员和管理员可以查看领导摘要",
                        "only leaders, coordinators and the admin may read digests")
-    if day is not None:
-        try:
-            day = date.fromisoformat(day).isoformat()
-        except ValueError:
-            raise ApiError(422, "日期应为 YYYY-MM-DD", "day must be YYYY-MM-DD") from None
-    return [digests.public_digest(d) for d in digests.digests_for(session, engine.org, viewer, day=day, limit=limit)]
+    rows = digests.digests_for(session, engine.org, viewer, day=day.isoformat() if day else None, limit=limit)
+    return [digests.public_digest(d) for d in rows]
 
 
 @router.get("/{digest_id}", summary="一份摘要的全文与清单 / one digest: text and lists")
-def get_digest(digest_id: int, viewer: ViewerDep, session: SessionDep, engine: EngineDep) -> dict:
+def get_digest(digest_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep) -> dict:
     return digests.public_digest(_visible(session, engine, viewer, digest_id), full=True)
 
 
 @router.get("/{digest_id}/deliveries", summary="摘要推送状态与失败原因 / delivery status of a digest")
-def digest_deliveries(digest_id: int, viewer: Manager, session: SessionDep, engine: EngineDep) -> list[dict]:
+def digest_deliveries(digest_id: IdPath, viewer: Manager, session: SessionDep, engine: EngineDep) -> list[dict]:
     return digests.deliveries_of(session, _visible(session, engine, viewer, digest_id).id)
 
 

@@ -1,10 +1,14 @@
-"""Bilingual error bodies: every 4xx says what is wrong in Chinese and English."""
+"""Bilingual error bodies: every 4xx says what is wrong in Chinese and English, in one shape
+({"error": {"zh", "en", …}}) whoever raised it, and the OpenAPI schema says so per route."""
 
 from __future__ import annotations
+
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 
 class ApiError(Exception):
@@ -17,6 +21,10 @@ def body(zh: str, en: str, **extra: object) -> dict:
     return {"error": {"zh": zh, "en": en, **extra}}
 
 
+# what Starlette itself answers (unknown path, wrong method, unreadable body), in Chinese too
+STATUS_ZH = {400: "请求无法解析", 404: "没有这个地址", 405: "不支持该请求方法", 413: "请求体过大", 415: "不支持的内容类型"}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_req: Request, exc: ApiError) -> JSONResponse:
@@ -25,8 +33,50 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [
-            {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in exc.errors()
-        ]
-        return JSONResponse(body("请求内容无效，未保存任何数据", "invalid request, nothing was stored", details=details),
-                            status_code=422)
+        return JSONResponse(invalid_body(exc.errors()), status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_req: Request, exc: HTTPException) -> JSONResponse:
+        en = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        zh = STATUS_ZH.get(exc.status_code, "请求被拒绝")
+        return JSONResponse(body(zh, en), status_code=exc.status_code, headers=exc.headers)
+
+
+def invalid_body(errors: list[dict]) -> dict:
+    """The 422 body of a validation failure; its message names the first problem (the item's
+    index in a batch, and the field)."""
+    errors = _matching_branch(errors)
+    details = [{"field": ".".join(str(p) for p in _untagged(e["loc"])), "problem": e["msg"]} for e in errors]
+    if not details:
+        return body("请求内容无效，未保存任何数据", "invalid request, nothing was stored", details=details)
+    loc, problem = _untagged(errors[0]["loc"]), details[0]["problem"]
+    where = [str(p) for p in (loc[1:] if loc and loc[0] == "body" else loc)]
+    if len(where) > 1 and where[0].isdigit() and loc[0] == "body":
+        zh_at, en_at = f"第{where[0]}条 {'.'.join(where[1:])}", f"item {where[0]}: {'.'.join(where[1:])}"
+    else:
+        zh_at = en_at = ".".join(where) or "body"
+    return body(f"请求内容无效（{zh_at}：{problem}），未保存任何数据",
+                f"invalid request ({en_at}: {problem}), nothing was stored", details=details)
+
+
+def _is_tag(part: object) -> bool:
+    """A union member's tag in a location ("ItemIn", "list[ItemIn]"), not a field name."""
+    return isinstance(part, str) and ("[" in part or part[:1].isupper())
+
+
+def _untagged(loc: tuple) -> tuple:
+    return tuple(p for i, p in enumerate(loc) if not (i == 1 and _is_tag(p)))
+
+
+TYPE_MISMATCH = {"list_type", "model_type", "dict_type", "model_attributes_type"}
+
+
+def _matching_branch(errors: list[dict]) -> list[dict]:
+    """Of a union body (one item or a list of items), keep the errors of the member the input
+    has the shape of: "should be a valid list" says nothing about a single item's fields."""
+    tags = {e["loc"][1] for e in errors if len(e["loc"]) > 1 and _is_tag(e["loc"][1])}
+    if len(tags) < 2:
+        return errors
+    wrong_shape = {e["loc"][1] for e in errors if len(e["loc"]) == 2 and e["type"] in TYPE_MISMATCH}
+    kept = [e for e in errors if not (len(e["loc"]) > 1 and e["loc"][1] in wrong_shape)]
+    return kept or errors

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import exists, or_
 from sqlmodel import col, select
 
@@ -26,6 +26,8 @@ from service.workflow import service as wf
 from service.workflow.models import IncidentUnit, Response
 from service.workflow.states import LEGACY_OPEN, STATUS_LABEL, Status, Transition, available, status_of
 from service.workflow.units import REGION, UNIT_ROLES, scoped
+from service.api.params import IdPath, Offset
+from service.inputs import StrictModel
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 
@@ -39,7 +41,7 @@ def list_incidents(viewer: ViewerDep, session: SessionDep, engine: EngineDep,
                    topic: str | None = None, severity: Severity | None = None,
                    region: str | None = Query(None, description="地区（含下级）"),
                    unit: str | None = Query(None, description="责任单位（第一责任、配合、牵头）"),
-                   limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> list[Incident]:
+                   limit: int = Query(100, ge=1, le=1000), offset: Offset = 0) -> list[Incident]:
     q = scoped(select(Incident), viewer, engine.org)
     if status == "open":
         q = q.where(Incident.status != Status.CLOSED.value)
@@ -79,7 +81,7 @@ def _view(q, view: View, viewer: Viewer):  # noqa: ANN001, ANN202
 
 
 @router.get("/{incident_id}", summary="事件详情与时间线 / incident detail and timeline")
-def get_incident(incident_id: int, viewer: ViewerDep, session: SessionDep, engine: EngineDep) -> dict:
+def get_incident(incident_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep) -> dict:
     incident = visible_incident(session, engine.org, viewer, incident_id)
     a = assignment_of(incident)
     by = lambda model: select(model).where(model.incident_id == incident_id).order_by(model.id)  # noqa: E731
@@ -121,18 +123,18 @@ def _timeline(items, audit, responses, escalations) -> list[dict]:  # noqa: ANN0
     return sorted(entries, key=lambda e: (e["at"], e["type"], e["id"]))
 
 
-class SeverityChange(BaseModel):
+class SeverityChange(StrictModel):
     severity: Severity
     reason: str = Field(min_length=2, max_length=500)
 
 
-class TopicChange(BaseModel):
+class TopicChange(StrictModel):
     topic: str = Field(min_length=1, max_length=32)
     reason: str = Field(min_length=2, max_length=500)
 
 
 @router.post("/{incident_id}/severity", dependencies=[HANDLE[Action.ARBITRATE]], summary="人工调整等级（重新计时） / change severity, re-timing the clocks")
-def set_severity(incident_id: int, body: SeverityChange, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def set_severity(incident_id: IdPath, body: SeverityChange, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
                  settings: SettingsDep) -> Incident:
     incident = wf.change_grade(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
                                severity=body.severity, why=body.reason)
@@ -140,7 +142,7 @@ def set_severity(incident_id: int, body: SeverityChange, viewer: ViewerDep, sess
 
 
 @router.post("/{incident_id}/topic", dependencies=[HANDLE[Action.ARBITRATE]], summary="人工调整主题（重新分办、重新计时） / change topic, re-routing the incident")
-def set_topic(incident_id: int, body: TopicChange, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def set_topic(incident_id: IdPath, body: TopicChange, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
               settings: SettingsDep) -> Incident:
     if not engine.taxonomy.is_topic(body.topic):
         raise ApiError(422, f"未知主题 {body.topic}", f"unknown topic {body.topic!r}")
@@ -156,7 +158,7 @@ def _updated(session, settings, incident: Incident) -> Incident:  # noqa: ANN001
 
 
 @router.post("/{incident_id}/items/{item_id}/split", dependencies=[HANDLE[Action.ARBITRATE]], summary="撤销合并：把一条信息拆为新事件 / undo a merge")
-def split(incident_id: int, item_id: int, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def split(incident_id: IdPath, item_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
           settings: SettingsDep) -> dict:
     incident = wf.load(session, engine, viewer, incident_id, Transition.REGRADE)
     item = session.get(Item, item_id)

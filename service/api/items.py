@@ -16,12 +16,14 @@ from service.accounts.deps import bearer, current_viewer, token_role
 from service.api.deps import EngineDep, SessionDep, SettingsDep, require
 from service.api.errors import ApiError
 from service.api.visible import visible_incident
+from service.inputs import ReceivedWindow
 from service.metrics import ITEMS_RECEIVED
 from service.models import Incident, Item, utcnow
 from service.pipeline import Engine
 from service.queue import submit
 from service.schemas import ItemIn
 from service.workflow.units import scoped
+from service.api.params import IdPath
 
 router = APIRouter(prefix="/api/items", tags=["items"])
 MAX_BATCH = 1000
@@ -33,12 +35,14 @@ def ingest(payload: ItemIn | list[ItemIn], session: SessionDep, settings: Settin
     batch = payload if isinstance(payload, list) else [payload]
     if not 1 <= len(batch) <= MAX_BATCH:
         raise ApiError(422, f"每批 1 至 {MAX_BATCH} 条", f"a batch holds 1 to {MAX_BATCH} items")
+    now, window = utcnow(), ReceivedWindow.of(settings)
     for i, item in enumerate(batch):
         check_names(engine, item, i)
+        check_received(item, i, window, now)
     keys = [(i.source, i.external_id) for i in batch]
     if len(set(keys)) != len(keys):
         raise ApiError(422, "同一批次中 source+external_id 重复", "duplicate source+external_id within the batch")
-    results = store(session, batch, utcnow())
+    results = store(session, batch, now)
     submit(settings, [r["id"] for r in results if not r["duplicate"]])
     ITEMS_RECEIVED.inc(sum(not r["duplicate"] for r in results))
     return {"items": results}
@@ -50,6 +54,13 @@ def check_names(engine: Engine, item: ItemIn, index: int) -> None:
     for name in (item.regions or []) + (item.departments or []):
         if engine.org.resolve(name) is None:
             raise ApiError(422, f"第{index}条：组织架构中没有 {name}", f"item {index}: {name!r} is not in the organisation")
+
+
+def check_received(item: ItemIn, index: int, window: ReceivedWindow, now: datetime) -> None:
+    if problem := item.received_problem(window, now):
+        raise ApiError(422, f"第{index}条 received_at：{problem[0]}，未保存任何数据",
+                       f"item {index}: {problem[1]}; nothing was stored",
+                       details=[{"field": f"body.{index}.received_at", "problem": problem[1]}])
 
 
 def store(session: Session, batch: list[ItemIn], now: datetime) -> list[dict]:
@@ -81,7 +92,7 @@ def _existing(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, 
     return {(s, e): i for s, e, i in rows}
 
 
-def _result(i: ItemIn, item_id: int, duplicate: bool) -> dict:
+def _result(i: ItemIn, item_id: IdPath, duplicate: bool) -> dict:
     return {"id": item_id, "source": i.source, "external_id": i.external_id, "duplicate": duplicate}
 
 
@@ -133,7 +144,7 @@ def _summary(i: Item) -> dict:
 
 @router.get("/{item_id}", summary="查看舆情信息 / one item",
             responses={404: {"description": "没有这条信息，或无权查看 / no such item, or not yours to see"}})
-def get_item(item_id: int, reader: ReaderDep, session: SessionDep, engine: EngineDep) -> Item:
+def get_item(item_id: IdPath, reader: ReaderDep, session: SessionDep, engine: EngineDep) -> Item:
     """404 unless the viewer sees the item's incident (as GET /api/incidents/{id}); an item
     of no incident (pending, failed) only for ingest, coordinators and the admin."""
     item = session.get(Item, item_id) if 0 < item_id < 2**63 else None

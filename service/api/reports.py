@@ -16,6 +16,7 @@ from service.accounts.access import Viewer
 from service.accounts.deps import ViewerDep
 from service.api.deps import EngineDep, SessionDep, SettingsDep
 from service.api.errors import ApiError
+from service.inputs import StrictDate
 from service.models import utcnow
 from service.reports import charts, export, monthly
 from service.reports.loaders import Period, load_records, period_problem
@@ -61,7 +62,7 @@ def _attachment(name: str) -> dict[str, str]:
 
 @router.get("/summary", summary="统计报表：合计、按单位、按周、按领域 / figures by unit, week and topic")
 def summary(viewer: ViewerDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
-            start: date | None = FROM, to: date | None = TO, region: str | None = REGION) -> dict:
+            start: StrictDate | None = FROM, to: StrictDate | None = TO, region: str | None = REGION) -> dict:
     period = _period(start, to, ZoneInfo(settings.timezone))
     report, as_of = _report(viewer, session, engine, settings, period, region)
     return {"from": period.start.isoformat(), "to": period.end.isoformat(), "region": region,
@@ -76,7 +77,7 @@ SVG_DOC = {200: {"content": {"image/svg+xml": {}}, "description": "SVG 图表"}}
 @router.get("/export.csv", response_class=Response, responses=CSV_DOC,
             summary="导出 CSV（按单位/按周/按领域之一） / one table as CSV")
 def export_csv(viewer: ViewerDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
-               start: date | None = FROM, to: date | None = TO, region: str | None = REGION,
+               start: StrictDate | None = FROM, to: StrictDate | None = TO, region: str | None = REGION,
                table: Literal["unit", "week", "topic"] = Query("unit", description="unit 按单位 / week 按周 / topic 按领域"),
                ) -> Response:
     period = _period(start, to, ZoneInfo(settings.timezone))
@@ -88,7 +89,7 @@ def export_csv(viewer: ViewerDep, session: SessionDep, engine: EngineDep, settin
 @router.get("/export.xlsx", response_class=Response, responses=XLSX_DOC,
             summary="导出 XLSX（工作表 按单位/按周/按领域） / the tables as an XLSX workbook")
 def export_xlsx(viewer: ViewerDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
-                start: date | None = FROM, to: date | None = TO, region: str | None = REGION) -> Response:
+                start: StrictDate | None = FROM, to: StrictDate | None = TO, region: str | None = REGION) -> Response:
     period = _period(start, to, ZoneInfo(settings.timezone))
     report, _ = _report(viewer, session, engine, settings, period, region)
     label = _scope_label(viewer, region, engine)
@@ -100,7 +101,7 @@ def export_xlsx(viewer: ViewerDep, session: SessionDep, engine: EngineDep, setti
 @router.get("/chart/{kind}.svg", response_class=Response, responses=SVG_DOC,
             summary="图表（SVG）：units 各单位按时率 / weeks 每周趋势 / topics 各领域 / a chart as SVG")
 def chart(kind: Literal["units", "weeks", "topics"], viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-          settings: SettingsDep, start: date | None = FROM, to: date | None = TO,
+          settings: SettingsDep, start: StrictDate | None = FROM, to: StrictDate | None = TO,
           region: str | None = REGION) -> Response:
     period = _period(start, to, ZoneInfo(settings.timezone))
     report, _ = _report(viewer, session, engine, settings, period, region)

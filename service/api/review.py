@@ -5,7 +5,7 @@ already reviewed, 422 bad input; the event is published after the commit."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from service.accounts.access import Action
 from service.accounts.deps import ViewerDep
@@ -15,11 +15,13 @@ from service.events import publish
 from service.review import service as rv
 from service.review.models import ACCOUNTABILITY_GROUNDS, Review
 from service.workflow import service as wf
+from service.api.params import IdPath, Offset
+from service.inputs import StrictModel
 
 router = APIRouter(tags=["review"])
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(StrictModel):
     unit: str = Field(min_length=2, max_length=200, description="被评估的回应单位")
     accuracy: int = Field(ge=0, le=100, description="回应准确 0–100")
     authority: int = Field(ge=0, le=100, description="发声权威 0–100")
@@ -34,18 +36,18 @@ class ReviewIn(BaseModel):
 @router.get("/api/reviews/queue", summary="待评估回应队列 / responses awaiting review in the viewer's scope")
 def review_queue(viewer: ViewerDep, session: SessionDep, engine: EngineDep,
                  reviewed: bool = Query(False, description="false 待评估 / true 已评估"),
-                 limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict:
+                 limit: int = Query(50, ge=1, le=500), offset: Offset = 0) -> dict:
     return rv.queue(session, engine, viewer, reviewed=reviewed, limit=limit, offset=offset)
 
 
 @router.get("/api/incidents/{incident_id}/reviews", summary="事件的回应评估 / reviews of an incident's responses")
-def incident_reviews(incident_id: int, viewer: ViewerDep, session: SessionDep, engine: EngineDep) -> dict:
+def incident_reviews(incident_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep) -> dict:
     return rv.of_incident(session, engine, viewer, incident_id)
 
 
 @router.post("/api/incidents/{incident_id}/reviews", dependencies=[role_may(Action.REVIEW)], status_code=201,
              summary="评估一个单位的回应 / review one unit's response")
-def review_response(incident_id: int, body: ReviewIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def review_response(incident_id: IdPath, body: ReviewIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
                     settings: SettingsDep) -> Review:
     row, incident = rv.review(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
                               judgement=rv.Judgement(**body.model_dump()))

@@ -6,7 +6,7 @@ them. Refusals: 404 not visible, 403 not the role or not a supervised unit, 409 
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, Field
 
 from service.accounts.access import Action
 from service.accounts.deps import ViewerDep
@@ -17,34 +17,36 @@ from service.supervision import service as sv
 from service.supervision.models import SupervisionNotice
 from service.supervision.rules import MIN_REQUIREMENT
 from service.workflow import service as wf
+from service.api.params import IdPath, Offset
+from service.inputs import StrictModel
 
 router = APIRouter(tags=["supervision"])
 
 
-class IssueIn(BaseModel):
+class IssueIn(StrictModel):
     requirement: str = Field(min_length=MIN_REQUIREMENT, max_length=5000, description="督办要求")
     due_at: AwareDatetime = Field(description="办理时限（带时区，晚于现在，至多30天）")
     units: list[str] | None = Field(None, max_length=20, description="被督办单位；缺省为第一责任单位")
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(StrictModel):
     answer: str = Field(min_length=4, max_length=10000, description="办理情况反馈")
 
 
 @router.get("/api/supervision", summary="未反馈的督办单（当前用户可见范围） / open supervision notices in the viewer's scope")
 def open_notices(viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-                 limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict:
+                 limit: int = Query(100, ge=1, le=500), offset: Offset = 0) -> dict:
     return sv.open_notices(session, engine, viewer, limit=limit, offset=offset)
 
 
 @router.get("/api/incidents/{incident_id}/supervision", summary="事件的督办单 / supervision notices of an incident")
-def incident_notices(incident_id: int, viewer: ViewerDep, session: SessionDep, engine: EngineDep) -> dict:
+def incident_notices(incident_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep) -> dict:
     return sv.of_incident(session, engine, viewer, incident_id)
 
 
 @router.post("/api/incidents/{incident_id}/supervision", dependencies=[role_may(Action.SUPERVISE)],
              status_code=201, summary="下发督办单 / issue a supervision notice")
-def issue(incident_id: int, body: IssueIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def issue(incident_id: IdPath, body: IssueIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
           settings: SettingsDep) -> SupervisionNotice:
     notice, incident = sv.issue(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
                                 requirement=body.requirement, due_at=body.due_at, units=body.units)
@@ -55,7 +57,7 @@ def issue(incident_id: int, body: IssueIn, viewer: ViewerDep, session: SessionDe
 
 @router.post("/api/supervision/{notice_id}/answer", dependencies=[role_may(Action.RESPOND)],
              summary="反馈督办单办理情况 / answer a supervision notice")
-def answer(notice_id: int, body: AnswerIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def answer(notice_id: IdPath, body: AnswerIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
            settings: SettingsDep) -> SupervisionNotice:
     notice, incident = sv.answer(session=session, engine=engine, viewer=viewer, notice_id=notice_id,
                                  text=body.answer)

@@ -6,7 +6,7 @@ published after the commit."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import Session
 
 from service.accounts.access import GRANTS, Action, Viewer
@@ -18,6 +18,8 @@ from service.models import Incident
 from service.settings import Settings
 from service.workflow import service as wf
 from service.workflow.states import Channel, FollowUp
+from service.api.params import IdPath
+from service.inputs import Id, StrictModel
 
 router = APIRouter(prefix="/api/incidents", tags=["workflow"])
 
@@ -39,45 +41,45 @@ HANDLE = {Action.CLAIM: role_may(Action.CLAIM), Action.RESPOND: role_may(Action.
 CLOSE = role_may(Action.RESPOND, Action.ARBITRATE)  # the claimant unit, or the coordinator
 
 
-class RespondIn(BaseModel):
+class RespondIn(StrictModel):
     channel: Channel = Field(description="发布权威信息 / 新闻发布会或吹风会 / 接受媒体采访 / 政府网站 / 政务新媒体")
     text: str = Field(min_length=2, max_length=10000)
     link: str | None = Field(None, max_length=2000, pattern=URL)
 
 
-class FollowUpIn(BaseModel):
+class FollowUpIn(StrictModel):
     kind: FollowUp = Field(description="info 跟进发布权威信息 / result 调查结果")
     text: str = Field(min_length=2, max_length=10000)
     link: str | None = Field(None, max_length=2000, pattern=URL)
     channel: Channel | None = None
 
 
-class CloseIn(BaseModel):
+class CloseIn(StrictModel):
     note: str | None = Field(None, max_length=2000)
 
 
-class ReturnIn(BaseModel):
+class ReturnIn(StrictModel):
     grounds: str = Field(min_length=4, max_length=2000, description="退回理由（不属于本单位职责的依据）")
 
 
-class ArbitrateIn(BaseModel):
+class ArbitrateIn(StrictModel):
     accept: bool
     units: list[str] | None = Field(None, max_length=20)
     note: str = Field(min_length=2, max_length=2000)
 
 
-class TransferIn(BaseModel):
+class TransferIn(StrictModel):
     units: list[str] = Field(min_length=1, max_length=20)
     note: str = Field(min_length=2, max_length=2000)
 
 
-class LeadIn(BaseModel):
+class LeadIn(StrictModel):
     unit: str = Field(min_length=2, max_length=200)
     note: str | None = Field(None, max_length=2000)
 
 
-class MergeIn(BaseModel):
-    other_incident_id: int = Field(ge=1)
+class MergeIn(StrictModel):
+    other_incident_id: Id = Field(description="并入本事件的另一事件编号")
 
 
 def _done(session: Session, settings: Settings, *events: tuple[str, Incident]) -> None:
@@ -87,7 +89,7 @@ def _done(session: Session, settings: Settings, *events: tuple[str, Incident]) -
 
 
 @router.post("/{incident_id}/claim", dependencies=[HANDLE[Action.CLAIM]], summary="认领 / claim")
-def claim(incident_id: int, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def claim(incident_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
           settings: SettingsDep) -> Incident:
     incident = wf.claim(session=session, engine=engine, viewer=viewer, incident_id=incident_id)
     _done(session, settings, ("incident.claimed", incident))
@@ -95,7 +97,7 @@ def claim(incident_id: int, viewer: ViewerDep, session: SessionDep, engine: Engi
 
 
 @router.post("/{incident_id}/respond", dependencies=[HANDLE[Action.RESPOND]], summary="回应 / respond")
-def respond(incident_id: int, body: RespondIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def respond(incident_id: IdPath, body: RespondIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
             settings: SettingsDep) -> Incident:
     incident = wf.respond(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
                           channel=body.channel, text=body.text, link=body.link)
@@ -104,7 +106,7 @@ def respond(incident_id: int, body: RespondIn, viewer: ViewerDep, session: Sessi
 
 
 @router.post("/{incident_id}/follow-up", dependencies=[HANDLE[Action.RESPOND]], summary="跟进发布权威信息 / 调查结果 / follow up")
-def follow_up(incident_id: int, body: FollowUpIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def follow_up(incident_id: IdPath, body: FollowUpIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
               settings: SettingsDep) -> Incident:
     incident = wf.follow_up(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
                             kind=body.kind, text=body.text, link=body.link, channel=body.channel)
@@ -114,7 +116,7 @@ def follow_up(incident_id: int, body: FollowUpIn, viewer: ViewerDep, session: Se
 
 @router.post("/{incident_id}/close", dependencies=[CLOSE],
              summary="办结 / close")
-def close(incident_id: int, viewer: ViewerDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
+def close(incident_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
           body: CloseIn | None = None) -> Incident:
     incident = wf.close(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
                         note=body.note if body else None)
@@ -123,7 +125,7 @@ def close(incident_id: int, viewer: ViewerDep, session: SessionDep, engine: Engi
 
 
 @router.post("/{incident_id}/return", dependencies=[HANDLE[Action.RETURN]], summary="退回（非本单位职责） / return: not ours")
-def return_incident(incident_id: int, body: ReturnIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def return_incident(incident_id: IdPath, body: ReturnIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
                     settings: SettingsDep) -> Incident:
     incident = wf.return_incident(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
                                   grounds=body.grounds)
@@ -132,7 +134,7 @@ def return_incident(incident_id: int, body: ReturnIn, viewer: ViewerDep, session
 
 
 @router.post("/{incident_id}/arbitrate", dependencies=[HANDLE[Action.ARBITRATE]], summary="审定退回 / arbitrate a return")
-def arbitrate(incident_id: int, body: ArbitrateIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def arbitrate(incident_id: IdPath, body: ArbitrateIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
               settings: SettingsDep) -> Incident:
     incident = wf.arbitrate(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
                             accept=body.accept, units=body.units, note=body.note)
@@ -141,7 +143,7 @@ def arbitrate(incident_id: int, body: ArbitrateIn, viewer: ViewerDep, session: S
 
 
 @router.post("/{incident_id}/transfer", dependencies=[HANDLE[Action.ARBITRATE]], summary="转办 / transfer")
-def transfer(incident_id: int, body: TransferIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def transfer(incident_id: IdPath, body: TransferIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
              settings: SettingsDep) -> Incident:
     incident = wf.transfer(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
                            units=body.units, note=body.note)
@@ -150,7 +152,7 @@ def transfer(incident_id: int, body: TransferIn, viewer: ViewerDep, session: Ses
 
 
 @router.post("/{incident_id}/lead", dependencies=[HANDLE[Action.ARBITRATE]], summary="指定牵头部门 / designate the lead department")
-def lead(incident_id: int, body: LeadIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def lead(incident_id: IdPath, body: LeadIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
          settings: SettingsDep) -> Incident:
     incident = wf.designate_lead(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
                                  unit=body.unit, note=body.note)
@@ -159,7 +161,7 @@ def lead(incident_id: int, body: LeadIn, viewer: ViewerDep, session: SessionDep,
 
 
 @router.post("/{incident_id}/merge", dependencies=[HANDLE[Action.ARBITRATE]], summary="合并事件（另一事件并入本事件） / merge another incident into this one")
-def merge(incident_id: int, body: MergeIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def merge(incident_id: IdPath, body: MergeIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
           settings: SettingsDep) -> dict:
     survivor, absorbed = wf.merge(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
                                   other_id=body.other_incident_id)

@@ -1,0 +1,88 @@
+"""Request body limits, enforced as the bytes arrive (pure ASGI middleware).
+
+A declared Content-Length over the limit is refused before anything is read; a body sent
+without one (chunked) or longer than it says is counted chunk by chunk and cut off once it
+passes the limit, so a 100 MB upload costs at most the limit in memory, never reaches a
+route (a sign-in is not attempted, hence not counted as a failed one) and gets 413.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.api.errors import body
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def refusal(limit: int) -> bytes:
+    return json.dumps(body(f"请求体过大（上限 {limit} 字节），未保存任何数据",
+                           f"request body too large (limit {limit} bytes), nothing was stored", limit=limit),
+                      ensure_ascii=False).encode()
+
+
+class BodyLimit:
+    """`limit_for(scope)` gives the byte limit of a request (settings: BODY_LIMIT_BYTES,
+    ITEMS_BODY_LIMIT_BYTES for item batches)."""
+
+    def __init__(self, app: ASGIApp, limit_for: Callable[[Scope], int]) -> None:
+        self.app, self.limit_for = app, limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope)
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await _send_413(send, limit)
+            return
+        seen, cut = 0, False
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen, cut
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    cut = True
+                    raise BodyTooLarge
+            return message
+
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if cut:  # whatever the app makes of the aborted read, the answer is 413
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, guarded)
+        except BodyTooLarge:
+            pass
+        if cut and not started:
+            await _send_413(send, limit)
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    payload = refusal(limit)
+    # the rest of the body stays unread: the connection cannot be reused
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def limits_of(settings) -> Callable[[Scope], int]:  # noqa: ANN001
+    """Item batches may be a few MB; every other body (sign-in, workflow steps) is small."""
+    def limit_for(scope: Scope) -> int:
+        if scope.get("method") == "POST" and scope.get("path", "").rstrip("/") == "/api/items":
+            return settings.items_body_limit_bytes
+        return settings.body_limit_bytes
+    return limit_for
