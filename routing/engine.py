@@ -20,8 +20,8 @@ ScopeRule = Callable[[Context], Partial | None]
 Modifier = Callable[[Context, Partial], Partial | None]
 
 SCOPE_RULES: tuple[ScopeRule, ...] = (
+    rules.multi_region,  # first: departments of several localities are a multi-locality matter
     rules.multi_department,
-    rules.multi_region,
     rules.single_department,
     rules.single_township,
     rules.single_locality,

@@ -69,7 +69,7 @@ def test_standing_bodies_are_unit_names(org):
                  "高平市人民政府主要负责人", "米山镇人民政府", "东城办事处"]:  # fmt: skip
         assert name in units
     east = org.region("东城办事处")
-    assert (east.government, east.office) == ("东城办事处", "东城办事处党政办公室")
+    assert (east.government, east.office) == ("东城办事处", "东城办事处党政综合办公室")
     assert east.party_committee == "中共东城街道工作委员会"
     assert east.propaganda == "中共东城街道工作委员会宣传委员"
     assert org.region("晋城市城区").government == "晋城市城区人民政府"
