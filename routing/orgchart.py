@@ -71,6 +71,8 @@ class OrgChart:
     departments: Mapping[str, Department]
     home: str  # the deployment's own region: where items with no known place go
     _alias_index: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    # names that contain one of ours but point elsewhere (神农架 is not 神农镇): never ours
+    outside_names: tuple[str, ...] = ()
 
     # --- lookups -------------------------------------------------------------------------
     def region(self, name: str) -> Region:

@@ -69,6 +69,8 @@ class RegionSpec(_Spec):
 class OrgSpec(_Spec):
     home: Name
     regions: list[Any] = Field(min_length=1)
+    # names that contain one of ours but point elsewhere (神农架 ≠ 神农镇); optional
+    outside_names: list[Name] = []
 
 
 def default_bodies(name: str, level: Level | None = None) -> dict[str, str]:
@@ -372,8 +374,13 @@ def _roles_from(spec: RegionSpec, parent: RegionSpec | None) -> str | None:
 
 # --- public API ------------------------------------------------------------------------------
 def taxonomy_functions() -> frozenset[str]:
-    """The business-function keys: every `authority` value of the taxonomy."""
+    """The business functions of the topics: every `authority` value of the taxonomy."""
     return frozenset(f for topic in load_taxonomy().topics for f in topic.authority)
+
+
+def known_functions() -> frozenset[str]:
+    """What a department may serve: the topics' functions and the taxonomy's other functions."""
+    return load_taxonomy().function_names
 
 
 def load_org_text(text: str, source: str = "<string>", *, functions: Iterable[str] | None = None) -> OrgChart:
@@ -385,7 +392,7 @@ def load_org_text(text: str, source: str = "<string>", *, functions: Iterable[st
         raise OrgFileError([f"{source} 第1行 <root>: 文件为空 / the file is empty"])
     top = errors.validate(OrgSpec, data, ())
     raw_regions = top.regions if top else _raw_regions(data)
-    builder = _Builder(errors, frozenset(functions) if functions is not None else taxonomy_functions())
+    builder = _Builder(errors, frozenset(functions) if functions is not None else known_functions())
     for i, raw in enumerate(raw_regions):
         builder.region(raw, ("regions", i), None)
     builder.finish(top.home if top else None)
@@ -396,6 +403,7 @@ def load_org_text(text: str, source: str = "<string>", *, functions: Iterable[st
         departments=builder.departments,
         home=top.home,
         _alias_index=build_alias_index(regions, builder.departments),
+        outside_names=tuple(top.outside_names),
     )
 
 
