@@ -1,5 +1,12 @@
 """Places and units named in a text, from the organisation's own names; pure given the org.
 
+Place recognition is screened (classifier.places): a region alias inside a longer dictionary
+word (长治久安, 神农架) or a name the org lists as outside, a name right after another
+province's or city's name (北京市东城街道) and an alias followed by the wrong level (凤城市 for
+凤城镇) name no region of ours, and say so in `Mentions.notes`. A bare department alias right
+after a region that has no such department (陵川县财政局 when 陵川县 has none modelled) is not
+moved up to another level: the region stays, and a note says the body is not modelled.
+
 One trie-shaped regex matches every surface form leftmost-longest, without overlaps:
 region names and aliases, the bodies of a region (高平市人民政府 → 高平市), department full
 names, qualified forms "<region or alias><department alias>" (高平教育局, 阳城县城管) and bare
@@ -15,7 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from routing.orgchart import LEVEL_RANK, OrgChart, Region
+from classifier.places import screen, unmodelled_note
+from routing.orgchart import LEVEL_RANK, Level, OrgChart, Region
 
 if TYPE_CHECKING:
     import jieba
@@ -39,10 +47,11 @@ class Mentions:
     regions: tuple[str, ...] = ()  # full names, in order of first mention
     departments: tuple[str, ...] = ()
     surfaces: tuple[tuple[str, str], ...] = ()  # (surface form, full name)
+    notes: tuple[str, ...] = ()  # why a name was not taken as ours, bodies the org does not model
 
 
 class _Entry(NamedTuple):
-    kind: str  # region | dept | bare | stop
+    kind: str  # region | dept | bare | stop | outside
     target: str  # full name (region, dept) or the bare alias
     hint: str = ""  # level hint of a bare alias
 
@@ -65,22 +74,31 @@ class Gazetteer:
     # --- matching ------------------------------------------------------------------------
     def find(self, text: str) -> Mentions:
         hits = [(m.start(), m.group(), self._entries[m.group()]) for m in self._pattern.finditer(text)]
+        hits, notes = screen(self.org, self._entries, text, hits)
         context = self._context(hits)
         regions: dict[str, None] = {}
         depts: dict[str, None] = {}
         surfaces: dict[tuple[str, str], None] = {}
+        ends = {pos + len(surface): entry for pos, surface, entry in hits if entry.kind == "region"}
         for pos, surface, entry in hits:
-            if entry.kind == "stop":
+            if entry.kind in ("stop", "outside"):
                 continue
             if entry.kind == "bare":
-                target = self._resolve_bare(entry, pos, text, context)
+                qualifier = ends.get(pos)
+                if qualifier is not None and self.org.regions[qualifier.target].level is not Level.TOWNSHIP:  # 陵川县|财政局: that region's body, or none modelled
+                    target = self._local.get((qualifier.target, entry.target))
+                    if target is None:
+                        notes.append(unmodelled_note(self.org, qualifier.target, entry.target))
+                        continue
+                else:
+                    target = self._resolve_bare(entry, pos, text, context)
                 if target is None:
                     continue
             else:
                 target = entry.target
             (regions if entry.kind == "region" else depts)[target] = None
             surfaces[(surface, target)] = None
-        return Mentions(tuple(regions), tuple(depts), tuple(surfaces))
+        return Mentions(tuple(regions), tuple(depts), tuple(surfaces), tuple(dict.fromkeys(notes)))
 
     def _context(self, hits: list[tuple[int, str, _Entry]]) -> list[tuple[int, str]]:
         """(position, region) of every named region and of every named department's region."""
@@ -139,10 +157,13 @@ def _build_entries(org: OrgChart, stopwords: Iterable[str]) -> dict[str, _Entry]
         if alias not in AMBIGUOUS_ALIASES:
             entries[alias] = _Entry("region", region)
     entries.update({w: _Entry("stop", "") for w in stopwords})
+    entries.update({w: _Entry("outside", w) for w in org.outside_names})
     for region in org.regions.values():
         for name in (region.name, *region.aliases):
             for dept in (org.departments[d] for d in region.departments):
                 entries.update({name + a: _Entry("dept", dept.name) for a in dept.aliases})
+    for variant, region in _variants(org).items():  # 建宁镇 for 建宁乡, 东城街道 for 东城办事处
+        entries.setdefault(variant, _Entry("region", region))
     for region in org.regions.values():
         entries.update({getattr(region, f): _Entry("region", region.name) for f in BODY_FIELDS})
         entries[region.name] = _Entry("region", region.name)
@@ -158,6 +179,22 @@ def _region_aliases(org: OrgChart) -> dict[str, str]:
         for alias in region.aliases:
             owners.setdefault(alias, set()).add(region.name)
     return {a: next(iter(r)) for a, r in owners.items() if len(r) == 1 and len(a) >= 2}
+
+
+def _variants(org: OrgChart) -> dict[str, str]:
+    """Common variant spellings of township names: the other township suffix (镇 ↔ 乡) and the
+    street-office forms (X办事处 → X街道, X街道办, X街道办事处); never another region's name."""
+    out: dict[str, str] = {}
+    for r in org.regions.values():
+        if r.level is not Level.TOWNSHIP:
+            continue
+        if r.name.endswith(("镇", "乡")) and len(r.name) > 2:
+            base = r.name[:-1]
+            out[base + ("乡" if r.name.endswith("镇") else "镇")] = r.name
+        elif r.name.endswith("办事处") and len(r.name) > 3:
+            base = r.name[:-3]
+            out.update({base + s: r.name for s in ("街道", "街道办", "街道办事处")})
+    return {v: r for v, r in out.items() if v not in org.regions}
 
 
 def _context_order(org: OrgChart, pos: int, context: list[tuple[int, str]]) -> list[str]:

@@ -33,6 +33,8 @@ class Trigger:
     words: re.Pattern[str]
     scale_words: re.Pattern[str] | None = None  # fire only for a hot topic or tag
     hot: frozenset[str] = frozenset()
+    # ordinary wordings: a word of every group in one clause (多名学生 … 发热)
+    combos: tuple[tuple[re.Pattern[str], ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ def _trigger(key: str, raw: dict[str, Any]) -> Trigger:
         words=trie_regex(fold(str(w)) for w in raw.get("words") or ()),
         scale_words=trie_regex(scale) if scale else None,
         hot=frozenset(raw.get("hot") or ()),
+        combos=tuple(tuple(trie_regex(fold(str(w)) for w in group) for group in combo)
+                     for combo in raw.get("combos") or ()),
     )
 
 
@@ -171,6 +175,19 @@ def find_words(text: str, pattern: re.Pattern[str], rules: SeverityRules) -> lis
     return words
 
 
+_CLAUSE = re.compile(r"[。！？!?；;\n]+")
+
+
+def find_combo(text: str, trig: Trigger, rules: SeverityRules) -> list[str] | None:
+    """The words of the first combo whose every group is hit in one clause, else None."""
+    for clause in _CLAUSE.split(text):
+        for combo in trig.combos:
+            words = [find_words(clause, group, rules) for group in combo]
+            if all(words):
+                return [w[0] for w in words]
+    return None
+
+
 def _quote(words: Iterable[str]) -> str:
     return "".join(f"“{w}”" for w in words)
 
@@ -200,6 +217,9 @@ def assess_severity(
         if words := find_words(folded, trig.words, rules):
             fired[key] = trig.level
             reasons.append(f"{trig.label}：命中{_quote(words)}")
+        elif trig.combos and (combo := find_combo(folded, trig, rules)):
+            fired[key] = trig.level
+            reasons.append(f"{trig.label}：同一句中命中{'+'.join(f'“{w}”' for w in combo)}")
         hot = sorted(hot_names & trig.hot)
         if hot and trig.scale_words and (scale := find_words(folded, trig.scale_words, rules)):
             fired[key] = trig.level

@@ -20,8 +20,8 @@ ScopeRule = Callable[[Context], Partial | None]
 Modifier = Callable[[Context, Partial], Partial | None]
 
 SCOPE_RULES: tuple[ScopeRule, ...] = (
+    rules.multi_region,  # first: departments of several localities are a multi-locality matter
     rules.multi_department,
-    rules.multi_region,
     rules.single_department,
     rules.single_township,
     rules.single_locality,
@@ -121,6 +121,8 @@ def _most_specific(
 
 def _function(facts: IncidentFacts, taxonomy: Taxonomy) -> tuple[str | None, str | None]:
     if facts.function:
+        if facts.topic == UNKNOWN_TOPIC:
+            return facts.function, f"主题待研判，文中涉及“{facts.function}”职能，归口该职能的业务主管部门"
         return facts.function, None
     if facts.topic == UNKNOWN_TOPIC:
         return None, None

@@ -58,6 +58,11 @@ class Region:
     aliases: tuple[str, ...] = ()  # other names matched in text, e.g. 高平
     departments: tuple[str, ...] = ()  # full names of its departments
     children: tuple[str, ...] = ()
+    # The region whose government office, propaganda department, principal leader and party
+    # committee take the 本级 roles for items at this level; None: the level's default (a
+    # township or street office has no 宣传部 and its county's plan assigns the roles to the
+    # county: seed 001 四 "市政府办公室会同宣传部门"; any other region takes them itself).
+    roles_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,8 @@ class OrgChart:
     departments: Mapping[str, Department]
     home: str  # the deployment's own region: where items with no known place go
     _alias_index: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    # names that contain one of ours but point elsewhere (神农架 is not 神农镇): never ours
+    outside_names: tuple[str, ...] = ()
 
     # --- lookups -------------------------------------------------------------------------
     def region(self, name: str) -> Region:
@@ -104,6 +111,15 @@ class OrgChart:
                 break
             lowest = chains[0][depth]
         return lowest
+
+    def roles_region(self, name: str) -> Region:
+        """The region whose bodies coordinate, lead and are reported to for items at `name`."""
+        region = self.regions[name]
+        if region.roles_from is not None:
+            return self.regions[region.roles_from]
+        if region.level is Level.TOWNSHIP and region.parent is not None:
+            return self.roles_region(region.parent)
+        return region
 
     def authority(self, region: str, function: str) -> Department | None:
         """The department of `region` that is business authority for `function`."""

@@ -42,6 +42,13 @@ class Taxonomy:
     topics: tuple[Topic, ...]
     hot_tags: tuple[HotTag, ...]
     digest: str  # sha256 of the canonical topic list: a model trained on another refuses to load
+    # business functions with no topic of their own → words that select them for an item of no topic
+    functions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def function_names(self) -> frozenset[str]:
+        """Every business function a department may serve: the topics' authorities and the others."""
+        return frozenset({f for t in self.topics for f in t.authority} | set(self.functions))
 
     @property
     def topic_names(self) -> tuple[str, ...]:
@@ -60,11 +67,18 @@ class Taxonomy:
         """The business function answering for `topic`, refined by words of `text`."""
         t = self.topic(topic)
         if t is None:
-            return None
+            return self._untopical_function(text) if topic == UNKNOWN_TOPIC else None
         for function, words in t.by_keywords.items():
             if any(w in text for w in words):
                 return function
         return t.authority[0]
+
+    def _untopical_function(self, text: str) -> str | None:
+        """For an item of no topic: the first function of the `functions` list its text names."""
+        for function, words in self.functions.items():
+            if any(w in text for w in words):
+                return function
+        return None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Taxonomy:
@@ -87,7 +101,8 @@ class Taxonomy:
         tags = tuple(HotTag(t["name"], tuple(t.get("keywords") or ())) for t in data.get("hot_tags") or [])
         canonical = "\n".join(f"{t.name}:{','.join(t.authority)}" for t in topics)
         digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-        return cls(tuple(topics), tags, digest)
+        functions = {str(f): tuple(str(w) for w in ws or ()) for f, ws in (data.get("functions") or {}).items()}
+        return cls(tuple(topics), tags, digest, functions)
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:

@@ -116,7 +116,9 @@ class Engine:
         )
         exclude = {s for s, _ in mentions.surfaces} | set(mentions.regions)
         entities = extract_entities(text, exclude=exclude)
-        reasons = _classification_reasons(item, prediction, assessed) + decision.reasons
+        # what place recognition set aside (a name outside the org, a body it does not model)
+        place_notes = mentions.notes if item.regions is None and item.departments is None else ()
+        reasons = _classification_reasons(item, prediction, assessed) + place_notes + decision.reasons
         places = tuple(dict.fromkeys(a.name for r in facts.regions if r in self.org.regions
                                      for a in self.org.ancestors(r)))
         return Triage(item, text, prediction, assessed, mentions, entities, facts, decision, clocks, reasons, places)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -59,6 +59,8 @@ class RegionSpec(_Spec):
     propaganda: Name | None = None
     party_committee: Name | None = None
     leader: Name | None = None
+    # whose bodies take the 本级 roles: self, parent; absent: the level's default (orgchart)
+    roles_from: Literal["self", "parent"] | None = None
     # validated entry by entry, so one bad entry does not hide the errors of its siblings
     departments: list[Any] = []
     children: list[Any] = []
@@ -67,22 +69,38 @@ class RegionSpec(_Spec):
 class OrgSpec(_Spec):
     home: Name
     regions: list[Any] = Field(min_length=1)
+    # names that contain one of ours but point elsewhere (神农架 ≠ 神农镇); optional
+    outside_names: list[Name] = []
 
 
-def default_bodies(name: str) -> dict[str, str]:
-    """Standing bodies of a region when the file does not name them."""
+def default_bodies(name: str, level: Level | None = None) -> dict[str, str]:
+    """Standing bodies of a region when the file does not name them, as they are really called.
+
+    A province's government office is 办公厅 (山西省人民政府办公厅), a city's or county's 办公室.
+    A township has a Party committee (中共X镇委员会) and a 党政综合办公室 but no 宣传部 (a
+    宣传委员 of the committee holds the post); a street office (X办事处) has a 党工委 instead.
+    """
     if name.endswith(STREET_SUFFIX) and len(name) > len(STREET_SUFFIX):
         base = name[: -len(STREET_SUFFIX)]
         return {
             "government": name,
-            "office": f"{name}党政办公室",
+            "office": f"{name}党政综合办公室",
             "propaganda": f"中共{base}街道工作委员会宣传委员",
             "party_committee": f"中共{base}街道工作委员会",
             "leader": f"{name}主要负责人",
         }
+    if level is Level.TOWNSHIP:
+        return {
+            "government": f"{name}人民政府",
+            "office": f"{name}党政综合办公室",
+            "propaganda": f"中共{name}委员会宣传委员",
+            "party_committee": f"中共{name}委员会",
+            "leader": f"{name}人民政府主要负责人",
+        }
+    office = "办公厅" if level is Level.PROVINCE else "办公室"
     return {
         "government": f"{name}人民政府",
-        "office": f"{name}人民政府办公室",
+        "office": f"{name}人民政府{office}",
         "propaganda": f"中共{name}委宣传部",
         "party_committee": f"中共{name}委",
         "leader": f"{name}人民政府主要负责人",
@@ -250,7 +268,7 @@ class _Builder:
         self._check_level(spec, path, parent)
         if not self._claim_region(spec.name, path):
             return None
-        bodies = default_bodies(spec.name) | {b: getattr(spec, b) for b in BODIES if getattr(spec, b)}
+        bodies = default_bodies(spec.name, spec.level) | {b: getattr(spec, b) for b in BODIES if getattr(spec, b)}
         for body in BODIES:
             self._claim_unit(bodies[body], path + (body,))
         self.region_aliases += [(path + ("aliases", i), a, spec.name) for i, a in enumerate(spec.aliases)]
@@ -264,6 +282,7 @@ class _Builder:
             aliases=tuple(spec.aliases),
             departments=tuple(depts),
             children=tuple(c for c in children if c),
+            roles_from=_roles_from(spec, parent),
             **bodies,
         )
         return spec.name
@@ -345,10 +364,23 @@ class _Builder:
             self.errors.add(("home",), f"home {home!r} 不是已定义的区域", f"home {home!r} is not a region of the file")
 
 
+def _roles_from(spec: RegionSpec, parent: RegionSpec | None) -> str | None:
+    if spec.roles_from == "self":
+        return spec.name
+    if spec.roles_from == "parent" and parent is not None:
+        return parent.name
+    return None
+
+
 # --- public API ------------------------------------------------------------------------------
 def taxonomy_functions() -> frozenset[str]:
-    """The business-function keys: every `authority` value of the taxonomy."""
+    """The business functions of the topics: every `authority` value of the taxonomy."""
     return frozenset(f for topic in load_taxonomy().topics for f in topic.authority)
+
+
+def known_functions() -> frozenset[str]:
+    """What a department may serve: the topics' functions and the taxonomy's other functions."""
+    return load_taxonomy().function_names
 
 
 def load_org_text(text: str, source: str = "<string>", *, functions: Iterable[str] | None = None) -> OrgChart:
@@ -360,7 +392,7 @@ def load_org_text(text: str, source: str = "<string>", *, functions: Iterable[st
         raise OrgFileError([f"{source} 第1行 <root>: 文件为空 / the file is empty"])
     top = errors.validate(OrgSpec, data, ())
     raw_regions = top.regions if top else _raw_regions(data)
-    builder = _Builder(errors, frozenset(functions) if functions is not None else taxonomy_functions())
+    builder = _Builder(errors, frozenset(functions) if functions is not None else known_functions())
     for i, raw in enumerate(raw_regions):
         builder.region(raw, ("regions", i), None)
     builder.finish(top.home if top else None)
@@ -371,6 +403,7 @@ def load_org_text(text: str, source: str = "<string>", *, functions: Iterable[st
         departments=builder.departments,
         home=top.home,
         _alias_index=build_alias_index(regions, builder.departments),
+        outside_names=tuple(top.outside_names),
     )
 
 

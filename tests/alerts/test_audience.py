@@ -23,8 +23,8 @@ ADMIN = Viewer(6, "admin", Role.ADMIN)
 
 
 def test_leader_and_office_of_a_region_become_one_region_audience() -> None:
-    got = audiences(["米山镇人民政府主要负责人", "米山镇人民政府办公室", "高平市市场监督管理局"], ORG)
-    assert got == {("region", "米山镇"): ["米山镇人民政府主要负责人", "米山镇人民政府办公室"],
+    got = audiences(["米山镇人民政府主要负责人", "米山镇党政综合办公室", "高平市市场监督管理局"], ORG)
+    assert got == {("region", "米山镇"): ["米山镇人民政府主要负责人", "米山镇党政综合办公室"],
                    ("unit", "高平市市场监督管理局"): ["高平市市场监督管理局"]}
 
 

@@ -22,7 +22,8 @@ def test_default_is_general():
         ("连日暴雨引发山体滑坡，道路中断", "natural_disaster", "自然灾害", "山体滑坡"),
         ("化工厂车间发生爆炸", "production_accident", "安全生产事故", "爆炸"),
         ("幼儿园老师虐童视频曝光", "moral_bottom_line", "冲击社会道德底线", "虐童"),
-        ("省领导批示，要求核实处置", "superior_demand", "上级要求回应", "省领导批示"),
+        # seed 002 二(二) "上级政府要求下级政府主动回应": a demand to answer the public
+        ("市政府办公室致函县政府，要求主动回应", "superior_demand", "上级政府要求主动回应", "要求主动回应"),
         ("网传县城要封城，纯属谣言", "rumour", "谣言与不实信息", "谣言"),
         ("上百名农民工集体讨薪，围堵工地大门", "major_livelihood", "涉及公众切身利益且影响较大", "集体讨薪"),
     ],
@@ -121,12 +122,15 @@ def test_actual_fire_counts():
     assert assess_severity("仓库发生火灾").triggers == ("production_accident",)
 
 
-def test_verification_request_adds_superior_demand():
+def test_verification_request_alone_is_not_major():
+    # seed 001 四: "对影响重大的政务舆情，24小时内回应" and, apart, "对要求核实处置的政务舆情情况要24小时内
+    # 反馈": a verification request gets the 24 h feedback clock; it does not make the item major.
     result = assess_severity("某小区停水", verification_request=True)
-    assert result.triggers == ("superior_demand",)
-    assert result.level == MAJOR
+    assert result.triggers == ("verification",)
+    assert result.level == GENERAL
+    assert result.reasons == ("上级要求核实处置：上级要求核实处置",)
     assert result.emergency is False
-    assert assess_severity("某小区停水").level == GENERAL
+    assert assess_severity("省领导批示，要求核实处置").level == GENERAL
 
 
 def test_scale_words_only_for_hot_topics():

@@ -69,7 +69,7 @@ def test_standing_bodies_are_unit_names(org):
                  "高平市人民政府主要负责人", "米山镇人民政府", "东城办事处"]:  # fmt: skip
         assert name in units
     east = org.region("东城办事处")
-    assert (east.government, east.office) == ("东城办事处", "东城办事处党政办公室")
+    assert (east.government, east.office) == ("东城办事处", "东城办事处党政综合办公室")
     assert east.party_committee == "中共东城街道工作委员会"
     assert east.propaganda == "中共东城街道工作委员会宣传委员"
     assert org.region("晋城市城区").government == "晋城市城区人民政府"
@@ -245,3 +245,47 @@ def test_all_errors_are_reported():
 def test_empty_and_non_mapping_files():
     assert "第1行" in error_of("")
     assert "<root>" in error_of("- just a list\n")
+
+
+# --- 本级 bodies per level and the optional keys of issue 14 (old files still load) ----------------
+TOWNSHIP_FILE = """
+home: 甲县
+regions:
+  - name: 甲省
+    level: province
+    children:
+      - name: 甲县
+        level: county
+        children:
+          - {name: 乙镇, level: township}
+          - {name: 丙镇, level: township, roles_from: self}
+          - {name: 丁办事处, level: township}
+"""
+
+
+def test_default_bodies_by_level():
+    org = load(TOWNSHIP_FILE)
+    assert org.region("甲省").office == "甲省人民政府办公厅"  # seed 000: 办公厅 at province level
+    assert org.region("甲县").office == "甲县人民政府办公室"
+    town = org.region("乙镇")  # a 党委 and a 党政办, no 宣传部
+    assert (town.office, town.party_committee) == ("乙镇党政综合办公室", "中共乙镇委员会")
+    assert not town.propaganda.endswith("宣传部")
+    assert org.region("丁办事处").party_committee == "中共丁街道工作委员会"  # a street office: 党工委
+
+
+def test_roles_from_township_defaults_to_county_and_can_be_its_own():
+    org = load(TOWNSHIP_FILE)
+    assert org.roles_region("乙镇").name == "甲县"
+    assert org.roles_region("丁办事处").name == "甲县"
+    assert org.roles_region("丙镇").name == "丙镇"  # roles_from: self
+    assert org.roles_region("甲县").name == "甲县"
+
+
+def test_outside_names_load_and_are_optional():
+    assert load(TOWNSHIP_FILE).outside_names == ()
+    org = load(TOWNSHIP_FILE.replace("home: 甲县", "home: 甲县\noutside_names: [乙镇山]"))
+    assert org.outside_names == ("乙镇山",)
+
+
+def test_roles_from_must_be_self_or_parent():
+    assert "roles_from" in error_of(TOWNSHIP_FILE.replace("roles_from: self", "roles_from: uncle"))

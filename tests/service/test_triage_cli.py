@@ -42,7 +42,9 @@ def test_triage_contract_on_demo_org(tmp_path: Path) -> None:
     assert food["response_due"] == "2026-11-22T09:00:00+08:00" and food["feedback_due"] is None
     border = out["border"]
     assert border["first_responsible"] == ["晋城市生态环境局"]
-    assert border["coordinators"] == ["晋城市人民政府办公室", "中共晋城市委宣传部"]
+    # both counties' 生态环境 bureaus are vertically managed by the city bureau: seed 000 三(五)1
+    # "上级政府部门会同涉事市、县宣传部门做好组织协调工作" (the government office no longer coordinates)
+    assert border["coordinators"] == ["晋城市生态环境局", "中共晋城市委宣传部", "中共高平市委宣传部", "中共阳城县委宣传部"]
     assert out["estate-again"]["incident"] == out["estate"]["incident"] == "estate"
     assert out["neighbour"]["incident"] == "neighbour"
     verify = out["verify"]

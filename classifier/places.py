@@ -1,0 +1,126 @@
+"""Screening of place-name hits: which matched names really are the org's places; pure.
+
+A gazetteer hit of a region is dropped, with a note saying why, when
+- the text at that point is a name the org lists as outside (神农架 begins like 神农镇);
+- an alias lies inside a longer dictionary word (长治久安 holds 长治): the longer word wins,
+  as it would in segmentation;
+- the name follows another province's or city's name (北京市东城街道办事处 is not ours);
+- an alias is followed by a level the region does not have (凤城市 is not 凤城镇).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from routing.orgchart import Level, OrgChart
+
+# Province-level divisions of China (short forms); a name right after one of them that is not
+# ours points outside the org.
+PROVINCES = (
+    "北京", "天津", "上海", "重庆", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
+    "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "四川", "贵州", "云南", "西藏",
+    "陕西", "甘肃", "青海", "宁夏", "新疆", "香港", "澳门", "台湾",
+)
+PROVINCE_TAILS = ("省", "市", "自治区", "壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "")
+_PROVINCE_AT_END = re.compile(
+    "(?:" + "|".join(PROVINCES) + ")(?:" + "|".join(sorted(PROVINCE_TAILS, key=len, reverse=True)) + ")$"
+)
+# jieba tags these as places, but they are no other place than ours
+NOT_FOREIGN = frozenset({"中国", "我国", "全国", "国内", "本地", "当地", "本市", "本县", "全市", "全县", "全省"})
+LEVEL_TAIL = "省市县区"
+MIN_WORD_FREQ = 5  # a dictionary word that covers an alias must be this common to win
+MAX_WORD = 8
+
+Hit = tuple[int, str, Any]  # (position, surface, gazetteer entry with .kind and .target)
+
+
+def screen(org: OrgChart, entries: Mapping[str, Any], text: str, hits: list[Hit]) -> tuple[list[Hit], list[str]]:
+    """The hits that name the org's places and units, and notes on those that do not."""
+    kept: list[Hit] = []
+    notes: list[str] = []
+    for pos, surface, entry in hits:
+        if entry.kind == "outside":
+            notes.append(f"“{surface}”是组织架构以外的地名，不作为本组织地区")
+            continue
+        why = _not_ours(org, entries, text, pos, surface, entry, kept) if entry.kind == "region" else None
+        if why is None:
+            kept.append((pos, surface, entry))
+        else:
+            notes.append(why)
+    return kept, notes
+
+
+def _not_ours(org: OrgChart, entries: Mapping[str, Any], text: str, pos: int, surface: str, entry: Any,
+              kept: list[Hit]) -> str | None:
+    region = org.regions[entry.target]
+    end = pos + len(surface)
+    alias = surface in region.aliases
+    if alias and (word := _covering_word(entries, text, pos, end)):
+        return f"“{surface}”在词语“{word}”中，不作地名"
+    after_ours = any(p + len(s) == pos and e.kind in ("region", "dept") for p, s, e in kept)
+    if region.level is not Level.PROVINCE and not after_ours and (other := _foreign_before(entries, text, pos)):
+        return f"“{surface}”前为组织架构以外的地名“{other}”，指向组织外，不是本组织的{region.name}"
+    if alias and (tail := _wrong_level(region.name, text, end)):
+        return f"“{surface}{tail}”与本组织的{region.name}级别不符，指向组织外"
+    return None
+
+
+def _covering_word(entries: Mapping[str, Any], text: str, start: int, end: int) -> str | None:
+    """A common dictionary word around text[start:end] that is longer and not an org name."""
+    freq = _freq()
+    for a in range(max(0, end - MAX_WORD), start + 1):
+        for b in range(max(end, a + 2), min(len(text), a + MAX_WORD) + 1):
+            if (a, b) == (start, end):
+                continue
+            word = text[a:b]
+            if freq.get(word, 0) >= MIN_WORD_FREQ and word not in entries:
+                return word
+    return None
+
+
+def _foreign_before(entries: Mapping[str, Any], text: str, pos: int) -> str | None:
+    """The name of a place that is not ours ending right before `pos`, if any."""
+    before = text[max(0, pos - 10) : pos]
+    found = _PROVINCE_AT_END.search(before)
+    if found and found.group() not in entries:
+        return found.group()
+    if not before:
+        return None
+    word, flag = _last_token(before)
+    if flag == "ns" and len(word) >= 2 and word not in entries and word not in NOT_FOREIGN:
+        return word
+    return None
+
+
+def _wrong_level(name: str, text: str, end: int) -> str | None:
+    """The level character after an alias when the region is of another level (凤城|市)."""
+    tail = text[end : end + 1]
+    if not tail or tail not in LEVEL_TAIL or name.endswith(tail):
+        return None
+    if _freq().get(text[end : end + 2], 0) >= 50:  # 市场, 市民, 区域, 县城: a word, not a level
+        return None
+    return tail
+
+
+def unmodelled_note(org: OrgChart, region: str, alias: str) -> str:
+    return (f"文中“{region}{alias}”未在组织架构中建模（{region}没有登记该部门），"
+            f"按最近的已建模层级{region}处理")
+
+
+@lru_cache(maxsize=1)
+def _freq() -> dict[str, int]:
+    import jieba
+
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ
+
+
+@lru_cache(maxsize=4096)
+def _last_token(text: str) -> tuple[str, str]:
+    import jieba.posseg
+
+    tokens = jieba.posseg.lcut(text)
+    return (tokens[-1].word, tokens[-1].flag) if tokens else ("", "")
