@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from sqlalchemy import text
 
 from dashboard import live, pages, snapshot
@@ -17,7 +17,8 @@ from service.api import digest, reports, review, supervision
 from service.api.deps import SessionDep, SettingsDep
 from service.db import migrate
 from service.logs import configure_logging
-from service.metrics import render
+from service.api.errors import ApiError
+from service.metrics import authorized as metrics_authorized, render
 from service.orgs.store import ensure_org
 from service.queue import queue_depth, redis_connection
 from service.settings import Settings, get_settings
@@ -69,9 +70,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.status_code = 200 if ok else 503
         return {"status": "ok" if ok else "degraded", **checks}
 
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
-    def metrics(session: SessionDep, s: SettingsDep) -> Response:
-        return Response(render(session, queue_depth(s)), media_type="text/plain; version=0.0.4")
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics (Authorization: Bearer METRICS_TOKEN)")
+    def metrics(request: Request, session: SessionDep, s: SettingsDep) -> Response:
+        if not s.metrics_token:  # off unless the operator gives scrapers a token
+            raise ApiError(404, "未启用指标（METRICS_TOKEN 未设置）", "metrics are off: METRICS_TOKEN is not set")
+        if not metrics_authorized(request.headers.get("authorization", ""), s.metrics_token):
+            raise ApiError(401, "指标需要令牌", "metrics need Authorization: Bearer <METRICS_TOKEN>")
+        return Response(render(session, queue_depth(s), cache_key=s.database_url),
+                        media_type="text/plain; version=0.0.4")
 
     return app
 

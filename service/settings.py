@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # out of the database and its backups — the file wins over the variable when both are set
     audit_checkpoint_key: str | None = None
     audit_checkpoint_key_file: str | None = None
+    # GET /metrics answers only `Authorization: Bearer <metrics_token>`; unset: 404 (off)
+    metrics_token: str | None = None
     # leaders' daily digest (service.alerts.digest_service): the sweep builds and sends it
     # once this local hour (0–23, in `timezone`) of the day has passed
     digest_hour: int = Field(8, ge=0, le=23)

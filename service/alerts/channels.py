@@ -47,7 +47,7 @@ class Subscription:
     kind: str
     target: str
     secret: str | None = None
-    delivery_id: int = 0
+    delivery_id: str = ""  # "alert-<id>" / "digest-<id>": unique across kinds (a receiver drops repeats)
 
 
 class Channel(Protocol):
@@ -104,7 +104,7 @@ class WebhookChannel(_Http):
                            "sent_at": sent_at}, ensure_ascii=False, separators=(",", ":")).encode()
         self.post(subscription.target, body, {SIGNATURE_HEADER: sign(subscription.secret, body),
                                               TIMESTAMP_HEADER: str(sent_at),
-                                              DELIVERY_HEADER: str(subscription.delivery_id)})
+                                              DELIVERY_HEADER: subscription.delivery_id})
 
 
 class _Robot(_Http):
