@@ -23,11 +23,10 @@ class Settings(BaseSettings):
     demo_force: bool = False  # demo mode on a non-SQLite database is refused without this
     # learned topic models of this deployment (classifier.registry); empty: the packaged default
     model_dir: str = "./models"
-    # login sessions (cookie "yuqing_session"): lifetime; the Secure flag is off by default
-    # because the embedded default serves plain http on 127.0.0.1 — set COOKIE_SECURE=true
-    # behind TLS, or browsers would send the cookie over http too
+    # login sessions (cookie "yuqing_session"): lifetime; the Secure flag follows PUBLIC_URL
+    # (https → Secure) unless COOKIE_SECURE says otherwise
     session_hours: float = 12
-    cookie_secure: bool = False
+    cookie_secure: bool | None = None
     # sign-in throttling (service.accounts.throttle): after this many counted attempts per
     # account name (known or not) or per source address, each further attempt waits a delay
     # doubling from login_delay_seconds up to login_delay_max_seconds (429 + Retry-After
@@ -91,6 +90,9 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"API_TOKENS: unknown roles {sorted(bad)}")
         return v
+
+    def secure_cookie(self) -> bool:
+        return self.cookie_secure if self.cookie_secure is not None else self.public_url.lower().startswith("https://")
 
     def tokens(self) -> dict[str, str]:
         return {**(DEMO_TOKENS if self.demo else {}), **self.api_tokens}
