@@ -11,6 +11,9 @@ target URL, whose query may hold a robot's access token.
 - dingtalk: custom robot; with a secret (加签) the URL gets `timestamp` (ms) and `sign` =
   urlencode(base64(HMAC-SHA256(key=secret, msg=f"{timestamp}\n{secret}"))).
 - wecom: group robot, markdown message.
+
+Where they may send is service.alerts.egress: HTTP connections go to the address checked
+there (PinnedTransport), e-mail to SMTP_HOST's checked address (PinnedSMTP).
 """
 
 from __future__ import annotations
