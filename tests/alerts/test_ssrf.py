@@ -148,3 +148,24 @@ def test_tls_through_the_pinned_address_keeps_the_host_name(tmp_path) -> None:  
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_an_smtp_server_on_a_private_address_needs_the_allow_list(smtp_server) -> None:  # noqa: ANN001
+    from datetime import UTC, datetime
+
+    from service.alerts.channels import DeliveryError, Subscription, channel_for
+    from service.alerts.message import AlertMessage
+
+    port, box = smtp_server
+    msg = AlertMessage(alert_id=1, incident_id=9, topic="环境保护", severity="一般", clock="response",
+                       clock_label="首次回应", step="supervise", label="督办", due_at=datetime(2026, 6, 3, tzinfo=UTC),
+                       link="http://127.0.0.1:8000/incidents/9", recipients=("高平市人民政府主要负责人",))
+    for host in ("127.0.0.1", "localhost"):
+        refused = Settings(_env_file=None, smtp_host=host, smtp_port=port, alert_timeout_seconds=3)
+        with pytest.raises(DeliveryError, match="ALERT_HOST_ALLOWLIST"):
+            channel_for("email", refused).send(msg, Subscription("email", "leader@gaoping.gov.cn"))
+    assert box.messages == []
+    allowed = Settings(_env_file=None, smtp_host="127.0.0.1", smtp_port=port, alert_host_allowlist="127.0.0.0/8",
+                       alert_timeout_seconds=3)
+    channel_for("email", allowed).send(msg, Subscription("email", "leader@gaoping.gov.cn"))
+    assert len(box.messages) == 1
