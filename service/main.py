@@ -6,7 +6,7 @@ import asyncio
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from sqlalchemy import text
 
 from dashboard import live, pages, snapshot
@@ -19,7 +19,8 @@ from service.api.body_limit import BodyLimit, limits_of
 from service.api.deps import SessionDep, SettingsDep
 from service.db import migrate, session_scope
 from service.logs import configure_logging
-from service.metrics import render
+from service.api.errors import ApiError
+from service.metrics import authorized as metrics_authorized, render
 from service.orgs.store import ensure_org
 from service.queue import queue_depth, redis_connection, warm_up
 from service.runtime import load_engine
@@ -82,9 +83,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok" if ok else "degraded", **checks}
 
     @app.get("/metrics", tags=["ops"], response_class=Response, responses={200: {"content": {"text/plain": {}}}},
-             summary="Prometheus metrics")
-    def metrics(session: SessionDep, s: SettingsDep) -> Response:
-        return Response(render(session, queue_depth(s)), media_type="text/plain; version=0.0.4")
+             summary="Prometheus metrics (Authorization: Bearer METRICS_TOKEN)")
+    def metrics(request: Request, session: SessionDep, s: SettingsDep) -> Response:
+        if not s.metrics_token:  # off unless the operator gives scrapers a token
+            raise ApiError(404, "未启用指标（METRICS_TOKEN 未设置）", "metrics are off: METRICS_TOKEN is not set")
+        if not metrics_authorized(request.headers.get("authorization", ""), s.metrics_token):
+            raise ApiError(401, "指标需要令牌", "metrics need Authorization: Bearer <METRICS_TOKEN>")
+        return Response(render(session, queue_depth(s), cache_key=s.database_url),
+                        media_type="text/plain; version=0.0.4")
 
     error_docs.document(app)  # every route's error responses in the OpenAPI schema
     return app

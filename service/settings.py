@@ -24,11 +24,10 @@ class Settings(BaseSettings):
     demo_force: bool = False  # demo mode on a non-SQLite database is refused without this
     # learned topic models of this deployment (classifier.registry); empty: the packaged default
     model_dir: str = "./models"
-    # login sessions (cookie "yuqing_session"): lifetime; the Secure flag is off by default
-    # because the embedded default serves plain http on 127.0.0.1 — set COOKIE_SECURE=true
-    # behind TLS, or browsers would send the cookie over http too
+    # login sessions (cookie "yuqing_session"): lifetime; the Secure flag follows PUBLIC_URL
+    # (https → Secure) unless COOKIE_SECURE says otherwise
     session_hours: float = 12
-    cookie_secure: bool = False
+    cookie_secure: bool | None = None
     # sign-in throttling (service.accounts.throttle): after this many counted attempts per
     # account name (known or not) or per source address, each further attempt waits a delay
     # doubling from login_delay_seconds up to login_delay_max_seconds (429 + Retry-After
@@ -64,6 +63,8 @@ class Settings(BaseSettings):
     # out of the database and its backups — the file wins over the variable when both are set
     audit_checkpoint_key: str | None = None
     audit_checkpoint_key_file: str | None = None
+    # GET /metrics answers only `Authorization: Bearer <metrics_token>`; unset: 404 (off)
+    metrics_token: str | None = None
     # leaders' daily digest (service.alerts.digest_service): the sweep builds and sends it
     # once this local hour (0–23, in `timezone`) of the day has passed
     digest_hour: int = Field(8, ge=0, le=23)
@@ -106,6 +107,9 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"API_TOKENS: unknown roles {sorted(bad)}")
         return v
+
+    def secure_cookie(self) -> bool:
+        return self.cookie_secure if self.cookie_secure is not None else self.public_url.lower().startswith("https://")
 
     def tokens(self) -> dict[str, str]:
         return {**(DEMO_TOKENS if self.demo else {}), **self.api_tokens}

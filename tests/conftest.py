@@ -38,7 +38,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, demo=True, demo_force=True, redis_url=None, _env_file=None)
+    return Settings(database_url=database_url, demo=True, demo_force=True, redis_url=None,
+                    metrics_token=METRICS_TOKEN, _env_file=None)
 
 
 @pytest.fixture
@@ -50,3 +51,5 @@ def client(settings: Settings) -> Iterator[TestClient]:
 INGEST = {"Authorization": "Bearer demo-ingest"}
 COORD = {"Authorization": "Bearer demo-coordinator"}
 VIEWER = {"Authorization": "Bearer demo-viewer"}
+METRICS_TOKEN = "test-metrics-token"
+METRICS = {"Authorization": f"Bearer {METRICS_TOKEN}"}

@@ -1,10 +1,23 @@
 // The login page: POST /api/auth/login, then on to the page asked for (same origin only).
 import { api, errorText, show } from "./common.js";
 
+export function sameOriginPath(next, origin) {
+  // resolved the way the browser will resolve it: tabs and newlines are stripped and "\\"
+  // reads as "/", so "/%09/evil.example" is "//evil.example" — only our own origin passes
+  if (!next) return null;
+  let url;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return null;
+  }
+  if (url.origin !== origin || url.pathname === "/") return null; // "/" is this page: no loop
+  return url.pathname + url.search + url.hash;
+}
+
 function target() {
   const next = new URLSearchParams(location.search).get("next") || "";
-  // only a local path: "//evil.example" or "https://…" would leave the site
-  return next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/dashboard";
+  return sameOriginPath(next, location.origin) || "/dashboard";
 }
 
 async function alreadySignedIn() {

@@ -20,7 +20,9 @@ class User(SQLModel, table=True):
     region: str | None = None  # region of the org (region leader, coordinator, reviewer)
     password_hash: str
     active: bool = True
-    failed_logins: int = 0  # consecutive failures; reset on success
+    # unused since sign-in throttling moved to login_throttle (kept: dropping columns of a
+    # live table is a migration of its own)
+    failed_logins: int = 0
     locked_until: datetime | None = ts(nullable=True)
     created_at: datetime = ts()
 

@@ -11,6 +11,9 @@ target URL, whose query may hold a robot's access token.
 - dingtalk: custom robot; with a secret (加签) the URL gets `timestamp` (ms) and `sign` =
   urlencode(base64(HMAC-SHA256(key=secret, msg=f"{timestamp}\n{secret}"))).
 - wecom: group robot, markdown message.
+
+Where they may send is service.alerts.egress: HTTP connections go to the address checked
+there (PinnedTransport), e-mail to SMTP_HOST's checked address (PinnedSMTP).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ class Subscription:
     kind: str
     target: str
     secret: str | None = None
-    delivery_id: int = 0
+    delivery_id: str = ""  # "alert-<id>" / "digest-<id>": unique across kinds (a receiver drops repeats)
 
 
 class Channel(Protocol):
@@ -104,7 +107,7 @@ class WebhookChannel(_Http):
                            "sent_at": sent_at}, ensure_ascii=False, separators=(",", ":")).encode()
         self.post(subscription.target, body, {SIGNATURE_HEADER: sign(subscription.secret, body),
                                               TIMESTAMP_HEADER: str(sent_at),
-                                              DELIVERY_HEADER: str(subscription.delivery_id)})
+                                              DELIVERY_HEADER: subscription.delivery_id})
 
 
 class _Robot(_Http):

@@ -33,6 +33,12 @@ class Kind:
     job: Callable[[int, str], str]  # the RQ job: module-level, imported by name by the worker
 
 
+def public_id(kind: Kind, delivery_id: int) -> str:
+    """The id a receiver sees (X-Yuqing-Delivery, `delivery_id`): alerts and digests number
+    their rows separately, so the kind is part of it."""
+    return f"{kind.name}-{delivery_id}"
+
+
 def job_id(kind: Kind, delivery_id: int) -> str:
     return f"yuqing-{kind.name}-delivery-{delivery_id}"
 
@@ -92,7 +98,8 @@ def attempt(settings: Settings, kind: Kind, delivery_id: int, *, final: bool) ->
             refuse_destination(settings, channel)
             channel_for(channel.kind, settings).send(
                 kind.message(session, settings, delivery),
-                Subscription(kind=channel.kind, target=channel.target, secret=channel.secret, delivery_id=delivery_id))
+                Subscription(kind=channel.kind, target=channel.target, secret=channel.secret,
+                             delivery_id=public_id(kind, delivery_id)))
         except Exception as exc:
             # the class only for the unexpected: its text may quote what the receiver sent
             text = str(exc)[:500] if isinstance(exc, DeliveryError) else type(exc).__name__

@@ -39,7 +39,7 @@ def login(body: Login, request: Request, response: Response, session: SessionDep
     opened = open_session(session, settings, user)
     session.commit()
     response.set_cookie(COOKIE, opened.token, max_age=int(settings.session_hours * 3600), path="/",
-                        httponly=True, samesite="lax", secure=settings.cookie_secure)
+                        httponly=True, samesite="lax", secure=settings.secure_cookie())
     return {"user": public(user), "csrf_token": opened.csrf_token, "expires_at": opened.expires_at}
 
 
@@ -58,7 +58,7 @@ def logout(viewer: ViewerDep, request: Request, response: Response, session: Ses
         session.commit()
         # every API process closes this session's WebSockets at once (dashboard.hub)
         publish(settings, {"type": "session.ended", "sessions": [login_session.id]})
-    response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=settings.secure_cookie())
     return {"ok": True}
 
 

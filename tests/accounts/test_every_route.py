@@ -43,3 +43,10 @@ def test_login_refuses_a_cross_site_form(client: TestClient) -> None:
     r = client.post("/api/auth/login", content='{"username": "admin", "password": "demo12345"}',
                     headers={"Content-Type": "text/plain"})
     assert r.status_code == 422 and "yuqing_session" not in r.headers.get("set-cookie", "")
+
+
+def test_metrics_refuse_the_anonymous_and_every_session(client: TestClient) -> None:
+    client.cookies.clear()
+    assert client.get("/metrics").status_code == 401  # the scraper's METRICS_TOKEN only
+    login(client, "admin")  # not even the admin's session: the token is for machines
+    assert client.get("/metrics").status_code == 401

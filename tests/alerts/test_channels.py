@@ -27,14 +27,14 @@ SECRET = "s3cret-key-of-the-receiver"
 
 def test_webhook_body_is_signed_with_the_secret_and_timestamped(receiver) -> None:  # noqa: ANN001
     before = int(time.time())
-    channel_for("webhook", SETTINGS).send(MSG, Subscription("webhook", receiver.url + "/hook", SECRET, delivery_id=41))
+    channel_for("webhook", SETTINGS).send(MSG, Subscription("webhook", receiver.url + "/hook", SECRET, delivery_id="alert-41"))
     (req,) = receiver.requests
     expected = "sha256=" + hmac.new(SECRET.encode(), req.body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(req.headers["x-yuqing-signature"], expected)
     assert req.headers["x-yuqing-signature"] != sign("another secret", req.body)
     body = req.json()
     assert body["sent_at"] == int(req.headers["x-yuqing-timestamp"]) >= before  # the signed body holds the time
-    assert body["delivery_id"] == 41 and req.headers["x-yuqing-delivery"] == "41"
+    assert body["delivery_id"] == "alert-41" and req.headers["x-yuqing-delivery"] == "alert-41"
     assert (body["incident_id"], body["step"], body["label"]) == (9, "supervise", "督办")
     assert body["due_local"] == "2026-06-03 10:00" and body["link"].endswith("/incidents/9")
 

@@ -95,7 +95,8 @@ def test_inline_delivery_webhook_smtp_visible_failure(database_url, receiver, sm
         for req in receiver.requests:
             expected = "sha256=" + hmac.new(SECRET.encode(), req.body, hashlib.sha256).hexdigest()
             assert hmac.compare_digest(req.headers["x-yuqing-signature"], expected)
-            assert req.json()["delivery_id"] == int(req.headers["x-yuqing-delivery"])
+            assert req.json()["delivery_id"] == req.headers["x-yuqing-delivery"]
+            assert req.headers["x-yuqing-delivery"].startswith("digest-")
             bodies[req.json()["audience"]] = req.json()
         assert sorted(bodies) == ["米山镇", "高平市"]
         county = bodies["高平市"]

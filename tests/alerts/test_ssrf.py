@@ -98,3 +98,74 @@ def test_an_allow_listed_address_is_reached_pinned_and_errors_keep_no_body(datab
     (delivery,) = _deliveries(database_url)
     assert delivery.status == "failed" and "HTTP 500" in delivery.last_error
     assert "hunter2" not in delivery.last_error and "stack" not in delivery.last_error
+
+
+def test_tls_through_the_pinned_address_keeps_the_host_name(tmp_path) -> None:  # noqa: ANN001
+    """Connected to the checked IP, yet the TLS server name (SNI) and the certificate check are
+    the URL's host's: a real TLS server on 127.0.0.1 with a certificate for "localhost"."""
+    import ssl
+    import subprocess
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import httpx
+
+    from service.alerts.egress import Allowlist, EgressRefused, PinnedTransport
+    from tests.alerts.conftest import free_port
+
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True)
+    names: list[str | None] = []
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert, key)
+    server_ctx.sni_callback = lambda _sock, name, _ctx: names.append(name)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:  # noqa: ANN002
+            pass
+
+    port = free_port()
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.socket = server_ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    trust = ssl.create_default_context(cafile=str(cert))
+    try:
+        allow = Allowlist.parse("localhost 127.0.0.1")
+        with httpx.Client(transport=PinnedTransport(allow, verify=trust), trust_env=False) as client:
+            assert client.post(f"https://localhost:{port}/hook", content=b"{}").status_code == 204
+        assert names == ["localhost"]
+        with httpx.Client(transport=PinnedTransport(Allowlist.parse("localhost"), verify=trust)) as client:
+            with pytest.raises(EgressRefused):  # loopback without its address listed
+                client.post(f"https://localhost:{port}/hook", content=b"{}")
+        assert names == ["localhost"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_smtp_server_on_a_private_address_needs_the_allow_list(smtp_server) -> None:  # noqa: ANN001
+    from datetime import UTC, datetime
+
+    from service.alerts.channels import DeliveryError, Subscription, channel_for
+    from service.alerts.message import AlertMessage
+
+    port, box = smtp_server
+    msg = AlertMessage(alert_id=1, incident_id=9, topic="环境保护", severity="一般", clock="response",
+                       clock_label="首次回应", step="supervise", label="督办", due_at=datetime(2026, 6, 3, tzinfo=UTC),
+                       link="http://127.0.0.1:8000/incidents/9", recipients=("高平市人民政府主要负责人",))
+    for host in ("127.0.0.1", "localhost"):
+        refused = Settings(_env_file=None, smtp_host=host, smtp_port=port, alert_timeout_seconds=3)
+        with pytest.raises(DeliveryError, match="ALERT_HOST_ALLOWLIST"):
+            channel_for("email", refused).send(msg, Subscription("email", "leader@gaoping.gov.cn"))
+    assert box.messages == []
+    allowed = Settings(_env_file=None, smtp_host="127.0.0.1", smtp_port=port, alert_host_allowlist="127.0.0.0/8",
+                       alert_timeout_seconds=3)
+    channel_for("email", allowed).send(msg, Subscription("email", "leader@gaoping.gov.cn"))
+    assert len(box.messages) == 1

@@ -7,7 +7,7 @@ from sqlmodel import func, select
 
 from service.db import session_scope
 from service.models import Item
-from tests.conftest import COORD, INGEST, VIEWER
+from tests.conftest import COORD, INGEST, METRICS, VIEWER
 
 FOOD = "河西镇、马村镇多家餐馆被曝使用过期食材，多名食客腹泻"
 
@@ -113,6 +113,6 @@ def test_health_and_metrics(client) -> None:  # noqa: ANN001
     client.post("/api/items", json={"external_id": "1", "text": FOOD, "received_at": "2020-01-01T00:00:00+08:00"},
                 headers=INGEST)
     assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=METRICS).text
     assert 'yuqing_open_incidents{clock_state="overdue"} 1.0' in text
     assert "yuqing_items_received_total" in text

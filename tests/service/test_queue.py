@@ -16,7 +16,7 @@ from service.main import create_app
 from service.models import Item
 from service.settings import Settings
 from service.sweep import sweep_once
-from tests.conftest import COORD, INGEST, REDIS_URL
+from tests.conftest import COORD, INGEST, METRICS, METRICS_TOKEN, REDIS_URL
 
 pytestmark = pytest.mark.redis
 
@@ -25,7 +25,8 @@ pytestmark = pytest.mark.redis
 def queued_settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
     Redis.from_url(REDIS_URL).flushdb()
     request.addfinalizer(lambda: Redis.from_url(REDIS_URL).flushdb())
-    return Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, demo_force=True, _env_file=None)
+    return Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, demo_force=True,
+                    metrics_token=METRICS_TOKEN, _env_file=None)
 
 
 def run_worker(settings: Settings) -> None:
@@ -46,7 +47,7 @@ def test_item_posted_while_worker_is_down_is_processed_when_it_starts(queued_set
                                             for n in range(3)], headers=INGEST)
         assert r.status_code == 202
         assert statuses(queued_settings) == ["pending"] * 3  # committed, waiting for a worker
-        assert 'yuqing_queue_depth 1.0' in client.get("/metrics").text
+        assert 'yuqing_queue_depth 1.0' in client.get("/metrics", headers=METRICS).text
         assert client.get("/healthz").json()["redis"] == "ok"
         run_worker(queued_settings)
         assert statuses(queued_settings) == ["processed"] * 3
