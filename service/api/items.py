@@ -10,13 +10,13 @@ from sqlmodel import Session, col, select, tuple_
 
 from service.api.deps import EngineDep, SessionDep, SettingsDep, require
 from service.api.errors import ApiError
+from service.api.params import IdPath
 from service.inputs import ReceivedWindow
 from service.metrics import ITEMS_RECEIVED
 from service.models import Item, utcnow
 from service.pipeline import Engine
 from service.queue import submit
 from service.schemas import ItemIn
-from service.api.params import IdPath
 
 router = APIRouter(prefix="/api/items", tags=["items"])
 MAX_BATCH = 1000

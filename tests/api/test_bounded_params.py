@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from service.inputs import DATE_MAX, DATE_MIN, MAX_INT, parse_date
+from service.inputs import DATE_MAX, DATE_MIN, ID_MAX, MAX_INT, parse_date
 from tests.conftest import COORD
 
-HUGE = [2**63, 2**63 - 1, 2**64, MAX_INT + 1]
+HUGE = [2**63, 2**63 - 1, 2**64, MAX_INT, ID_MAX + 1]
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -32,8 +32,8 @@ def test_every_id_in_every_path_is_bounded(client) -> None:  # noqa: ANN001
             r = at(n)
             if r.status_code not in expected or not r.json()["error"]["en"]:
                 wrong.append((method, path, n, r.status_code))
-        if at(MAX_INT).status_code not in expected | {404}:  # the largest id allowed: simply not there
-            wrong.append((method, path, MAX_INT, at(MAX_INT).status_code))
+        if at(ID_MAX).status_code not in expected | {404}:  # the largest id allowed: simply not there
+            wrong.append((method, path, ID_MAX, at(ID_MAX).status_code))
     assert wrong == []
     assert sum(client.get(f"/api/incidents/{n}", headers=COORD).status_code == 422 for n in HUGE) == len(HUGE)
 
@@ -46,8 +46,9 @@ def test_offsets_are_bounded(client, path) -> None:  # noqa: ANN001
 
 
 def test_a_merge_with_a_huge_id_is_refused(client) -> None:  # noqa: ANN001
-    r = client.post("/api/incidents/1/merge", json={"other_incident_id": 2**63}, headers=COORD)
-    assert r.status_code == 422 and "other_incident_id" in r.json()["error"]["en"]
+    for n in (2**63, ID_MAX + 1):
+        r = client.post("/api/incidents/1/merge", json={"other_incident_id": n}, headers=COORD)
+        assert r.status_code == 422 and "other_incident_id" in r.json()["error"]["en"]
 
 
 REPORTS = ["/api/reports/summary", "/api/reports/export.csv", "/api/reports/export.xlsx",
@@ -84,3 +85,10 @@ def test_parse_date_takes_only_iso_dates_in_range() -> None:
     for bad in [*BAD_DATES, 0, 20261201, None]:
         with pytest.raises(ValueError):
             parse_date(bad)
+
+
+@pytest.mark.parametrize("query", ["topic=a%00b", "unit=%00", "region=%00", "view=all&topic=%00"])
+def test_a_nul_in_the_query_string_is_refused(client, query) -> None:  # noqa: ANN001
+    r = client.get(f"/api/incidents?{query}", headers=COORD)  # was a 500 on PostgreSQL
+    assert r.status_code == 422 and "NUL" in r.json()["error"]["en"] and r.json()["error"]["zh"]
+    assert client.get("/api/incidents?topic=%2500", headers=COORD).status_code == 200  # a literal "%00" is text

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
@@ -22,14 +25,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
 
+from service.db import get_engine
 from service.main import create_app
 from service.settings import Settings
-from tests.conftest import COORD, INGEST
+from tests.conftest import COORD, INGEST, PG_ADMIN
 
-EXAMPLES = int(os.environ.get("YUQING_FUZZ_EXAMPLES", "40"))  # per operation; the whole run stays within a few minutes on 2 cores
+# per operation and database; both runs together take about 3 minutes here (2 shared cores)
+EXAMPLES = int(os.environ.get("YUQING_FUZZ_EXAMPLES", "40"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 LEFT_OUT = {("POST", "/api/digests/run")}
 SCHEMA = schemathesis.openapi.from_dict(create_app(Settings(_env_file=None, demo=True)).openapi())
@@ -53,16 +59,31 @@ def seed(client: TestClient) -> dict[str, int]:
     return {"incident_id": incident, "item_id": items[0]["id"], "notice_id": 1, "digest_id": 1}
 
 
-@pytest.fixture(scope="module")
-def seeded() -> Iterator[dict]:
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(Settings(database_url=f"sqlite:///{Path(tmp) / 'fuzz.db'}", demo=True, redis_url=None,
-                                  _env_file=None))
+@contextmanager
+def database(kind: str) -> Iterator[str]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{Path(tmp) / 'fuzz.db'}"
+        return
+    name = f"yuqing_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    finally:
+        get_engine.cache_clear()
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# PostgreSQL too: it refuses what SQLite lets through (NUL in text, ids past 32 bits)
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def seeded(request: pytest.FixtureRequest) -> Iterator[dict]:
+    with database(request.param) as url:
+        app = create_app(Settings(database_url=url, demo=True, redis_url=None, _env_file=None))
         with TestClient(app) as client:
             ids = seed(client)
         yield {"app": app, **ids}  # schemathesis calls it in-process, running its lifespan itself
-        from schemathesis.python import asgi
-
         asgi.shutdown_lifespans()
 
 
