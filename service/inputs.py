@@ -18,8 +18,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 # the largest integer a JSON client (JavaScript's Number) holds exactly; every integer that
 # comes in is at most this, so none overflows SQLite's or PostgreSQL's 64-bit integers
 MAX_INT = 2**53
+# row ids are INTEGER columns (32 bits on PostgreSQL, which refuses to compare one with more)
+ID_MAX = 2**31 - 1
 Count = Annotated[int, Field(ge=0, le=MAX_INT, strict=True)]
-Id = Annotated[int, Field(ge=1, le=MAX_INT)]
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 # an item's text fields; source and external_id are the width of their columns (service.models.Item)
 SOURCE_MAX, EXTERNAL_ID_MAX, TITLE_MAX, TEXT_MAX = 64, 128, 500, 20_000
@@ -92,7 +94,7 @@ StrictDate = Annotated[date, BeforeValidator(parse_date), WithJsonSchema(
 def parse_instant(value: Any) -> Any:
     """received_at as ISO 8601 text (or a datetime from Python callers): a bare number is
     refused rather than read as seconds since 1970."""
-    if isinstance(value, str | datetime):
+    if value is None or isinstance(value, str | datetime):
         return value
     raise ValueError("时间应为 ISO 8601 字符串 / a time must be an ISO 8601 string")
 

@@ -15,8 +15,8 @@ from service.api import auth, error_docs, errors, incidents, items
 from service.api import workflow
 from service.api import alerts as alert_routes
 from service.api import digest, reports, review, supervision
-from service.api.body_limit import BodyLimit, limits_of
 from service.api.deps import SessionDep, SettingsDep
+from service.api.request_guard import RequestGuard, limits_of
 from service.db import migrate, session_scope
 from service.logs import configure_logging
 from service.api.errors import ApiError
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="yuqing 政务舆情回应跟踪", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     errors.install(app)
-    app.add_middleware(BodyLimit, limit_for=limits_of(settings))  # 413 before a route reads the body
+    app.add_middleware(RequestGuard, limit_for=limits_of(settings))  # body limits (413), no NUL in URLs
     app.include_router(items.router)
     app.include_router(incidents.router)
     app.include_router(workflow.router)

@@ -41,8 +41,7 @@ class ItemIn(StrictModel):
     external_id: str = Field(min_length=1, max_length=EXTERNAL_ID_MAX, description="来源系统中的编号；与 source 一起去重")
     title: str | None = Field(default=None, max_length=TITLE_MAX)
     text: str = Field(min_length=1, max_length=TEXT_MAX)
-    received_at: Annotated[datetime | None, BeforeValidator(lambda v: v if v is None else parse_instant(v))] = \
-        Field(default=None, description=RECEIVED_AT)
+    received_at: Annotated[datetime | None, BeforeValidator(parse_instant)] = Field(default=None, description=RECEIVED_AT)
     kind: Literal["verification_request"] | None = None
     topic: str | None = Field(default=None, max_length=TOPIC_MAX)
     severity: Severity | None = None

@@ -15,8 +15,8 @@ from service.alerts import service as alerts
 from service.alerts.egress import Allowlist
 from service.alerts.models import CHANNEL_KINDS
 from service.api.deps import EngineDep, SessionDep, SettingsDep
-from service.events import publish
 from service.api.params import IdPath
+from service.events import publish
 from service.inputs import StrictModel
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])

@@ -15,10 +15,10 @@ from service.alerts.digest import local_day
 from service.alerts.models import Digest
 from service.api.deps import EngineDep, SessionDep, SettingsDep
 from service.api.errors import ApiError
+from service.api.params import IdPath
 from service.audit import record
 from service.inputs import StrictDate
 from service.models import utcnow
-from service.api.params import IdPath
 
 router = APIRouter(prefix="/api/digests", tags=["digest"])
 Manager = Annotated[Viewer, Depends(require_role(Role.COORDINATOR))]  # coordinators and the admin

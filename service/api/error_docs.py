@@ -1,18 +1,12 @@
-"""The error responses of every route, in the OpenAPI schema, from one pass over the app's
-routes (create_app calls `document` last): what a route may answer follows from what it
+"""The error responses of every route, in the OpenAPI schema, from one pass over the schema
+FastAPI builds (create_app calls `document`): what a route may answer follows from what it
 is — signed-in only, an id in its path, a write, a body — so no route is documented by hand
 and a new one is documented like the others. A route's own `responses=` entry wins."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
-
-from service.accounts.deps import current_viewer
 
 
 class Problem(BaseModel):
@@ -35,6 +29,7 @@ class ErrorBody(BaseModel):
 
 
 MEANING = {
+    400: "请求体无法解析（不是 UTF-8 编码的 JSON） / the body cannot be read (not UTF-8 JSON)",
     401: "未登录、登录已过期或令牌无效 / not signed in, session expired or invalid token",
     403: "无权执行此操作（或缺少 CSRF 令牌） / not allowed (or missing CSRF token)",
     404: "不存在或当前用户不可见 / no such thing, or not visible to the viewer",
@@ -43,55 +38,67 @@ MEANING = {
     422: "请求内容无效，未保存任何数据 / invalid input, nothing was stored",
     429: "尝试过于频繁 / too many attempts",
 }
-UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+UNSAFE = {"post", "put", "patch", "delete"}
+OPEN = {("post", "/api/auth/login")}  # the only /api route without a key (tests/accounts/test_every_route.py)
 # refusals a route's shape does not show: signing in is open to all, but refuses wrong passwords
-EXTRA = {("POST", "/api/auth/login"): (401, 429)}
+EXTRA = {("post", "/api/auth/login"): (401, 429)}
+SECURITY = {"bearer": {"type": "http", "scheme": "bearer", "description": "API_TOKENS 中的令牌 / a token of API_TOKENS"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "yuqing_session",
+                        "description": "登录会话；写请求另需 X-CSRF-Token / sign-in session; writes also send X-CSRF-Token"}}
 
 
-def _calls(dependant: Dependant) -> Iterator[object]:
-    for d in dependant.dependencies:
-        yield d.call
-        yield from _calls(d)
+def signed_in_only(method: str, path: str) -> bool:
+    return path.startswith("/api/") and (method, path) not in OPEN
 
 
-def signed_in_only(route: APIRoute) -> bool:
-    """Asks for the viewer (session or token) or a token role somewhere in its dependencies."""
-    return any(call is current_viewer or getattr(call, "__qualname__", "").startswith("require.")
-               for call in _calls(route.dependant))
-
-
-def statuses(route: APIRoute) -> set[int]:
-    methods = route.methods or set()
-    found = {c for m in methods for c in EXTRA.get((m, route.path), ())}
-    if signed_in_only(route):
-        found |= {401, 403}
-        if methods & UNSAFE:
-            found.add(409)
-    if route.dependant.path_params:
+def statuses(method: str, path: str, operation: dict) -> set[int]:
+    """What a route may refuse with, from what it is: signed-in only, an id in its path, a
+    write, a body or parameters to validate."""
+    found = set(EXTRA.get((method, path), ()))
+    if signed_in_only(method, path):
+        found |= {401, 403} | ({409} if method in UNSAFE else set())
+    if "{" in path:
         found.add(404)
-    if methods & UNSAFE:
+    if method in UNSAFE:
         found.add(413)
-    if route.body_field is not None or route.dependant.query_params or route.dependant.path_params:
+    if operation.get("parameters") or operation.get("requestBody"):
         found.add(422)
+    if operation.get("requestBody"):
+        found.add(400)
     return found
 
 
-def document(app: FastAPI) -> None:
+def add_errors(schema: dict) -> dict:
+    """Every operation of an OpenAPI schema gets its error responses (ErrorBody) and, when
+    signed-in only, its security requirement; FastAPI's own 422 shape is replaced by ours."""
     ref = {"$ref": "#/components/schemas/ErrorBody"}
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.include_in_schema:
-            for code in sorted(statuses(route)):
-                if code not in route.responses and str(code) not in route.responses:
-                    route.responses[code] = {"description": MEANING[code], "content": {"application/json": {"schema": ref}}}
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            if "HTTPValidationError" in str(responses.get("422", "")):
+                del responses["422"]
+            for code in sorted(statuses(method, path, operation)):
+                responses.setdefault(str(code), {"description": MEANING[code],
+                                                 "content": {"application/json": {"schema": ref}}})
+            if signed_in_only(method, path):
+                operation.setdefault("security", [{"bearer": []}, {"session": []}])
+    components = schema.setdefault("components", {})
+    models = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.setdefault("schemas", {}).update({**models.pop("$defs", {}), "ErrorBody": models})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components["schemas"].pop(unused, None)
+    components.setdefault("securitySchemes", {}).update(SECURITY)
+    return schema
+
+
+def document(app: FastAPI) -> None:
+    """Have `app.openapi()` (the /openapi.json and /docs source) carry the error responses."""
     build = app.openapi
 
     def openapi() -> dict:
-        if app.openapi_schema is None:
-            schema = build()
-            models = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(models.pop("$defs", {}))
-            components["ErrorBody"] = models
-        return app.openapi_schema
+        schema = build()  # FastAPI caches it until the routes change
+        if "ErrorBody" not in schema.get("components", {}).get("schemas", {}):
+            add_errors(schema)
+        return schema
 
     app.openapi = openapi

@@ -51,6 +51,8 @@ def invalid_body(errors: list[dict]) -> dict:
         return body("请求内容无效，未保存任何数据", "invalid request, nothing was stored", details=details)
     loc, problem = _untagged(errors[0]["loc"]), details[0]["problem"]
     where = [str(p) for p in (loc[1:] if loc and loc[0] == "body" else loc)]
+    if errors[0]["type"] == "json_invalid":  # its location is a character offset, not a field
+        where = []
     if len(where) > 1 and where[0].isdigit() and loc[0] == "body":
         zh_at, en_at = f"第{where[0]}条 {'.'.join(where[1:])}", f"item {where[0]}: {'.'.join(where[1:])}"
     else:

@@ -16,9 +16,11 @@ from service.accounts.deps import ViewerDep
 from service.api.deps import EngineDep, SessionDep, SettingsDep
 from service.api.errors import ApiError
 from service.api.visible import visible_incident
+from service.api.params import IdPath, Offset
 from service.api.workflow import HANDLE
 from service.audit import record
 from service.events import publish
+from service.inputs import StrictModel
 from service.models import AuditEntry, Clock, EscalationStep, Incident, Item
 from service.splitting import split_item
 from service.supervision.models import SupervisionNotice
@@ -26,8 +28,6 @@ from service.workflow import service as wf
 from service.workflow.models import IncidentUnit, Response
 from service.workflow.states import LEGACY_OPEN, STATUS_LABEL, Status, Transition, available, status_of
 from service.workflow.units import REGION, UNIT_ROLES, scoped
-from service.api.params import IdPath, Offset
-from service.inputs import StrictModel
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 

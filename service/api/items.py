@@ -16,6 +16,7 @@ from service.accounts.deps import bearer, current_viewer, token_role
 from service.api.deps import EngineDep, SessionDep, SettingsDep, require
 from service.api.errors import ApiError
 from service.api.visible import visible_incident
+from service.api.params import IdPath
 from service.inputs import ReceivedWindow
 from service.metrics import ITEMS_RECEIVED
 from service.models import Incident, Item, utcnow
@@ -23,7 +24,6 @@ from service.pipeline import Engine
 from service.queue import submit
 from service.schemas import ItemIn
 from service.workflow.units import scoped
-from service.api.params import IdPath
 
 router = APIRouter(prefix="/api/items", tags=["items"])
 MAX_BATCH = 1000

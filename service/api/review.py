@@ -10,13 +10,13 @@ from pydantic import Field
 from service.accounts.access import Action
 from service.accounts.deps import ViewerDep
 from service.api.deps import EngineDep, SessionDep, SettingsDep
+from service.api.params import IdPath, Offset
 from service.api.workflow import role_may
 from service.events import publish
+from service.inputs import StrictModel
 from service.review import service as rv
 from service.review.models import ACCOUNTABILITY_GROUNDS, Review
 from service.workflow import service as wf
-from service.api.params import IdPath, Offset
-from service.inputs import StrictModel
 
 router = APIRouter(tags=["review"])
 

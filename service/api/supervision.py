@@ -11,14 +11,14 @@ from pydantic import AwareDatetime, Field
 from service.accounts.access import Action
 from service.accounts.deps import ViewerDep
 from service.api.deps import EngineDep, SessionDep, SettingsDep
+from service.api.params import IdPath, Offset
 from service.api.workflow import role_may
 from service.events import publish
+from service.inputs import StrictModel
 from service.supervision import service as sv
 from service.supervision.models import SupervisionNotice
 from service.supervision.rules import MIN_REQUIREMENT
 from service.workflow import service as wf
-from service.api.params import IdPath, Offset
-from service.inputs import StrictModel
 
 router = APIRouter(tags=["supervision"])
 

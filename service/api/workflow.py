@@ -11,15 +11,15 @@ from sqlmodel import Session
 
 from service.accounts.access import GRANTS, Action, Viewer
 from service.accounts.deps import ViewerDep
-from service.api.errors import ApiError
 from service.api.deps import EngineDep, SessionDep, SettingsDep
+from service.api.errors import ApiError
+from service.api.params import IdPath
 from service.events import publish
+from service.inputs import Id, StrictModel
 from service.models import Incident
 from service.settings import Settings
 from service.workflow import service as wf
 from service.workflow.states import Channel, FollowUp
-from service.api.params import IdPath
-from service.inputs import Id, StrictModel
 
 router = APIRouter(prefix="/api/incidents", tags=["workflow"])
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from service.triage import TriageInputError, now_local, parse_lines
 
 ITEMS = [
     {"id": "food", "text": "河西镇、马村镇多家餐馆被曝使用过期食材，多名食客腹泻", "received_at": "2026-11-20T09:00:00+08:00"},
@@ -71,3 +76,23 @@ def test_triage_with_a_bad_org_file_names_line_and_field(tmp_path: Path) -> None
     org.write_text("home: 高平市\nregions:\n  - name: 高平市\n    level: town\n", encoding="utf-8")
     done = triage(tmp_path, ITEMS[:1], "--org", str(org))
     assert done.returncode == 2 and "第4行" in done.stderr and "level" in done.stderr
+
+
+def test_triage_refuses_what_the_api_refuses_naming_the_line(tmp_path: Path) -> None:
+    good = {"id": "ok", "text": "米山镇凤凰小区烧烤店油烟扰民", "received_at": "2026-11-20T09:00:00+08:00"}
+    done = triage(tmp_path, [good, {**good, "id": "future", "received_at": "2999-01-01T00:00:00+08:00"}])
+    assert done.returncode == 2 and done.stdout == ""
+    assert "第2行 received_at" in done.stderr and "line 2" in done.stderr and "future" in done.stderr
+
+
+@pytest.mark.parametrize(("field", "value", "where"), [
+    ("received_at", "1970-01-01T00:00:00+08:00", "received_at"),
+    ("received_at", "9999-12-31T23:59:59+08:00", "received_at"),
+    ("signals", {"views": 10**30}, "signals.views"),
+    ("external_id", "x" * 129, "external_id"),
+    ("text", "含\x00", "text"),
+])
+def test_each_bound_of_the_api_holds_in_triage(field: str, value: object, where: str) -> None:
+    lines = [json.dumps({"id": "a", "text": "某事"}), json.dumps({"id": "b", "text": "某事", field: value})]
+    with pytest.raises(TriageInputError, match=rf"第2行 {re.escape(where)}.*line 2"):
+        parse_lines(lines, now_local())

@@ -1,9 +1,12 @@
-"""Request body limits, enforced as the bytes arrive (pure ASGI middleware).
+"""What every HTTP request must satisfy before a route sees it (pure ASGI middleware).
 
-A declared Content-Length over the limit is refused before anything is read; a body sent
-without one (chunked) or longer than it says is counted chunk by chunk and cut off once it
-passes the limit, so a 100 MB upload costs at most the limit in memory, never reaches a
-route (a sign-in is not attempted, hence not counted as a failed one) and gets 413.
+- Its body stays within a limit, enforced as the bytes arrive: a declared Content-Length
+  over the limit is refused before anything is read; a body sent without one (chunked) is
+  counted chunk by chunk and cut off once it passes the limit. A 100 MB upload costs at most
+  the limit in memory, never reaches a route (a sign-in is not attempted, hence not counted
+  as a failed one) and gets 413.
+- Its path and query string hold no NUL: PostgreSQL cannot compare text with one (a filter
+  such as `?topic=%00` was a 500); 422.
 """
 
 from __future__ import annotations
@@ -20,13 +23,23 @@ class BodyTooLarge(Exception):
     pass
 
 
-def refusal(limit: int) -> bytes:
-    return json.dumps(body(f"请求体过大（上限 {limit} 字节），未保存任何数据",
-                           f"request body too large (limit {limit} bytes), nothing was stored", limit=limit),
-                      ensure_ascii=False).encode()
+def too_large(limit: int) -> bytes:
+    return _json(body(f"请求体过大（上限 {limit} 字节），未保存任何数据",
+                      f"request body too large (limit {limit} bytes), nothing was stored", limit=limit))
 
 
-class BodyLimit:
+NUL_REFUSED = body("地址或查询参数中含有 NUL 字符", "the path or query string contains a NUL character")
+
+
+def _json(payload: dict) -> bytes:
+    return json.dumps(payload, ensure_ascii=False).encode()
+
+
+def has_nul(scope: Scope) -> bool:
+    return b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", "")
+
+
+class RequestGuard:
     """`limit_for(scope)` gives the byte limit of a request (settings: BODY_LIMIT_BYTES,
     ITEMS_BODY_LIMIT_BYTES for item batches)."""
 
@@ -37,10 +50,13 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if has_nul(scope):
+            await _refuse(send, 422, _json(NUL_REFUSED))
+            return
         limit = self.limit_for(scope)
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            await _send_413(send, limit)
+            await _refuse(send, 413, too_large(limit))
             return
         seen, cut = 0, False
         started = False
@@ -67,13 +83,12 @@ class BodyLimit:
         except BodyTooLarge:
             pass
         if cut and not started:
-            await _send_413(send, limit)
+            await _refuse(send, 413, too_large(limit))
 
 
-async def _send_413(send: Send, limit: int) -> None:
-    payload = refusal(limit)
-    # the rest of the body stays unread: the connection cannot be reused
-    await send({"type": "http.response.start", "status": 413,
+async def _refuse(send: Send, status: int, payload: bytes) -> None:
+    # the body (if any) stays unread: the connection cannot be reused
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": payload})
