@@ -69,6 +69,7 @@ class Partial:
     report_to: str | None = None
     reasons: tuple[str, ...] = ()
     replaces_coordinators: bool = False  # its coordinators take the place of those found so far
+    superseded: tuple[str, ...] = ()  # reasons found so far that no longer hold
 
     def merge(self, other: Partial) -> Partial:
         coordinators = other.coordinators if other.replaces_coordinators else self.coordinators + other.coordinators
@@ -81,7 +82,7 @@ class Partial:
             vertical=self.vertical or other.vertical,
             leader=other.leader or self.leader,
             report_to=other.report_to or self.report_to,
-            reasons=self.reasons + other.reasons,
+            reasons=tuple(r for r in self.reasons if r not in other.superseded) + other.reasons,
         )
 
 
@@ -281,8 +282,9 @@ def vertical_management(ctx: Context, so_far: Partial) -> Partial | None:
               f"会同{join(propaganda)}做好组织协调")
     if only_system:
         reason += "，本级政府办公室不再作为组织协调单位（垂直管理部门由上级部门组织协调）"
+    office_line = _coordination(ctx, ctx.level)[1] if only_system else ""
     return Partial(vertical=True, coordinators=superiors + propaganda, reasons=(reason,),
-                   replaces_coordinators=only_system)
+                   replaces_coordinators=only_system, superseded=(office_line,) if office_line else ())
 
 
 def _vertical_involved(ctx: Context, so_far: Partial) -> list[Department]:
