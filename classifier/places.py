@@ -2,9 +2,10 @@
 
 A gazetteer hit of a region is dropped, with a note saying why, when
 - the text at that point is a name the org lists as outside (神农架 begins like 神农镇);
-- an alias lies inside a longer dictionary word (长治久安 holds 长治): the longer word wins,
-  as it would in segmentation;
-- the name follows another province's or city's name (北京市东城街道办事处 is not ours);
+- an alias lies inside a longer dictionary word (长治久安 holds 长治), or segmentation cuts
+  across it into common words (提高|平均 holds 高平): the dictionary words win;
+- the name follows another province's or city's name (北京市东城街道办事处 is not ours), or
+  one of our regions it does not lie in (长治市东城街道: our 东城办事处 is in 高平市);
 - an alias is followed by a level the region does not have (凤城市 is not 凤城镇).
 """
 
@@ -33,6 +34,7 @@ NOT_FOREIGN = frozenset({"中国", "我国", "全国", "国内", "本地", "当�
 LEVEL_TAIL = "省市县区"
 MIN_WORD_FREQ = 5  # a dictionary word that covers an alias must be this common to win
 MAX_WORD = 8
+MIN_CUT_FREQ = 100  # a word segmentation cuts across an alias with must be this common
 
 Hit = tuple[int, str, Any]  # (position, surface, gazetteer entry with .kind and .target)
 
@@ -41,11 +43,12 @@ def screen(org: OrgChart, entries: Mapping[str, Any], text: str, hits: list[Hit]
     """The hits that name the org's places and units, and notes on those that do not."""
     kept: list[Hit] = []
     notes: list[str] = []
+    spans = [(p, p + len(s)) for p, s, e in hits if e.kind in ("region", "dept", "bare")]
     for pos, surface, entry in hits:
         if entry.kind == "outside":
             notes.append(f"“{surface}”是组织架构以外的地名，不作为本组织地区")
             continue
-        why = _not_ours(org, entries, text, pos, surface, entry, kept) if entry.kind == "region" else None
+        why = _not_ours(org, entries, text, pos, surface, entry, kept, spans) if entry.kind == "region" else None
         if why is None:
             kept.append((pos, surface, entry))
         else:
@@ -54,13 +57,18 @@ def screen(org: OrgChart, entries: Mapping[str, Any], text: str, hits: list[Hit]
 
 
 def _not_ours(org: OrgChart, entries: Mapping[str, Any], text: str, pos: int, surface: str, entry: Any,
-              kept: list[Hit]) -> str | None:
+              kept: list[Hit], spans: list[tuple[int, int]]) -> str | None:
     region = org.regions[entry.target]
     end = pos + len(surface)
     alias = surface in region.aliases
     if alias and (word := _covering_word(entries, text, pos, end)):
         return f"“{surface}”在词语“{word}”中，不作地名"
-    after_ours = any(p + len(s) == pos and e.kind in ("region", "dept") for p, s, e in kept)
+    if alias and (cut := _cut_across(entries, text, pos, end, [sp for sp in spans if sp != (pos, end)])):
+        return f"“{surface}”被切分在词语“{cut}”中，不作地名"
+    before = kept[-1][2] if kept and kept[-1][0] + len(kept[-1][1]) == pos and kept[-1][2].kind == "region" else None
+    if before is not None and (why := _under_other(org, before.target, region)):
+        return why
+    after_ours = bool(kept) and kept[-1][0] + len(kept[-1][1]) == pos and kept[-1][2].kind in ("region", "dept")
     if region.level is not Level.PROVINCE and not after_ours and (other := _foreign_before(entries, text, pos)):
         return f"“{surface}”前为组织架构以外的地名“{other}”，指向组织外，不是本组织的{region.name}"
     if alias and (tail := _wrong_level(region.name, text, end)):
@@ -79,6 +87,34 @@ def _covering_word(entries: Mapping[str, Any], text: str, start: int, end: int) 
             if freq.get(word, 0) >= MIN_WORD_FREQ and word not in entries:
                 return word
     return None
+
+
+def _cut_across(entries: Mapping[str, Any], text: str, start: int, end: int,
+                others: list[tuple[int, int]]) -> str | None:
+    """A common word of the segmentation that crosses the alias's start or end (提高|平均); one
+    that reaches into another org name next to it is no evidence (高平|米山 cut as 高|平米|山)."""
+    lo, hi = max(0, start - 4), min(len(text), end + 4)
+    bounds, at = [], lo
+    for token in _tokens(text[lo:hi]):
+        bounds.append((at, at + len(token), token))
+        at += len(token)
+    freq = _freq()
+    for a, b, token in bounds:
+        crosses = a < start < b or a < end < b
+        into_other = any(a < ob and oa < b for oa, ob in others)
+        if crosses and not into_other and len(token) >= 2 and freq.get(token, 0) >= MIN_CUT_FREQ and token not in entries:
+            return token
+    return None
+
+
+def _under_other(org: OrgChart, before: str, region: Any) -> str | None:
+    """Our region right before a lower one it does not contain: a place of it we do not model."""
+    from routing.orgchart import LEVEL_RANK
+
+    other = org.regions[before]
+    if LEVEL_RANK[other.level] >= LEVEL_RANK[region.level] or org.is_ancestor(before, region.name):
+        return None
+    return f"“{before}”之后的地名不是本组织的{region.name}（{region.name}不在{before}），按组织外地名处理"
 
 
 def _foreign_before(entries: Mapping[str, Any], text: str, pos: int) -> str | None:
@@ -116,6 +152,13 @@ def _freq() -> dict[str, int]:
 
     jieba.dt.check_initialized()
     return jieba.dt.FREQ
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, ...]:
+    import jieba
+
+    return tuple(jieba.lcut(text, HMM=False))
 
 
 @lru_cache(maxsize=4096)
