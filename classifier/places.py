@@ -26,12 +26,15 @@ PROVINCES = (
     "陕西", "甘肃", "青海", "宁夏", "新疆", "香港", "澳门", "台湾",
 )
 PROVINCE_TAILS = ("省", "市", "自治区", "壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "")
-_PROVINCE_AT_END = re.compile(
-    "(?:" + "|".join(PROVINCES) + ")(?:" + "|".join(sorted(PROVINCE_TAILS, key=len, reverse=True)) + ")$"
+_PROVINCE_NAME = re.compile(
+    "(?:" + "|".join(PROVINCES) + ")(?:" + "|".join(sorted(PROVINCE_TAILS, key=len, reverse=True)) + ")"
 )
 # jieba tags these as places, but they are no other place than ours
 NOT_FOREIGN = frozenset({"中国", "我国", "全国", "国内", "本地", "当地", "本市", "本县", "全市", "全县", "全省"})
 LEVEL_TAIL = "省市县区"
+PLACE_FLAGS = frozenset({"ns", "n", "nz"})
+NOT_PLACES = frozenset({"大城市", "小城市", "新城区", "老城区", "主城区", "各省市", "全省市", "开发区", "示范区", "风景区",
+                        "居民区", "住宅区", "生活区", "办公区", "工业区", "商业区", "无人区"})
 MIN_WORD_FREQ = 5  # a dictionary word that covers an alias must be this common to win
 MAX_WORD = 8
 MIN_CUT_FREQ = 100  # a word segmentation cuts across an alias with must be this common
@@ -118,16 +121,30 @@ def _under_other(org: OrgChart, before: str, region: Any) -> str | None:
 
 
 def _foreign_before(entries: Mapping[str, Any], text: str, pos: int) -> str | None:
-    """The name of a place that is not ours ending right before `pos`, if any."""
+    """The name of a place that is not ours right before `pos` (a province's name may stand a
+    few characters earlier: 福建三明|建宁), if any."""
     before = text[max(0, pos - 10) : pos]
-    found = _PROVINCE_AT_END.search(before)
-    if found and found.group() not in entries:
-        return found.group()
+    for found in _PROVINCE_NAME.finditer(before):
+        if found.end() >= len(before) - 4 and found.group() not in entries:
+            return found.group()
     if not before:
         return None
-    word, flag = _last_token(before)
-    if flag == "ns" and len(word) >= 2 and word not in entries and word not in NOT_FOREIGN:
+    word = _place_token(before)
+    if word and len(word) >= 2 and word not in entries and word not in NOT_FOREIGN:
         return word
+    return None
+
+
+def _place_token(before: str) -> str | None:
+    """The place name jieba sees at the end of `before` (焦作|市 taken together), else None."""
+    tokens = _tagged(before)
+    if not tokens:
+        return None
+    word, flag = tokens[-1]
+    if word in LEVEL_TAIL and len(tokens) > 1 and tokens[-2][1] in PLACE_FLAGS:
+        return tokens[-2][0] + word
+    if flag == "ns" or (len(word) >= 3 and word[-1] in LEVEL_TAIL and word not in NOT_PLACES):
+        return word  # jieba tags many city names n or nz (焦作市): a name with its level is a place
     return None
 
 
@@ -136,7 +153,8 @@ def _wrong_level(name: str, text: str, end: int) -> str | None:
     tail = text[end : end + 1]
     if not tail or tail not in LEVEL_TAIL or name.endswith(tail):
         return None
-    if _freq().get(text[end : end + 2], 0) >= 50:  # 市场, 市民, 区域, 县城: a word, not a level
+    two = text[end : end + 2]
+    if len(two) == 2 and _freq().get(two, 0) >= 50:  # 市场, 市民, 区域, 县城: a word, not a level
         return None
     return tail
 
@@ -162,8 +180,7 @@ def _tokens(text: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=4096)
-def _last_token(text: str) -> tuple[str, str]:
+def _tagged(text: str) -> tuple[tuple[str, str], ...]:
     import jieba.posseg
 
-    tokens = jieba.posseg.lcut(text)
-    return (tokens[-1].word, tokens[-1].flag) if tokens else ("", "")
+    return tuple((t.word, t.flag) for t in jieba.posseg.lcut(text))

@@ -113,6 +113,10 @@ CASES = [
      dict(first_responsible=("陈区镇人民政府",)), ["“陈区”被切分在词语“区长”中"]),
     ("everyday-word-for-a-station", S001, "米山镇税务所乱收费", "税收管理", G,
      dict(first_responsible=("高平市税务局",), co_responsible=("米山镇人民政府",)), []),
+    ("township-name-after-a-city-elsewhere", S001, "焦作市马村一家工厂偷排", "环境保护", G,
+     dict(first_responsible=("晋城市生态环境局高平分局",)), ["前为组织架构以外的地名“焦作市”"]),
+    ("township-name-after-a-province-elsewhere", S001, "福建三明建宁一所学校乱收费", "义务教育", G,
+     dict(first_responsible=("高平市教育局",)), ["前为组织架构以外的地名“福建”"]),
     ("our-name-after-our-province", S001, "山西省高平市米山镇一小区停水", "市政服务", G,
      dict(first_responsible=("米山镇人民政府",)), []),
     # --- topics of departments that had no functions (item 7) ------------------------------------
