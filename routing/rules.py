@@ -169,13 +169,23 @@ def multi_region(ctx: Context) -> Partial | None:
     at_level = tuple(d.name for d in ctx.departments if d.region == level.name)
     first, how = _multi_first(ctx, function, at_level)
     co = tuple(r.government for r in ctx.regions) + tuple(d.name for d in below)
-    named = join([r.name for r in ctx.regions] + [f"{d.region}（{d.name}）" for d in below])
+    named = join(_under_level(ctx, r.name, r.name) for r in ctx.regions) if ctx.regions else ""
+    named = join([*([named] if named else []), *(_under_level(ctx, d.region, d.name) for d in below)])
     rule = MULTI_RULE.get(level.level, RULE_MULTI_TOWNSHIP)
     reason = f"涉及多个{MULTI_NOUN.get(level.level, '地区')}（{named}），依“{rule}”，{how}"
     if co:
         reason += f"；{join(co)}对本辖区部分负责（依“{RULE_LOCAL_PART}”）"
     coordinators, coordination = _coordination(ctx, level)
     return Partial(Scope.MULTI_REGION, first, co, coordinators, reasons=(reason, coordination))
+
+
+def _under_level(ctx: Context, place: str, label: str) -> str:
+    """`label` shown under the level region's child it lies in: 长治市（长子县税务局）, or as is."""
+    chain = ctx.org.ancestors(place)
+    depth = next((i for i, r in enumerate(chain) if r.name == ctx.level.name), None)
+    if depth is None or depth + 1 >= len(chain) or chain[depth + 1].name == label:
+        return label
+    return f"{chain[depth + 1].name}（{label}）"
 
 
 def _shared_function(ctx: Context) -> str | None:
