@@ -206,15 +206,23 @@ def assess_severity(
     tags: Iterable[str] = (),
     verification_request: bool = False,
     rules: SeverityRules | None = None,
+    learned: bool = True,
 ) -> SeverityAssessment:
-    """Severity level, the triggers that fired and why; the default level when none fired."""
+    """Severity level, the triggers that fired and why; the default level when none fired.
+
+    `learned`: also ask the learned signal (classifier.severity_model) when the rules saw nothing:
+    no trigger fired (要求核实处置 included) and no trigger word was set aside as negated.
+    """
     rules = rules or load_rules()
     folded = fold(normalize(text))
     hot_names = {topic, *tags} - {None}
     fired: dict[str, Severity] = {}
     reasons: list[str] = []
+    ruled_out = False  # a trigger word negated or only a hazard (未造成伤亡, 火灾隐患): the rules decided
     for key, trig in rules.triggers.items():
-        if words := find_words(folded, trig.words, rules):
+        words = find_words(folded, trig.words, rules)
+        ruled_out = ruled_out or (not words and trig.words.search(folded) is not None)
+        if words:
             fired[key] = trig.level
             reasons.append(f"{trig.label}：命中{_quote(words)}")
         elif trig.combos and (combo := find_combo(folded, trig, rules)):
@@ -229,8 +237,22 @@ def assess_severity(
         fired[trig.key] = trig.level
         reasons.append(f"{trig.label}：上级要求核实处置")
     _casualties(rules, folded, topic, fired, reasons)
+    if learned and not fired and not ruled_out:  # only where the rules saw nothing at all
+        _learned(rules, text, fired, reasons)
     level = max((rules.default, *fired.values()), key=SEVERITY_RANK.__getitem__)
     return SeverityAssessment(level, tuple(fired), tuple(reasons), bool(rules.emergency & fired.keys()))
+
+
+def _learned(rules: SeverityRules, text: str, fired: dict, reasons: list) -> None:
+    """The learned signal, when the rules found no grave trigger: its trigger and its words."""
+    from classifier.severity_model import packaged_model
+
+    signal = packaged_model().signal(text)
+    if signal is None or signal.trigger not in rules.triggers:
+        return
+    trig = rules.triggers[signal.trigger]
+    fired[trig.key] = trig.level
+    reasons.append(f"{trig.label}：学习模型判断（概率{signal.probability:.2f}），依据词语{_quote(signal.words)}")
 
 
 def _casualties(rules: SeverityRules, text: str, topic: str | None, fired: dict, reasons: list) -> None:

@@ -69,6 +69,7 @@ class Partial:
     report_to: str | None = None
     reasons: tuple[str, ...] = ()
     replaces_coordinators: bool = False  # its coordinators take the place of those found so far
+    superseded: tuple[str, ...] = ()  # reasons found so far that no longer hold
 
     def merge(self, other: Partial) -> Partial:
         coordinators = other.coordinators if other.replaces_coordinators else self.coordinators + other.coordinators
@@ -81,7 +82,7 @@ class Partial:
             vertical=self.vertical or other.vertical,
             leader=other.leader or self.leader,
             report_to=other.report_to or self.report_to,
-            reasons=self.reasons + other.reasons,
+            reasons=tuple(r for r in self.reasons if r not in other.superseded) + other.reasons,
         )
 
 
@@ -168,13 +169,23 @@ def multi_region(ctx: Context) -> Partial | None:
     at_level = tuple(d.name for d in ctx.departments if d.region == level.name)
     first, how = _multi_first(ctx, function, at_level)
     co = tuple(r.government for r in ctx.regions) + tuple(d.name for d in below)
-    named = join([r.name for r in ctx.regions] + [f"{d.region}（{d.name}）" for d in below])
+    named = join(_under_level(ctx, r.name, r.name) for r in ctx.regions) if ctx.regions else ""
+    named = join([*([named] if named else []), *(_under_level(ctx, d.region, d.name) for d in below)])
     rule = MULTI_RULE.get(level.level, RULE_MULTI_TOWNSHIP)
     reason = f"涉及多个{MULTI_NOUN.get(level.level, '地区')}（{named}），依“{rule}”，{how}"
     if co:
         reason += f"；{join(co)}对本辖区部分负责（依“{RULE_LOCAL_PART}”）"
     coordinators, coordination = _coordination(ctx, level)
     return Partial(Scope.MULTI_REGION, first, co, coordinators, reasons=(reason, coordination))
+
+
+def _under_level(ctx: Context, place: str, label: str) -> str:
+    """`label` shown under the level region's child it lies in: 长治市（长子县税务局）, or as is."""
+    chain = ctx.org.ancestors(place)
+    depth = next((i for i, r in enumerate(chain) if r.name == ctx.level.name), None)
+    if depth is None or depth + 1 >= len(chain) or chain[depth + 1].name == label:
+        return label
+    return f"{chain[depth + 1].name}（{label}）"
 
 
 def _shared_function(ctx: Context) -> str | None:
@@ -281,8 +292,9 @@ def vertical_management(ctx: Context, so_far: Partial) -> Partial | None:
               f"会同{join(propaganda)}做好组织协调")
     if only_system:
         reason += "，本级政府办公室不再作为组织协调单位（垂直管理部门由上级部门组织协调）"
+    office_line = _coordination(ctx, ctx.level)[1] if only_system else ""
     return Partial(vertical=True, coordinators=superiors + propaganda, reasons=(reason,),
-                   replaces_coordinators=only_system)
+                   replaces_coordinators=only_system, superseded=(office_line,) if office_line else ())
 
 
 def _vertical_involved(ctx: Context, so_far: Partial) -> list[Department]:

@@ -50,7 +50,8 @@ def test_upgrade_retimes_clocks_from_receipt(client) -> None:  # noqa: ANN001
                     headers=COORD)
     assert r.status_code == 200
     body = r.json()
-    assert body["leader"] == "米山镇人民政府主要负责人" and body["scope"] == "especially_major"
+    # seed 001 四 (the city's plan): 本级 of a township item is the city — its principal leader leads
+    assert body["leader"] == "高平市人民政府主要负责人" and body["scope"] == "especially_major"
     detail = client.get(f"/api/incidents/{incident}", headers=COORD).json()
     after = {c["kind"]: c["due_at"] for c in detail["clocks"]}
     assert before["response"].startswith("2026-06-03T02:00") and after["response"].startswith("2026-06-02T02:00")

@@ -102,7 +102,8 @@ def test_merged_items_climb_the_whole_ladder(tmp_path: Path, database_url) -> No
         assert len(set(incidents)) == 1
         d = detail(client, incidents[0])
     assert d["incident"]["severity"] == "特别重大"
-    assert d["incident"]["leader"] == "米山镇人民政府主要负责人"  # especially major engages the principal leader
+    # especially major engages the principal leader of 本级 — for a township, the city (seed 001 四)
+    assert d["incident"]["leader"] == "高平市人民政府主要负责人"
     assert response_due(d).startswith("2026-06-02T02:00")
     changes = [(a["detail"]["before"], a["detail"]["after"], a["detail"]["why"]) for a in d["audit"]
                if a["action"] == "incident.severity_changed"]
