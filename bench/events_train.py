@@ -9,12 +9,14 @@ labelled by hand for this issue: 36 events and 61 distractors, none of them in e
 `--pairs`: coordinators' merges and splits exported by `yuqing events pairs` ({"a", "b", "same"}
 with item texts), added to the pairs learned from.
 
-Protocol: 5 folds over the labelled messages (whole events and the distractors dealt round-robin,
-so every held-out event is unseen). Per fold: the thresholds of routing.event_match.PairModel
-(place similarity; problem similarity with and without a common place) are chosen on a grid by
-clustering the training part (the best pairwise F1 merging at most 5% of the distractors; the
-coordinators' pairs, if given, break ties by their pairwise F1); then the held-out part is
-clustered through routing.grouping.assign and scored. The model printed at the end is fitted on all the training
+Protocol: nested cross-validation. Outer: 5 folds over the labelled messages (whole events and
+the distractors dealt round-robin, so every held-out event is unseen). Per outer fold, the
+thresholds of routing.event_match.PairModel (place similarity; problem similarity with and
+without a common place) are chosen on a grid by an inner 5-fold CV of the training part (the
+best mean held-out pairwise F1 among thresholds merging at most 5% of the held-out distractors;
+the coordinators' pairs, if given, break ties by their pairwise F1); then the outer held-out
+part is clustered through routing.grouping.assign and scored. The final thresholds are chosen
+the same way over all the training data. The model printed at the end is fitted on all the training
 data; it goes into routing/data/policy.yaml (grouping.model). `--dev` then scores it, held out,
 on ../shared/data/tipdm2020c/events_dev.jsonl.
 """
@@ -53,12 +55,20 @@ GRID = [(p, w1, w2) for p in (0.6, 0.7, 0.8) for w1 in (0.05, 0.1, 0.15, 0.2, 0.
 
 
 def learn(sigs: list, labels: dict, base, pairs: list = ()):  # noqa: ANN001, ANN201
-    """The thresholds of GRID that cluster `sigs` best (utility), ties to the stricter."""
+    """The thresholds of GRID with the best mean held-out F1 over folds of `sigs` (whole
+    events held out), among those merging at most MAX_MERGED of the held-out distractors;
+    ties go to the coordinators' pairs (if any), then to the stricter thresholds."""
     from routing.event_match import PairModel
+
+    own = {s.key: labels[s.key] for s in sigs}
+    parts = [[s for s in sigs if s.key in held] for held in folds(own)]
 
     def value(t):  # noqa: ANN001, ANN202
         model = PairModel(*t)
-        return (*utility(cluster_score(sigs, labels, replace(base, model=model))), pair_f1(model, pairs), t[1] + t[2])
+        scores = [cluster_score(p, labels, replace(base, model=model)) for p in parts if p]
+        merged = sum(s.distractors_merged for s in scores)
+        feasible = merged <= MAX_MERGED * sum(s.distractors for s in scores)
+        return feasible, round(sum(s.f1 for s in scores) / len(scores), 3), pair_f1(model, pairs), t[1] + t[2]
 
     return PairModel(*max(GRID, key=value))
 
@@ -94,11 +104,6 @@ def cluster_score(sigs: list, labels: dict, rule):  # noqa: ANN001, ANN201
 
 
 MAX_MERGED = 0.05  # of the distractors: the target allows 3 of 50
-
-
-def utility(s) -> tuple:  # noqa: ANN001
-    """Pairwise F1 among the thresholds that merge at most MAX_MERGED of the distractors."""
-    return (s.distractors_merged <= MAX_MERGED * s.distractors, s.f1)
 
 
 def folds(labels: dict, k: int = 5) -> list[set[str]]:

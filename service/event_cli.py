@@ -56,9 +56,6 @@ def cmd_events(args: argparse.Namespace) -> int:
         if args.predictions:
             predicted = _read_predictions(args.predictions)
         else:
-            import structlog
-
-            structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
             items = parse_lines(Path(args.items).read_text(encoding="utf-8").splitlines(), now_local())
             predicted = {r["id"]: r["incident"] for r in triage_records(offline_engine(args.org), items)}
     except (LabelError, TriageInputError, OSError, ValueError) as exc:
