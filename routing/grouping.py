@@ -15,9 +15,11 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
+from routing import event_match
 from routing.facts import UNKNOWN_TOPIC
 from routing.policy import GroupingRule
 
@@ -99,6 +101,8 @@ class Signature:
     first_seen: datetime
     last_seen: datetime
     size: int = 1
+    heads: frozenset[str] = frozenset()  # what the titles are about (classifier.event_entities)
+    title_terms: Mapping[str, float] = field(default_factory=dict)  # the titles' problem words
 
 
 def signature_for_item(
@@ -108,14 +112,18 @@ def signature_for_item(
     regions: Iterable[str],
     entities: Iterable[str],
     received_at: datetime,
+    title: str | None = None,
+    heads: Iterable[str] = (),
 ) -> Signature:
     """The signature of one item; its places are cut out of the text so terms say the problem."""
-    regions, entities = frozenset(regions), frozenset(entities)
-    for place in sorted(regions | entities, key=len, reverse=True):
-        text = text.replace(place, " ")
+    regions, entities, heads = frozenset(regions), frozenset(entities), frozenset(heads)
+    title = title or ""
+    for place in sorted(regions | entities | heads, key=len, reverse=True):
+        text, title = text.replace(place, " "), title.replace(place, " ")
     if len(entities) > MAX_PLACES:
         entities = frozenset()
-    return Signature(key, topic, regions, entities, terms(text), received_at, received_at)
+    return Signature(key, topic, regions, entities, terms(text), received_at, received_at,
+                     heads=heads, title_terms=terms(title) if title.strip() else {})
 
 
 @dataclass(frozen=True)
@@ -140,13 +148,55 @@ def match(item: Signature, candidates: Iterable[Signature], rule: GroupingRule) 
         return None
     _rank, score, cand = best
     shared = tuple(sorted(item.entities & cand.entities))
-    return GroupMatch(cand.key, round(score, 4), shared, explain(item, cand, score))
+    text = explain_pair(item, cand, score) if rule.model is not None else explain(item, cand, score)
+    return GroupMatch(cand.key, round(score, 4), shared, text)
 
 
 def _score(item: Signature, cand: Signature, rule: GroupingRule) -> float | None:
-    """Similarity when `cand` may take `item` under `rule`, else None."""
+    """How alike `cand` and `item` are when `cand` takes `item` under `rule`, else None. With a
+    pair model in the policy (learned thresholds over place and problem) it decides; the strict
+    rule below still joins on its own."""
     if not _within_lookback(item, cand, rule):
         return None
+    strict = _strict_score(item, cand, rule)
+    if rule.model is None:
+        return strict
+    if _elsewhere(item.regions, cand.regions):
+        return None
+    s = pair_signals(item, cand)
+    return rule.model.strength(s) if strict is not None or rule.model.joins(s) else None
+
+
+def pair_signals(item: Signature, cand: Signature) -> event_match.PairSignals:
+    topic = item.topic == cand.topic or UNKNOWN_TOPIC in (item.topic, cand.topic)
+    return event_match.signals(item.heads, item.entities, item.terms, item.title_terms, cand.heads,
+                               cand.entities, cand.terms, cand.title_terms, topic, term_weight)
+
+
+@lru_cache(maxsize=1 << 16)
+def term_weight(term: str) -> float:
+    """How telling a term is of one problem: its inverse frequency in jieba's dictionary (a
+    general count of Chinese words, not of this deployment). 严重 and 业主 weigh little, 核价
+    and 竣工 much; a bigram that is no word (across two words) weighs as a rare-ish word."""
+    freq, total = _dictionary()
+    return min(math.log(total / (freq.get(term, 0) or UNLISTED)), MAX_WEIGHT)
+
+
+UNLISTED = 200  # the count a bigram missing from the dictionary is given
+MAX_WEIGHT = 14.0
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> tuple[Mapping[str, int], int]:
+    import jieba
+
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ, jieba.dt.total
+
+
+def _strict_score(item: Signature, cand: Signature, rule: GroupingRule) -> float | None:
+    """The rule without a model: a shared entity and similar words, or the same regions and
+    near-identical words; never across topics or across two named places."""
     if item.topic != cand.topic and UNKNOWN_TOPIC not in (item.topic, cand.topic):
         return None
     if item.entities and cand.entities:
@@ -192,6 +242,24 @@ def explain(item: Signature, cand: Signature, score: float) -> str:
     return f"{place}，{problem}（{detail}），{_topic_note(item.topic, cand.topic)}，{_gap_note(item, cand)}"
 
 
+def explain_pair(item: Signature, cand: Signature, score: float) -> str:
+    """E.g. 同一地点「中茂城」~「中贸城」（名称相似度0.67），同一问题（相似度0.52：购房、退还），
+    综合相似度0.60，主题同为城乡建设，距上次出现120天."""
+    s = pair_signals(item, cand)
+    a, b = s.place_pair
+    if s.place >= NAMED_PLACE and a:
+        same = f"「{a}」" if event_match.name_key(a) == event_match.name_key(b) else f"「{a}」~「{b}」"
+        place = f"同一地点{same}（名称相似度{s.place:.2f}）"
+    else:
+        place = "未见同一地名，表述几乎相同"
+    words = "、".join(shared_terms({**item.title_terms, **item.terms}, {**cand.title_terms, **cand.terms}))
+    problem = f"同一问题（相似度{max(s.problem, s.title):.2f}" + (f"：{words}）" if words else "）")
+    return f"{place}，{problem}，综合相似度{score:.2f}，{_topic_note(item.topic, cand.topic)}，{_gap_note(item, cand)}"
+
+
+NAMED_PLACE = 0.6  # name similarity at which the explanation says "the same place"
+
+
 def shared_terms(a: Mapping[str, float], b: Mapping[str, float], n: int = 3) -> list[str]:
     common = sorted(set(a) & set(b), key=lambda t: -a[t] * b[t])
     return common[:n]
@@ -231,7 +299,14 @@ def merge(incident: Signature, item: Signature) -> Signature:
         first_seen=min(incident.first_seen, item.first_seen),
         last_seen=max(incident.last_seen, item.last_seen),
         size=total,
+        heads=incident.heads | item.heads,
+        title_terms=_averaged(incident.title_terms, incident.size, item.title_terms, item.size),
     )
+
+
+def _averaged(a: Mapping[str, float], na: int, b: Mapping[str, float], nb: int) -> dict[str, float]:
+    keys = list(dict.fromkeys([*a, *b]))
+    return _cap({t: (a.get(t, 0.0) * na + b.get(t, 0.0) * nb) / (na + nb) for t in keys})
 
 
 @dataclass(frozen=True)
@@ -270,6 +345,7 @@ def group_batch(items: Sequence[Signature], rule: GroupingRule) -> dict[str, str
 
 def _index_keys(sig: Signature) -> list[object]:
     keys: list[object] = [("entity", e) for e in sig.entities] + [("regions", sig.regions)]
+    keys += [("name", k) for k in name_blocks(sig)] + [("term", t) for t in term_blocks(sig)]
     return keys if sig.entities else [*keys, ("bare", sig.regions)]
 
 
@@ -277,7 +353,35 @@ def _lookup_keys(item: Signature) -> list[object]:
     """The index keys that can hold the incidents `item` may join (see _score): with entities,
     those sharing one, or naming its very regions without any entity; without entities, all
     naming its very regions. Looking up every incident of the same regions would score the
-    item against the whole town."""
+    item against the whole town. Fuzzy names meet through shared character pairs of their
+    names (name_blocks); an item naming no place at all, through its title's main words."""
+    keys: list[object] = [("name", k) for k in name_blocks(item)]
+    if not keys:
+        keys += [("term", t) for t in term_blocks(item)]
     if item.entities:
-        return [("entity", e) for e in item.entities] + [("bare", item.regions)]
-    return [("regions", item.regions)]
+        return keys + [("entity", e) for e in item.entities] + [("bare", item.regions)]
+    return [*keys, ("regions", item.regions)]
+
+
+MAX_NAME_BLOCKS = 40
+TERM_BLOCKS = 3
+
+
+def name_blocks(sig: Signature) -> list[str]:
+    """Blocking keys of fuzzy name matching: the unordered character pairs, adjacent and one
+    apart, of each name's key (白鹤咀 and 白咀鹤 share all three; 中茂城 and 中贸城 share 中城).
+    Two names similar by event_match.name_similarity (a Dice of their characters) almost
+    always share one, and a pair of characters is rare enough to keep the candidates few."""
+    out: dict[str, None] = {}
+    for name in sorted(sig.heads | sig.entities):
+        k = event_match.name_key(name)
+        for i in range(len(k) - 1):
+            for j in (i + 1, i + 2):
+                if j < len(k):
+                    out["".join(sorted(k[i] + k[j]))] = None
+    return list(out)[:MAX_NAME_BLOCKS]
+
+
+def term_blocks(sig: Signature) -> list[str]:
+    """The title's heaviest problem words: how an item naming no place finds its incident."""
+    return [t for t, _w in sorted(sig.title_terms.items(), key=lambda kv: -kv[1])[:TERM_BLOCKS]]

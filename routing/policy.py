@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from routing.event_match import PairModel
 from routing.facts import Severity
 
 DEFAULT_POLICY = "policy.yaml"
@@ -42,6 +43,7 @@ class GroupingRule:
     lookback_days: float
     min_similarity_with_entity: float
     min_similarity_without_entity: float
+    model: PairModel | None = None  # learned weighing of place, problem and title (issue 16)
 
 
 # Spread signals (issue 3): per item (as the source reports them) and per incident.
@@ -83,6 +85,7 @@ class Policy:
                     lookback_days=float(grouping["lookback_days"]),
                     min_similarity_with_entity=float(grouping["min_similarity_with_entity"]),
                     min_similarity_without_entity=float(grouping["min_similarity_without_entity"]),
+                    model=_pair_model(grouping.get("model")),
                 ),
                 spread=_spread(data.get("spread")),
                 claim_timeout_hours=_positive(data.get("claim_timeout_hours", 4.0), "claim_timeout_hours"),
@@ -152,6 +155,19 @@ def _spread(raw: Any) -> SpreadRule:
             raise PolicyError(f"{where}.特别重大: must be above the 重大 threshold ({major:g})")
         thresholds[signal] = parsed
     return SpreadRule(thresholds, float(window))
+
+
+def _pair_model(raw: Any) -> PairModel | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise PolicyError("grouping.model: a mapping {place_min, problem_with_place, problem_without_place} is required")
+    try:
+        return PairModel.from_dict(raw)
+    except KeyError as exc:
+        raise PolicyError(f"grouping.model: missing field {exc.args[0]!r}") from exc
+    except (TypeError, ValueError) as exc:
+        raise PolicyError(str(exc)) from exc
 
 
 def _positive(raw: Any, where: str) -> float:

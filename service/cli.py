@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     from service.classifier_cli import add_parser as add_classifier
 
     add_classifier(sub)
+    from service.event_cli import add_parser as add_events
+
+    add_events(sub)
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
 
@@ -201,6 +204,12 @@ def cmd_classifier(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_events(args: argparse.Namespace) -> int:
+    from service.event_cli import cmd_events as run
+
+    return run(args)
+
+
 COMMANDS = {
     "triage": cmd_triage,
     "migrate": cmd_migrate,
@@ -214,6 +223,7 @@ COMMANDS = {
     "audit": cmd_audit,
     "classifier": cmd_classifier,
     "items": cmd_items,
+    "events": cmd_events,
 }
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from classifier.base import Classifier, SeverityAssessment, TopicPrediction
 from classifier.entities import extract_entities
+from classifier.event_entities import title_heads
 from classifier.gazetteer import Gazetteer, Mentions
 from classifier.keywords import KeywordClassifier
 from classifier.normalize import normalize
@@ -58,11 +59,12 @@ class Triage:
     clocks: tuple[ClockDue, ...]
     reasons: tuple[str, ...] = field(default=())
     places: tuple[str, ...] = ()  # the regions named and every region above them (grouping)
+    heads: tuple[str, ...] = ()  # what the title is about, read without the gazetteer (grouping)
 
     def signature(self) -> Signature:
         return signature_for_item(
             self.item.key, self.text, self.facts.topic, self.places or self.facts.regions, self.entities,
-            self.item.received_at,
+            self.item.received_at, title=normalize(self.item.title) if self.item.title else None, heads=self.heads,
         )
 
 
@@ -121,7 +123,9 @@ class Engine:
         reasons = _classification_reasons(item, prediction, assessed) + place_notes + decision.reasons
         places = tuple(dict.fromkeys(a.name for r in facts.regions if r in self.org.regions
                                      for a in self.org.ancestors(r)))
-        return Triage(item, text, prediction, assessed, mentions, entities, facts, decision, clocks, reasons, places)
+        heads = title_heads(normalize(item.title), exclude) if item.title else ()
+        return Triage(item, text, prediction, assessed, mentions, entities, facts, decision, clocks, reasons, places,
+                      heads)
 
 
 def _classification_reasons(item: ItemInput, p: TopicPrediction, s: SeverityAssessment) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from routing.grouping import Signature
+from routing.grouping import Signature, name_blocks, term_blocks
 
 
 def to_json(sig: Signature) -> dict:
@@ -16,6 +16,8 @@ def to_json(sig: Signature) -> dict:
         "first_seen": sig.first_seen.isoformat(),
         "last_seen": sig.last_seen.isoformat(),
         "size": sig.size,
+        "heads": sorted(sig.heads),
+        "title_terms": dict(sig.title_terms),
     }
 
 
@@ -29,19 +31,33 @@ def from_json(key: str, data: dict) -> Signature:
         first_seen=datetime.fromisoformat(data["first_seen"]),
         last_seen=datetime.fromisoformat(data["last_seen"]),
         size=int(data["size"]),
+        heads=frozenset(data.get("heads", ())),  # incidents stored before issue 16 have none
+        title_terms=data.get("title_terms", {}),
     )
 
 
 def places(sig: Signature) -> set[str]:
     """Index keys that find merge candidates: each entity, and the exact set of regions.
 
-    grouping.match only joins items that share an entity or, lacking entities, name the very
-    same regions, so these keys find every possible candidate and few others.
+    grouping.match joins items that share an entity or, lacking entities, name the very same
+    regions; with the pair model (issue 16) also items whose names are alike, which share a
+    character pair of their names (n:), and items naming no place whose titles share a main
+    word (t:). These keys find the candidates and few others.
     """
-    keys = entity_keys(sig)
+    keys = entity_keys(sig) | fuzzy_keys(sig) | term_keys(sig)
     if sig.regions:
         keys.add(region_key(sig))
     return keys
+
+
+def fuzzy_keys(sig: Signature) -> set[str]:
+    """n:<character pair>: blocking keys under which variant spellings of a name meet."""
+    return {f"n:{k}" for k in name_blocks(sig)}
+
+
+def term_keys(sig: Signature) -> set[str]:
+    """t:<word>: the title's main problem words, how an item naming no place finds its incident."""
+    return {f"t:{t}" for t in term_blocks(sig)}
 
 
 def entity_keys(sig: Signature) -> set[str]:
@@ -61,6 +77,8 @@ def candidate_keys(sigs: list[Signature]) -> tuple[set[str], set[str]]:
     anyone: set[str] = set()
     bare: set[str] = set()
     for s in sigs:
+        fuzzy = fuzzy_keys(s)  # as grouping._lookup_keys: names, else the title's words
+        anyone |= fuzzy or term_keys(s)
         if s.entities:
             anyone |= entity_keys(s)
             if s.regions:

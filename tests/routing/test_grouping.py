@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
 
+from classifier.entities import extract_entities
+from classifier.event_entities import title_heads
+from routing.event_match import PairModel
 from routing.facts import UNKNOWN_TOPIC
 from routing.grouping import (
     MAX_TERMS,
@@ -245,3 +249,51 @@ def test_an_item_with_a_place_joins_an_incident_without_one_in_the_same_regions(
     assert assign([placed], [bare], RULE).incident_of == {"b": "a"}
     # and the other way round: the incident has the place, the item does not
     assert assign([sig("c", FOOD_2, days=1, topic=FOOD, entities=())], [placed], RULE).incident_of == {"c": "b"}
+
+
+# --- with the learned pair model (issue 16): real messages, no gazetteer help ----------------
+MODEL_RULE = GroupingRule(lookback_days=365, min_similarity_with_entity=0.12, min_similarity_without_entity=0.6,
+                          model=PairModel(place_min=0.7, problem_with_place=0.15, problem_without_place=0.9))
+
+
+def real(key: str, title: str, text: str, days: int, topic: str = UNKNOWN_TOPIC) -> Signature:
+    heads = title_heads(title)
+    return signature_for_item(key, title + " " + text, topic, (), extract_entities(title + " " + text),
+                              T0 + timedelta(days=days), title=title, heads=heads)
+
+
+CHARGE_1 = real("a", "A7县星沙中茂城恶意拖欠购房资金不退还！", "中茂城收了我们的购房资金，一直拖欠不退还。", 0)
+CHARGE_2 = real("b", "A7县星沙中贸城还没有退购房资金", "星沙中贸城还是没有退还业主的购房资金，拖欠半年了。", 200,
+                topic="城乡建设")
+CHARGE_ELSEWHERE = real("c", "A7县星沙万科城恶意拖欠购房资金不退还！", "万科城收了我们的购房资金，一直拖欠不退还。", 3)
+KTV = "小区3栋一楼开了一家KTV，每天营业到凌晨，噪音严重扰民，住户无法休息，请相关部门查处。"
+
+
+def test_a_misspelt_estate_months_later_joins_with_an_explanation() -> None:
+    found = match(CHARGE_2, [CHARGE_1], MODEL_RULE)
+    assert found is not None and found.key == "a"
+    assert "同一地点「星沙中贸城」~「星沙中茂城」" in found.explanation and "同一问题（相似度" in found.explanation
+    assert "距上次出现200天" in found.explanation
+    assert match(CHARGE_2, [CHARGE_1], replace(MODEL_RULE, lookback_days=180)) is None  # the window is the policy's
+
+
+def test_a_template_copied_with_another_estates_name_stays_apart() -> None:
+    assert match(CHARGE_ELSEWHERE, [CHARGE_1], MODEL_RULE) is None
+    a = real("k1", "举报A3区柏家塘小区KTV严重扰民", "柏家塘" + KTV, 0)
+    b = real("k2", "举报A3区燕联小区KTV严重扰民", "燕联" + KTV, 5)
+    assert match(b, [a], MODEL_RULE) is None
+
+
+def test_same_estate_another_problem_stays_apart_with_the_model() -> None:
+    fumes = real("f", "凤凰小区楼下烧烤店油烟扰民", FUMES_1, 0)
+    elevator = real("e", "凤凰小区电梯经常坏", ELEVATOR, 3)
+    assert match(elevator, [fumes], MODEL_RULE) is None
+    assert match(real("g", "凤凰小区油烟问题还没人管", FUMES_2, 40), [fumes], MODEL_RULE) is not None
+
+
+def test_the_index_finds_a_misspelt_estate_and_a_title_naming_no_place() -> None:
+    # 中茂城/中贸城 share no entity key: the fuzzy name blocks bring them together
+    assert assign([CHARGE_2], [CHARGE_1], MODEL_RULE).incident_of == {"b": "a"}
+    assert not (set(CHARGE_1.entities) & set(CHARGE_2.entities))
+    bare = real("n", "恶意拖欠购房资金不退还！", "A7县恶意拖欠购房资金不退还！ 收了我们的购房资金，一直拖欠不退还。", 10)
+    assert assign([bare], [CHARGE_1], MODEL_RULE).incident_of == {"n": "a"}

@@ -1,0 +1,151 @@
+"""Whether two signatures report one incident: the place, the problem, a learned weighing; pure.
+
+Three signals per pair (issue 16): the *place* (title heads and entities, compared fuzzily so
+that 中茂城/中贸城 and 白鹤咀/白咀鹤 meet), the *problem* (term vectors of the complaint with the
+places cut out, of the text and of the title), and *time* (routing.grouping checks the long
+lookback; recurrence after quiet months is normal, so the gap is not weighed here). Thresholds
+learned from labelled pairs (bench/events_train.py, with cross-validation) decide; they live in
+the policy (grouping.model), so a deployment re-learns them on its own labelled history and its
+coordinators' merges and splits (service.merge_pairs) without touching code.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+# Generic tails cut off before comparing names: 凤凰小区 ~ 凤凰, 美聚龙楚公司 ~ 美聚龙楚.
+_TAILS = tuple(sorted(
+    "小区 花园 家园 公司 有限公司 集团 项目 楼盘 二期 三期 一期 四期 五期 社区 公园 新村".split(), key=len, reverse=True))
+
+
+# Generic parts of names: two names sharing only these (厚海玉龙国际 / 中海国际社区) are two places.
+_GENERIC_PARTS = re.compile(
+    "国际|社区|新城|花园|广场|中心|家园|大厦|公寓|实验|学校|幼儿园|小学|中学|有限|科技|信息|网络|集团|股份"
+    "|地产|开发|置业|实业|发展|商贸|建设|工程|管理|服务|投资")
+
+
+@lru_cache(maxsize=1 << 16)
+def name_key(name: str) -> str:
+    """A name as compared: NFKC, lower case, generic tails cut (kept when nothing else is left)."""
+    name = unicodedata.normalize("NFKC", name).lower().strip()
+    for tail in _TAILS:
+        if name.endswith(tail) and len(name) - len(tail) >= 2:
+            return name[: -len(tail)]
+    return name
+
+
+def _core(name: str) -> str:
+    core = _GENERIC_PARTS.sub("", name)
+    return core if len(core) >= 2 else name
+
+
+@lru_cache(maxsize=1 << 18)
+def name_similarity(a: str, b: str) -> float:
+    """Dice overlap of the characters of two names, order ignored (白鹤咀 = 白咀鹤, 中茂城 ~ 中贸城
+    0.67); a name held whole in the other (王陵国家考古公园 in 国王陵国家考古公园) counts 0.9 at least."""
+    a, b = _core(name_key(a)), _core(name_key(b))
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    common = sum((Counter(a) & Counter(b)).values())
+    dice = 2 * common / (len(a) + len(b))
+    short, long_ = sorted((a, b), key=len)
+    return max(dice, 0.9) if len(short) >= 2 and short in long_ else dice
+
+
+def best_pair(a: Iterable[str], b: Iterable[str]) -> tuple[float, str, str]:
+    """The most similar pair of names across two sets: (similarity, name in a, name in b)."""
+    best = (0.0, "", "")
+    bs = list(b)
+    for x in a:
+        for y in bs:
+            s = name_similarity(x, y)
+            if s > best[0]:
+                best = (s, x, y)
+    return best
+
+
+def cosine(a: Mapping[str, float], b: Mapping[str, float], weight: Callable[[str], float] | None = None) -> float:
+    """Cosine of two term vectors, each term scaled by `weight` (how telling it is) if given."""
+    common = a.keys() & b.keys()
+    if not common:
+        return 0.0
+    w = weight or (lambda _t: 1.0)
+    dot = sum(a[t] * b[t] * w(t) ** 2 for t in common)
+    na = math.sqrt(sum((v * w(t)) ** 2 for t, v in a.items()))
+    nb = math.sqrt(sum((v * w(t)) ** 2 for t, v in b.items()))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+@dataclass(frozen=True)
+class PairSignals:
+    place: float  # best fuzzy match of any names (title heads and entities) of the two
+    head: float  # best fuzzy match of the title heads alone (what the titles are about)
+    problem: float  # cosine of the text terms, places cut out, telling terms weighing more
+    title: float  # the same of the title terms
+    named_both: bool  # both name some place (title heads or entities)
+    topic: bool  # the topics agree (or one is unknown)
+    place_pair: tuple[str, str] = ("", "")
+
+    @property
+    def words(self) -> float:
+        return max(self.problem, self.title)
+
+
+def signals(heads_a: frozenset[str], names_a: frozenset[str], terms_a: Mapping[str, float],
+            title_a: Mapping[str, float], heads_b: frozenset[str], names_b: frozenset[str],
+            terms_b: Mapping[str, float], title_b: Mapping[str, float], same_topic: bool = True,
+            weight: Callable[[str], float] | None = None) -> PairSignals:
+    place, pa, pb = best_pair(heads_a | names_a, heads_b | names_b)
+    head = best_pair(heads_a, heads_b)[0]
+    named_both = bool((heads_a | names_a) and (heads_b | names_b))
+    return PairSignals(place, head, cosine(terms_a, terms_b, weight), cosine(title_a, title_b, weight), named_both,
+                       same_topic, (pa, pb))
+
+
+@dataclass(frozen=True)
+class PairModel:
+    """When two items are one incident, as thresholds learned from labelled pairs
+    (bench/events_train.py, cross-validated):
+
+    - the same place (a name similarity of `place_min` or more) and the same problem: a problem
+      similarity of `problem_with_place` (low: the same person writes again months later in
+      other words);
+    - no common place: never when both name places (the neighbouring estate, a copied template
+      with another estate's name); when one names none, near-identical wording
+      (`problem_without_place`).
+    """
+
+    place_min: float
+    problem_with_place: float
+    problem_without_place: float
+
+    def joins(self, s: PairSignals) -> bool:
+        if s.place >= self.place_min:
+            return s.words >= self.problem_with_place
+        return not s.named_both and s.words >= self.problem_without_place
+
+    @staticmethod
+    def strength(s: PairSignals) -> float:
+        """How alike the two are (place and problem equally), to rank the incidents an item may join."""
+        return round((s.place + s.words) / 2, 4)
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> PairModel:
+        values = {k: float(data[k]) for k in ("place_min", "problem_with_place", "problem_without_place")}
+        bad = [k for k, v in values.items() if not 0 <= v <= 1]
+        if bad:
+            raise ValueError(f"grouping.model.{bad[0]}: must be between 0 and 1")
+        return cls(**values)
+
+    def to_dict(self) -> dict:
+        return {"place_min": self.place_min, "problem_with_place": self.problem_with_place,
+                "problem_without_place": self.problem_without_place}

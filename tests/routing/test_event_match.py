@@ -1,0 +1,63 @@
+"""Pair signals of the incident merger: fuzzy place names, problem similarity, the learned model."""
+
+from __future__ import annotations
+
+import pytest
+
+from routing.event_match import PairModel, PairSignals, best_pair, cosine, name_similarity, signals
+from routing.policy import PolicyError, load_policy, Policy
+
+
+def test_variant_spellings_of_one_name_meet() -> None:
+    assert name_similarity("白鹤咀", "白咀鹤") == 1.0  # the same characters reordered
+    assert name_similarity("中茂城", "中贸城") == pytest.approx(2 / 3)  # one character misspelt
+    assert name_similarity("王陵国家考古公园", "国王陵国家考古遗址公园") >= 0.9  # one name held in the other
+    assert name_similarity("凤凰小区", "凤凰") == 1.0  # the generic tail does not count
+
+
+def test_other_places_stay_apart() -> None:
+    assert name_similarity("凤凰小区", "翠竹小区") == 0.0
+    # sharing only generic parts (国际, 社区) is not being one place
+    assert name_similarity("厚海玉龙国际", "中海国际社区") < 0.5
+    assert best_pair(["凤凰小区", "建设路"], ["翠竹小区", "建设路东段"])[1:] == ("建设路", "建设路东段")
+
+
+def test_weighted_cosine_lets_telling_terms_count_more() -> None:
+    a, b = {"核价": 1.0, "严重": 1.0}, {"核价": 1.0, "暴利": 1.0}
+    assert cosine(a, b) == pytest.approx(0.5)
+    assert cosine(a, b, lambda t: 1.0 if t == "核价" else 0.1) > 0.9
+
+
+def test_signals_say_whether_both_name_a_place() -> None:
+    s = signals(frozenset({"柏家塘"}), frozenset(), {"ktv": 1.0}, {}, frozenset({"燕联"}), frozenset(), {"ktv": 1.0}, {})
+    assert s.named_both and s.place == 0.0 and s.problem == pytest.approx(1.0)
+    same = signals(frozenset({"星沙中茂城"}), frozenset(), {}, {}, frozenset({"星沙中贸城"}), frozenset(), {}, {})
+    assert same.named_both and same.place >= 0.7
+    unnamed = signals(frozenset(), frozenset(), {"ktv": 1.0}, {}, frozenset({"燕联"}), frozenset(), {"ktv": 1.0}, {})
+    assert not unnamed.named_both  # one names no place: only near-identical wording can join them
+
+
+def test_the_model_joins_one_place_one_problem_and_nothing_across_places() -> None:
+    model = PairModel(place_min=0.7, problem_with_place=0.15, problem_without_place=0.9)
+
+    def sig(place: float, words: float, named_both: bool = True) -> PairSignals:
+        return PairSignals(place, place, words, 0.0, named_both, True)
+
+    assert model.joins(sig(0.9, 0.2))  # the same estate, the problem told in other words
+    assert not model.joins(sig(1.0, 0.05))  # the same estate, another problem
+    assert not model.joins(sig(0.6, 1.0))  # the copied template with another estate's name (星沙万科城/星沙中茂城)
+    assert model.joins(sig(0.0, 0.95, named_both=False)) and not model.joins(sig(0.0, 0.6, named_both=False))
+    assert model.strength(sig(0.9, 0.5)) > model.strength(sig(0.7, 0.5))
+
+
+def test_the_packaged_policy_has_a_pair_model_and_bad_ones_are_refused() -> None:
+    model = load_policy().grouping.model
+    assert model is not None and 0 < model.problem_with_place < model.problem_without_place < 1
+    data = model.to_dict()
+    assert PairModel.from_dict(data) == model
+    base = {"clocks": {"response": {"hours": 24}}, "escalation": {"warn_fractions": [0.5], "supervise_after_hours": 1},
+            "grouping": {"lookback_days": 1, "min_similarity_with_entity": 0.1, "min_similarity_without_entity": 0.5}}
+    assert Policy.from_dict(base).grouping.model is None
+    for bad in ({**data, "place_min": 1.5}, {"place_min": 0.5}, {**data, "problem_with_place": "x"}, "x"):
+        with pytest.raises(PolicyError):
+            Policy.from_dict({**base, "grouping": {**base["grouping"], "model": bad}})
