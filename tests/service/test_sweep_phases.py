@@ -169,3 +169,37 @@ def test_sweep_seconds_zero_or_redis_means_no_embedded_sweeper(settings, every) 
 
     assert embedded_sweeper(settings.model_copy(update={"sweep_seconds": every})) is None
     assert embedded_sweeper(settings.model_copy(update={"sweep_seconds": 5, "redis_url": "redis://x"})) is None
+
+
+def test_migration_0007_places_the_clocks_already_there(database_url) -> None:  # noqa: ANN001
+    """A database from before next_due_at: unmet clocks get their next rung (the rungs they
+    fired count), met ones stay NULL."""
+    from pathlib import Path
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from service.db import get_engine
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(sweep.__file__).parent / "migrations"))
+    cfg.attributes["connection_url"] = database_url
+    command.upgrade(cfg, "0006")
+    at = RECEIVED.replace(tzinfo=None) if database_url.startswith("sqlite") else RECEIVED
+    with get_engine(database_url).begin() as conn:
+        conn.execute(text("INSERT INTO incident (id, topic, severity, status, scope, vertical, emergency, "
+                          "verification_request, level_region, first_responsible, co_responsible, coordinators, "
+                          "reasons, regions, departments, received_at, last_seen, created_at, signature) VALUES "
+                          "(1, '城市综合执法', '一般', 'unclaimed', 'single', false, false, false, '米山镇', '[]', '[]', "
+                          "'[]', '[]', '[]', '[]', :t, :t, :t, '{}')"), {"t": at})
+        for cid, kind, met in ((1, "response", None), (2, "feedback", at)):
+            conn.execute(text("INSERT INTO clock (id, incident_id, kind, label, started_at, due_at, met_at) "
+                              "VALUES (:id, 1, :k, :k, :s, :d, :m)"),
+                         {"id": cid, "k": kind, "s": at, "d": at + 48 * H, "m": met})
+        conn.execute(text("INSERT INTO escalation_step (clock_id, incident_id, step, label, due_at, fired_at, "
+                          "recipients) VALUES (1, 1, 'warn_50', '提醒', :t, :t, '[]')"), {"t": at + 24 * H})
+    command.upgrade(cfg, "head")
+    with session_scope(database_url) as s:
+        placed = {c.kind: c.next_due_at for c in s.exec(select(Clock))}
+    assert placed == {"response": RECEIVED + 38.4 * H, "feedback": None}  # warn_50 fired: warn_80 next
