@@ -13,7 +13,8 @@ Protocol: nested cross-validation. Outer: 5 folds over the labelled messages (wh
 the distractors dealt round-robin, so every held-out event is unseen). Per outer fold, the
 thresholds of routing.event_match.PairModel (place similarity; problem similarity with and
 without a common place) are chosen on a grid by an inner 5-fold CV of the training part (the
-best mean held-out pairwise F1 among thresholds merging at most 5% of the held-out distractors;
+best mean held-out pairwise F1 among thresholds merging at most 5% of the distractors when the
+whole training part is grouped at once;
 the coordinators' pairs, if given, break ties by their pairwise F1); then the outer held-out
 part is clustered through routing.grouping.assign and scored. The final thresholds are chosen
 the same way over all the training data. The model printed at the end is fitted on all the training
@@ -56,7 +57,7 @@ GRID = [(p, w1, w2) for p in (0.6, 0.7, 0.8) for w1 in (0.05, 0.1, 0.15, 0.2, 0.
 
 def learn(sigs: list, labels: dict, base, pairs: list = ()):  # noqa: ANN001, ANN201
     """The thresholds of GRID with the best mean held-out F1 over folds of `sigs` (whole
-    events held out), among those merging at most MAX_MERGED of the held-out distractors;
+    events held out), among those merging at most MAX_MERGED of the distractors of `sigs`;
     ties go to the coordinators' pairs (if any), then to the stricter thresholds."""
     from routing.event_match import PairModel
 
@@ -66,8 +67,10 @@ def learn(sigs: list, labels: dict, base, pairs: list = ()):  # noqa: ANN001, AN
     def value(t):  # noqa: ANN001, ANN202
         model = PairModel(*t)
         scores = [cluster_score(p, labels, replace(base, model=model)) for p in parts if p]
-        merged = sum(s.distractors_merged for s in scores)
-        feasible = merged <= MAX_MERGED * sum(s.distractors for s in scores)
+        # distractors are counted in the whole pool: the more events a pool holds, the more
+        # chances to glue one on, and a deployment groups against all its history at once
+        pool = cluster_score(sigs, labels, replace(base, model=model))
+        feasible = pool.distractors_merged <= MAX_MERGED * pool.distractors
         return feasible, round(sum(s.f1 for s in scores) / len(scores), 3), pair_f1(model, pairs), t[1] + t[2]
 
     return PairModel(*max(GRID, key=value))

@@ -46,10 +46,33 @@ def _core(name: str) -> str:
     return core if len(core) >= 2 else name
 
 
+# The kind a name's suffix says: a hospital, an estate and a road of one name are three places.
+_KINDS = (
+    ("estate", ("小区", "花园", "家园", "新村", "公寓", "山庄", "公馆", "大厦", "苑", "府")),
+    ("road", ("大道", "路", "街", "巷", "胡同")),
+    ("village", ("社区", "村")),
+    ("school", ("幼儿园", "小学", "中学", "大学", "学院", "学校", "附中")),
+    ("hospital", ("卫生院", "卫生室", "医院", "诊所")),
+    ("company", ("公司", "集团", "工厂", "厂", "酒店", "宾馆", "加油站", "银行", "行")),
+    ("market", ("农贸市场", "市场", "商场", "超市")),
+    ("park", ("公园", "广场", "景区")),
+)
+
+
+def kind(name: str) -> str | None:
+    for k, suffixes in _KINDS:
+        if name.endswith(suffixes):
+            return k
+    return None
+
+
 @lru_cache(maxsize=1 << 18)
 def name_similarity(a: str, b: str) -> float:
     """Dice overlap of the characters of two names, order ignored (白鹤咀 = 白咀鹤, 中茂城 ~ 中贸城
     0.67); a name held whole in the other (王陵国家考古公园 in 国王陵国家考古公园) counts 0.9 at least."""
+    ka, kb = kind(a), kind(b)
+    if ka and kb and ka != kb:
+        return 0.0  # 锦绣医院 is not 锦绣小区
     a, b = _core(name_key(a)), _core(name_key(b))
     if not a or not b:
         return 0.0
@@ -73,10 +96,14 @@ def best_pair(a: Iterable[str], b: Iterable[str]) -> tuple[float, str, str]:
     return best
 
 
+MIN_SHARED = 2  # terms two complaints must share to be about one problem at all
+
+
 def cosine(a: Mapping[str, float], b: Mapping[str, float], weight: Callable[[str], float] | None = None) -> float:
-    """Cosine of two term vectors, each term scaled by `weight` (how telling it is) if given."""
+    """Cosine of two term vectors, each term scaled by `weight` (how telling it is) if given;
+    0 when they share fewer than MIN_SHARED terms (one common word is no common problem)."""
     common = a.keys() & b.keys()
-    if not common:
+    if len(common) < MIN_SHARED:
         return 0.0
     w = weight or (lambda _t: 1.0)
     dot = sum(a[t] * b[t] * w(t) ** 2 for t in common)

@@ -23,13 +23,20 @@ def test_other_places_stay_apart() -> None:
 
 
 def test_weighted_cosine_lets_telling_terms_count_more() -> None:
-    a, b = {"核价": 1.0, "严重": 1.0}, {"核价": 1.0, "暴利": 1.0}
-    assert cosine(a, b) == pytest.approx(0.5)
-    assert cosine(a, b, lambda t: 1.0 if t == "核价" else 0.1) > 0.9
+    a, b = {"核价": 1.0, "严重": 1.0, "精装": 1.0}, {"核价": 1.0, "严重": 1.0, "暴利": 1.0}
+    assert cosine(a, b) == pytest.approx(2 / 3)
+    assert cosine(a, b, lambda t: 1.0 if t == "核价" else 0.1) > 0.95
+    assert cosine({"核价": 1.0, "x": 1.0}, {"核价": 1.0, "y": 1.0}) == 0.0  # one word in common is no common problem
+
+
+def test_a_hospital_an_estate_and_a_road_of_one_name_are_three_places() -> None:
+    assert name_similarity("锦绣医院", "锦绣小区") == 0.0 and name_similarity("金泰村", "金泰路") == 0.0
+    assert name_similarity("锦绣小区", "锦绣花园") == 1.0  # two estate suffixes: one kind
 
 
 def test_signals_say_whether_both_name_a_place() -> None:
-    s = signals(frozenset({"柏家塘"}), frozenset(), {"ktv": 1.0}, {}, frozenset({"燕联"}), frozenset(), {"ktv": 1.0}, {})
+    s = signals(frozenset({"柏家塘"}), frozenset(), {"ktv": 1.0, "噪音": 1.0}, {}, frozenset({"燕联"}), frozenset(),
+                {"ktv": 1.0, "噪音": 1.0}, {})
     assert s.named_both and s.place == 0.0 and s.problem == pytest.approx(1.0)
     same = signals(frozenset({"星沙中茂城"}), frozenset(), {}, {}, frozenset({"星沙中贸城"}), frozenset(), {}, {})
     assert same.named_both and same.place >= 0.7

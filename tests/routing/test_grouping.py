@@ -19,6 +19,7 @@ from routing.grouping import (
     group_batch,
     match,
     merge,
+    name_blocks,
     signature_for_item,
     similarity,
     terms,
@@ -295,5 +296,7 @@ def test_the_index_finds_a_misspelt_estate_and_a_title_naming_no_place() -> None
     # 中茂城/中贸城 share no entity key: the fuzzy name blocks bring them together
     assert assign([CHARGE_2], [CHARGE_1], MODEL_RULE).incident_of == {"b": "a"}
     assert not (set(CHARGE_1.entities) & set(CHARGE_2.entities))
+    assert set(name_blocks(CHARGE_1)) & set(name_blocks(CHARGE_2))
+    assert not set(name_blocks(CHARGE_1)) & set(name_blocks(real("z", "凤凰小区油烟扰民", FUMES_1, 1)))
     bare = real("n", "恶意拖欠购房资金不退还！", "A7县恶意拖欠购房资金不退还！ 收了我们的购房资金，一直拖欠不退还。", 10)
     assert assign([bare], [CHARGE_1], MODEL_RULE).incident_of == {"n": "a"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from classifier.event_entities import title_heads
 from routing.grouping import signature_for_item
 from service import signatures
 from service.db import migrate, session_scope
@@ -75,3 +76,21 @@ def test_a_worker_never_groups_against_an_outdated_signature(settings: Settings)
     with session_scope(settings.database_url) as session:
         again = _candidates(session, probe, engine)[f"x:{iid}"]
         assert (again.size, again.topic) == (5, "城乡建设")
+
+
+def test_a_misspelt_estate_is_a_candidate_through_its_name_blocks(settings: Settings) -> None:
+    # issue 16: 星沙中茂城 / 星沙中贸城 share no entity; the n: keys of their title heads meet
+    migrate(settings.database_url)
+    ensure_org(settings)
+    with session_scope(settings.database_url) as session:
+        engine = load_engine(settings, session)
+
+        def real(key: str, title: str, days: int):  # noqa: ANN202
+            return signature_for_item(key, title + " 一直拖欠购房资金不退还", "城乡建设", (), (), T0 + timedelta(days=days),
+                                      title=title, heads=title_heads(title))
+
+        stored = _store(session, real("a", "A7县星沙中茂城恶意拖欠购房资金不退还！", 0))
+        other = _store(session, real("b", "A7县凤凰小区恶意拖欠购房资金不退还！", 0))
+        session.commit()
+        found = {int(k[2:]) for k in _candidates(session, [real("x", "A7县星沙中贸城还没有退购房资金", 200)], engine)}
+        assert stored in found and other not in found
