@@ -98,11 +98,13 @@ def test_designated_lead_reroutes_and_the_lead_unit_sees_it(client) -> None:  # 
 def test_merge_moves_items_and_counts_clocks_from_the_earliest_receipt(client) -> None:  # noqa: ANN001
     now = datetime.now(UTC).replace(microsecond=0)
     survivor = incident(client, "1", SCHOOL, now)
-    absorbed = incident(client, "2", FLOOD, now - timedelta(hours=10), kind="verification_request")
+    # graded 重大 by the officer: a verification request alone is 一般 with a 24 h feedback clock
+    # (seed 001 四: 对影响重大的政务舆情，24小时内回应 … 对要求核实处置的 … 24小时内反馈)
+    absorbed = incident(client, "2", FLOOD, now - timedelta(hours=10), kind="verification_request", severity="重大")
     assert survivor != absorbed
     assert "feedback" not in clocks(client, survivor)
     assert (detail(client, survivor)["incident"]["severity"], detail(client, absorbed)["incident"]["severity"]) == (
-        "一般", "重大")  # a verification request from above is major
+        "一般", "重大")
     r = client.post(f"/api/incidents/{survivor}/merge", headers=COORD, json={"other_incident_id": absorbed})
     assert r.status_code == 200, r.text
     assert r.json()["merged"] == absorbed
