@@ -41,8 +41,9 @@ MEANING = {
 UNSAFE = {"post", "put", "patch", "delete"}
 OPEN = {("post", "/api/auth/login")}  # the only /api route without a key (tests/accounts/test_every_route.py)
 # refusals a route's shape does not show: signing in is open to all, but refuses wrong passwords
-EXTRA = {("post", "/api/auth/login"): (401, 429)}
-SECURITY = {"bearer": {"type": "http", "scheme": "bearer", "description": "API_TOKENS 中的令牌 / a token of API_TOKENS"},
+EXTRA = {("post", "/api/auth/login"): (401, 429),
+         ("get", "/metrics"): (401, 404)}  # off without METRICS_TOKEN (404), else needs it (401)
+SECURITY = {"bearer": {"type": "http", "scheme": "bearer", "description": "API_TOKENS 中的令牌（/metrics 用 METRICS_TOKEN） / a token of API_TOKENS (METRICS_TOKEN for /metrics)"},
             "session": {"type": "apiKey", "in": "cookie", "name": "yuqing_session",
                         "description": "登录会话；写请求另需 X-CSRF-Token / sign-in session; writes also send X-CSRF-Token"}}
 
@@ -78,10 +79,14 @@ def add_errors(schema: dict) -> dict:
             if "HTTPValidationError" in str(responses.get("422", "")):
                 del responses["422"]
             for code in sorted(statuses(method, path, operation)):
-                responses.setdefault(str(code), {"description": MEANING[code],
-                                                 "content": {"application/json": {"schema": ref}}})
+                responses.setdefault(str(code), {"description": MEANING[code]})
+            for code, response in responses.items():  # a route's own refusals carry the one body too
+                if code.startswith("4"):
+                    response.setdefault("content", {"application/json": {"schema": ref}})
             if signed_in_only(method, path):
                 operation.setdefault("security", [{"bearer": []}, {"session": []}])
+            elif (method, path) == ("get", "/metrics"):
+                operation.setdefault("security", [{"bearer": []}])
     components = schema.setdefault("components", {})
     models = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
     components.setdefault("schemas", {}).update({**models.pop("$defs", {}), "ErrorBody": models})

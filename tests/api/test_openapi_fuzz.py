@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
 from service.db import get_engine
 from service.main import create_app
 from service.settings import Settings
-from tests.conftest import COORD, INGEST, PG_ADMIN
+from tests.conftest import COORD, INGEST, METRICS_TOKEN, PG_ADMIN
 
 # per operation and database; both runs together take under 3 minutes here (2 shared cores)
 EXAMPLES = int(os.environ.get("YUQING_FUZZ_EXAMPLES", "30"))
@@ -80,7 +80,8 @@ def database(kind: str) -> Iterator[str]:
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def seeded(request: pytest.FixtureRequest) -> Iterator[dict]:
     with database(request.param) as url:
-        app = create_app(Settings(database_url=url, demo=True, redis_url=None, _env_file=None))
+        app = create_app(Settings(database_url=url, demo=True, demo_force=True, metrics_token=METRICS_TOKEN,
+                                  redis_url=None, _env_file=None))
         with TestClient(app) as client:
             ids = seed(client)
         yield {"app": app, **ids}  # schemathesis calls it in-process, running its lifespan itself
