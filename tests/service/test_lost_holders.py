@@ -113,7 +113,7 @@ def assert_all_routed_once(url: str, total: int) -> None:
 def queued(database_url: str, request: pytest.FixtureRequest) -> Settings:
     Redis.from_url(REDIS_URL).flushdb()
     request.addfinalizer(lambda: Redis.from_url(REDIS_URL).flushdb())
-    return Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, _env_file=None)
+    return Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, demo_force=True, _env_file=None)
 
 
 @pytest.fixture

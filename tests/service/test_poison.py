@@ -23,7 +23,7 @@ from service.processing import process_items
 from service.runtime import load_engine
 from service.settings import Settings
 from service.sweep import sweep_once
-from tests.conftest import COORD, INGEST, REDIS_URL, VIEWER
+from tests.conftest import COORD, INGEST, METRICS, REDIS_URL, VIEWER
 from tests.service.poison_hook import ERROR, POISON, install
 
 GOOD = ["米山镇凤凰小区烧烤店油烟扰民，居民多次投诉", "河西镇、马村镇多家餐馆被曝使用过期食材",
@@ -72,7 +72,7 @@ def test_poison_in_a_batch_is_set_aside_and_the_rest_routed(poisoned, client, se
     poison_id = r.json()["items"][2]["id"]
     assert_set_aside(settings.database_url, poison_id)
     assert items(settings.database_url)["p0"].incident_id == items(settings.database_url)["p4"].incident_id  # merged
-    metrics = client.get("/metrics").text
+    metrics = client.get("/metrics", headers=METRICS).text
     assert "yuqing_failed_items 1.0" in metrics and "yuqing_items_failed_total" in metrics
 
     listed = client.get("/api/items", params={"status": "failed"}, headers=COORD).json()
@@ -124,14 +124,14 @@ def test_items_retry_routes_the_item_once_the_fault_is_gone(poisoned, client, se
     assert (fixed.status, fixed.error) == ("processed", None) and fixed.incident_id
     retried = audit(settings.database_url, "item.retried")
     assert [(e.item_id, e.actor, e.chain) for e in retried] == [(poison_id, "cli", 0), (poison_id, "cli", 0)]
-    assert client.get("/metrics").text.count("yuqing_failed_items 0.0") == 1
+    assert client.get("/metrics", headers=METRICS).text.count("yuqing_failed_items 0.0") == 1
 
 
 @pytest.mark.redis
 def test_poison_with_a_real_worker_process(database_url, tmp_path, request) -> None:  # noqa: ANN001
     Redis.from_url(REDIS_URL).flushdb()
     request.addfinalizer(lambda: Redis.from_url(REDIS_URL).flushdb())
-    settings = Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, _env_file=None)
+    settings = Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, demo_force=True, _env_file=None)
     seen = tmp_path / "seen.txt"
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "POISON_SEEN": str(seen)}
     worker = [sys.executable, "-m", "tests.service.poison_hook", "worker", "--burst"]

@@ -18,7 +18,7 @@ from service.queue import run_processing
 from service.settings import Settings
 from service.sweep import recover_stranded
 from service.workflow.models import Response
-from tests.conftest import COORD, INGEST, REDIS_URL
+from tests.conftest import COORD, INGEST, METRICS, METRICS_TOKEN, REDIS_URL
 from tests.service.test_queue import run_worker, statuses
 from tests.workflow.helpers import FOOD, login
 
@@ -37,7 +37,7 @@ def down(database_url: str, request: pytest.FixtureRequest) -> Settings:
     Redis.from_url(REDIS_URL).flushdb()
     request.addfinalizer(lambda: Redis.from_url(REDIS_URL).flushdb())
     return Settings(database_url=database_url, redis_url=f"redis://127.0.0.1:{closed_port()}/12", demo=True,
-                    _env_file=None)
+                    demo_force=True, metrics_token=METRICS_TOKEN, _env_file=None)
 
 
 def test_ingest_with_redis_down_is_202_and_processed_when_it_is_back(down) -> None:  # noqa: ANN001
@@ -46,7 +46,7 @@ def test_ingest_with_redis_down_is_202_and_processed_when_it_is_back(down) -> No
         assert r.status_code == 202, r.text
         assert r.json()["items"][0]["duplicate"] is False
         assert statuses(down) == ["pending"]  # stored; its job could not be enqueued
-        metrics = client.get("/metrics")
+        metrics = client.get("/metrics", headers=METRICS)
         assert metrics.status_code == 200
         assert 'yuqing_after_commit_failures_total{what="enqueue"}' in metrics.text
         assert "yuqing_queue_depth -1.0" in metrics.text
@@ -71,7 +71,7 @@ def test_workflow_writes_with_redis_down_answer_2xx_and_are_recorded_once(down) 
         assert r.status_code == 200, r.text
         r = client.post(f"{base}/severity", json={"severity": "重大", "reason": "涉及多家餐馆"}, headers=COORD)
         assert r.status_code == 200, r.text
-        assert 'yuqing_after_commit_failures_total{what="publish"}' in client.get("/metrics").text
+        assert 'yuqing_after_commit_failures_total{what="publish"}' in client.get("/metrics", headers=METRICS).text
     with session_scope(down.database_url) as s:
         assert s.exec(select(func.count()).select_from(Response)).one() == 1
         actions = [a for a in s.exec(select(AuditEntry.action).where(AuditEntry.incident_id == incident_id))]

@@ -60,7 +60,7 @@ def test_serve_escalates_an_overdue_incident_by_itself(settings, database_url, t
         before = post_overdue(setup, "old-1", "米山镇凤凰小区烧烤店油烟扰民")
         assert response_steps(setup, before) == []
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SWEEP_SECONDS": "1", "REDIS_URL": ""}
+    env = {**os.environ, "DATABASE_URL": database_url, "SWEEP_SECONDS": "1", "REDIS_URL": "", "DEMO_FORCE": "true"}
     log = tmp_path / "serve.log"
     server = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--demo", "--port", str(port)],
                               env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)

@@ -19,6 +19,7 @@ from service.metrics import SWEEP_PHASE_FAILURES
 from service.models import Clock, EscalationStep, Incident
 from service.sweeper import Sweeper, single_flight
 from tests.alerts.conftest import login
+from tests.conftest import METRICS
 from tests.service.test_sweep import RECEIVED, make_incident, steps
 
 H = timedelta(hours=1)
@@ -45,7 +46,7 @@ def test_a_failing_phase_is_counted_and_escalation_still_fires(client, settings,
     assert done["failed"] == ["recovery"]
     assert done["escalations"] == 1 and steps(settings, incident) == [("response", "warn_50")]
     assert failures("recovery") == before + 1
-    assert 'yuqing_sweep_phase_failures_total{phase="recovery"}' in client.get("/metrics").text
+    assert 'yuqing_sweep_phase_failures_total{phase="recovery"}' in client.get("/metrics", headers=METRICS).text
     assert sweep.run_sweeps(settings) == 1  # once: every phase ran, the exit says one failed
 
 
