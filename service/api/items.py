@@ -92,7 +92,7 @@ def _existing(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, 
     return {(s, e): i for s, e, i in rows}
 
 
-def _result(i: ItemIn, item_id: IdPath, duplicate: bool) -> dict:
+def _result(i: ItemIn, item_id: int, duplicate: bool) -> dict:
     return {"id": item_id, "source": i.source, "external_id": i.external_id, "duplicate": duplicate}
 
 
@@ -147,7 +147,7 @@ def _summary(i: Item) -> dict:
 def get_item(item_id: IdPath, reader: ReaderDep, session: SessionDep, engine: EngineDep) -> Item:
     """404 unless the viewer sees the item's incident (as GET /api/incidents/{id}); an item
     of no incident (pending, failed) only for ingest, coordinators and the admin."""
-    item = session.get(Item, item_id) if 0 < item_id < 2**63 else None
+    item = session.get(Item, item_id)  # IdPath bounds the id
     if item is None or (item.incident_id is None and not reader.unrouted):
         raise ApiError(404, "没有这条信息", "no such item")
     if item.incident_id is not None:
