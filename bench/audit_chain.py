@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session as OrmSession
 
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
 from scratch_db import scratch_database  # noqa: E402
-from service import audit_chain  # noqa: E402
-from service.audit import record  # noqa: E402
-from service.db import migrate, session_scope  # noqa: E402
-from service.models import Incident, utcnow  # noqa: E402
 
+from service.audit import chain as audit_chain  # noqa: E402
+from service.audit.log import record  # noqa: E402
+from service.core.columns import utcnow
+from service.core.db import migrate, session_scope  # noqa: E402
+from service.incidents.models import Incident  # noqa: E402
 
 
 def incidents(url: str, n: int) -> list[int]:

@@ -43,8 +43,8 @@ def read_rows(data_dir: Path) -> dict[str, dict]:
         return {r["id"]: r for r in csv.DictReader(fh)}
 
 
-def signatures(engine, rows: dict[str, dict], ids: list[str]) -> list:  # noqa: ANN001
-    from service.pipeline import ItemInput
+def signatures(engine, rows: dict[str, dict], ids: list[str]) -> list:
+    from service.incidents.pipeline import ItemInput
 
     items = [ItemInput(key=i, text=rows[i]["text"], title=rows[i]["title"],
                        received_at=datetime.fromisoformat(rows[i]["time"]).replace(tzinfo=LOCAL)) for i in ids]
@@ -55,7 +55,7 @@ def signatures(engine, rows: dict[str, dict], ids: list[str]) -> list:  # noqa: 
 GRID = [(p, w1, w2) for p in (0.6, 0.7, 0.8) for w1 in (0.05, 0.1, 0.15, 0.2, 0.25) for w2 in (0.6, 0.75, 0.9)]
 
 
-def learn(sigs: list, labels: dict, base, pairs: list = ()):  # noqa: ANN001, ANN201
+def learn(sigs: list, labels: dict, base, pairs: list = ()):
     """The thresholds of GRID with the best mean held-out F1 over folds of `sigs` (whole
     events held out), among those merging at most MAX_MERGED of the distractors of `sigs`;
     ties go to the coordinators' pairs (if any), then to the stricter thresholds."""
@@ -64,7 +64,7 @@ def learn(sigs: list, labels: dict, base, pairs: list = ()):  # noqa: ANN001, AN
     own = {s.key: labels[s.key] for s in sigs}
     parts = [[s for s in sigs if s.key in held] for held in folds(own)]
 
-    def value(t):  # noqa: ANN001, ANN202
+    def value(t):
         model = PairModel(*t)
         scores = [cluster_score(p, labels, replace(base, model=model)) for p in parts if p]
         # distractors are counted in the whole pool: the more events a pool holds, the more
@@ -76,10 +76,10 @@ def learn(sigs: list, labels: dict, base, pairs: list = ()):  # noqa: ANN001, AN
     return PairModel(*max(GRID, key=value))
 
 
-def coordinator_pairs(engine, path: Path) -> list:  # noqa: ANN001
+def coordinator_pairs(engine, path: Path) -> list:
     """(signals, same) of the pairs `yuqing events pairs` exported."""
     from routing.grouping import pair_signals
-    from service.pipeline import ItemInput
+    from service.incidents.pipeline import ItemInput
 
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -92,15 +92,15 @@ def coordinator_pairs(engine, path: Path) -> list:  # noqa: ANN001
     return out
 
 
-def pair_f1(model, pairs: list) -> float:  # noqa: ANN001
+def pair_f1(model, pairs: list) -> float:
     tp = sum(1 for s, same in pairs if same and model.joins(s))
     predicted, gold = sum(1 for s, _ in pairs if model.joins(s)), sum(1 for _, same in pairs if same)
     return 2 * tp / (predicted + gold) if predicted + gold else 0.0
 
 
-def cluster_score(sigs: list, labels: dict, rule):  # noqa: ANN001, ANN201
+def cluster_score(sigs: list, labels: dict, rule):
     from routing.grouping import assign
-    from service.event_eval import score
+    from service.learning.event_eval import score
 
     incident_of = assign(sigs, (), rule).incident_of
     return score({s.key: labels[s.key] for s in sigs}, incident_of)
@@ -128,8 +128,8 @@ def main() -> None:
     ap.add_argument("--dev", action="store_true", help="score the final model on events_dev.jsonl (held out)")
     args = ap.parse_args()
 
-    from service.event_eval import read_labels
-    from service.event_cli import offline_engine
+    from service.cli.events import offline_engine
+    from service.learning.event_eval import read_labels
 
     engine = offline_engine()
     rows, labels = read_rows(args.data_dir), read_labels(args.labels)

@@ -24,8 +24,8 @@ import psycopg
 from redis import Redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import items as generate  # noqa: E402
-from scratch_db import scratch_database  # noqa: E402
+from generate import items as generate
+from scratch_db import scratch_database
 
 TOKEN = "bench-token"
 

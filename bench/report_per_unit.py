@@ -18,13 +18,13 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import psycopg
-
 from scratch_db import filled_database
-from service.accounts.access import Role, Viewer
-from service.db import session_scope
+
+from service.auth.rules import Role, Viewer
+from service.core.db import session_scope
+from service.incidents.units import unit_rows
 from service.reports.figures import by_unit
 from service.reports.loaders import Period, load_records
-from service.workflow.units import unit_rows
 
 TZ = ZoneInfo("Asia/Shanghai")
 COPY = {
@@ -40,7 +40,7 @@ COPY = {
 TOPICS = ["环境保护", "食品药品监管", "义务教育", "城市综合执法", "社会救助", "市政服务", "安全生产", "就业创业"]
 
 
-def fill(url: str, n: int, org) -> None:  # noqa: ANN001
+def fill(url: str, n: int, org) -> None:
     rng = random.Random(11)
     towns = [r for r in org.regions.values() if r.parent == "高平市"]
     depts = [d for d in org.departments if d.startswith("高平市")]
@@ -89,7 +89,7 @@ def fill(url: str, n: int, org) -> None:  # noqa: ANN001
         conn.execute("VACUUM ANALYZE")
 
 
-def timed(url: str, org, viewer: Viewer, runs: int) -> tuple[float, int, int]:  # noqa: ANN001
+def timed(url: str, org, viewer: Viewer, runs: int) -> tuple[float, int, int]:
     period, as_of = Period(date(2026, 1, 1), date(2026, 12, 1)), datetime(2026, 12, 1, tzinfo=UTC)
     times, rows, units = [], 0, 0
     for _ in range(runs):

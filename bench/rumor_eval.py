@@ -36,10 +36,10 @@ from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from classifier.normalize import normalize  # noqa: E402
-from classifier.severity import assess_severity  # noqa: E402
-from classifier.spread import ItemSignals, SpreadFacts, assess_spread  # noqa: E402
-from routing.policy import load_policy  # noqa: E402
+from classifier.normalize import normalize
+from classifier.severity import assess_severity
+from classifier.spread import ItemSignals, SpreadFacts, assess_spread
+from routing.policy import load_policy
 
 DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "weibo_rumor_ced" / "weibo_rumor_ced.csv"
 RUMOUR = "谣言"

@@ -15,19 +15,17 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
+from scratch_db import filled_database
 from sqlalchemy import insert, text
 from sqlmodel import col, select
 
-from scratch_db import filled_database
-from service.accounts.access import Role, Viewer
-from service.db import get_engine, session_scope
-from service.models import Incident
-from service.workflow.models import IncidentUnit
-from service.workflow.units import scoped, unit_rows
+from service.auth.rules import Role, Viewer
+from service.core.db import get_engine, session_scope
+from service.incidents.models import Incident, IncidentUnit
+from service.incidents.units import scoped, unit_rows
 
 
-
-def fill(url: str, n: int, org) -> None:  # noqa: ANN001
+def fill(url: str, n: int, org) -> None:
     rng = random.Random(7)
     towns = [r for r in org.regions.values() if r.parent == "高平市"]
     depts = [d for d in org.departments if d.startswith("高平市")]
@@ -54,7 +52,7 @@ def fill(url: str, n: int, org) -> None:  # noqa: ANN001
         conn.execute(text("ANALYZE"))
 
 
-def timed(url: str, viewer: Viewer, org, runs: int) -> tuple[float, float, int]:  # noqa: ANN001
+def timed(url: str, viewer: Viewer, org, runs: int) -> tuple[float, float, int]:
     q = scoped(select(Incident), viewer, org).order_by(col(Incident.id).desc()).limit(100)
     times, found = [], 0
     with session_scope(url) as session:

@@ -21,7 +21,7 @@ def scratch_database(prefix: str = "yuqing_bench") -> Iterator[str]:
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     finally:
-        from service.db import get_engine
+        from service.core.db import get_engine
 
         get_engine.cache_clear()
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
@@ -29,15 +29,15 @@ def scratch_database(prefix: str = "yuqing_bench") -> Iterator[str]:
 
 
 @contextmanager
-def filled_database(incidents: int, fill) -> Iterator[tuple[str, object]]:  # noqa: ANN001 — fill(url, n, org)
+def filled_database(incidents: int, fill) -> Iterator[tuple[str, object]]:
     """A scratch database with the schema, the demo org and `incidents` rows put in by
     `fill(url, incidents, org)`; yields (url, org)."""
     import time
 
-    from service.db import migrate, session_scope
+    from service.core.db import migrate, session_scope
+    from service.core.settings import Settings
+    from service.incidents.runtime import load_engine
     from service.orgs.store import ensure_org
-    from service.runtime import load_engine
-    from service.settings import Settings
 
     with scratch_database() as url:
         migrate(url)

@@ -25,7 +25,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-
 from calibration import line as machine_line
 from scratch_db import filled_database
 
@@ -43,7 +42,7 @@ def _pg(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
-def fill(url: str, n: int, org) -> None:  # noqa: ANN001
+def fill(url: str, n: int, org) -> None:
     rng = random.Random(11)
     towns = [r for r in org.regions.values() if r.parent == "高平市"]
     placed = _has_next_due(url)
@@ -87,8 +86,8 @@ def make_due(url: str, batch: int, n: int) -> None:
         conn.commit()
 
 
-def timed_pass(settings) -> tuple[float, dict]:  # noqa: ANN001
-    from service.sweep import sweep_once
+def timed_pass(settings) -> tuple[float, dict]:
+    from service.incidents.sweep import sweep_once
 
     t = time.perf_counter()
     done = sweep_once(settings, NOW)
@@ -106,15 +105,15 @@ def main() -> None:
     import structlog
 
     import service
-    from service.settings import Settings
+    from service.core.settings import Settings
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))  # not per rung
 
     print(f"code: {service.__file__.rsplit('/service/', 1)[0]}")
     with filled_database(args.incidents, fill) as (url, _org):
         settings = Settings(database_url=url, redis_url=None, _env_file=None)
-        from service.db import session_scope
-        from service.runtime import load_engine
+        from service.core.db import session_scope
+        from service.incidents.runtime import load_engine
 
         with session_scope(url) as session:  # warm-up: engine, org, classifier (not a pass: main's costs minutes)
             load_engine(settings, session)

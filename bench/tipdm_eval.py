@@ -39,7 +39,7 @@ def document(row: dict[str, str], title_weight: int) -> str:
     return "。".join([row["title"].strip()] * title_weight + [row["text"].strip()])
 
 
-def load(data_dir: Path, title_weight: int = 2, reply_evidence: bool = False, drop_other: bool = True):  # noqa: ANN201 — (texts, labels, unlabeled, term_lists)
+def load(data_dir: Path, title_weight: int = 2, reply_evidence: bool = False, drop_other: bool = True):
     from classifier.datasets import outside
 
     labelled = [r for r in read(data_dir / "messages_labeled.csv") if r["id"] != CONFLICTING_ID]
@@ -66,7 +66,7 @@ def term_lists(path: Path, keep: set[str] | None) -> dict[str, list[str]]:
     return load_term_lists(path, label_col="level1", term_cols=("level2", "level3"), keep=keep)
 
 
-def baseline_model():  # noqa: ANN201 — an unfitted sklearn Pipeline
+def baseline_model():
     """Plain word TF-IDF (jieba, default dictionary) + LinearSVC."""
     import jieba
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -76,7 +76,7 @@ def baseline_model():  # noqa: ANN201 — an unfitted sklearn Pipeline
     return make_pipeline(TfidfVectorizer(tokenizer=jieba.lcut, token_pattern=None, lowercase=False), LinearSVC())
 
 
-def baseline(texts: list[str], labels: list[str], folds: int, seed: int):  # noqa: ANN201
+def baseline(texts: list[str], labels: list[str], folds: int, seed: int):
     """The plain baseline over the same folds."""
     from sklearn.model_selection import StratifiedKFold
 

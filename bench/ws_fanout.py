@@ -22,7 +22,6 @@ import asyncio
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -92,8 +91,8 @@ def run_once(args: argparse.Namespace, mode: str) -> dict:
 
 
 def _run(args: argparse.Namespace, mode: str, url: str) -> dict:
-    from ingest_queued import wait_ready
     from generate import items as generate
+    from ingest_queued import wait_ready
 
     env = {**os.environ, "DATABASE_URL": url, "API_TOKENS": json.dumps({TOKEN: "ingest"}), "DEMO": "false",
            "REDIS_URL": "" if mode == "embedded" else args.redis}
@@ -108,7 +107,7 @@ def _run(args: argparse.Namespace, mode: str, url: str) -> dict:
     clients: list[subprocess.Popen] = []
     base = f"http://127.0.0.1:{args.port}"
     try:
-        api_log = open(f"/tmp/ws_fanout_api_{mode}.log", "w")  # noqa: SIM115 — the hub's live.stats lines
+        api_log = open(f"/tmp/ws_fanout_api_{mode}.log", "w")
         procs.append(subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(args.port)],
                                       env=env, cwd=ROOT, stdout=api_log, stderr=subprocess.STDOUT))
         wait_ready(base)
@@ -159,10 +158,10 @@ def sign_in(base: str, url: str) -> dict[str, str]:
     """Create the viewer accounts (as `yuqing user add` does) and sign each in: username → cookie."""
     import httpx
 
-    from service.accounts.service import create_user
-    from service.db import session_scope
-    from service.runtime import load_engine
-    from service.settings import Settings
+    from service.auth.service import create_user
+    from service.core.db import session_scope
+    from service.core.settings import Settings
+    from service.incidents.runtime import load_engine
 
     settings = Settings(database_url=url, _env_file=None)
     liaisons, region = accounts()
@@ -225,7 +224,7 @@ def stream(base: str, items: list[dict], batch: int, rate: float) -> None:
     print(f"posted {len(items)} items in {time.perf_counter() - start:.1f} s (offered {rate:.0f}/s)")
 
 
-def post(client, chunk: list[dict]):  # noqa: ANN001, ANN201
+def post(client, chunk: list[dict]):
     import httpx
 
     for attempt in range(3):  # a kept-alive connection the server closed meanwhile; items are idempotent
@@ -244,7 +243,7 @@ def replay(args: argparse.Namespace, url: str) -> float:
     import psycopg
     from redis import Redis
 
-    from service.events import channel
+    from service.core.bus import channel
 
     with psycopg.connect(url.replace("+psycopg", "")) as conn:
         ids = [r[0] for r in conn.execute("SELECT id FROM incident")]
@@ -360,7 +359,7 @@ async def client_main(plan: dict) -> None:
                         hist[int((now - changed) * 1000 / BIN_MS)] += 1
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 — counted, reported by the parent
+        except Exception:
             stats["closed"] += 1
 
     tasks = []

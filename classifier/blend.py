@@ -24,7 +24,7 @@ MODEL_WEIGHT = 0.7
 
 
 class BlendedClassifier:
-    def __init__(self, model, keywords: KeywordClassifier, model_weight: float = MODEL_WEIGHT) -> None:  # noqa: ANN001
+    def __init__(self, model, keywords: KeywordClassifier, model_weight: float = MODEL_WEIGHT) -> None:
         self.model = model
         self.keywords = keywords
         self.model_weight = model_weight

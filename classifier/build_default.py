@@ -46,7 +46,7 @@ def fit_options(taxonomy: Taxonomy, org: OrgChart | None) -> dict[str, Any]:
 
 
 def fit_model(texts: Sequence[str], labels: Sequence[str], *, taxonomy: Taxonomy, org: OrgChart | None,
-              metrics: dict[str, Any] | None = None, unlabeled: Sequence[str] = ()):  # noqa: ANN201
+              metrics: dict[str, Any] | None = None, unlabeled: Sequence[str] = ()):
     """A TopicModel pinned to `taxonomy` with the shared options; `metrics` go to its metadata."""
     from classifier.model import TopicModel
 
@@ -77,7 +77,7 @@ def report_metrics(report: Any, folds: int) -> dict[str, Any]:
 
 
 def build(out_dir: str | Path = registry.PACKAGED_DIR, training: str | Path = TRAINING_CSV, *,
-          folds: int = FOLDS, evaluate: bool = True):  # noqa: ANN201 — (ModelRef, EvalReport | None)
+          folds: int = FOLDS, evaluate: bool = True):
     from classifier.datasets import load_labelled
     from classifier.evaluation import cross_validate
     from service.orgs.loader import load_demo_org

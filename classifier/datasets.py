@@ -78,7 +78,7 @@ def _xlsx_rows(p: Path) -> tuple[list[str], list[list[object]]]:
 
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 — openpyxl raises many types for a broken file
+    except Exception as exc:
         raise DatasetError(f"{p}: 无法读取 XLSX / cannot read XLSX ({type(exc).__name__}: {exc})") from exc
     try:
         rows = wb.worksheets[0].iter_rows(values_only=True)

@@ -51,7 +51,7 @@ class Tokenizer:
         self.__dict__.update(state)
 
     @property
-    def jieba(self):  # noqa: ANN201 — jieba.Tokenizer
+    def jieba(self):
         tok = _JIEBA.get(self.key)
         if tok is None:
             import jieba
@@ -89,7 +89,7 @@ class TermMatcher(BaseEstimator, TransformerMixin):
         self.term_lists = term_lists
         self.weight = weight
 
-    def fit(self, docs: Sequence[str], y=None):  # noqa: ANN001, ANN201 — sklearn signature
+    def fit(self, docs: Sequence[str], y=None):
         lists = {label: clean_words(words) for label, words in (self.term_lists or {}).items()}
         owners: dict[str, set[str]] = {}
         for label, words in lists.items():
@@ -105,7 +105,7 @@ class TermMatcher(BaseEstimator, TransformerMixin):
         return {k: v for k, v in self.__dict__.items() if k != "_regex"}
 
     @property
-    def regex(self):  # noqa: ANN201
+    def regex(self):
         if getattr(self, "_regex", None) is None:
             self._regex = trie_regex(self.owner_)
         return self._regex
@@ -126,7 +126,7 @@ class TermMatcher(BaseEstimator, TransformerMixin):
                 vals.append(self.weight * math.log1p(n))
         return sp.csr_matrix((vals, (rows, cols)), shape=(len(docs), len(self.labels_)), dtype=np.float64)
 
-    def get_feature_names_out(self, input_features=None):  # noqa: ANN001, ANN201
+    def get_feature_names_out(self, input_features=None):
         return np.array([f"术语:{label}" for label in self.labels_], dtype=object)
 
 

@@ -49,7 +49,7 @@ class ModelMismatchError(ValueError):
 class TopicModel:
     """Fitted with `TopicModel.fit`; implements the `Classifier` protocol."""
 
-    def __init__(self, features, estimator, labels: Sequence[str], threshold: float, metadata: dict[str, Any]) -> None:  # noqa: ANN001
+    def __init__(self, features, estimator, labels: Sequence[str], threshold: float, metadata: dict[str, Any]) -> None:
         self.features = features  # fitted FeatureUnion over prepared text
         self.estimator = estimator  # CalibratedClassifierCV, or a bare LinearSVC for tiny data
         self.labels = tuple(labels)
@@ -314,7 +314,7 @@ def _class_coef(svm: LinearSVC, label: str) -> np.ndarray:
     return coef[k]
 
 
-def _calibrated(X: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, seed: int):  # noqa: ANN202
+def _calibrated(X: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, seed: int):
     """Sigmoid-calibrated linear SVM (one final SVM on all data); bare SVM when a label has < 2 examples."""
     _, counts = np.unique(y, return_counts=True)
     folds = int(min(CALIBRATION_FOLDS, counts.min()))
@@ -332,7 +332,7 @@ def _version(docs: Sequence[str], labels: Sequence[str], seed: int) -> str:
     return f"{MAJOR}.{datetime.now(UTC):%Y%m%d.%H%M%S}-{h.hexdigest()[:8]}"
 
 
-def _describe(features, estimator, rounds: int) -> dict[str, Any]:  # noqa: ANN001
+def _describe(features, estimator, rounds: int) -> dict[str, Any]:
     sizes = {block: len(names) for block, names in block_names(features)}
     words = dict(features.transformer_list)[WORD_BLOCK].analyzer.user_words
     return {

@@ -130,7 +130,7 @@ def versions(directory: str | Path) -> list[str]:
     return sorted(p.name[len("topic-"):-len(".joblib")] for p in Path(directory).glob("topic-*.joblib"))
 
 
-def load_model(ref: ModelRef, taxonomy: Taxonomy):  # noqa: ANN201 — a TopicModel
+def load_model(ref: ModelRef, taxonomy: Taxonomy):
     from classifier.model import TopicModel
 
     return TopicModel.load(ref.artifact, expected_taxonomy_digest=taxonomy.digest)
@@ -167,7 +167,7 @@ def load_classifier(taxonomy: Taxonomy, model_dir: str | Path | None) -> LoadedC
         except ModelMismatchError as exc:
             problem = (f"{source} 模型 {ref.version} 的主题体系与当前不一致，已拒绝 / "
                        f"model {ref.version} was trained on another taxonomy, refused: {exc}")
-        except Exception as exc:  # noqa: BLE001 — a broken artifact must not stop the service
+        except Exception as exc:
             problem = f"{source} 模型 {ref.version} 无法加载 / cannot load model {ref.version}: {type(exc).__name__}: {exc}"
         else:
             from classifier.blend import BlendedClassifier

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from service.accounts.access import Assignment, Role, Viewer, assignment_of, sees
+from service.auth.rules import Assignment, Role, Viewer, assignment_of, sees
 
 log = structlog.get_logger()
 RESYNC = json.dumps({"type": "resync"})
@@ -123,13 +123,13 @@ class Connection:
                 self.sent += 1
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 — a dead or stuck socket ends only itself
+        except Exception as exc:
             log.info("live.socket_dropped", user=self.viewer.username, error=type(exc).__name__)
             self.hub.disconnect(self)
             if self._close is not None:
                 try:
                     await self._close(4408)
-                except Exception:  # noqa: BLE001, S110 — already gone
+                except Exception:
                     pass
 
     def stop(self) -> None:
@@ -142,7 +142,7 @@ class Connection:
         if self._close is not None:
             try:
                 await self._close(code)
-            except Exception:  # noqa: BLE001, S110 — already gone
+            except Exception:
                 pass
 
 
@@ -288,7 +288,7 @@ class Hub:
         started = time.perf_counter()
         try:
             out = await asyncio.to_thread(self.prepare, changes, alerts, scopes)
-        except Exception:  # noqa: BLE001 — a failed load must not end the hub; clients reload instead
+        except Exception:
             log.exception("live.flush_failed", incidents=len(changes))
             self.resync_all()
             return

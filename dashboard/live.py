@@ -32,12 +32,12 @@ from starlette.concurrency import run_in_threadpool
 
 from dashboard.hub import Hub
 from dashboard.snapshot import load_changes
-from service.accounts.access import Viewer
-from service.accounts.deps import login_for_websocket, viewer_for_websocket
-from service.db import session_scope
-from service.events import channel, subscribe_local
-from service.models import AuditEntry
-from service.settings import Settings
+from service.audit.models import AuditEntry
+from service.auth.deps import login_for_websocket, viewer_for_websocket
+from service.auth.rules import Viewer
+from service.core.bus import channel, subscribe_local
+from service.core.db import session_scope
+from service.core.settings import Settings
 
 log = structlog.get_logger()
 router = APIRouter()
@@ -119,7 +119,7 @@ async def listen_redis(url: str, hub: Hub, retry_seconds: float = 1.0) -> None:
                             log.warning("live.bad_event", data=str(message["data"])[:200])
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 — Redis down or restarted: keep trying
+        except Exception as exc:
             log.warning("live.redis_lost", error=repr(exc))
             lost = True
             await asyncio.sleep(retry_seconds)
@@ -164,7 +164,7 @@ async def follow_audit(settings: Settings, hub: Hub, every: float = AUDIT_EVERY)
             fresh = [r for r in rows if r[0] not in seen]
             escalations = [r[0] for r in fresh if r[2].startswith("escalation.") or r[2] == DISABLED]
             details = await asyncio.to_thread(_escalation_details, settings, escalations) if escalations else {}
-        except Exception as exc:  # noqa: BLE001 — database busy or down: try again next round
+        except Exception as exc:
             log.warning("live.audit_follow_failed", error=repr(exc))
             continue
         for entry_id, incident_id, action, at in fresh:

@@ -14,8 +14,9 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
-from service.api.params import IdPath
 from starlette.types import Scope
+
+from service.core.params import IdPath
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -56,7 +57,7 @@ def dashboard_page(request: Request) -> FileResponse:
 
 
 @router.get("/incidents/{incident_id}")
-def incident_page(request: Request, incident_id: IdPath) -> FileResponse:  # noqa: ARG001 — id read by the script
+def incident_page(request: Request, incident_id: IdPath) -> FileResponse:
     return _page(request, "incident.html")
 
 
@@ -88,7 +89,7 @@ def favicon() -> Response:
 class _Static(StaticFiles):
     """Static files with nosniff, so a script is only ever run as the type it is served as."""
 
-    async def get_response(self, path: str, scope: Scope):  # noqa: ANN201
+    async def get_response(self, path: str, scope: Scope):
         response = await super().get_response(path, scope)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Cache-Control"] = "no-cache"

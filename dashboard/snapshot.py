@@ -19,13 +19,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
-from service.accounts.access import Viewer, assignment_of, sees
-from service.accounts.deps import ViewerDep
-from service.api.deps import SessionDep, SettingsDep
-from service.db import session_scope
-from service.models import Clock, EscalationStep, Incident, Item
-from service.runtime import load_engine
-from service.settings import Settings
+from service.auth.deps import ViewerDep
+from service.auth.rules import Viewer, assignment_of, sees
+from service.core.db import session_scope
+from service.core.deps import SessionDep, SettingsDep
+from service.core.settings import Settings
+from service.incidents.models import Clock, EscalationStep, Incident
+from service.incidents.runtime import load_engine
+from service.items.models import Item
 
 CLOSED = ("closed",)
 SUMMARY_CHARS = 80
@@ -45,7 +46,7 @@ def _columns(names: Iterable[str]) -> list:
     return [getattr(Incident, n) for n in names if hasattr(Incident, n)]
 
 
-def _iso(value) -> str | None:  # noqa: ANN001
+def _iso(value) -> str | None:
     return value.isoformat(timespec="seconds") if value is not None else None
 
 

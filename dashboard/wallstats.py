@@ -20,12 +20,13 @@ from fastapi import APIRouter
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
-from service.accounts.access import assignment_of, sees
-from service.accounts.deps import ViewerDep
-from service.api.deps import SessionDep, SettingsDep
-from service.models import Clock, EscalationStep, Incident, utcnow
+from service.auth.deps import ViewerDep
+from service.auth.rules import assignment_of, sees
+from service.core.columns import utcnow
+from service.core.deps import SessionDep, SettingsDep
+from service.incidents.models import Clock, EscalationStep, Incident
+from service.incidents.runtime import load_engine
 from service.reports.figures import verdict
-from service.runtime import load_engine
 
 KINDS = ("response", "feedback")
 RUNGS = ("warn", "urge", "supervise")  # 提醒, 催办, 督办: low to high

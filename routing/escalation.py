@@ -54,7 +54,7 @@ def steps_due(
     now: datetime,
     rule: EscalationRule,
     *,
-    open: bool,  # noqa: A002 - the clock is still open (not met, not cancelled)
+    open: bool,
     done: frozenset[str] = frozenset(),
 ) -> tuple[Step, ...]:
     """Steps whose time has come and that were not emitted yet; nothing once the clock is closed."""

@@ -6,7 +6,7 @@ places cut out, of the text and of the title), and *time* (routing.grouping chec
 lookback; recurrence after quiet months is normal, so the gap is not weighed here). Thresholds
 learned from labelled pairs (bench/events_train.py, with cross-validation) decide; they live in
 the policy (grouping.model), so a deployment re-learns them on its own labelled history and its
-coordinators' merges and splits (service.merge_pairs) without touching code.
+coordinators' merges and splits (service.learning.merge_pairs) without touching code.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-
 
 # Generic tails cut off before comparing names: 凤凰小区 ~ 凤凰, 美聚龙楚公司 ~ 美聚龙楚.
 _TAILS = tuple(sorted(

@@ -7,9 +7,9 @@ lives here, with no I/O. `service.orgs.loader` builds an `OrgChart` from YAML.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import cached_property
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 
 class Level(StrEnum):

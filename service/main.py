@@ -10,22 +10,29 @@ from fastapi import FastAPI, Request, Response
 from sqlalchemy import text
 
 from dashboard import live, pages, snapshot
-from service.accounts.demo import demo_problem, ensure_demo_accounts, retire_demo_accounts
-from service.api import auth, error_docs, errors, incidents, items
-from service.api import workflow
-from service.api import alerts as alert_routes
-from service.api import digest, reports, review, supervision
-from service.api.deps import SessionDep, SettingsDep
-from service.api.request_guard import RequestGuard, limits_of
-from service.db import migrate, session_scope
-from service.logs import configure_logging
-from service.api.errors import ApiError
-from service.metrics import authorized as metrics_authorized, render
+from service.alerts import digest_views as digest
+from service.alerts import views as alert_routes
+from service.auth import views as auth
+from service.auth.demo import demo_problem, ensure_demo_accounts, retire_demo_accounts
+from service.core import error_docs, errors
+from service.core.db import migrate, session_scope
+from service.core.deps import SessionDep, SettingsDep
+from service.core.errors import ApiError
+from service.core.logs import configure_logging
+from service.core.metrics import authorized as metrics_authorized
+from service.core.metrics import render
+from service.core.queue import queue_depth, redis_connection, warm_up
+from service.core.request_guard import RequestGuard, limits_of
+from service.core.settings import Settings, get_settings
+from service.incidents import views as incidents
+from service.incidents import workflow_views as workflow
+from service.incidents.runtime import load_engine
+from service.incidents.sweeper import embedded_sweeper
+from service.items import views as items
 from service.orgs.store import ensure_org
-from service.queue import queue_depth, redis_connection, warm_up
-from service.runtime import load_engine
-from service.settings import Settings, get_settings
-from service.sweeper import embedded_sweeper
+from service.reports import views as reports
+from service.review import views as review
+from service.supervision import views as supervision
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -34,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         raise RuntimeError(problem)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # noqa: ANN202
+    async def lifespan(app: FastAPI):
         configure_logging()
         migrate(settings.database_url)
         ensure_org(settings)
@@ -102,9 +109,9 @@ def warm_start(settings: Settings) -> None:
         warm_up(load_engine(settings, session))
 
 
-def _check(probe) -> str:  # noqa: ANN001
+def _check(probe) -> str:
     try:
         probe()
         return "ok"
-    except Exception as exc:  # noqa: BLE001 — health reports any failure as text
+    except Exception as exc:
         return f"error: {type(exc).__name__}"

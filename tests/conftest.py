@@ -10,18 +10,18 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from service.core.settings import Settings
 from service.main import create_app
-from service.settings import Settings
 
 PG_ADMIN = os.environ.get("YUQING_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("YUQING_TEST_REDIS", "redis://127.0.0.1:6379/15")
-# the embedded server's own sweep (service.sweeper) would escalate the tests' fixed-date
+# the embedded server's own sweep (service.incidents.sweeper) would escalate the tests' fixed-date
 # incidents at today's time in the background: off unless a test turns it on
 os.environ.setdefault("SWEEP_SECONDS", "0")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # noqa: ANN001
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'yuqing.db'}"
         return
@@ -29,7 +29,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     yield PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-    from service.db import get_engine
+    from service.core.db import get_engine
 
     get_engine.cache_clear()  # release pooled connections before dropping
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:

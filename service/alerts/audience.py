@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from routing.orgchart import OrgChart
-from service.accounts.access import Role, Viewer
 from service.alerts.models import REGION, UNIT
+from service.auth.rules import Role, Viewer
 
 REGION_ROLES = frozenset({Role.LEADER, Role.COORDINATOR})
 

@@ -34,7 +34,7 @@ import httpx
 
 from service.alerts.egress import Allowlist, EgressRefused, PinnedSMTP, PinnedTransport, resolve
 from service.alerts.message import Message
-from service.settings import Settings
+from service.core.settings import Settings
 
 SIGNATURE_HEADER = "X-Yuqing-Signature"
 TIMESTAMP_HEADER = "X-Yuqing-Timestamp"

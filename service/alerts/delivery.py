@@ -17,9 +17,9 @@ from service.alerts.channels import DeliveryError, Subscription, channel_for, wh
 from service.alerts.egress import Allowlist, url_problem
 from service.alerts.message import Message
 from service.alerts.models import FAILED, QUEUED, RETRYING, SENT, AlertChannel
-from service.db import session_scope
-from service.models import utcnow
-from service.settings import Settings
+from service.core.columns import utcnow
+from service.core.db import session_scope
+from service.core.settings import Settings
 
 log = structlog.get_logger()
 STRANDED_AFTER = timedelta(minutes=5)  # a waiting delivery older than this, without its job, lost it
@@ -51,9 +51,8 @@ def dispatch(settings: Settings, kind: Kind, delivery_ids: Iterable[int]) -> Non
     if settings.redis_url:
         from rq import Retry
 
-        from service.queue import get_queue
-
-        from service.aftercommit import tolerated
+        from service.core.aftercommit import tolerated
+        from service.core.queue import get_queue
 
         queue, intervals = get_queue(settings), list(settings.alert_retry_intervals)
         with tolerated("alert_enqueue", deliveries=len(ids)):  # committed: `recover` re-dispatches them
@@ -65,7 +64,7 @@ def dispatch(settings: Settings, kind: Kind, delivery_ids: Iterable[int]) -> Non
     for delivery_id in ids:
         try:
             attempt(settings, kind, delivery_id, final=True)
-        except Exception:  # noqa: BLE001 — recorded on the row; the others (and the sweep) go on
+        except Exception:
             pass
 
 
@@ -73,7 +72,7 @@ def run_job(kind: Kind, delivery_id: int, database_url: str) -> str:
     """The body of a kind's RQ job: the last try (no retries left) marks the delivery failed."""
     from rq import get_current_job
 
-    from service.settings import get_settings
+    from service.core.settings import get_settings
 
     settings = get_settings().model_copy(update={"database_url": database_url})
     job = get_current_job()
@@ -132,7 +131,7 @@ def recover(session: Session, settings: Settings, kind: Kind, now: datetime) -> 
         return []
     from rq.job import Job
 
-    from service.queue import redis_connection
+    from service.core.queue import redis_connection
 
     model = kind.model
     waiting = session.exec(select(model.id).where(col(model.status).in_([QUEUED, RETRYING]),

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from service.accounts.access import Role, Viewer
 from service.alerts.message import zone_name
 from service.alerts.models import REGION, UNIT
-from service.workflow.states import STATUS_LABEL, Status, status_of
+from service.auth.rules import Role, Viewer
+from service.incidents.rules import STATUS_LABEL, Status, status_of
 
 MAJOR = ("特别重大", "重大")  # most severe first
 LISTED = 20  # entries per section in the text and markdown (the JSON carries them all)

@@ -20,17 +20,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
-from service.accounts.access import Role, Viewer, assignment_of, sees
-from service.accounts.models import User
-from service.alerts.audience import Audience, covers, subscription_matches, units_within
 from service.alerts import delivery
+from service.alerts.audience import Audience, covers, subscription_matches, units_within
 from service.alerts.digest import ClockRow, IncidentRow, compose, day_bounds, local_day, scope_viewer
 from service.alerts.message import DigestMessage
 from service.alerts.models import REGION, UNIT, AlertChannel, Digest, DigestDelivery
 from service.alerts.service import public_channel
-from service.db import session_scope
-from service.models import Clock, Incident, utcnow
-from service.settings import Settings
+from service.auth.models import User
+from service.auth.rules import Role, Viewer, assignment_of, sees
+from service.core.columns import utcnow
+from service.core.db import session_scope
+from service.core.settings import Settings
+from service.incidents.models import Clock, Incident
 
 log = structlog.get_logger()
 
@@ -106,7 +107,7 @@ def build_digests(session: Session, org: OrgChart, settings: Settings, day: date
 
 def run_digests(settings: Settings, day: date | None = None, now: datetime | None = None) -> dict:
     """Build, commit, and hand the deliveries over (CLI and sweep)."""
-    from service.runtime import load_engine
+    from service.incidents.runtime import load_engine
 
     now = now or utcnow()
     day = day or local_day(now, settings.timezone)

@@ -160,5 +160,5 @@ class PinnedSMTP(smtplib.SMTP):
         self._address = address
         super().__init__(host, port, timeout=timeout)
 
-    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:  # noqa: ARG002
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         return socket.create_connection((str(self._address), port), timeout, self.source_address)

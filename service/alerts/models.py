@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from service.models import js, ts
+from service.core.columns import js, ts
 
 UNIT, REGION = "unit", "region"  # audience kinds: the people of a unit / a region's leaders and coordinators
 CHANNEL_KINDS = ("webhook", "email", "dingtalk", "wecom")

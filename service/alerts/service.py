@@ -9,31 +9,48 @@ hands each delivery to an RQ job (REDIS_URL set) or sends it inline. Refusals ar
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from types import SimpleNamespace
 
 import structlog
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
-from service.accounts.access import Role, Viewer, assignment_of, sees
-from service.alerts.audience import (
-    Audience, audiences, is_recipient, may_manage, subscription_matches, unit_region, units_within, viewer_audiences,
-)
 from service.alerts import delivery, jobs
+from service.alerts.audience import (
+    Audience,
+    audiences,
+    is_recipient,
+    may_manage,
+    subscription_matches,
+    unit_region,
+    units_within,
+    viewer_audiences,
+)
 from service.alerts.channels import where
 from service.alerts.egress import Allowlist, url_problem
 from service.alerts.message import AlertMessage
 from service.alerts.models import (
-    CHANNEL_KINDS, FAILED, QUEUED, REGION, RETRYING, SENT, UNIT, Alert, AlertChannel, AlertDelivery,
+    CHANNEL_KINDS,
+    FAILED,
+    QUEUED,
+    REGION,
+    RETRYING,
+    SENT,
+    UNIT,
+    Alert,
+    AlertChannel,
+    AlertDelivery,
 )
-from service.api.errors import ApiError
-from service.audit import record
-from service.bulk import insert_ignoring
-from service.models import Clock, EscalationStep, Incident, utcnow
-from service.settings import Settings
+from service.audit.log import record
+from service.auth.rules import Role, Viewer, assignment_of, sees
+from service.core.bulk import insert_ignoring
+from service.core.columns import utcnow
+from service.core.errors import ApiError
+from service.core.settings import Settings
+from service.incidents.models import Clock, EscalationStep, Incident
 
 log = structlog.get_logger()
 URL = re.compile(r"^https?://[^\s<>\"']+$")
@@ -97,7 +114,7 @@ def create_alerts(session: Session, org: OrgChart, settings: Settings, steps: Se
 
 
 def create_claim_alerts(session: Session, org: OrgChart, settings: Settings, events: Sequence[dict]) -> list[int]:
-    """Alerts for lapsed claims (the `escalation` events of service.workflow.claims), committed
+    """Alerts for lapsed claims (the `escalation` events of service.incidents.claims), committed
     here; returns the delivery ids to dispatch."""
     channels, now, out = _enabled_channels(session), utcnow(), []
     for event in events:
@@ -147,7 +164,7 @@ def public_alert(alert: Alert) -> dict:
             "acknowledged_by": alert.acknowledged_by, "acknowledged_at": alert.acknowledged_at}
 
 
-def _audience_filter(auds: Sequence[Audience], kind_col, name_col):  # noqa: ANN001, ANN202
+def _audience_filter(auds: Sequence[Audience], kind_col, name_col):
     units = [n for k, n in auds if k == UNIT]
     regions = [n for k, n in auds if k == REGION]
     return or_(and_(kind_col == UNIT, col(name_col).in_(units)), and_(kind_col == REGION, col(name_col).in_(regions)))

@@ -1,10 +1,10 @@
-"""Alembic environment: the schema is SQLModel.metadata (service.models)."""
+"""Alembic environment: the schema is SQLModel.metadata (service.incidents.models)."""
 
 from alembic import context
 from sqlmodel import SQLModel
 
 import service.tables  # noqa: F401 — registers every table
-from service.db import get_engine
+from service.core.db import get_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

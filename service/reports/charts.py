@@ -122,7 +122,7 @@ def ranked(rows: Sequence[Figures]) -> list[Figures]:
     return sorted(rows, key=lambda f: (f.on_time_rate is None, -(f.on_time_rate or 0), -f.received, f.key))
 
 
-def chart(kind: str, report, scope_label: str = "") -> str:  # noqa: ANN001 — a tables.Report
+def chart(kind: str, report, scope_label: str = "") -> str:
     """The chart `kind` (units / weeks / topics) of a report."""
     prefix = f"{scope_label} " if scope_label else ""
     if kind == "units":

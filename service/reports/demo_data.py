@@ -1,7 +1,7 @@
 """A believable history for the demo organisation, so the reports have something to show.
 
-Items go through the real ingest path (service.api.items.store, then processing), received
-over the last `days` days; then each incident is handled through service.workflow.service
+Items go through the real ingest path (service.items.views.store, then processing), received
+over the last `days` days; then each incident is handled through service.incidents.service
 with back-dated times (claims, responses — some late —, follow-ups, returns and their
 arbitration, closes), and a share of the responses is reviewed (Review rows written directly,
 as the review module's own code would). Idempotent: a database that holds demo items is left
@@ -15,19 +15,22 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from service.accounts.access import Role, Viewer
-from service.api.items import store
-from service.db import migrate, session_scope
-from service.models import AuditEntry, Incident, Item, utcnow
+from service.audit.models import AuditEntry
+from service.auth.rules import Role, Viewer
+from service.core.columns import utcnow
+from service.core.db import migrate, session_scope
+from service.core.settings import Settings
+from service.incidents import service as wf
+from service.incidents.ingest import process_items
+from service.incidents.models import Incident
+from service.incidents.pipeline import Engine
+from service.incidents.rules import Channel, FollowUp
+from service.incidents.runtime import load_engine
+from service.items.models import Item
+from service.items.schemas import ItemIn
+from service.items.views import store
 from service.orgs.store import ensure_org
-from service.pipeline import Engine
-from service.processing import process_items
 from service.review.models import Review
-from service.runtime import load_engine
-from service.schemas import ItemIn
-from service.settings import Settings
-from service.workflow import service as wf
-from service.workflow.states import Channel, FollowUp
 
 SOURCE = "demo"
 TOWNS = ["米山镇", "三甲镇", "神农镇", "陈区镇", "建宁乡", "北诗镇", "石末乡", "河西镇", "马村镇", "原村乡",

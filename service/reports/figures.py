@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 from statistics import mean, median
 from zoneinfo import ZoneInfo
 
-
 # 考核: the seeds make government-information work part of the annual assessment at a weight of
 # at least 4 %; the parts and the deduction are this product's reading of 反应迅速 (on time),
 # 核实反馈 (verification feedback), the review's 回应准确/发声权威/处置得当, and 问责

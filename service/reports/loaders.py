@@ -16,12 +16,12 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
-from service.accounts.access import Role, Viewer
-from service.models import AuditEntry, Clock, Incident
+from service.audit.models import AuditEntry
+from service.auth.rules import Role, Viewer
+from service.incidents.models import Clock, Incident, IncidentUnit
+from service.incidents.units import REGION, UNIT_ROLES, scope_names
 from service.reports.figures import Record
 from service.review.models import Review
-from service.workflow.models import IncidentUnit
-from service.workflow.units import REGION, UNIT_ROLES, scope_names
 
 MAX_SPAN_DAYS = 400
 
@@ -56,7 +56,7 @@ def regions_below(org: OrgChart, region: str) -> frozenset[str]:
     return frozenset(r for r in org.regions if org.is_ancestor(region, r))
 
 
-def _incident_ids(viewer: Viewer, org: OrgChart, start: datetime, end: datetime, region: str | None):  # noqa: ANN202
+def _incident_ids(viewer: Viewer, org: OrgChart, start: datetime, end: datetime, region: str | None):
     """A sub-select of the ids of the incidents counted: received in the period, not merged
     away, in `region` (level region or a region named, at or below it) and seen by `viewer`."""
     q = select(Incident.id).where(Incident.received_at >= start, Incident.received_at < end,
@@ -86,7 +86,7 @@ def load_records(session: Session, org: OrgChart, viewer: Viewer, period: Period
 
     unit_of = AuditEntry.detail["unit"].as_string()
 
-    def per_unit(action: str, value):  # noqa: ANN001, ANN202
+    def per_unit(action: str, value):
         return (select(col(AuditEntry.incident_id).label("iid"), unit_of.label("unit"), value.label("v"))
                 .where(AuditEntry.action == action, col(AuditEntry.incident_id).in_(ids))
                 .group_by(AuditEntry.incident_id, unit_of).subquery())

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from service.models import ts
+from service.core.columns import ts
 
 # the grounds of accountability the seeds name (问责)
 ACCOUNTABILITY_GROUNDS = ("处置不得力", "回应不妥当", "报告不及时")

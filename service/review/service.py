@@ -13,16 +13,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
-from service.accounts.access import Action, Assignment, Viewer, assignment_of, may, sees
-from service.api.errors import ApiError
-from service.audit import record
-from service.models import Clock, Incident, utcnow
-from service.pipeline import Engine
+from service.audit.log import record
+from service.auth.rules import Action, Assignment, Viewer, assignment_of, may, sees
+from service.core.columns import utcnow
+from service.core.errors import ApiError
+from service.incidents.models import Clock, Incident, Response
+from service.incidents.pipeline import Engine
+from service.incidents.rules import STATUS_LABEL, Refusal, Status, status_of
+from service.incidents.units import scoped
 from service.review.models import Review
 from service.review.scoring import Window, accountability_problems, judged_problems, overall, timeliness
-from service.workflow.models import Response
-from service.workflow.states import STATUS_LABEL, Refusal, Status, status_of
-from service.workflow.units import scoped
 
 REVIEWABLE = frozenset({Status.RESPONDED, Status.CLOSED})
 TIMED_KINDS = ("response", "feedback")  # the deadlines a response meets (feedback: 要求核实处置)
@@ -124,7 +124,7 @@ def _brief(r: Review) -> dict:
 
 # --- one incident ----------------------------------------------------------------------------
 def _visible(session: Session, engine: Engine, viewer: Viewer, incident_id: int, lock: bool = False) -> Incident:
-    from service.api.visible import visible_incident
+    from service.incidents.visible import visible_incident
 
     return visible_incident(session, engine.org, viewer, incident_id, lock=lock)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from service.models import js, ts
+from service.core.columns import js, ts
 
 
 def clock_kind(notice_id: int) -> str:

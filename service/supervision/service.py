@@ -11,21 +11,22 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from routing.escalation import next_due
-from service.accounts.access import Action, Viewer, assignment_of, may, sees
-from service.api.errors import ApiError
-from service.audit import record
-from service.models import Clock, EscalationStep, Incident, utcnow
-from service.pipeline import Engine
+from service.audit.log import record
+from service.auth.rules import Action, Viewer, assignment_of, may, sees
+from service.core.columns import utcnow
+from service.core.errors import ApiError
+from service.incidents.models import Clock, EscalationStep, Incident
+from service.incidents.pipeline import Engine
+from service.incidents.rules import Status, status_of
+from service.incidents.units import scoped
 from service.supervision.models import SupervisionNotice, clock_kind
 from service.supervision.rules import due_problem, state_of, supervised_units
-from service.workflow.states import Status, status_of
-from service.workflow.units import scoped
 
 STATE_LABEL = {"open": "办理中", "overdue": "已超期", "answered": "已反馈"}
 
 
 def _visible(session: Session, engine: Engine, viewer: Viewer, incident_id: int, lock: bool = False) -> Incident:
-    from service.api.visible import visible_incident
+    from service.incidents.visible import visible_incident
 
     return visible_incident(session, engine.org, viewer, incident_id, lock=lock)
 

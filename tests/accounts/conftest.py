@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from service.accounts.demo import DEMO_PASSWORD
+from service.auth.demo import DEMO_PASSWORD
 
 
 def login(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
@@ -17,5 +17,5 @@ def login(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> d
 
 
 @pytest.fixture
-def sign_in(client: TestClient):  # noqa: ANN201
+def sign_in(client: TestClient):
     return lambda username, password=DEMO_PASSWORD: login(client, username, password)

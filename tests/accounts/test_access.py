@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.accounts.access import Action, Assignment, Role, Viewer, account_problem, may, sees
+from service.auth.rules import Action, Assignment, Role, Viewer, account_problem, may, sees
 from service.orgs.loader import load_demo_org
 
 ORG = load_demo_org()

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-from dataclasses import replace
 
 import psycopg
 import pytest
@@ -15,11 +14,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlmodel import col, select
 
-from service.audit import record
-from service.audit_chain import GENESIS, entry_hash, first_break, verify
-from service.db import session_scope
-from service.models import AuditEntry, Incident
-from service.settings import Settings
+from service.audit.chain import GENESIS, entry_hash, first_break, verify
+from service.audit.log import record
+from service.audit.models import AuditEntry
+from service.core.db import session_scope
+from service.core.settings import Settings
+from service.incidents.models import Incident
 from tests.conftest import INGEST
 
 ITEMS = [{"external_id": "ch-1", "text": "河西镇、马村镇多家餐馆被曝使用过期食材"},
@@ -88,7 +88,7 @@ def test_verify_ok_then_tampering_detected(client: TestClient, settings: Setting
 
 
 def _e(seq: int, prev: str, **kw: object) -> AuditEntry:
-    from service.models import utcnow
+    from service.core.columns import utcnow
 
     e = AuditEntry(id=seq, incident_id=7, chain=7, seq=seq, actor="a", action="x", detail=kw, at=utcnow())
     e.prev_hash, e.hash = prev, entry_hash(e, prev)
@@ -122,7 +122,7 @@ def test_concurrent_writers_keep_one_chain(client: TestClient, settings: Setting
                     record(s, "test.note", incident_id=incident_id, actor=f"w{n}", i=i)
                     record(s, "test.system", actor=f"w{n}", i=i)
                     s.commit()
-        except BaseException as exc:  # noqa: BLE001 — reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
@@ -137,7 +137,7 @@ def test_concurrent_writers_keep_one_chain(client: TestClient, settings: Setting
 
 
 def test_detail_hashes_the_same_after_the_json_column(settings: Settings) -> None:
-    from service.db import migrate
+    from service.core.db import migrate
 
     migrate(settings.database_url)
     with session_scope(settings.database_url) as s:
@@ -151,8 +151,8 @@ def test_detail_hashes_the_same_after_the_json_column(settings: Settings) -> Non
 def test_batched_rows_chain_in_call_order_with_recorded_entries(settings: Settings) -> None:
     # ingest writes its entries as plain rows (COPY on PostgreSQL); entries recorded before
     # and after on the same chain keep the order of the calls, and every shape hashes the same
-    from service.audit import AuditBatch
-    from service.db import migrate
+    from service.audit.log import AuditBatch
+    from service.core.db import migrate
 
     migrate(settings.database_url)
     with session_scope(settings.database_url) as s:

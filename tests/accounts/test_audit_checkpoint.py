@@ -15,11 +15,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select, text
 
-from service.audit_chain import CHAIN_STARTED, GENESIS, entry_hash
-from service.audit import record
-from service.db import session_scope
-from service.models import AuditEntry, Incident
-from service.settings import Settings
+from service.audit.chain import CHAIN_STARTED, GENESIS, entry_hash
+from service.audit.log import record
+from service.audit.models import AuditEntry
+from service.core.db import session_scope
+from service.core.settings import Settings
+from service.incidents.models import Incident
 from tests.conftest import INGEST
 
 ITEMS = [{"external_id": "cp-1", "text": "河西镇、马村镇多家餐馆被曝使用过期食材"},
@@ -34,7 +35,7 @@ def yuqing(url: str, *args: str, key: str | None = KEY) -> subprocess.CompletedP
                           timeout=120)
 
 
-def drop_triggers(conn) -> None:  # noqa: ANN001 — what an attacker with owner rights does first
+def drop_triggers(conn) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text("DROP TRIGGER audit_entry_append_only ON audit_entry"))
         conn.execute(text("DROP TRIGGER audit_entry_no_truncate ON audit_entry"))
@@ -43,7 +44,7 @@ def drop_triggers(conn) -> None:  # noqa: ANN001 — what an attacker with owner
         conn.execute(text("DROP TRIGGER audit_entry_no_delete"))
 
 
-def rehash(conn, chain: int) -> None:  # noqa: ANN001
+def rehash(conn, chain: int) -> None:
     """Renumber and re-hash a chain with the shipped function: it verifies again on its own."""
     t = AuditEntry.__table__
     rows = conn.execute(select(t).where(t.c.chain == chain).order_by(t.c.seq)).mappings().all()  # typed columns
@@ -85,7 +86,7 @@ def attack(url: str, how: str, victim: int) -> None:
     ("rewrite_and_rehash", False, "rewritten since the checkpoint"),
     ("truncate", False, "truncated since the checkpoint"),
 ])
-def test_checkpoint_finds_what_the_chains_alone_cannot(client: TestClient, settings: Settings, tmp_path, how: str,  # noqa: ANN001
+def test_checkpoint_finds_what_the_chains_alone_cannot(client: TestClient, settings: Settings, tmp_path, how: str,
                                                        found_without_checkpoint: bool, named: str) -> None:
     url = settings.database_url
     assert client.post("/api/items", json=ITEMS, headers=INGEST).status_code == 202
@@ -115,7 +116,7 @@ def test_checkpoint_finds_what_the_chains_alone_cannot(client: TestClient, setti
 
 
 def test_a_checkpoint_needs_the_key_and_an_altered_one_is_refused(client: TestClient, settings: Settings,
-                                                                  tmp_path) -> None:  # noqa: ANN001
+                                                                  tmp_path) -> None:
     url = settings.database_url
     assert client.post("/api/items", json=ITEMS[:1], headers=INGEST).status_code == 202
     out = tmp_path / "cp.json"

@@ -7,12 +7,13 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from service.accounts.models import LoginSession
-from service.accounts.service import token_hash
-from service.db import session_scope
+from service.audit.models import AuditEntry
+from service.auth.models import LoginSession
+from service.auth.service import token_hash
+from service.core.columns import utcnow
+from service.core.db import session_scope
+from service.core.settings import Settings
 from service.main import create_app
-from service.models import AuditEntry, utcnow
-from service.settings import Settings
 from tests.accounts.conftest import login
 from tests.conftest import INGEST, VIEWER
 

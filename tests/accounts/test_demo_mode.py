@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from service.accounts.models import User
-from service.db import session_scope
+from service.auth.models import User
+from service.core.db import session_scope
+from service.core.settings import Settings
 from service.main import create_app
-from service.settings import Settings
 from tests.conftest import PG_ADMIN
 
 DEMO_LOGIN = {"username": "admin", "password": "demo12345"}
@@ -66,7 +66,7 @@ def test_demo_mode_on_postgresql_is_refused_unless_forced() -> None:
             assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
         create_app(Settings(database_url=url, demo=True, demo_force=True, _env_file=None))  # forced: accepted
     finally:
-        from service.db import get_engine
+        from service.core.db import get_engine
 
         get_engine.cache_clear()
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:

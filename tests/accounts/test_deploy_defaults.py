@@ -11,8 +11,8 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+from service.core.settings import Settings
 from service.main import create_app
-from service.settings import Settings
 
 COMPOSE = Path(__file__).parents[2] / "docker-compose.yml"
 

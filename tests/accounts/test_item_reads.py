@@ -8,15 +8,27 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from service.api.items import store
-from service.db import session_scope
-from service.models import Item, utcnow
-from service.poison import set_aside
-from service.schemas import ItemIn
-from service.settings import Settings
-from tests.accounts.test_permission_matrix import (ADMIN, ANON, COORDINATOR, ITEMS, LEADER, MISHAN, PEOPLE, REVIEWER,
-                                                   SCJ, TOKEN_COORD, TOKEN_VIEWER)
+from service.core.columns import utcnow
+from service.core.db import session_scope
+from service.core.settings import Settings
+from service.items.models import Item
+from service.items.poison import set_aside
+from service.items.schemas import ItemIn
+from service.items.views import store
 from tests.accounts.conftest import login
+from tests.accounts.test_permission_matrix import (
+    ADMIN,
+    ANON,
+    COORDINATOR,
+    ITEMS,
+    LEADER,
+    MISHAN,
+    PEOPLE,
+    REVIEWER,
+    SCJ,
+    TOKEN_COORD,
+    TOKEN_VIEWER,
+)
 from tests.conftest import COORD, INGEST, VIEWER
 
 TOKEN_INGEST = "token:ingest"

@@ -12,11 +12,11 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from service.accounts import throttle
-from service.db import get_engine
+from service.auth import throttle
+from service.core.columns import utcnow
+from service.core.db import get_engine
+from service.core.settings import Settings
 from service.main import create_app
-from service.models import utcnow
-from service.settings import Settings
 
 WRONG = "wrong-password-1"
 
@@ -25,7 +25,7 @@ def app(settings: Settings, **changes: object) -> TestClient:
     return TestClient(create_app(settings.model_copy(update=changes)))
 
 
-def attempt(client: TestClient, username: str, password: str = WRONG):  # noqa: ANN201
+def attempt(client: TestClient, username: str, password: str = WRONG):
     return client.post("/api/auth/login", json={"username": username, "password": password})
 
 
@@ -35,7 +35,7 @@ def failures(settings: Settings, key: str) -> int:
 
 
 @pytest.mark.parametrize("username", ["admin", "nobody_here"])
-def test_parallel_wrong_passwords_check_at_most_the_limit_and_lose_no_count(settings, username) -> None:  # noqa: ANN001
+def test_parallel_wrong_passwords_check_at_most_the_limit_and_lose_no_count(settings, username) -> None:
     with app(settings, login_max_failures=5, login_source_max_failures=1000) as client:
         statuses: list[int] = []
         start = threading.Barrier(30)
@@ -54,7 +54,7 @@ def test_parallel_wrong_passwords_check_at_most_the_limit_and_lose_no_count(sett
     assert failures(settings, f"account:{username}") == checked  # every counted attempt kept
 
 
-def test_known_and_unknown_names_answer_alike_and_the_owner_gets_in_after_the_delay(settings) -> None:  # noqa: ANN001
+def test_known_and_unknown_names_answer_alike_and_the_owner_gets_in_after_the_delay(settings) -> None:
     with app(settings, login_max_failures=3, login_delay_seconds=3, login_source_max_failures=1000) as client:
         seen = {}
         for name in ("leader_gaoping", "leader_nobody"):
@@ -73,7 +73,7 @@ def test_known_and_unknown_names_answer_alike_and_the_owner_gets_in_after_the_de
         assert attempt(client, "liaison_scj", "demo12345").status_code == 200
 
 
-def test_a_source_that_guesses_many_names_is_slowed_down(settings) -> None:  # noqa: ANN001
+def test_a_source_that_guesses_many_names_is_slowed_down(settings) -> None:
     with app(settings, login_source_max_failures=4, login_max_failures=100) as client:
         assert [attempt(client, f"guess{i}").status_code for i in range(5)] == [401, 401, 401, 401, 429]
         assert attempt(client, "liaison_scj", "demo12345").status_code == 429  # from that source
@@ -83,7 +83,7 @@ def test_a_source_that_guesses_many_names_is_slowed_down(settings) -> None:  # n
         assert attempt(other, "liaison_scj", "demo12345").status_code == 200  # another source is not
 
 
-def test_delays_grow_and_are_capped(client, settings) -> None:  # noqa: ANN001 — client: the schema
+def test_delays_grow_and_are_capped(client, settings) -> None:
     rule = throttle.Rule(max_failures=2, base=10, cap=35, window=3600)
     assert [throttle.delay(n, rule) for n in range(1, 6)] == [0, 10, 20, 35, 35]
     engine, t0 = get_engine(settings.database_url), utcnow()

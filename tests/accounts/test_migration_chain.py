@@ -8,9 +8,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from service.audit_chain import verify
-from service.db import get_engine, migrate, session_scope
-from service.models import AuditEntry
+from service.audit.chain import verify
+from service.audit.models import AuditEntry
+from service.core.db import get_engine, migrate, session_scope
 
 
 def test_existing_rows_are_chained_on_upgrade(database_url: str) -> None:

@@ -1,4 +1,4 @@
-from service.accounts.passwords import hash_password, password_problem, verify_password
+from service.auth.passwords import hash_password, password_problem, verify_password
 
 
 def test_argon2id_hash_salted_and_verified() -> None:

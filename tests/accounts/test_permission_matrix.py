@@ -10,9 +10,10 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
-from service.db import session_scope
-from service.models import AuditEntry, Incident
-from service.settings import Settings
+from service.audit.models import AuditEntry
+from service.core.db import session_scope
+from service.core.settings import Settings
+from service.incidents.models import Incident
 from tests.accounts.conftest import login
 from tests.conftest import COORD, INGEST, VIEWER
 

@@ -8,7 +8,7 @@ import sys
 
 from fastapi.testclient import TestClient
 
-from service.settings import Settings
+from service.core.settings import Settings
 
 
 def yuqing(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
@@ -28,7 +28,7 @@ def test_user_add_then_login(client: TestClient, settings: Settings) -> None:
     assert client.post("/api/auth/login", json={"username": "wang", "password": "s3cret-pasS"}).status_code == 401
 
 
-def test_user_add_refuses_unknown_unit_naming_it(settings: Settings, tmp_path) -> None:  # noqa: ANN001
+def test_user_add_refuses_unknown_unit_naming_it(settings: Settings, tmp_path) -> None:
     bad = yuqing(settings.database_url, "user", "add", "--username", "x", "--role", "liaison",
                  "--unit", "高平市魔法部", "--password-stdin", stdin="s3cret-pass\n")
     assert bad.returncode == 2 and "高平市魔法部" in bad.stderr

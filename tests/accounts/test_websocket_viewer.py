@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI, WebSocket
 from fastapi.testclient import TestClient
 
-from service.accounts.deps import viewer_for_websocket
-from service.db import session_scope
-from service.settings import Settings
+from service.auth.deps import viewer_for_websocket
+from service.core.db import session_scope
+from service.core.settings import Settings
 from tests.accounts.conftest import login
 
 

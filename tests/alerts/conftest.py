@@ -21,8 +21,8 @@ from aiosmtpd.controller import Controller
 from redis import Redis
 
 from routing.orgchart import OrgChart
+from service.core.settings import Settings
 from service.orgs.loader import load_org_text
-from service.settings import Settings
 from tests.conftest import COORD, INGEST
 
 RECEIVED = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 Beijing
@@ -35,14 +35,14 @@ def demo_org() -> OrgChart:
     return load_org_text(path.read_text(encoding="utf-8"), str(path))
 
 
-def make_incident(client, text: str = ESTATE, ext: str = "1") -> int:  # noqa: ANN001
+def make_incident(client, text: str = ESTATE, ext: str = "1") -> int:
     r = client.post("/api/items", json={"external_id": ext, "text": text, "received_at": RECEIVED.isoformat()},
                     headers=INGEST)
     assert r.status_code == 202, r.text
     return client.get(f"/api/items/{r.json()['items'][0]['id']}", headers=COORD).json()["incident_id"]
 
 
-def login(client, username: str) -> dict:  # noqa: ANN001
+def login(client, username: str) -> dict:
     """Headers acting as `username` (cookie + CSRF), leaving the client without a cookie, so
     one client acts as several people in turn."""
     r = client.post("/api/auth/login", json={"username": username, "password": "demo12345"})
@@ -83,7 +83,7 @@ def receiver() -> Iterator[HttpReceiver]:
     box = HttpReceiver(url=f"http://127.0.0.1:{port}")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             box.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
             self.send_response(box.status)
@@ -91,7 +91,7 @@ def receiver() -> Iterator[HttpReceiver]:
             self.end_headers()
             self.wfile.write(box.answer)
 
-        def log_message(self, *args) -> None:  # noqa: ANN002
+        def log_message(self, *args) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
@@ -106,7 +106,7 @@ class MailBox:
     def __init__(self) -> None:
         self.messages: list = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
         return "250 OK"
 

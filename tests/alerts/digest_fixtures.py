@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from service.accounts.demo import DEMO_PASSWORD
-from service.accounts.service import create_user
-from service.db import session_scope
-from service.models import Clock, Incident
-from service.runtime import load_engine
-from service.settings import Settings
+from service.auth.demo import DEMO_PASSWORD
+from service.auth.service import create_user
+from service.core.db import session_scope
+from service.core.settings import Settings
+from service.incidents.models import Clock, Incident
+from service.incidents.runtime import load_engine
 
 SH = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 25)
@@ -42,7 +42,7 @@ class World:
     merged: int  # merged into `mishan`: never listed
 
 
-def _incident(session, topic: str, severity: str, status: str, region: str, unit: str,  # noqa: ANN001
+def _incident(session, topic: str, severity: str, status: str, region: str, unit: str,
               clocks: list[tuple[str, str, datetime, datetime | None]], **extra: object) -> int:
     incident = Incident(topic=topic, severity=severity, status=status, scope="single", level_region=region,
                         regions=[region], first_responsible=[unit], received_at=RECEIVED, last_seen=RECEIVED,

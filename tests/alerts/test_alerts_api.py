@@ -10,20 +10,20 @@ from datetime import timedelta
 from sqlmodel import func, select
 
 from service.alerts.models import Alert, AlertDelivery
-from service.db import session_scope
-from service.sweep import sweep_once
+from service.core.db import session_scope
+from service.incidents.sweep import sweep_once
 from tests.alerts.conftest import ALL_RUNGS, RECEIVED, free_port, login, make_incident
 from tests.conftest import COORD, VIEWER
 
 SECRET = "0123456789abcdef-secret"
 
 
-def alert_count(settings) -> int:  # noqa: ANN001
+def alert_count(settings) -> int:
     with session_scope(settings.database_url) as s:
         return s.exec(select(func.count()).select_from(Alert)).one()
 
 
-def test_rungs_reach_their_audiences_and_a_rerun_adds_none(client, settings) -> None:  # noqa: ANN001
+def test_rungs_reach_their_audiences_and_a_rerun_adds_none(client, settings) -> None:
     incident = make_incident(client)
     sweep_once(settings, ALL_RUNGS)
     first = alert_count(settings)
@@ -42,7 +42,7 @@ def test_rungs_reach_their_audiences_and_a_rerun_adds_none(client, settings) -> 
     assert client.get("/api/alerts", headers=login(client, "liaison_scj")).json() == []  # not his unit
 
 
-def test_only_a_recipient_acknowledges_and_it_is_audited(client, settings) -> None:  # noqa: ANN001
+def test_only_a_recipient_acknowledges_and_it_is_audited(client, settings) -> None:
     incident = make_incident(client)
     sweep_once(settings, ALL_RUNGS)
     leader = login(client, "leader_gaoping")
@@ -68,7 +68,7 @@ def test_only_a_recipient_acknowledges_and_it_is_audited(client, settings) -> No
     assert len(acks) == 1 and acks[0]["actor"] == "leader_gaoping"
 
 
-def test_ack_needs_csrf_and_sign_in(client, settings) -> None:  # noqa: ANN001
+def test_ack_needs_csrf_and_sign_in(client, settings) -> None:
     make_incident(client)
     sweep_once(settings, ALL_RUNGS)
     leader = login(client, "leader_gaoping")
@@ -78,7 +78,7 @@ def test_ack_needs_csrf_and_sign_in(client, settings) -> None:  # noqa: ANN001
     assert client.get("/api/alerts").status_code == 401
 
 
-def test_subscriptions_are_managed_by_coordinators_and_secrets_never_return(client) -> None:  # noqa: ANN001
+def test_subscriptions_are_managed_by_coordinators_and_secrets_never_return(client) -> None:
     coord = login(client, "coordinator_gaoping")
     body = {"audience_kind": "region", "audience": "高平市", "kind": "webhook",
             "target": "https://hooks.example.cn/yuqing?token=abc", "secret": SECRET}
@@ -104,7 +104,7 @@ def test_subscriptions_are_managed_by_coordinators_and_secrets_never_return(clie
     assert client.delete(f"/api/alert-channels/{channel_id}", headers=coord).status_code == 404
 
 
-def test_sweep_delivers_to_the_subscribed_webhook_inline(client, settings, receiver) -> None:  # noqa: ANN001
+def test_sweep_delivers_to_the_subscribed_webhook_inline(client, settings, receiver) -> None:
     coord = login(client, "coordinator_gaoping")
     for target in (receiver.url + "/ok", f"http://127.0.0.1:{free_port()}/closed"):
         r = client.post("/api/alert-channels", headers=coord, json={
@@ -127,14 +127,14 @@ def test_sweep_delivers_to_the_subscribed_webhook_inline(client, settings, recei
         assert s.exec(select(func.count()).select_from(AlertDelivery)).one() == 4
 
 
-def test_alert_text_carries_no_user_text(client, settings) -> None:  # noqa: ANN001
+def test_alert_text_carries_no_user_text(client, settings) -> None:
     make_incident(client, text="米山镇凤凰小区<script>alert(1)</script>烧烤店油烟扰民")
     sweep_once(settings, ALL_RUNGS)
     alerts = client.get("/api/alerts", headers=login(client, "leader_gaoping")).json()
     assert alerts and not any("<" in a["message"] or "<" in a["subject"] for a in alerts)
 
 
-def test_a_lapsed_claim_alerts_the_leaders_once(client, settings) -> None:  # noqa: ANN001
+def test_a_lapsed_claim_alerts_the_leaders_once(client, settings) -> None:
     from datetime import UTC, datetime
 
     incident = make_incident(client, ext="fresh")
@@ -152,7 +152,7 @@ def test_a_lapsed_claim_alerts_the_leaders_once(client, settings) -> None:  # no
     assert client.post(f"/api/alerts/{lapsed[0]['id']}/ack", headers=login(client, "leader_gaoping")).status_code == 200
 
 
-def test_permission_matrix_of_the_alert_routes(client) -> None:  # noqa: ANN001
+def test_permission_matrix_of_the_alert_routes(client) -> None:
     body = {"audience_kind": "unit", "audience": "米山镇人民政府", "kind": "wecom",
             "target": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}
     expected = {  # who: (GET alerts, GET deliveries, GET channels, POST channel)

@@ -6,11 +6,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from service.accounts.access import Role, Viewer
 from service.alerts.audience import (
-    audiences, covers, is_recipient, may_manage, subscription_matches, units_within, viewer_audiences,
+    audiences,
+    covers,
+    is_recipient,
+    may_manage,
+    subscription_matches,
+    units_within,
+    viewer_audiences,
 )
 from service.alerts.message import AlertMessage
+from service.auth.rules import Role, Viewer
 from tests.alerts.conftest import demo_org
 
 ORG = demo_org()

@@ -14,7 +14,7 @@ import pytest
 
 from service.alerts.channels import DeliveryError, Subscription, channel_for, dingtalk_sign, sign
 from service.alerts.message import AlertMessage
-from service.settings import Settings
+from service.core.settings import Settings
 from tests.alerts.conftest import free_port
 
 MSG = AlertMessage(alert_id=3, incident_id=9, topic="环境保护", severity="一般", clock="response",
@@ -25,7 +25,7 @@ SETTINGS = Settings(_env_file=None, alert_timeout_seconds=5, alert_host_allowlis
 SECRET = "s3cret-key-of-the-receiver"
 
 
-def test_webhook_body_is_signed_with_the_secret_and_timestamped(receiver) -> None:  # noqa: ANN001
+def test_webhook_body_is_signed_with_the_secret_and_timestamped(receiver) -> None:
     before = int(time.time())
     channel_for("webhook", SETTINGS).send(MSG, Subscription("webhook", receiver.url + "/hook", SECRET, delivery_id="alert-41"))
     (req,) = receiver.requests
@@ -44,7 +44,7 @@ def test_webhook_without_secret_is_refused() -> None:
         channel_for("webhook", SETTINGS).send(MSG, Subscription("webhook", "http://127.0.0.1:9/x", None))
 
 
-def test_dingtalk_url_is_signed_per_dingtalk_algorithm(receiver) -> None:  # noqa: ANN001
+def test_dingtalk_url_is_signed_per_dingtalk_algorithm(receiver) -> None:
     channel_for("dingtalk", SETTINGS).send(MSG, Subscription("dingtalk", receiver.url + "/robot/send?access_token=T0K",
                                                              "SECabc"))
     (req,) = receiver.requests
@@ -60,7 +60,7 @@ def test_dingtalk_url_is_signed_per_dingtalk_algorithm(receiver) -> None:  # noq
     assert "(http://127.0.0.1:8000/incidents/9)" in body["markdown"]["text"]
 
 
-def test_wecom_sends_markdown_and_a_refusal_is_an_error_without_the_token(receiver) -> None:  # noqa: ANN001
+def test_wecom_sends_markdown_and_a_refusal_is_an_error_without_the_token(receiver) -> None:
     channel_for("wecom", SETTINGS).send(MSG, Subscription("wecom", receiver.url + "/cgi-bin/webhook/send?key=K3Y"))
     assert "超期督办" in receiver.requests[0].json()["markdown"]["content"]
     receiver.answer = json.dumps({"errcode": 93000, "errmsg": "invalid webhook url"}).encode()
@@ -69,7 +69,7 @@ def test_wecom_sends_markdown_and_a_refusal_is_an_error_without_the_token(receiv
     assert "93000" in str(refused.value) and "K3Y" not in str(refused.value)
 
 
-def test_closed_port_and_http_error_are_delivery_errors(receiver) -> None:  # noqa: ANN001
+def test_closed_port_and_http_error_are_delivery_errors(receiver) -> None:
     with pytest.raises(DeliveryError) as closed:
         channel_for("webhook", SETTINGS).send(MSG, Subscription("webhook", f"http://127.0.0.1:{free_port()}/x?t=SECRET",
                                                                 SECRET))
@@ -79,7 +79,7 @@ def test_closed_port_and_http_error_are_delivery_errors(receiver) -> None:  # no
         channel_for("webhook", SETTINGS).send(MSG, Subscription("webhook", receiver.url, SECRET))
 
 
-def test_email_arrives_with_chinese_subject(smtp_server) -> None:  # noqa: ANN001
+def test_email_arrives_with_chinese_subject(smtp_server) -> None:
     port, box = smtp_server
     settings = Settings(_env_file=None, alert_host_allowlist="127.0.0.1", smtp_host="127.0.0.1", smtp_port=port, smtp_from="alerts@gaoping.gov.cn")
     channel_for("email", settings).send(MSG, Subscription("email", "leader@gaoping.gov.cn"))

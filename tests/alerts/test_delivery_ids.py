@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from service.alerts.digest_service import run_digests
-from service.sweep import sweep_once
+from service.incidents.sweep import sweep_once
 from tests.alerts.conftest import RECEIVED, login, make_incident
 
 SECRET = "0123456789abcdef-secret"
 
 
-def test_alert_and_digest_deliveries_never_share_an_id(client, settings, receiver) -> None:  # noqa: ANN001
+def test_alert_and_digest_deliveries_never_share_an_id(client, settings, receiver) -> None:
     r = client.post("/api/alert-channels", headers=login(client, "coordinator_gaoping"), json={
         "audience_kind": "region", "audience": "高平市", "kind": "webhook", "target": receiver.url, "secret": SECRET})
     assert r.status_code == 201, r.text

@@ -6,11 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from service.accounts.access import Assignment, sees
-from service.alerts.digest import (
-    LISTED, QUIET_LINE, ClockRow, IncidentRow, compose, day_bounds, duration, scope_viewer,
-)
+from service.alerts.digest import LISTED, QUIET_LINE, ClockRow, IncidentRow, compose, day_bounds, duration, scope_viewer
 from service.alerts.message import DigestMessage
+from service.auth.rules import Assignment, sees
 from tests.alerts.conftest import demo_org
 
 SH = ZoneInfo("Asia/Shanghai")

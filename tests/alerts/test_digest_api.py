@@ -13,11 +13,11 @@ def audiences(rows: list[dict]) -> list[tuple[str, str]]:
     return sorted((r["audience_kind"], r["audience"]) for r in rows)
 
 
-def ids(client, headers: dict) -> dict[str, int]:  # noqa: ANN001
+def ids(client, headers: dict) -> dict[str, int]:
     return {r["audience"]: r["id"] for r in client.get("/api/digests", headers=headers).json()}
 
 
-def test_each_reader_sees_his_digests_and_others_are_hidden(client, settings) -> None:  # noqa: ANN001
+def test_each_reader_sees_his_digests_and_others_are_hidden(client, settings) -> None:
     seed(settings)
     run_digests(settings, DAY, NOW)
     admin, coord = login(client, "admin"), login(client, "coordinator_gaoping")
@@ -54,7 +54,7 @@ def test_each_reader_sees_his_digests_and_others_are_hidden(client, settings) ->
     assert "query.day" in bad.json()["error"]["en"] and "must be YYYY-MM-DD" in bad.json()["error"]["en"]
 
 
-def test_run_builds_todays_digests_within_the_callers_region_once(client, settings) -> None:  # noqa: ANN001
+def test_run_builds_todays_digests_within_the_callers_region_once(client, settings) -> None:
     seed(settings)
     leader = login(client, "leader_gaoping")
     assert client.post("/api/digests/run", headers=leader).status_code == 403
@@ -77,8 +77,8 @@ def test_run_builds_todays_digests_within_the_callers_region_once(client, settin
 
 
 def test_routes_are_documented() -> None:
+    from service.core.settings import Settings
     from service.main import create_app
-    from service.settings import Settings
 
     paths = create_app(Settings(_env_file=None)).openapi()["paths"]
     assert paths["/api/digests"]["get"]["summary"].startswith("领导每日摘要")

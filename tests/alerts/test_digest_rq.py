@@ -15,9 +15,9 @@ from sqlmodel import select
 
 from service.alerts.digest_service import run_digests
 from service.alerts.models import DigestDelivery
-from service.db import session_scope
+from service.core.db import session_scope
+from service.core.settings import Settings
 from service.main import create_app
-from service.settings import Settings
 from tests.alerts.conftest import QUEUE_REDIS, free_port, login, run_worker
 from tests.alerts.digest_fixtures import DAY, NOW, seed
 
@@ -32,7 +32,7 @@ def statuses(settings: Settings) -> dict[int, tuple[str, int, str | None]]:
                 for d in session.exec(select(DigestDelivery).order_by(DigestDelivery.id)).all()}
 
 
-def test_worker_delivers_retries_and_fails_visibly(queued_settings, receiver, smtp_server) -> None:  # noqa: ANN001
+def test_worker_delivers_retries_and_fails_visibly(queued_settings, receiver, smtp_server) -> None:
     port, mailbox = smtp_server
     with TestClient(create_app(queued_settings)) as client:
         seed(queued_settings)
@@ -62,7 +62,7 @@ def test_worker_delivers_retries_and_fails_visibly(queued_settings, receiver, sm
         assert rcpt == ["leaders@example.org"] and mail["Subject"].startswith("【舆情日报】米山镇 2026-11-25")
 
 
-def test_a_lost_digest_job_is_enqueued_again(queued_settings, receiver, smtp_server) -> None:  # noqa: ANN001
+def test_a_lost_digest_job_is_enqueued_again(queued_settings, receiver, smtp_server) -> None:
     port, _ = smtp_server
     with TestClient(create_app(queued_settings)) as client:
         seed(queued_settings)

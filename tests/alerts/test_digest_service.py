@@ -15,10 +15,10 @@ from sqlmodel import select
 
 from service.alerts.digest_service import run_digests
 from service.alerts.models import Digest, DigestDelivery
-from service.db import session_scope
+from service.core.db import session_scope
+from service.core.settings import Settings
+from service.incidents.sweep import daily_digest
 from service.main import create_app
-from service.settings import Settings
-from service.sweep import daily_digest
 from tests.alerts.conftest import free_port, login
 from tests.alerts.digest_fixtures import DAY, NOW, World, seed
 
@@ -30,7 +30,7 @@ def digests(settings: Settings) -> dict[tuple[str, str], Digest]:
         return {(d.audience_kind, d.audience): d for d in session.exec(select(Digest).order_by(Digest.id)).all()}
 
 
-def test_one_digest_per_leader_audience_scoped_like_the_leader(client, settings) -> None:  # noqa: ANN001
+def test_one_digest_per_leader_audience_scoped_like_the_leader(client, settings) -> None:
     w = seed(settings)
     done = run_digests(settings, DAY, NOW)
     assert (done["day"], done["digests"], done["deliveries"]) == ("2026-11-25", 4, 0)
@@ -63,7 +63,7 @@ def test_one_digest_per_leader_audience_scoped_like_the_leader(client, settings)
     assert {k: (d.id, d.subject) for k, d in digests(settings).items()} == first
 
 
-def test_the_sweep_builds_once_after_the_digest_hour(client, settings) -> None:  # noqa: ANN001
+def test_the_sweep_builds_once_after_the_digest_hour(client, settings) -> None:
     seed(settings)
     assert daily_digest(settings, NOW - timedelta(minutes=1)) is None  # 07:59 local
     assert digests(settings) == {}
@@ -74,7 +74,7 @@ def test_the_sweep_builds_once_after_the_digest_hour(client, settings) -> None: 
     assert daily_digest(later, NOW + timedelta(days=1, hours=1))["day"] == "2026-11-26"
 
 
-def test_inline_delivery_webhook_smtp_visible_failure(database_url, receiver, smtp_server) -> None:  # noqa: ANN001
+def test_inline_delivery_webhook_smtp_visible_failure(database_url, receiver, smtp_server) -> None:
     port, mailbox = smtp_server
     settings = Settings(database_url=database_url, demo=True, demo_force=True, redis_url=None, alert_host_allowlist="127.0.0.1", smtp_host="127.0.0.1", smtp_port=port,
                         alert_timeout_seconds=3, _env_file=None)
@@ -119,7 +119,7 @@ def test_inline_delivery_webhook_smtp_visible_failure(database_url, receiver, sm
         assert len(receiver.requests) == 2 and len(mailbox.messages) == 1
 
 
-def test_cli_digest_command(client, settings) -> None:  # noqa: ANN001
+def test_cli_digest_command(client, settings) -> None:
     seed(settings)
     env = {"DATABASE_URL": settings.database_url, "PATH": "/usr/bin:/bin", "REDIS_URL": ""}
     bad = subprocess.run([sys.executable, "-m", "service.cli", "digest", "--day", "2026-13-01"], env=env,

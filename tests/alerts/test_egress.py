@@ -99,7 +99,7 @@ def test_a_listed_name_does_not_open_private_addresses() -> None:
 def test_a_bad_network_in_the_setting_is_refused_at_start() -> None:
     from pydantic import ValidationError
 
-    from service.settings import Settings
+    from service.core.settings import Settings
 
     with pytest.raises(ValidationError):
         Settings(_env_file=None, alert_host_allowlist="10.0.0.0/33")

@@ -12,9 +12,9 @@ from redis import Redis
 from rq import Queue
 from rq.registry import FailedJobRegistry
 
+from service.core.columns import utcnow
+from service.incidents.sweep import sweep_once
 from service.main import create_app
-from service.models import utcnow
-from service.sweep import sweep_once
 from tests.alerts.conftest import ALL_RUNGS, QUEUE_REDIS, free_port, login, run_worker
 
 pytestmark = pytest.mark.redis
@@ -22,7 +22,7 @@ REDIS_URL = QUEUE_REDIS
 SECRET = "0123456789abcdef-secret"
 
 
-def test_dead_target_is_retried_then_failed_visibly_and_live_one_is_sent(queued_settings, receiver) -> None:  # noqa: ANN001
+def test_dead_target_is_retried_then_failed_visibly_and_live_one_is_sent(queued_settings, receiver) -> None:
     with TestClient(create_app(queued_settings)) as client:
         coord = login(client, "coordinator_gaoping")
         dead = f"http://127.0.0.1:{free_port()}/hook"
@@ -52,7 +52,7 @@ def test_dead_target_is_retried_then_failed_visibly_and_live_one_is_sent(queued_
     assert len(FailedJobRegistry(queue=queue)) == 2  # RQ keeps the failed jobs too
 
 
-def test_a_delivery_whose_job_was_lost_is_enqueued_again_by_the_sweep(queued_settings, receiver) -> None:  # noqa: ANN001
+def test_a_delivery_whose_job_was_lost_is_enqueued_again_by_the_sweep(queued_settings, receiver) -> None:
     with TestClient(create_app(queued_settings)) as client:
         coord = login(client, "coordinator_gaoping")
         r = client.post("/api/alert-channels", headers=coord, json={

@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
 from service.alerts.models import AlertChannel, AlertDelivery
-from service.db import session_scope
+from service.core.columns import utcnow
+from service.core.db import session_scope
+from service.core.settings import Settings
+from service.incidents.sweep import sweep_once
 from service.main import create_app
-from service.models import utcnow
-from service.settings import Settings
-from service.sweep import sweep_once
 from tests.alerts.conftest import RECEIVED, login, make_incident
 
 SECRET = "0123456789abcdef-secret"
@@ -31,7 +31,7 @@ def channel_rows(database_url: str) -> int:
         return s.exec(select(func.count()).select_from(AlertChannel)).one()
 
 
-def test_subscriptions_to_internal_or_foreign_hosts_are_refused_and_nothing_is_written(database_url, receiver) -> None:  # noqa: ANN001
+def test_subscriptions_to_internal_or_foreign_hosts_are_refused_and_nothing_is_written(database_url, receiver) -> None:
     port = receiver.url.rsplit(":", 1)[1]
     with app_with(database_url, "hooks.example.gov.cn") as client:
         coord = login(client, "coordinator_gaoping")
@@ -68,7 +68,7 @@ def _deliveries(database_url: str) -> list[AlertDelivery]:
 
 
 @pytest.mark.parametrize("allow", ["", "localhost"])
-def test_delivery_to_a_loopback_receiver_is_refused_after_resolution(database_url, receiver, allow) -> None:  # noqa: ANN001
+def test_delivery_to_a_loopback_receiver_is_refused_after_resolution(database_url, receiver, allow) -> None:
     """No allow-list: refused by the URL check at send time. "localhost" listed by name: the
     URL passes, but the name resolves to loopback, which only a listed address opens."""
     port = receiver.url.rsplit(":", 1)[1]
@@ -82,7 +82,7 @@ def test_delivery_to_a_loopback_receiver_is_refused_after_resolution(database_ur
     assert receiver.requests == []  # the receiver was never hit
 
 
-def test_an_allow_listed_address_is_reached_pinned_and_errors_keep_no_body(database_url, receiver) -> None:  # noqa: ANN001
+def test_an_allow_listed_address_is_reached_pinned_and_errors_keep_no_body(database_url, receiver) -> None:
     port = receiver.url.rsplit(":", 1)[1]
     with app_with(database_url, "localhost 127.0.0.1") as client:
         coord = login(client, "coordinator_gaoping")
@@ -100,7 +100,7 @@ def test_an_allow_listed_address_is_reached_pinned_and_errors_keep_no_body(datab
     assert "hunter2" not in delivery.last_error and "stack" not in delivery.last_error
 
 
-def test_tls_through_the_pinned_address_keeps_the_host_name(tmp_path) -> None:  # noqa: ANN001
+def test_tls_through_the_pinned_address_keeps_the_host_name(tmp_path) -> None:
     """Connected to the checked IP, yet the TLS server name (SNI) and the certificate check are
     the URL's host's: a real TLS server on 127.0.0.1 with a certificate for "localhost"."""
     import ssl
@@ -123,12 +123,12 @@ def test_tls_through_the_pinned_address_keeps_the_host_name(tmp_path) -> None:  
     server_ctx.sni_callback = lambda _sock, name, _ctx: names.append(name)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             self.send_response(204)
             self.end_headers()
 
-        def log_message(self, *args) -> None:  # noqa: ANN002
+        def log_message(self, *args) -> None:
             pass
 
     port = free_port()
@@ -150,7 +150,7 @@ def test_tls_through_the_pinned_address_keeps_the_host_name(tmp_path) -> None:  
         server.server_close()
 
 
-def test_an_smtp_server_on_a_private_address_needs_the_allow_list(smtp_server) -> None:  # noqa: ANN001
+def test_an_smtp_server_on_a_private_address_needs_the_allow_list(smtp_server) -> None:
     from datetime import UTC, datetime
 
     from service.alerts.channels import DeliveryError, Subscription, channel_for

@@ -15,13 +15,15 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlmodel import func, select as sql_select
+from sqlmodel import func
+from sqlmodel import select as sql_select
 
-from service.accounts.demo import DEMO_PASSWORD
-from service.db import session_scope
+from service.audit.models import AuditEntry
+from service.auth.demo import DEMO_PASSWORD
+from service.core.db import session_scope
+from service.core.settings import Settings
+from service.items.models import Item
 from service.main import create_app
-from service.models import AuditEntry, Item
-from service.settings import Settings
 from tests.conftest import COORD, INGEST
 
 MB = 1024 * 1024
@@ -32,18 +34,18 @@ def padded_login(password: str, pad: int) -> bytes:
     return b'{"username": "admin", "password": "' + password.encode() + b'"' + b" " * pad + b"}"
 
 
-def count(settings: Settings, model) -> int:  # noqa: ANN001
+def count(settings: Settings, model) -> int:
     with session_scope(settings.database_url) as s:
         return s.exec(sql_select(func.count()).select_from(model)).one()
 
 
-def assert_413(r) -> None:  # noqa: ANN001
+def assert_413(r) -> None:
     assert r.status_code == 413, r.text
     err = r.json()["error"]
     assert "请求体过大" in err["zh"] and "too large" in err["en"] and err["limit"] > 0
 
 
-def test_an_oversized_sign_in_is_refused_and_not_counted_as_a_failure(client, settings) -> None:  # noqa: ANN001
+def test_an_oversized_sign_in_is_refused_and_not_counted_as_a_failure(client, settings) -> None:
     audit = count(settings, AuditEntry)
     for _ in range(settings.login_max_failures + 1):  # as many as would lock the account if they were read
         assert_413(client.post("/api/auth/login", content=padded_login("wrong", MB),
@@ -53,20 +55,20 @@ def test_an_oversized_sign_in_is_refused_and_not_counted_as_a_failure(client, se
     assert count(settings, AuditEntry) == audit  # no lock recorded
 
 
-def test_a_body_just_under_the_limit_is_read(client) -> None:  # noqa: ANN001
+def test_a_body_just_under_the_limit_is_read(client) -> None:
     r = client.post("/api/auth/login", content=padded_login("wrong", 60 * 1024),
                     headers={"Content-Type": "application/json"})
     assert r.status_code == 401  # read, parsed and checked: the limit is not lower than it says
 
 
-def test_workflow_bodies_have_the_small_limit(client, settings) -> None:  # noqa: ANN001
+def test_workflow_bodies_have_the_small_limit(client, settings) -> None:
     audit = count(settings, AuditEntry)
     big = {"channel": "政府网站", "text": "回" * 10_000, "pad": " " * (70 * 1024)}
     assert_413(client.post("/api/incidents/1/respond", json=big, headers=COORD))
     assert count(settings, AuditEntry) == audit
 
 
-def test_item_batches_have_their_own_larger_limit(settings) -> None:  # noqa: ANN001
+def test_item_batches_have_their_own_larger_limit(settings) -> None:
     with TestClient(create_app(settings.model_copy(update={"items_body_limit_bytes": 256 * 1024}))) as client:
         batch = [{"external_id": str(i), "text": "米山镇凤凰小区烧烤店油烟扰民" + "。" * 900} for i in range(40)]
         assert 64 * 1024 < len(json.dumps(batch, ensure_ascii=False).encode()) < 256 * 1024
@@ -76,7 +78,7 @@ def test_item_batches_have_their_own_larger_limit(settings) -> None:  # noqa: AN
     assert count(settings, Item) == 40
 
 
-def test_unknown_fields_are_refused_and_nothing_is_counted(client, settings) -> None:  # noqa: ANN001
+def test_unknown_fields_are_refused_and_nothing_is_counted(client, settings) -> None:
     for _ in range(settings.login_max_failures + 1):
         r = client.post("/api/auth/login", json={"username": "admin", "password": "wrong", "remember": True})
         assert r.status_code == 422 and "remember" in r.json()["error"]["en"]
@@ -95,7 +97,7 @@ def _resolve(schema: dict, node: dict) -> list[dict]:
     return [node] if node.get("type") == "object" else []
 
 
-def test_every_request_model_is_strict(client) -> None:  # noqa: ANN001
+def test_every_request_model_is_strict(client) -> None:
     schema = client.get("/openapi.json").json()
     bodies = [(m, p, op["requestBody"]["content"]["application/json"]["schema"])
               for p, ops in schema["paths"].items() for m, op in ops.items() if "requestBody" in op]

@@ -8,19 +8,19 @@ import re
 
 import pytest
 
-from service.inputs import DATE_MAX, DATE_MIN, ID_MAX, MAX_INT, parse_date
+from service.core.inputs import DATE_MAX, DATE_MIN, ID_MAX, MAX_INT, parse_date
 from tests.conftest import COORD
 
 HUGE = [2**63, 2**63 - 1, 2**64, MAX_INT, ID_MAX + 1]
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def id_routes(client) -> list[tuple[str, str]]:  # noqa: ANN001
+def id_routes(client) -> list[tuple[str, str]]:
     paths = client.app.openapi()["paths"]
     return [(m.upper(), p) for p, ops in paths.items() if "{" in p and "{kind}" not in p for m in ops]
 
 
-def test_every_id_in_every_path_is_bounded(client) -> None:  # noqa: ANN001
+def test_every_id_in_every_path_is_bounded(client) -> None:
     routes = id_routes(client)
     assert ("GET", "/api/incidents/{incident_id}") in routes and ("POST", "/api/alerts/{alert_id}/ack") in routes
     wrong = []
@@ -39,13 +39,13 @@ def test_every_id_in_every_path_is_bounded(client) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("path", ["/api/incidents", "/api/reviews/queue", "/api/supervision"])
-def test_offsets_are_bounded(client, path) -> None:  # noqa: ANN001
+def test_offsets_are_bounded(client, path) -> None:
     assert client.get(path, params={"offset": 2**63}, headers=COORD).status_code == 422
     assert client.get(path, params={"offset": -1}, headers=COORD).status_code == 422
     assert client.get(path, params={"offset": MAX_INT}, headers=COORD).status_code == 200
 
 
-def test_a_merge_with_a_huge_id_is_refused(client) -> None:  # noqa: ANN001
+def test_a_merge_with_a_huge_id_is_refused(client) -> None:
     for n in (2**63, ID_MAX + 1):
         r = client.post("/api/incidents/1/merge", json={"other_incident_id": n}, headers=COORD)
         assert r.status_code == 422 and "other_incident_id" in r.json()["error"]["en"]
@@ -58,7 +58,7 @@ BAD_DATES = ["0", "1", "0001-01-01", "1999-12-31", "2101-01-01", "9999-12-31", "
 
 
 @pytest.mark.parametrize("path", REPORTS)
-def test_report_dates_are_strict(client, path) -> None:  # noqa: ANN001
+def test_report_dates_are_strict(client, path) -> None:
     for name in ("from", "to"):
         for bad in BAD_DATES:
             r = client.get(path, params={name: bad}, headers=COORD)
@@ -68,13 +68,13 @@ def test_report_dates_are_strict(client, path) -> None:  # noqa: ANN001
     assert client.get(path, params={"from": "2026-11-01", "to": "2026-12-01"}, headers=COORD).status_code == 200
 
 
-def test_digest_day_is_strict(client) -> None:  # noqa: ANN001
+def test_digest_day_is_strict(client) -> None:
     for bad in BAD_DATES:
         assert client.get("/api/digests", params={"day": bad}, headers=COORD).status_code == 422, bad
     assert client.get("/api/digests", params={"day": "2026-12-01"}, headers=COORD).json() == []
 
 
-def test_month_is_strict(client) -> None:  # noqa: ANN001
+def test_month_is_strict(client) -> None:
     for bad in ["0", "0001-01", "2026-13", "2026-1", "9999-12"]:
         assert client.get("/api/reports/monthly", params={"month": bad}, headers=COORD).status_code == 422, bad
 
@@ -88,7 +88,7 @@ def test_parse_date_takes_only_iso_dates_in_range() -> None:
 
 
 @pytest.mark.parametrize("query", ["topic=a%00b", "unit=%00", "region=%00", "view=all&topic=%00"])
-def test_a_nul_in_the_query_string_is_refused(client, query) -> None:  # noqa: ANN001
+def test_a_nul_in_the_query_string_is_refused(client, query) -> None:
     r = client.get(f"/api/incidents?{query}", headers=COORD)  # was a 500 on PostgreSQL
     assert r.status_code == 422 and "NUL" in r.json()["error"]["en"] and r.json()["error"]["zh"]
     assert client.get("/api/incidents?topic=%2500", headers=COORD).status_code == 200  # a literal "%00" is text

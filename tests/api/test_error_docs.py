@@ -3,13 +3,13 @@ app sends ({"error": {"zh", "en", …}}), including what Starlette itself answer
 
 from __future__ import annotations
 
-from service.api.error_docs import ErrorBody
+from service.core.error_docs import ErrorBody
 from tests.conftest import COORD, VIEWER
 
 UNSAFE = {"post", "put", "patch", "delete"}
 
 
-def operations(client) -> list[tuple[str, str, dict]]:  # noqa: ANN001
+def operations(client) -> list[tuple[str, str, dict]]:
     paths = client.get("/openapi.json").json()["paths"]
     return [(m, p, op) for p, ops in paths.items() for m, op in ops.items()]
 
@@ -27,7 +27,7 @@ def expected(method: str, path: str, op: dict) -> set[str]:
     return codes
 
 
-def test_every_operation_documents_its_refusals_with_the_error_body(client) -> None:  # noqa: ANN001
+def test_every_operation_documents_its_refusals_with_the_error_body(client) -> None:
     ops = operations(client)
     assert len(ops) > 40
     missing, wrong_body = [], []
@@ -43,7 +43,7 @@ def test_every_operation_documents_its_refusals_with_the_error_body(client) -> N
     assert {"401", "413", "422", "429"} <= set(login["responses"])
 
 
-def test_signed_in_routes_declare_their_security(client) -> None:  # noqa: ANN001
+def test_signed_in_routes_declare_their_security(client) -> None:
     schema = client.get("/openapi.json").json()
     assert set(schema["components"]["securitySchemes"]) == {"bearer", "session"}
     ops = operations(client)
@@ -51,7 +51,7 @@ def test_signed_in_routes_declare_their_security(client) -> None:  # noqa: ANN00
     assert "HTTPValidationError" not in schema["components"]["schemas"]  # FastAPI's shape is not what we send
 
 
-def test_refusals_have_the_documented_body(client) -> None:  # noqa: ANN001
+def test_refusals_have_the_documented_body(client) -> None:
     answers = [
         client.get("/api/incidents"),  # 401
         client.post("/api/incidents/1/claim", headers=VIEWER),  # 403

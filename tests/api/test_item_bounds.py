@@ -10,16 +10,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
-from service.db import session_scope
-from service.inputs import MAX_INT
+from service.core.db import session_scope
+from service.core.inputs import MAX_INT
+from service.items.models import Item
 from service.main import create_app
-from service.models import Item
 from tests.conftest import INGEST, VIEWER
 
 TEXT = "米山镇凤凰小区楼下烧烤店油烟扰民，多次反映无人处理"
 
 
-def stored(settings) -> int:  # noqa: ANN001
+def stored(settings) -> int:
     with session_scope(settings.database_url) as s:
         return s.exec(select(func.count()).select_from(Item)).one()
 
@@ -53,7 +53,7 @@ BAD = [
 
 
 @pytest.mark.parametrize(("field", "value"), BAD, ids=[f"{f}-{str(v)[:24]}" for f, v in BAD])
-def test_a_bad_value_in_a_batch_is_refused_naming_item_and_field(client, settings, field, value) -> None:  # noqa: ANN001
+def test_a_bad_value_in_a_batch_is_refused_naming_item_and_field(client, settings, field, value) -> None:
     batch = [{"external_id": "ok", "text": TEXT}, {"external_id": "bad", "text": TEXT, field: value}]
     r = client.post("/api/items", json=batch, headers=INGEST)
     assert r.status_code == 422, r.text
@@ -64,7 +64,7 @@ def test_a_bad_value_in_a_batch_is_refused_naming_item_and_field(client, setting
     assert stored(settings) == 0
 
 
-def test_the_bounds_themselves_are_accepted(client, settings) -> None:  # noqa: ANN001
+def test_the_bounds_themselves_are_accepted(client, settings) -> None:
     batch = [{"external_id": "max", "text": "字" * 20_000, "title": "题" * 500, "source": "s" * 64,
               "signals": {"views": MAX_INT, "reposts": 0}, "received_at": "2000-01-01T00:00:00+08:00"},
              {"external_id": "x" * 128, "text": TEXT, "received_at": later(5)}]
@@ -75,14 +75,14 @@ def test_the_bounds_themselves_are_accepted(client, settings) -> None:  # noqa: 
     assert first["signals"]["views"] == MAX_INT and first["received_at"].startswith("1999-12-31T16:00:00")
 
 
-def test_a_time_without_offset_is_shanghai_time(client) -> None:  # noqa: ANN001
+def test_a_time_without_offset_is_shanghai_time(client) -> None:
     r = client.post("/api/items", json={"external_id": "n", "text": TEXT, "received_at": "2026-11-20T09:00:00"},
                     headers=INGEST)
     item = client.get(f"/api/items/{r.json()['items'][0]['id']}", headers=VIEWER).json()
     assert item["received_at"].startswith("2026-11-20T01:00:00")
 
 
-def test_the_window_follows_the_settings(settings) -> None:  # noqa: ANN001
+def test_the_window_follows_the_settings(settings) -> None:
     narrow = settings.model_copy(update={"received_at_floor": date(2026, 1, 1), "received_at_ahead_minutes": 60})
     with TestClient(create_app(narrow)) as client:
         old = client.post("/api/items", json={"external_id": "o", "text": TEXT,
@@ -97,13 +97,13 @@ def test_the_window_follows_the_settings(settings) -> None:  # noqa: ANN001
     assert stored(settings) == 1
 
 
-def test_the_default_margin_is_ten_minutes(client, settings) -> None:  # noqa: ANN001
+def test_the_default_margin_is_ten_minutes(client, settings) -> None:
     r = client.post("/api/items", json={"external_id": "f", "text": TEXT, "received_at": later(11)}, headers=INGEST)
     assert r.status_code == 422 and "10 minutes" in r.json()["error"]["en"] and "10 分钟" in r.json()["error"]["zh"]
     assert stored(settings) == 0
 
 
-def test_the_bounds_are_in_the_openapi_schema(client) -> None:  # noqa: ANN001
+def test_the_bounds_are_in_the_openapi_schema(client) -> None:
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
     item, signals = schemas["ItemIn"]["properties"], schemas["Signals"]["properties"]
     for name in ("reposts", "comments", "likes", "views"):

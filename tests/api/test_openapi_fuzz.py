@@ -26,12 +26,15 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.python import asgi
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
-from service.db import get_engine
+from service.core.db import get_engine
+from service.core.settings import Settings
 from service.main import create_app
-from service.settings import Settings
 from tests.conftest import COORD, INGEST, METRICS_TOKEN, PG_ADMIN
 
 # per operation and database; both runs together take under 3 minutes here (2 shared cores)
@@ -88,7 +91,7 @@ def seeded(request: pytest.FixtureRequest) -> Iterator[dict]:
         asgi.shutdown_lifespans()
 
 
-def strategy(op, ids: dict[str, int]):  # noqa: ANN001, ANN201
+def strategy(op, ids: dict[str, int]):
     known = {p.name: ids[p.name] for p in op.path_parameters if p.name in ids}
     modes = [op.as_strategy(GenerationMode.POSITIVE), op.as_strategy(GenerationMode.NEGATIVE)]
     if known:  # the same operation on a row that exists
@@ -97,13 +100,13 @@ def strategy(op, ids: dict[str, int]):  # noqa: ANN001, ANN201
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: f"{op.method.upper()} {op.path}")
-def test_operation_never_fails_nor_breaks_its_schema(op, seeded) -> None:  # noqa: ANN001
+def test_operation_never_fails_nor_breaks_its_schema(op, seeded) -> None:
     headers = INGEST if (op.method.upper(), op.path) == ("POST", "/api/items") else COORD
 
     @given(case=strategy(op, seeded))
     @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
-    def run(case) -> None:  # noqa: ANN001
+    def run(case) -> None:
         case.call_and_validate(headers=headers, checks=CHECKS, app=seeded["app"])
 
     run()

@@ -39,7 +39,7 @@ def write_xlsx(path: Path, header: list[str], rows: list[tuple]) -> Path:
 
 
 @pytest.mark.parametrize("writer,name", [(write_csv, "data.csv"), (write_xlsx, "data.xlsx")])
-def test_reads_csv_and_xlsx_and_drops_duplicates_and_conflicts(tmp_path: Path, writer, name: str) -> None:  # noqa: ANN001
+def test_reads_csv_and_xlsx_and_drops_duplicates_and_conflicts(tmp_path: Path, writer, name: str) -> None:
     path = writer(tmp_path / name, ["主题", "内容", "分类"], [(None if not t else t, x, lab) for t, x, lab in ROWS])
     data = load_labelled(path, text_col="内容", label_col="分类")
     assert data.texts == ("小区停水三天没人管", "餐馆使用过期食材")

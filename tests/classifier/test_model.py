@@ -50,13 +50,13 @@ def model() -> TopicModel:
     return TopicModel.fit(TEXTS, LABELS, term_lists=TERMS, user_words=["泫氏街道办"], seed=0, taxonomy_digest=DIGEST)
 
 
-def test_is_a_classifier_and_learns_the_topics(model) -> None:  # noqa: ANN001
+def test_is_a_classifier_and_learns_the_topics(model) -> None:
     assert isinstance(model, Classifier)
     probes = ["医保报销太难了", "学校乱收补课费", "公交车太少了", "工厂排放污水"]
     assert [p.topic for p in model.predict_many(probes)] == ["医疗保障", "教育", "交通", "环境"]
 
 
-def test_traditional_characters_classified_like_simplified(model) -> None:  # noqa: ANN001
+def test_traditional_characters_classified_like_simplified(model) -> None:
     simplified, traditional = model.predict_many(["医保报销手续复杂", "醫保報銷手續複雜"])
     assert traditional.topic == simplified.topic == "医疗保障"
     assert traditional.confidence == simplified.confidence
@@ -79,7 +79,7 @@ def test_alias_word_learned_and_named_in_reasons() -> None:
     assert any("高平一中" in r for r in pred.reasons)
 
 
-def test_reasons_name_the_words_that_decided(model) -> None:  # noqa: ANN001
+def test_reasons_name_the_words_that_decided(model) -> None:
     pred = model.predict("医保报销比例太低")
     assert pred.topic == "医疗保障"
     assert pred.reasons[0].startswith("模型依据词语：") and "医保" in pred.reasons[0]
@@ -99,14 +99,14 @@ def test_abstains_below_threshold_and_keeps_three_alternatives() -> None:
     assert sure.topic == pred.alternatives[0][0]
 
 
-def test_probabilities_are_calibrated_distributions(model) -> None:  # noqa: ANN001
+def test_probabilities_are_calibrated_distributions(model) -> None:
     _, proba, _ = model.probabilities(["医保报销比例太低", "天气很好"])
     assert np.allclose(proba.sum(axis=1), 1.0)
     clear, vague = model.predict_many(["医保报销比例太低", "天气很好"])
     assert clear.confidence > vague.confidence
 
 
-def test_save_load_round_trip(model, tmp_path: Path) -> None:  # noqa: ANN001
+def test_save_load_round_trip(model, tmp_path: Path) -> None:
     path = tmp_path / "topic-test.joblib"
     meta_path = model.save(path)
     assert meta_path == tmp_path / "topic-test.json"
@@ -119,7 +119,7 @@ def test_save_load_round_trip(model, tmp_path: Path) -> None:  # noqa: ANN001
     assert loaded.metadata == model.metadata
 
 
-def test_load_refused_for_another_taxonomy(model, tmp_path: Path) -> None:  # noqa: ANN001
+def test_load_refused_for_another_taxonomy(model, tmp_path: Path) -> None:
     path = tmp_path / "m.joblib"
     model.save(path)
     with pytest.raises(ModelMismatchError, match="主题体系"):
@@ -176,7 +176,7 @@ def test_evidence_helps_pseudo_labelling_but_is_not_learned() -> None:
 TIPDM = Path(__file__).resolve().parents[3] / "shared" / "data" / "tipdm2020c"
 
 
-def _tipdm_bench():  # noqa: ANN202
+def _tipdm_bench():
     import importlib.util
 
     path = Path(__file__).resolve().parents[2] / "bench" / "tipdm_eval.py"
@@ -208,7 +208,7 @@ def test_tipdm_protocol_has_no_leak_and_beats_the_plain_baseline_on_one_fold() -
     assert ours.macro_f1 >= theirs.macro_f1 + 0.05 and ours.macro_f1 >= 0.8
 
 
-def test_empty_text_is_left_to_a_coordinator(model) -> None:  # noqa: ANN001
+def test_empty_text_is_left_to_a_coordinator(model) -> None:
     empty, html_only = model.predict_many(["", "<p> </p>"])
     assert empty.topic == html_only.topic == UNKNOWN_TOPIC
     assert empty.confidence == 0.0 and empty.alternatives == ()

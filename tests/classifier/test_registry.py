@@ -41,22 +41,22 @@ def small_split(per_topic: int = 24, held_out: int = 8) -> tuple[list[str], list
 
 
 @pytest.fixture(scope="module")
-def taxonomy():  # noqa: ANN201
+def taxonomy():
     return load_taxonomy()
 
 
 @pytest.fixture(scope="module")
-def split():  # noqa: ANN201
+def split():
     return small_split()
 
 
 @pytest.fixture(scope="module")
-def good_model(taxonomy, split):  # noqa: ANN001, ANN201
+def good_model(taxonomy, split):
     tr_x, tr_y, _, _ = split
     return fit_model(tr_x, tr_y, taxonomy=taxonomy, org=None)
 
 
-def test_promotion_refused_for_a_worse_model(taxonomy, split, good_model) -> None:  # noqa: ANN001
+def test_promotion_refused_for_a_worse_model(taxonomy, split, good_model) -> None:
     tr_x, tr_y, te_x, te_y = split
     shuffled = list(tr_y)
     random.Random(7).shuffle(shuffled)  # same texts, labels carrying no information
@@ -73,7 +73,7 @@ def test_promotion_refused_for_a_worse_model(taxonomy, split, good_model) -> Non
         registry.promote(good, score(te_y[:-1], te_y[:-1]))
 
 
-def test_active_version_is_loaded_and_another_taxonomy_is_refused(taxonomy, split, good_model, tmp_path) -> None:  # noqa: ANN001
+def test_active_version_is_loaded_and_another_taxonomy_is_refused(taxonomy, split, good_model, tmp_path) -> None:
     from classifier.model import ModelMismatchError
 
     ref = registry.save(good_model, tmp_path)
@@ -95,7 +95,7 @@ def test_active_version_is_loaded_and_another_taxonomy_is_refused(taxonomy, spli
     assert any("主题体系" in p and other.version in p for p in refused.problems)
 
 
-def load_taxonomy_with_extra_topic():  # noqa: ANN201
+def load_taxonomy_with_extra_topic():
     """The running taxonomy with one more topic: its digest differs."""
     from routing.taxonomy import Taxonomy
 
@@ -107,14 +107,14 @@ def load_taxonomy_with_extra_topic():  # noqa: ANN201
     return changed
 
 
-def test_broken_pointer_falls_back_and_says_why(taxonomy, tmp_path) -> None:  # noqa: ANN001
+def test_broken_pointer_falls_back_and_says_why(taxonomy, tmp_path) -> None:
     (tmp_path / registry.ACTIVE).write_text("{not json", encoding="utf-8")
     loaded = registry.load_classifier(taxonomy, tmp_path)
     assert loaded.source in ("packaged", "keyword")
     assert any("unreadable pointer" in p for p in loaded.problems)
 
 
-def test_default_build_is_reproducible(tmp_path) -> None:  # noqa: ANN001
+def test_default_build_is_reproducible(tmp_path) -> None:
     first, _ = build(tmp_path / "a", evaluate=False)
     second, _ = build(tmp_path / "b", evaluate=False)
     taxonomy = load_taxonomy()
@@ -125,7 +125,7 @@ def test_default_build_is_reproducible(tmp_path) -> None:  # noqa: ANN001
     assert registry.versions(tmp_path / "a") == [first.version]
 
 
-def test_cli_eval_prints_macro_f1_last(tmp_path) -> None:  # noqa: ANN001
+def test_cli_eval_prints_macro_f1_last(tmp_path) -> None:
     tr_x, tr_y, te_x, te_y = small_split(per_topic=12, held_out=2)
     path = tmp_path / "history.csv"
     import csv
@@ -146,7 +146,7 @@ def test_cli_eval_prints_macro_f1_last(tmp_path) -> None:  # noqa: ANN001
     assert bad.returncode == 2 and "'正文'" in bad.stderr
 
 
-def test_cli_train_activates_a_model_that_info_reports(tmp_path) -> None:  # noqa: ANN001
+def test_cli_train_activates_a_model_that_info_reports(tmp_path) -> None:
     import csv
     import json
     import os
@@ -177,7 +177,7 @@ def test_cli_train_activates_a_model_that_info_reports(tmp_path) -> None:  # noq
     assert shown["model_taxonomy_digest"] == shown["taxonomy_digest"] == load_taxonomy().digest
 
 
-def test_blend_keeps_a_contested_complaint_and_its_follow_up_together(taxonomy) -> None:  # noqa: ANN001
+def test_blend_keeps_a_contested_complaint_and_its_follow_up_together(taxonomy) -> None:
     """烧烤油烟: the model alone splits the first complaint and its follow-up across two topics."""
     from classifier.base import TopicPrediction
     from classifier.blend import BlendedClassifier

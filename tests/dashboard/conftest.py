@@ -15,8 +15,8 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from service.core.settings import Settings
 from service.main import create_app
-from service.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
 # the machine is shared by several engineers' test runs: allow for a slow moment
@@ -112,7 +112,7 @@ def _watched(browser: Browser) -> Iterator[Watched]:
     page = context.new_page()
     w = Watched(page)
 
-    def on_dialog(dialog) -> None:  # noqa: ANN001
+    def on_dialog(dialog) -> None:
         w.dialogs.append(dialog.message)
         dialog.dismiss()
 

@@ -27,7 +27,7 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-def page_for(browser: Browser, escaped: list[str]):  # noqa: ANN201
+def page_for(browser: Browser, escaped: list[str]):
     context = browser.new_context()
 
     def guard(route: Route) -> None:

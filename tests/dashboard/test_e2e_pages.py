@@ -25,7 +25,7 @@ def test_pages_carry_a_strict_csp_and_no_inline_script(live_server: LiveServer) 
         assert "<html lang=\"zh-CN\">" in r.text
     js = httpx.get(live_server.url + "/static/countdown.js")
     assert js.status_code == 200 and "javascript" in js.headers["content-type"]
-    assert httpx.get(live_server.url + "/static/../service/settings.py").status_code == 404
+    assert httpx.get(live_server.url + "/static/../service/core/settings.py").status_code == 404
 
 
 def test_login_refuses_a_wrong_password_then_admits_and_logs_out(live_server: LiveServer, watched: Watched,

@@ -73,7 +73,7 @@ def test_leader_sees_reports_and_the_monthly_report(live_server: LiveServer, dem
     assert not watched.errors and not watched.dialogs, (watched.errors, watched.dialogs)
 
 
-def test_a_liaison_sees_his_unit_only(live_server: LiveServer, demo: dict, watched: Watched,  # noqa: ARG001
+def test_a_liaison_sees_his_unit_only(live_server: LiveServer, demo: dict, watched: Watched,
                                       request: pytest.FixtureRequest) -> None:
     page = watched.page
     login(page, live_server.url, "liaison_scj")

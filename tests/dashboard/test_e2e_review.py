@@ -16,7 +16,7 @@ SCJ = "高平市市场监督管理局"
 REQUIREMENT = "请于明日12时前报送涉事餐馆核查处置情况<img src=x onerror=alert(1)>"
 
 
-def panel_done(page, kind: str, heading: str) -> None:  # noqa: ANN001
+def panel_done(page, kind: str, heading: str) -> None:
     page.wait_for_selector(f"#{kind}-ok:not([hidden]), #{kind}-error:not([hidden])", timeout=30_000)
     error = page.locator(f"#{kind}-error")
     assert error.is_hidden(), error.inner_text()

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.wallstats import day_start
-from service.models import utcnow
-from service.sweep import sweep_once
+from service.core.columns import utcnow
+from service.incidents.sweep import sweep_once
 from tests.dashboard.conftest import LiveServer, Watched, login, shot
 
 FOOD = "河西镇、马村镇多家餐馆被曝使用过期食材，群众担心食品安全"
@@ -29,7 +29,7 @@ def newest(server: LiveServer) -> int:
     return httpx.get(f"{server.url}/api/incidents", headers=COORD, timeout=30).json()[0]["id"]
 
 
-def wait_live(page) -> None:  # noqa: ANN001
+def wait_live(page) -> None:
     expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
 
 

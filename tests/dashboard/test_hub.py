@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from dashboard.hub import RESYNC, Hub
-from service.accounts.access import Role, Viewer, assignment_of, sees
+from service.auth.rules import Role, Viewer, assignment_of, sees
 from service.orgs.loader import load_demo_org
 
 ORG = load_demo_org()
@@ -72,7 +72,7 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-def run(coro):  # noqa: ANN001, ANN201
+def run(coro):
     return asyncio.run(coro)
 
 

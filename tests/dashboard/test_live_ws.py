@@ -13,9 +13,9 @@ import socket
 import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -24,9 +24,9 @@ from redis import Redis
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from service.core.queue import run_processing
+from service.core.settings import Settings
 from service.main import create_app
-from service.queue import run_processing
-from service.settings import Settings
 from tests.conftest import COORD, INGEST, REDIS_URL
 
 PASSWORD = "demo12345"
@@ -81,7 +81,7 @@ def new_incident(host: str, settings: Settings, external_id: str, text: str) -> 
     return incident_id
 
 
-async def next_of(ws, kind: str, timeout: float = 10.0) -> dict:  # noqa: ANN001
+async def next_of(ws, kind: str, timeout: float = 10.0) -> dict:
     async with asyncio.timeout(timeout):
         while True:
             message = json.loads(await ws.recv())
@@ -89,7 +89,7 @@ async def next_of(ws, kind: str, timeout: float = 10.0) -> dict:  # noqa: ANN001
                 return message
 
 
-async def quiet(ws, seconds: float) -> list[dict]:  # noqa: ANN001
+async def quiet(ws, seconds: float) -> list[dict]:
     """Everything a socket receives within `seconds`."""
     got: list[dict] = []
     try:
@@ -100,7 +100,7 @@ async def quiet(ws, seconds: float) -> list[dict]:  # noqa: ANN001
         return got
 
 
-def test_a_change_on_one_process_reaches_viewers_of_the_other_and_only_those(two_apps, redis_settings) -> None:  # noqa: ANN001
+def test_a_change_on_one_process_reaches_viewers_of_the_other_and_only_those(two_apps, redis_settings) -> None:
     a, b = two_apps
     leader, scj = cookie(b, "leader_gaoping"), cookie(b, "liaison_scj")
 
@@ -124,7 +124,7 @@ def test_a_change_on_one_process_reaches_viewers_of_the_other_and_only_those(two
     assert other == []
 
 
-def test_reconnect_then_snapshot_holds_the_change_made_while_away(two_apps, redis_settings) -> None:  # noqa: ANN001
+def test_reconnect_then_snapshot_holds_the_change_made_while_away(two_apps, redis_settings) -> None:
     a, b = two_apps
     leader = cookie(b, "leader_gaoping")
     incident_id = new_incident(a, redis_settings, "live-2", MISHAN_ITEM)
@@ -149,13 +149,13 @@ def test_reconnect_then_snapshot_holds_the_change_made_while_away(two_apps, redi
     assert incident_id in [r["id"] for r in mishan["incidents"]]
 
 
-def test_snapshot_refuses_the_anonymous(two_apps) -> None:  # noqa: ANN001
+def test_snapshot_refuses_the_anonymous(two_apps) -> None:
     _a, b = two_apps
     r = httpx.get(f"http://{b}/api/dashboard/snapshot")
     assert r.status_code == 401 and r.json()["error"]["zh"] and r.json()["error"]["en"]
 
 
-def test_websocket_refuses_no_login_and_foreign_pages(two_apps) -> None:  # noqa: ANN001
+def test_websocket_refuses_no_login_and_foreign_pages(two_apps) -> None:
     _a, b = two_apps
     leader = cookie(b, "leader_gaoping")
 
@@ -182,7 +182,7 @@ def test_websocket_refuses_no_login_and_foreign_pages(two_apps) -> None:  # noqa
     asyncio.run(main())
 
 
-def test_logout_ends_the_live_view(two_apps, monkeypatch) -> None:  # noqa: ANN001
+def test_logout_ends_the_live_view(two_apps, monkeypatch) -> None:
     _a, b = two_apps
     monkeypatch.setattr("dashboard.live.RECHECK_SECONDS", 0.3)
     r = httpx.post(f"http://{b}/api/auth/login", json={"username": "liaison_mishan", "password": PASSWORD})

@@ -15,7 +15,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from service.settings import Settings
+from service.core.settings import Settings
 from tests.dashboard.test_live_ws import PASSWORD, next_of, redis_settings, serve, two_apps  # noqa: F401 — fixtures
 
 SOON = 5.0  # far below the 60 s re-check (dashboard.live.RECHECK_SECONDS)
@@ -27,7 +27,7 @@ def sign_in(host: str, username: str) -> tuple[str, str]:
     return r.cookies["yuqing_session"], r.json()["csrf_token"]
 
 
-async def closed_code(ws) -> int:  # noqa: ANN001
+async def closed_code(ws) -> int:
     with pytest.raises(ConnectionClosed) as closed:
         async with asyncio.timeout(SOON):
             while True:
@@ -35,12 +35,12 @@ async def closed_code(ws) -> int:  # noqa: ANN001
     return closed.value.rcvd.code
 
 
-async def still_open(ws) -> bool:  # noqa: ANN001
+async def still_open(ws) -> bool:
     await ws.send("ping")
     return (await next_of(ws, "pong", timeout=SOON))["type"] == "pong"
 
 
-def test_sign_out_closes_that_sessions_sockets_on_every_process(two_apps) -> None:  # noqa: ANN001
+def test_sign_out_closes_that_sessions_sockets_on_every_process(two_apps) -> None:
     a, b = two_apps
     (first, csrf), (second, _csrf2) = sign_in(a, "leader_gaoping"), sign_in(a, "leader_gaoping")
 

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from service.db import session_scope
+from service.core.db import session_scope
+from service.core.settings import Settings
+from service.incidents.runtime import load_engine
 from service.main import create_app
-from service.runtime import load_engine
-from service.settings import Settings
 from tests.reports import fixture
 
 
@@ -24,6 +24,6 @@ def seeded(settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def org(settings: Settings, seeded: TestClient):  # noqa: ANN201, ARG001
+def org(settings: Settings, seeded: TestClient):
     with session_scope(settings.database_url) as session:
         return load_engine(settings, session).org

@@ -24,10 +24,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlmodel import Session
 
-from service.models import AuditEntry, Clock, Incident
+from service.audit.models import AuditEntry
+from service.incidents.models import Clock, Incident, IncidentUnit
+from service.incidents.units import unit_rows
 from service.review.models import Review
-from service.workflow.models import IncidentUnit
-from service.workflow.units import unit_rows
 
 T = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
 AS_OF = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)

@@ -21,7 +21,7 @@ NOV = {"from": "2026-11-01", "to": "2026-12-01"}
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def get(client: TestClient, path: str, who: str = "leader_gaoping", **params: str):  # noqa: ANN201
+def get(client: TestClient, path: str, who: str = "leader_gaoping", **params: str):
     return client.get(f"/api/reports/{path}", params=params, headers=login(client, who))
 
 

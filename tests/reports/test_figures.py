@@ -15,7 +15,7 @@ SCJ, MISHAN = "高平市市场监督管理局", "米山镇人民政府"
 
 
 def rec(i: int, unit: str = SCJ, *, topic: str = "食品药品监管", received_h: float = 0, due_h: float = 48,
-        claim_h: float | None = None, respond_h: float | None = None, **kw) -> Record:  # noqa: ANN003
+        claim_h: float | None = None, respond_h: float | None = None, **kw) -> Record:
     at = T0 + timedelta(hours=received_h)
     return Record(incident_id=i, unit=unit, region="高平市", topic=topic, severity="一般", received_at=at,
                   response_due=at + timedelta(hours=due_h),

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.accounts.access import Role, Viewer
-from service.db import session_scope
+from service.auth.rules import Role, Viewer
+from service.core.db import session_scope
+from service.core.settings import Settings
 from service.reports.loaders import Period, load_records, period_problem
 from service.reports.tables import build
-from service.settings import Settings
 from tests.reports.fixture import AS_OF, MISHAN, SANJIA, SCJ
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -21,12 +21,12 @@ ADMIN = Viewer(1, "admin", Role.ADMIN)
 LEADER = Viewer(2, "leader_gaoping", Role.LEADER, region="高平市")
 
 
-def load(settings: Settings, org, viewer: Viewer, period: Period = NOVEMBER, region: str | None = None):  # noqa: ANN001, ANN201
+def load(settings: Settings, org, viewer: Viewer, period: Period = NOVEMBER, region: str | None = None):
     with session_scope(settings.database_url) as session:
         return load_records(session, org, viewer, period, tz=TZ, as_of=AS_OF, region=region)
 
 
-def test_records_per_incident_and_unit(settings: Settings, org) -> None:  # noqa: ANN001
+def test_records_per_incident_and_unit(settings: Settings, org) -> None:
     records = load(settings, org, LEADER)
     # 7 merged away, 8 received on 31 October local time: left out; 1 counts for both its units
     assert [(r.incident_id, r.unit) for r in records] == [
@@ -38,7 +38,7 @@ def test_records_per_incident_and_unit(settings: Settings, org) -> None:  # noqa
     assert (mishan_one.claimed_at, mishan_one.returns, mishan_one.breaches) == (None, 1, 1)
 
 
-def test_unit_figures_are_exact(settings: Settings, org) -> None:  # noqa: ANN001
+def test_unit_figures_are_exact(settings: Settings, org) -> None:
     report = build(load(settings, org, LEADER), AS_OF, TZ)
     units = {f.key: f for f in report.by_unit}
     assert list(units) == sorted([SCJ, MISHAN, SANJIA])
@@ -60,7 +60,7 @@ def test_unit_figures_are_exact(settings: Settings, org) -> None:  # noqa: ANN00
     assert sanjia.median_claim_hours is None
 
 
-def test_overall_week_and_topic_figures_count_incidents_once(settings: Settings, org) -> None:  # noqa: ANN001
+def test_overall_week_and_topic_figures_count_incidents_once(settings: Settings, org) -> None:
     report = build(load(settings, org, LEADER), AS_OF, TZ)
     t = report.overall
     assert (t.received, t.on_time, t.late, t.pending) == (7, 4, 2, 1)
@@ -77,21 +77,21 @@ def test_overall_week_and_topic_figures_count_incidents_once(settings: Settings,
     assert topics == {"食品药品监管": (4, 2, 1, 1, 2), "城市综合执法": (2, 2, 0, 0, 1), "义务教育": (1, 0, 1, 0, 1)}
 
 
-def test_a_liaison_gets_his_unit_only(settings: Settings, org) -> None:  # noqa: ANN001
+def test_a_liaison_gets_his_unit_only(settings: Settings, org) -> None:
     scj = load(settings, org, Viewer(3, "liaison_scj", Role.LIAISON, unit=SCJ))
     assert [(r.incident_id, r.unit) for r in scj] == [(1, SCJ), (2, SCJ), (6, SCJ), (9, SCJ)]
     mishan = load(settings, org, Viewer(4, "liaison_mishan", Role.LIAISON, unit=MISHAN))
     assert [(r.incident_id, r.unit) for r in mishan] == [(1, MISHAN), (3, MISHAN), (4, MISHAN)]
 
 
-def test_region_holders_see_their_region_and_below(settings: Settings, org) -> None:  # noqa: ANN001
+def test_region_holders_see_their_region_and_below(settings: Settings, org) -> None:
     assert [r.incident_id for r in load(settings, org, Viewer(5, "x", Role.LEADER, region="三甲镇"))] == [5]
     assert load(settings, org, Viewer(6, "y", Role.LEADER, region="陵川县")) == []  # another county: nothing
     assert len(load(settings, org, Viewer(7, "z", Role.COORDINATOR, region="晋城市"))) == 8
     assert len(load(settings, org, ADMIN)) == 8
 
 
-def test_region_filter_and_period(settings: Settings, org) -> None:  # noqa: ANN001
+def test_region_filter_and_period(settings: Settings, org) -> None:
     mishan = load(settings, org, ADMIN, region="米山镇")  # incident 1 names 米山镇; 3, 4 are at its level
     assert [(r.incident_id, r.unit) for r in mishan] == [(1, MISHAN), (1, SCJ), (3, MISHAN), (4, MISHAN)]
     # the region filter narrows the viewer's scope, it never widens it

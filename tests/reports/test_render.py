@@ -21,7 +21,7 @@ FORMULA_UNIT = '=HYPERLINK("http://x","点我")'
 EVIL_TOPIC = "@SUM(1+1)&<b>"
 
 
-def report():  # noqa: ANN201
+def report():
     def rec(i: int, unit: str, topic: str, respond_h: float) -> Record:
         return Record(incident_id=i, unit=unit, region="高平市", topic=topic, severity="一般", received_at=T0,
                       response_due=T0 + timedelta(hours=48), responded_at=T0 + timedelta(hours=respond_h))

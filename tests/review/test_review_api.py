@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from service.audit_chain import verify
-from service.db import session_scope
-from service.events import subscribe_local
+from service.audit.chain import verify
+from service.core.bus import subscribe_local
+from service.core.db import session_scope
 from tests.conftest import COORD
 from tests.review.helpers import add_user, responded
 from tests.workflow.helpers import ESTATE, FOOD, MISHAN, SCJ, detail, incident, login
@@ -19,7 +19,7 @@ def _ago(hours: float) -> datetime:
     return datetime.now(UTC) - timedelta(hours=hours)
 
 
-def test_reviewer_reviews_a_response_in_the_queue_audited_in_the_chain(client, settings) -> None:  # noqa: ANN001
+def test_reviewer_reviews_a_response_in_the_queue_audited_in_the_chain(client, settings) -> None:
     # 一般 → 48 h; answered 36 h after receipt: 100 − 40·(0.75 − 0.25)/0.75 = 73.3 → 73
     estate = responded(client, "1", ESTATE, "liaison_mishan", _ago(36))
     food = responded(client, "2", FOOD, "liaison_scj", _ago(2))  # within the first quarter → 100
@@ -75,7 +75,7 @@ def test_reviewer_reviews_a_response_in_the_queue_audited_in_the_chain(client, s
         True, "回应不妥当", "回应口径与事实不符")
 
 
-def test_refusals_write_nothing(client, settings) -> None:  # noqa: ANN001
+def test_refusals_write_nothing(client, settings) -> None:
     add_user(settings, "reviewer_sanjia", "reviewer", region="三甲镇")
     add_user(settings, "reviewer_mishan", "reviewer", unit=MISHAN, region="高平市")
     estate = responded(client, "1", ESTATE, "liaison_mishan", _ago(3))
@@ -84,7 +84,7 @@ def test_refusals_write_nothing(client, settings) -> None:  # noqa: ANN001
     before = detail(client, estate)["audit"]
     body = {"unit": MISHAN, **JUDGED}
 
-    def post(headers: dict, incident_id: int = estate, **change) -> tuple[int, dict]:  # noqa: ANN003
+    def post(headers: dict, incident_id: int = estate, **change) -> tuple[int, dict]:
         r = client.post(f"/api/incidents/{incident_id}/reviews", headers=headers, json={**body, **change})
         return r.status_code, r.json()["error"]
 
@@ -109,7 +109,7 @@ def test_refusals_write_nothing(client, settings) -> None:  # noqa: ANN001
     assert client.get(f"/api/incidents/{estate}/reviews", headers=reviewer).json()["reviews"] == []
 
 
-def test_bad_input_is_422_in_both_languages(client) -> None:  # noqa: ANN001
+def test_bad_input_is_422_in_both_languages(client) -> None:
     estate = responded(client, "1", ESTATE, "liaison_mishan", _ago(3))
     reviewer = login(client, "reviewer_gaoping")
     cases = [

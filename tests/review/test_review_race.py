@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from service.accounts.access import Role, Viewer
+from service.auth.rules import Role, Viewer
 from service.review import service as rv
 from tests.review.helpers import responded
 from tests.workflow.helpers import ESTATE, MISHAN, detail, race
 
 
-def test_simultaneous_reviews_one_lands(client, settings) -> None:  # noqa: ANN001
+def test_simultaneous_reviews_one_lands(client, settings) -> None:
     iid = responded(client, "1", ESTATE, "liaison_mishan", datetime.now(UTC) - timedelta(hours=1))
     viewers = [Viewer(1, "reviewer_gaoping", Role.REVIEWER, unit="中共高平市委宣传部", region="高平市"),
                Viewer(2, "admin", Role.ADMIN)]

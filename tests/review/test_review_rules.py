@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from service.accounts.access import Assignment, Role, Viewer
+from service.auth.rules import Assignment, Role, Viewer
+from service.incidents.rules import Status
 from service.orgs.loader import load_demo_org
 from service.review.service import refusal
-from service.workflow.states import Status
 
 ORG = load_demo_org()
 SCJ, MISHAN, PROPAGANDA = "高平市市场监督管理局", "米山镇人民政府", "中共高平市委宣传部"

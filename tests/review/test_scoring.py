@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from service.review.scoring import (Window, accountability_problems, judged_problems, overall, timeliness,
-                                    window_score)
+from service.review.scoring import Window, accountability_problems, judged_problems, overall, timeliness, window_score
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 DAY = Window(T0, T0 + timedelta(hours=24))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -105,7 +105,7 @@ def test_upgrade_can_be_overdue_at_once(policy: Policy, elapsed_hours: int, gene
 
 
 def test_other_time_zones_compare_by_instant(policy: Policy) -> None:
-    utc_received = datetime(2024, 3, 1, 1, tzinfo=timezone.utc)  # = 09:00 in Beijing
+    utc_received = datetime(2024, 3, 1, 1, tzinfo=UTC)  # = 09:00 in Beijing
     clocks = compute_clocks(
         severity=Severity.MAJOR, received_at=utc_received, verification_request=False, emergency=False, policy=policy
     )
@@ -118,10 +118,10 @@ def test_other_time_zones_compare_by_instant(policy: Policy) -> None:
     ("utc", "local"),
     [
         # Asia/Shanghai has no DST: always +08:00, also on the dates other zones switch
-        (datetime(2024, 3, 10, 12, tzinfo=timezone.utc), "2024-03-10T20:00:00+08:00"),
-        (datetime(2024, 3, 31, 1, 30, tzinfo=timezone.utc), "2024-03-31T09:30:00+08:00"),
-        (datetime(2024, 7, 1, 16, tzinfo=timezone.utc), "2024-07-02T00:00:00+08:00"),
-        (datetime(2024, 11, 3, 6, tzinfo=timezone.utc), "2024-11-03T14:00:00+08:00"),
+        (datetime(2024, 3, 10, 12, tzinfo=UTC), "2024-03-10T20:00:00+08:00"),
+        (datetime(2024, 3, 31, 1, 30, tzinfo=UTC), "2024-03-31T09:30:00+08:00"),
+        (datetime(2024, 7, 1, 16, tzinfo=UTC), "2024-07-02T00:00:00+08:00"),
+        (datetime(2024, 11, 3, 6, tzinfo=UTC), "2024-11-03T14:00:00+08:00"),
     ],
 )
 def test_to_policy_tz_without_dst(policy: Policy, utc: datetime, local: str) -> None:

@@ -133,12 +133,12 @@ def test_late_sweep_on_a_24h_clock(policy: Policy) -> None:
         (frozenset(NAMES), None),  # nothing left: the sweep never looks at it again
     ],
 )
-def test_next_due(policy: Policy, done: frozenset, expected) -> None:  # noqa: ANN001
+def test_next_due(policy: Policy, done: frozenset, expected) -> None:
     assert next_due(START, DUE, policy.escalation, done) == expected
 
 
 @pytest.mark.parametrize("now", [at(1, 20), at(2, 9), at(2, 23, 30), at(3, 12), at(10)])
-def test_next_due_is_when_steps_due_first_returns_something(policy: Policy, now) -> None:  # noqa: ANN001
+def test_next_due_is_when_steps_due_first_returns_something(policy: Policy, now) -> None:
     """The sweep fires what is due, then stores next_due: nothing fires before that time."""
     fired = frozenset(s.name for s in steps_due(START, DUE, now, policy.escalation, open=True))
     following = next_due(START, DUE, policy.escalation, fired)

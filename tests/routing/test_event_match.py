@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from routing.event_match import PairModel, PairSignals, best_pair, cosine, name_similarity, signals
-from routing.policy import PolicyError, load_policy, Policy
+from routing.policy import Policy, PolicyError, load_policy
 
 
 def test_variant_spellings_of_one_name_meet() -> None:

@@ -216,7 +216,7 @@ def test_group_batch_partitions_a_mixed_sequence():
     }
 
 
-def _brute_force(items, rule):  # noqa: ANN001, ANN202 — the reference: every item scored against every incident
+def _brute_force(items, rule):
     incidents, incident_of = {}, {}
     for item in sorted(items, key=lambda s: s.first_seen):
         found = match(item, list(incidents.values()), rule)

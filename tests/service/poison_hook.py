@@ -1,7 +1,7 @@
 """A classifier that raises on one text: the poison of the poison tests, in-process or in a
 real worker process (`python -m tests.service.poison_hook worker --burst`).
 
-It wraps the classifier the service really loads (service.runtime), so everything else —
+It wraps the classifier the service really loads (service.incidents.runtime), so everything else —
 triage, grouping, writes — is the product's. With POISON_SEEN set, each text the wrapped
 classifier is asked about is appended to that file (to see which batches took what)."""
 
@@ -17,10 +17,10 @@ ERROR = "poison text refused by the test classifier"
 
 
 class PoisonClassifier:
-    def __init__(self, inner) -> None:  # noqa: ANN001
+    def __init__(self, inner) -> None:
         self.inner = inner
 
-    def predict_many(self, texts: Sequence[str]):  # noqa: ANN201
+    def predict_many(self, texts: Sequence[str]):
         seen = os.environ.get("POISON_SEEN")
         if seen:
             with open(seen, "a", encoding="utf-8") as f:
@@ -29,17 +29,17 @@ class PoisonClassifier:
             raise ValueError(ERROR)
         return self.inner.predict_many(texts)
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         return getattr(self.inner, name)
 
 
 def install() -> Callable[[], None]:
     """Wrap the classifier of every engine built from now on; returns the undo."""
-    import service.runtime as runtime
+    import service.incidents.runtime as runtime
 
     original = runtime.load_classifier
 
-    def loading(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def loading(*args, **kwargs):
         loaded = original(*args, **kwargs)
         return dataclasses.replace(loaded, classifier=PoisonClassifier(loaded.classifier))
 
@@ -54,7 +54,7 @@ def install() -> Callable[[], None]:
 
 
 if __name__ == "__main__":
-    from service.cli import main
+    from service.cli.main import main
 
     install()
     sys.exit(main(sys.argv[1:]))

@@ -5,19 +5,19 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from service.db import session_scope
-from service.models import Item
-from tests.conftest import COORD, INGEST, METRICS, VIEWER
+from service.core.db import session_scope
+from service.items.models import Item
+from tests.conftest import INGEST, METRICS, VIEWER
 
 FOOD = "河西镇、马村镇多家餐馆被曝使用过期食材，多名食客腹泻"
 
 
-def count_items(settings) -> int:  # noqa: ANN001
+def count_items(settings) -> int:
     with session_scope(settings.database_url) as s:
         return s.exec(select(func.count()).select_from(Item)).one()
 
 
-def test_item_is_routed_inline_with_reasons(client, settings) -> None:  # noqa: ANN001
+def test_item_is_routed_inline_with_reasons(client, settings) -> None:
     r = client.post("/api/items", json={"external_id": "w-1", "text": FOOD, "received_at": "2026-11-20T09:00:00+08:00"},
                     headers=INGEST)
     assert r.status_code == 202
@@ -45,7 +45,7 @@ def test_item_is_routed_inline_with_reasons(client, settings) -> None:  # noqa: 
         ({"external_id": "x", "text": "某事", "surprise": 1}, "surprise"),
     ],
 )
-def test_invalid_items_are_refused_in_both_languages(client, settings, payload, field) -> None:  # noqa: ANN001
+def test_invalid_items_are_refused_in_both_languages(client, settings, payload, field) -> None:
     r = client.post("/api/items", json=payload, headers=INGEST)
     assert r.status_code == 422
     err = r.json()["error"]
@@ -54,7 +54,7 @@ def test_invalid_items_are_refused_in_both_languages(client, settings, payload, 
     assert count_items(settings) == 0
 
 
-def test_a_batch_with_one_bad_item_stores_nothing(client, settings) -> None:  # noqa: ANN001
+def test_a_batch_with_one_bad_item_stores_nothing(client, settings) -> None:
     batch = [{"external_id": "1", "text": FOOD}, {"external_id": "2", "text": "某事", "regions": ["火星镇"]}]
     r = client.post("/api/items", json=batch, headers=INGEST)
     assert r.status_code == 422
@@ -62,12 +62,12 @@ def test_a_batch_with_one_bad_item_stores_nothing(client, settings) -> None:  # 
     assert count_items(settings) == 0
 
 
-def test_unknown_topic_override_is_refused(client) -> None:  # noqa: ANN001
+def test_unknown_topic_override_is_refused(client) -> None:
     r = client.post("/api/items", json={"external_id": "1", "text": "某事", "topic": "航天"}, headers=INGEST)
     assert r.status_code == 422 and "航天" in r.json()["error"]["en"]
 
 
-def test_ingest_is_idempotent_on_source_and_external_id(client, settings) -> None:  # noqa: ANN001
+def test_ingest_is_idempotent_on_source_and_external_id(client, settings) -> None:
     first = client.post("/api/items", json=[{"external_id": "1", "text": FOOD}, {"external_id": "2", "text": FOOD,
                                              "source": "12345"}], headers=INGEST).json()["items"]
     again = client.post("/api/items", json=[{"external_id": "1", "text": "改过的文字"},
@@ -78,7 +78,7 @@ def test_ingest_is_idempotent_on_source_and_external_id(client, settings) -> Non
     assert count_items(settings) == 3
 
 
-def test_duplicate_keys_within_a_batch_are_refused(client, settings) -> None:  # noqa: ANN001
+def test_duplicate_keys_within_a_batch_are_refused(client, settings) -> None:
     r = client.post("/api/items", json=[{"external_id": "1", "text": FOOD}] * 2, headers=INGEST)
     assert r.status_code == 422 and count_items(settings) == 0
 
@@ -95,13 +95,13 @@ def test_duplicate_keys_within_a_batch_are_refused(client, settings) -> None:  #
         ("post", "/api/incidents/1/items/1/split", INGEST, 403),
     ],
 )
-def test_every_route_checks_permission(client, method, path, headers, status) -> None:  # noqa: ANN001
+def test_every_route_checks_permission(client, method, path, headers, status) -> None:
     r = client.request(method.upper(), path, headers=headers, json={"external_id": "1", "text": FOOD})
     assert r.status_code == status
     assert r.json()["error"]["zh"] and r.json()["error"]["en"]
 
 
-def test_user_text_is_stored_verbatim_and_served_as_json(client) -> None:  # noqa: ANN001
+def test_user_text_is_stored_verbatim_and_served_as_json(client) -> None:
     evil = "<script>alert(1)</script>米山镇凤凰小区油烟扰民"
     item_id = client.post("/api/items", json={"external_id": "x", "text": evil}, headers=INGEST).json()["items"][0]["id"]
     r = client.get(f"/api/items/{item_id}", headers=VIEWER)
@@ -109,7 +109,7 @@ def test_user_text_is_stored_verbatim_and_served_as_json(client) -> None:  # noq
     assert r.json()["text"] == evil
 
 
-def test_health_and_metrics(client) -> None:  # noqa: ANN001
+def test_health_and_metrics(client) -> None:
     client.post("/api/items", json={"external_id": "1", "text": FOOD, "received_at": "2020-01-01T00:00:00+08:00"},
                 headers=INGEST)
     assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}

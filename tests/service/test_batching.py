@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from service.db import migrate, session_scope
-from service.models import Item
+from service.core.db import migrate, session_scope
+from service.core.settings import Settings
+from service.incidents.ingest import process_items
+from service.incidents.runtime import load_engine
+from service.items.models import Item
 from service.orgs.store import ensure_org
-from service.processing import process_items
-from service.runtime import load_engine
-from service.settings import Settings
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 TEXTS = ["米山镇凤凰小区楼下烧烤店油烟扰民", "三甲镇翠竹小区停水三天", "河西镇金泰路坑洼不平出行困难",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from service.cli import main
-from service.event_eval import LabelError, read_labels, score
+from service.cli.main import main
+from service.learning.event_eval import LabelError, read_labels, score
 
 LABELS = {"a1": "A", "a2": "A", "a3": "A", "b1": "B", "b2": "B", "x": None, "y": None}
 

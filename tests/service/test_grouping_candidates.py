@@ -8,23 +8,23 @@ from datetime import UTC, datetime, timedelta
 
 from classifier.event_entities import title_heads
 from routing.grouping import signature_for_item
-from service import signatures
-from service.db import migrate, session_scope
+from service.core.db import migrate, session_scope
+from service.core.settings import Settings
+from service.incidents import signatures
+from service.incidents.ingest import _candidates
+from service.incidents.models import Incident, IncidentPlace
+from service.incidents.runtime import load_engine
 from service.orgs.store import ensure_org
-from service.models import Incident, IncidentPlace
-from service.processing import _candidates
-from service.runtime import load_engine
-from service.settings import Settings
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 TOWN = ("高平市", "米山镇")
 
 
-def _sig(key: str, entities: tuple[str, ...], regions: tuple[str, ...] = TOWN, days: int = 0):  # noqa: ANN202
+def _sig(key: str, entities: tuple[str, ...], regions: tuple[str, ...] = TOWN, days: int = 0):
     return signature_for_item(key, "小区楼下烧烤店油烟扰民", "环境保护", regions, entities, T0 + timedelta(days=days))
 
 
-def _store(session, sig) -> int:  # noqa: ANN001
+def _store(session, sig) -> int:
     row = Incident(topic=sig.topic, severity="一般", scope="single", level_region="高平市", received_at=sig.first_seen,
                    last_seen=sig.last_seen, created_at=sig.first_seen, signature=signatures.to_json(sig))
     session.add(row)
@@ -45,7 +45,7 @@ def test_candidates_are_the_incidents_an_item_may_join(settings: Settings) -> No
         same_place_elsewhere = _store(session, _sig("e", ("凤凰小区",), regions=("高平市", "三甲镇")))
         session.commit()
 
-        def found(*sigs) -> set[int]:  # noqa: ANN002
+        def found(*sigs) -> set[int]:
             return {int(k[2:]) for k in _candidates(session, list(sigs), engine)}
 
         # with a place: the incidents sharing it (the town is checked by scoring) and the
@@ -85,7 +85,7 @@ def test_a_misspelt_estate_is_a_candidate_through_its_name_blocks(settings: Sett
     with session_scope(settings.database_url) as session:
         engine = load_engine(settings, session)
 
-        def real(key: str, title: str, days: int):  # noqa: ANN202
+        def real(key: str, title: str, days: int):
             return signature_for_item(key, title + " 一直拖欠购房资金不退还", "城乡建设", (), (), T0 + timedelta(days=days),
                                       title=title, heads=title_heads(title))
 

@@ -9,13 +9,13 @@ ESTATE_LATER = "米山镇凤凰小区烧烤店油烟还是很大，晚上根本�
 NEIGHBOUR = "米山镇翠竹小区楼下烧烤店油烟扰民，多次反映无人处理"
 
 
-def post(client, ext: str, text: str, at: str, **extra) -> int:  # noqa: ANN001, ANN003
+def post(client, ext: str, text: str, at: str, **extra) -> int:
     r = client.post("/api/items", json={"external_id": ext, "text": text, "received_at": at, **extra}, headers=INGEST)
     assert r.status_code == 202, r.text
     return client.get(f"/api/items/{r.json()['items'][0]['id']}", headers=COORD).json()["incident_id"]
 
 
-def test_same_estate_months_later_joins_and_neighbour_does_not(client) -> None:  # noqa: ANN001
+def test_same_estate_months_later_joins_and_neighbour_does_not(client) -> None:
     first = post(client, "1", ESTATE, "2026-06-01T10:00:00+08:00")
     neighbour = post(client, "2", NEIGHBOUR, "2026-06-02T10:00:00+08:00")
     later = post(client, "3", ESTATE_LATER, "2026-09-15T10:00:00+08:00")
@@ -26,7 +26,7 @@ def test_same_estate_months_later_joins_and_neighbour_does_not(client) -> None: 
     assert [a["action"] for a in detail["audit"]] == ["incident.created", "incident.item_merged"]
 
 
-def test_coordinator_can_undo_a_merge(client) -> None:  # noqa: ANN001
+def test_coordinator_can_undo_a_merge(client) -> None:
     first = post(client, "1", ESTATE, "2026-06-01T10:00:00+08:00")
     post(client, "2", ESTATE_LATER, "2026-06-05T10:00:00+08:00")
     items = client.get(f"/api/incidents/{first}", headers=COORD).json()["items"]
@@ -43,7 +43,7 @@ def test_coordinator_can_undo_a_merge(client) -> None:  # noqa: ANN001
     assert again.status_code == 409
 
 
-def test_upgrade_retimes_clocks_from_receipt(client) -> None:  # noqa: ANN001
+def test_upgrade_retimes_clocks_from_receipt(client) -> None:
     incident = post(client, "1", ESTATE, "2026-06-01T10:00:00+08:00")
     before = {c["kind"]: c["due_at"] for c in client.get(f"/api/incidents/{incident}", headers=COORD).json()["clocks"]}
     r = client.post(f"/api/incidents/{incident}/severity", json={"severity": "特别重大", "reason": "引发群体聚集"},
@@ -59,7 +59,7 @@ def test_upgrade_retimes_clocks_from_receipt(client) -> None:  # noqa: ANN001
     assert change["action"] == "incident.severity_changed" and change["detail"]["before"] == "一般"
 
 
-def test_more_severe_item_upgrades_the_incident_it_joins(client) -> None:  # noqa: ANN001
+def test_more_severe_item_upgrades_the_incident_it_joins(client) -> None:
     incident = post(client, "1", ESTATE, "2026-06-01T10:00:00+08:00")
     joined = post(client, "2", ESTATE_LATER, "2026-06-01T20:00:00+08:00", severity="重大")
     assert joined == incident
@@ -69,7 +69,7 @@ def test_more_severe_item_upgrades_the_incident_it_joins(client) -> None:  # noq
     assert response["due_at"].startswith("2026-06-02T02:00")  # 24 h from the FIRST receipt
 
 
-def test_topic_change_reroutes_and_is_audited_as_a_correction(client) -> None:  # noqa: ANN001
+def test_topic_change_reroutes_and_is_audited_as_a_correction(client) -> None:
     incident = post(client, "1", "河西镇、马村镇多家餐馆被曝使用过期食材", "2026-06-01T10:00:00+08:00")
     before = client.get(f"/api/incidents/{incident}", headers=COORD).json()["incident"]
     r = client.post(f"/api/incidents/{incident}/topic", json={"topic": "义务教育", "reason": "实为学校食堂"},
@@ -85,7 +85,7 @@ def test_topic_change_reroutes_and_is_audited_as_a_correction(client) -> None:  
     assert bad.status_code == 422 and "未知主题" in bad.json()["error"]["zh"]
 
 
-def test_item_received_earlier_but_processed_later_joins_and_moves_the_clocks(client) -> None:  # noqa: ANN001
+def test_item_received_earlier_but_processed_later_joins_and_moves_the_clocks(client) -> None:
     incident = post(client, "1", ESTATE, "2026-06-02T10:00:00+08:00")
     earlier = post(client, "2", ESTATE_LATER, "2026-06-01T10:00:00+08:00")
     assert earlier == incident

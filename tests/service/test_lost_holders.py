@@ -24,13 +24,15 @@ from redis import Redis
 from sqlalchemy.exc import OperationalError
 from sqlmodel import func, select, text
 
-from service.db import session_scope
+from service.audit.models import AuditEntry
+from service.core.db import session_scope
+from service.core.queue import submit
+from service.core.settings import Settings
+from service.incidents.ingest import GROUPING_LOCK, process_items
+from service.incidents.models import Incident
+from service.incidents.runtime import load_engine
+from service.items.models import Item
 from service.main import create_app
-from service.models import AuditEntry, Incident, Item
-from service.processing import GROUPING_LOCK, process_items
-from service.queue import submit
-from service.runtime import load_engine
-from service.settings import Settings
 from tests.conftest import INGEST, REDIS_URL
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -81,7 +83,7 @@ def lock_holder(conn: psycopg.Connection) -> int | None:
     return row[0] if row else None
 
 
-def wait_for(check, seconds: float, step: float = 0.005):  # noqa: ANN001, ANN201
+def wait_for(check, seconds: float, step: float = 0.005):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if (found := check()) is not None and found is not False:
@@ -148,7 +150,7 @@ def _hold_then(queued: Settings, tmp_path: Path, processes: list[int], act: int,
 
 
 @POSTGRES
-def test_worker_killed_holding_the_lock_a_new_worker_routes_the_backlog(queued, tmp_path, processes) -> None:  # noqa: ANN001
+def test_worker_killed_holding_the_lock_a_new_worker_routes_the_backlog(queued, tmp_path, processes) -> None:
     # the idle limit set far away: only fork hygiene can free the killed worker's session fast
     holder, total = _hold_then(queued, tmp_path, processes, signal.SIGKILL, PG_IDLE_IN_TRANSACTION_SECONDS="600")
     assert len(processes) >= 2, "the worker forked no scheduler process"
@@ -168,7 +170,7 @@ def test_worker_killed_holding_the_lock_a_new_worker_routes_the_backlog(queued, 
 
 
 @POSTGRES
-def test_worker_frozen_holding_the_lock_is_ended_by_the_idle_limit(queued, tmp_path, processes) -> None:  # noqa: ANN001
+def test_worker_frozen_holding_the_lock_is_ended_by_the_idle_limit(queued, tmp_path, processes) -> None:
     # the frozen holder's sessions end after 3 s idle inside a transaction (the waiter's
     # setting does not matter: the server applies the holder's)
     _holder, total = _hold_then(queued, tmp_path, processes, signal.SIGSTOP, PG_IDLE_IN_TRANSACTION_SECONDS="3")
@@ -182,7 +184,7 @@ def test_worker_frozen_holding_the_lock_is_ended_by_the_idle_limit(queued, tmp_p
 
 
 @POSTGRES
-def test_a_batch_behind_a_held_lock_gives_up_and_stays_pending(settings, client) -> None:  # noqa: ANN001
+def test_a_batch_behind_a_held_lock_gives_up_and_stays_pending(settings, client) -> None:
     assert client.post("/api/items", json={"external_id": "1", "text": "米山镇凤凰小区烧烤店油烟扰民"},
                        headers=INGEST).status_code == 202
     with session_scope(settings.database_url) as s:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from service import metrics
-from service.db import get_engine
+from service.core import metrics
+from service.core.db import get_engine
+from service.core.settings import Settings
 from service.main import create_app
-from service.settings import Settings
 from tests.conftest import INGEST, METRICS, METRICS_TOKEN
 
 FOOD = "河西镇、马村镇多家餐馆被曝使用过期食材"
@@ -27,7 +27,7 @@ def test_metrics_need_the_token_and_are_off_without_one(settings: Settings) -> N
         assert c.get("/metrics", headers=METRICS).status_code == 200
 
 
-def test_a_scrape_is_a_few_aggregates_then_cached(settings: Settings, monkeypatch) -> None:  # noqa: ANN001
+def test_a_scrape_is_a_few_aggregates_then_cached(settings: Settings, monkeypatch) -> None:
     statements: list[str] = []
     with TestClient(create_app(settings)) as c:
         items = [{"external_id": str(n), "text": f"{FOOD}第{n}次", "received_at": "2020-01-01T00:00:00+08:00"}

@@ -16,13 +16,15 @@ from rq import Queue
 from rq.registry import FailedJobRegistry
 from sqlmodel import select
 
-from service.db import session_scope
+from service.audit.models import AuditEntry
+from service.core.columns import utcnow
+from service.core.db import session_scope
+from service.core.settings import Settings
+from service.incidents.ingest import process_items
+from service.incidents.runtime import load_engine
+from service.incidents.sweep import sweep_once
+from service.items.models import Item
 from service.main import create_app
-from service.models import AuditEntry, Item, utcnow
-from service.processing import process_items
-from service.runtime import load_engine
-from service.settings import Settings
-from service.sweep import sweep_once
 from tests.conftest import COORD, INGEST, METRICS, REDIS_URL, VIEWER
 from tests.service.poison_hook import ERROR, POISON, install
 
@@ -32,7 +34,7 @@ BAD = f"北石店镇超市{POISON}销售过期食品"
 
 
 @pytest.fixture
-def poisoned(request: pytest.FixtureRequest, tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+def poisoned(request: pytest.FixtureRequest, tmp_path, monkeypatch):
     """The poison classifier in this process; the file of texts it was asked about."""
     seen = tmp_path / "seen.txt"
     monkeypatch.setenv("POISON_SEEN", str(seen))
@@ -66,7 +68,7 @@ def assert_set_aside(url: str, poison_id: int) -> None:
         [(poison_id, 0, None, bad.error)]
 
 
-def test_poison_in_a_batch_is_set_aside_and_the_rest_routed(poisoned, client, settings) -> None:  # noqa: ANN001
+def test_poison_in_a_batch_is_set_aside_and_the_rest_routed(poisoned, client, settings) -> None:
     r = client.post("/api/items", json=batch(GOOD[:2] + [BAD] + GOOD[2:], "p"), headers=INGEST)
     assert r.status_code == 202  # processed inline: the poison does not fail the request
     poison_id = r.json()["items"][2]["id"]
@@ -92,9 +94,9 @@ def test_poison_in_a_batch_is_set_aside_and_the_rest_routed(poisoned, client, se
     assert items(settings.database_url)["p2"].status == "failed"
 
 
-def test_sweep_recovery_sets_a_stranded_poison_aside_and_escalates(poisoned, client, settings) -> None:  # noqa: ANN001
-    from service.api.items import store
-    from service.schemas import ItemIn
+def test_sweep_recovery_sets_a_stranded_poison_aside_and_escalates(poisoned, client, settings) -> None:
+    from service.items.schemas import ItemIn
+    from service.items.views import store
 
     client.post("/api/items", json=[{"external_id": "old", "text": GOOD[0],
                                      "received_at": (utcnow() - timedelta(hours=30)).isoformat()}], headers=INGEST)
@@ -106,7 +108,7 @@ def test_sweep_recovery_sets_a_stranded_poison_aside_and_escalates(poisoned, cli
     assert sweep_once(settings)["recovered"] == 0  # failed is not pending: never taken again
 
 
-def test_items_retry_routes_the_item_once_the_fault_is_gone(poisoned, client, settings) -> None:  # noqa: ANN001
+def test_items_retry_routes_the_item_once_the_fault_is_gone(poisoned, client, settings) -> None:
     r = client.post("/api/items", json=batch([GOOD[0], BAD], "r"), headers=INGEST)
     good_id, poison_id = (i["id"] for i in r.json()["items"])
     assert_set_aside(settings.database_url, poison_id)
@@ -128,7 +130,7 @@ def test_items_retry_routes_the_item_once_the_fault_is_gone(poisoned, client, se
 
 
 @pytest.mark.redis
-def test_poison_with_a_real_worker_process(database_url, tmp_path, request) -> None:  # noqa: ANN001
+def test_poison_with_a_real_worker_process(database_url, tmp_path, request) -> None:
     Redis.from_url(REDIS_URL).flushdb()
     request.addfinalizer(lambda: Redis.from_url(REDIS_URL).flushdb())
     settings = Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, demo_force=True, _env_file=None)

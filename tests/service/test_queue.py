@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 from redis import Redis
 from sqlmodel import select
 
-from service.db import session_scope
+from service.core.db import session_scope
+from service.core.settings import Settings
+from service.incidents.sweep import sweep_once
+from service.items.models import Item
 from service.main import create_app
-from service.models import Item
-from service.settings import Settings
-from service.sweep import sweep_once
 from tests.conftest import COORD, INGEST, METRICS, METRICS_TOKEN, REDIS_URL
 
 pytestmark = pytest.mark.redis
@@ -41,7 +41,7 @@ def statuses(settings: Settings) -> list[str]:
         return [i.status for i in s.exec(select(Item).order_by(Item.id))]
 
 
-def test_item_posted_while_worker_is_down_is_processed_when_it_starts(queued_settings) -> None:  # noqa: ANN001
+def test_item_posted_while_worker_is_down_is_processed_when_it_starts(queued_settings) -> None:
     with TestClient(create_app(queued_settings)) as client:
         r = client.post("/api/items", json=[{"external_id": str(n), "text": f"米山镇凤凰小区烧烤店油烟扰民第{n}次"}
                                             for n in range(3)], headers=INGEST)
@@ -55,10 +55,10 @@ def test_item_posted_while_worker_is_down_is_processed_when_it_starts(queued_set
         assert incident is not None
 
 
-def test_sweep_re_enqueues_items_whose_job_was_lost(queued_settings) -> None:  # noqa: ANN001
+def test_sweep_re_enqueues_items_whose_job_was_lost(queued_settings) -> None:
     from datetime import timedelta
 
-    from service.models import utcnow
+    from service.core.columns import utcnow
 
     with TestClient(create_app(queued_settings)) as client:
         client.post("/api/items", json={"external_id": "1", "text": "米山镇凤凰小区烧烤店油烟扰民"}, headers=INGEST)

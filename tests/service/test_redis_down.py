@@ -11,13 +11,15 @@ from fastapi.testclient import TestClient
 from redis import Redis
 from sqlmodel import func, select
 
-from service.db import session_scope
+from service.audit.models import AuditEntry
+from service.core.columns import utcnow
+from service.core.db import session_scope
+from service.core.queue import run_processing
+from service.core.settings import Settings
+from service.incidents.models import Response
+from service.incidents.sweep import recover_stranded
+from service.items.models import Item
 from service.main import create_app
-from service.models import AuditEntry, Item, utcnow
-from service.queue import run_processing
-from service.settings import Settings
-from service.sweep import recover_stranded
-from service.workflow.models import Response
 from tests.conftest import COORD, INGEST, METRICS, METRICS_TOKEN, REDIS_URL
 from tests.service.test_queue import run_worker, statuses
 from tests.workflow.helpers import FOOD, login
@@ -40,7 +42,7 @@ def down(database_url: str, request: pytest.FixtureRequest) -> Settings:
                     demo_force=True, metrics_token=METRICS_TOKEN, _env_file=None)
 
 
-def test_ingest_with_redis_down_is_202_and_processed_when_it_is_back(down) -> None:  # noqa: ANN001
+def test_ingest_with_redis_down_is_202_and_processed_when_it_is_back(down) -> None:
     with TestClient(create_app(down)) as client:
         r = client.post("/api/items", json={"external_id": "1", "text": FOOD}, headers=INGEST)
         assert r.status_code == 202, r.text
@@ -57,7 +59,7 @@ def test_ingest_with_redis_down_is_202_and_processed_when_it_is_back(down) -> No
     assert statuses(back) == ["processed"]
 
 
-def test_workflow_writes_with_redis_down_answer_2xx_and_are_recorded_once(down) -> None:  # noqa: ANN001
+def test_workflow_writes_with_redis_down_answer_2xx_and_are_recorded_once(down) -> None:
     with TestClient(create_app(down)) as client:
         item_id = client.post("/api/items", json={"external_id": "1", "text": FOOD}, headers=INGEST).json()["items"][0]["id"]
         assert run_processing(down, [item_id])  # the worker's path; its publish fails and is tolerated

@@ -17,12 +17,12 @@ from sqlmodel import col, select
 from classifier import registry
 from classifier.datasets import load_labelled
 from routing.taxonomy import load_taxonomy
-from service.corrections import export_csv, load_corrections, training_pairs
-from service.db import session_scope
+from service.audit.models import AuditEntry
+from service.core.db import session_scope
+from service.core.settings import Settings
+from service.learning.corrections import export_csv, load_corrections, training_pairs
+from service.learning.retrain import TRAINING_SNAPSHOT, retrain, write_snapshot
 from service.main import create_app
-from service.models import AuditEntry
-from service.retrain import TRAINING_SNAPSHOT, retrain, write_snapshot
-from service.settings import Settings
 from tests.conftest import COORD, INGEST, REDIS_URL
 
 FOOD = "河西镇、马村镇多家餐馆被曝使用过期食材"
@@ -114,7 +114,7 @@ def install_current(settings: Settings, texts: list[str], labels: list[str]) -> 
     return ref
 
 
-def correct(client: TestClient, texts: list[str], topic_of) -> list[str]:  # noqa: ANN001
+def correct(client: TestClient, texts: list[str], topic_of) -> list[str]:
     """Post `texts` as items, then set each incident's topic to topic_of(its first text). The demo
     coordinator supervises 高平市 only: incidents routed above it are left alone. Returns the
     texts whose incidents were corrected."""
@@ -192,8 +192,8 @@ def test_retrain_runs_as_an_rq_job_on_a_real_worker(api: TestClient, model_setti
                                                    request: pytest.FixtureRequest) -> None:
     from rq.job import Job
 
-    from service.queue import redis_connection
-    from service.retrain import enqueue_retrain
+    from service.core.queue import redis_connection
+    from service.learning.retrain import enqueue_retrain
 
     Redis.from_url(REDIS_URL).flushdb()
     request.addfinalizer(lambda: Redis.from_url(REDIS_URL).flushdb())
@@ -216,7 +216,7 @@ def test_retrain_runs_as_an_rq_job_on_a_real_worker(api: TestClient, model_setti
 
 
 def test_apply_corrections_relabels_adds_and_ignores_non_topics() -> None:
-    from service.retrain import apply_corrections
+    from service.learning.retrain import apply_corrections
 
     texts, labels, in_current, changed = apply_corrections(
         ["停水三天", "学校收费"], ["环境保护", "义务教育"],
@@ -229,7 +229,7 @@ def test_apply_corrections_relabels_adds_and_ignores_non_topics() -> None:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_retrain_without_new_corrections_trains_nothing(model_settings: Settings) -> None:
-    from service.db import migrate
+    from service.core.db import migrate
 
     migrate(model_settings.database_url)
     texts, labels = subset(per_topic=6)

@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import service.tables  # noqa: F401 — registers every table
-from service.db import get_engine, migrate
+from service.core.db import get_engine, migrate
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

@@ -14,16 +14,16 @@ import httpx
 from fastapi.testclient import TestClient
 
 from classifier import features
-from service import runtime
+from service.core.columns import utcnow
+from service.incidents import runtime
 from service.main import create_app
-from service.models import utcnow
 from tests.alerts.conftest import free_port
 from tests.conftest import COORD, INGEST
 
 LADDER = ["warn_50", "warn_80", "urge", "supervise"]
 
 
-def post_overdue(client, external_id: str, text: str) -> int:  # noqa: ANN001
+def post_overdue(client, external_id: str, text: str) -> int:
     """An item received three days ago (a 48 h clock: every rung is due); its incident id."""
     received = (utcnow() - timedelta(days=3)).isoformat()
     r = client.post("/api/items", headers=INGEST, json={"external_id": external_id, "text": text,
@@ -39,13 +39,13 @@ def post_overdue(client, external_id: str, text: str) -> int:  # noqa: ANN001
     raise AssertionError("item not routed")
 
 
-def response_steps(client, incident: int) -> list[str]:  # noqa: ANN001
+def response_steps(client, incident: int) -> list[str]:
     detail = client.get(f"/api/incidents/{incident}", headers=COORD).json()
     clock = next(c["id"] for c in detail["clocks"] if c["kind"] == "response")
     return [e["step"] for e in detail["escalations"] if e["clock_id"] == clock]
 
 
-def wait_for(probe, seconds: float = 60):  # noqa: ANN001, ANN201
+def wait_for(probe, seconds: float = 60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = probe()
@@ -55,7 +55,7 @@ def wait_for(probe, seconds: float = 60):  # noqa: ANN001, ANN201
     return probe()
 
 
-def test_serve_escalates_an_overdue_incident_by_itself(settings, database_url, tmp_path) -> None:  # noqa: ANN001
+def test_serve_escalates_an_overdue_incident_by_itself(settings, database_url, tmp_path) -> None:
     with TestClient(create_app(settings)) as setup:  # SWEEP_SECONDS=0 here: nothing escalates yet
         before = post_overdue(setup, "old-1", "米山镇凤凰小区烧烤店油烟扰民")
         assert response_steps(setup, before) == []
@@ -87,8 +87,8 @@ def _up(api: httpx.Client) -> bool:
         return False
 
 
-def test_the_server_is_warm_before_it_is_ready(settings) -> None:  # noqa: ANN001
-    from service.db import session_scope
+def test_the_server_is_warm_before_it_is_ready(settings) -> None:
+    from service.core.db import session_scope
 
     runtime.engine_for.cache_clear()
     features._JIEBA.clear()

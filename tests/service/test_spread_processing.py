@@ -15,13 +15,14 @@ from sqlmodel import func, select
 
 from routing.policy import load_policy
 from routing.taxonomy import load_taxonomy
-from service.db import session_scope
+from service.cli.triage import TriageInputError, parse_lines, triage_records
+from service.core.db import session_scope
+from service.core.settings import Settings
+from service.incidents.models import Incident
+from service.incidents.pipeline import Engine
+from service.items.models import Item
 from service.main import create_app
-from service.models import Incident, Item
 from service.orgs.loader import load_demo_org
-from service.pipeline import Engine
-from service.settings import Settings
-from service.triage import TriageInputError, parse_lines, triage_records
 from tests.conftest import COORD, INGEST
 
 ESTATE = "米山镇凤凰小区楼下烧烤店油烟扰民，多次反映无人处理"
@@ -32,7 +33,7 @@ NEIGHBOUR = "米山镇翠竹小区楼下烧烤店油烟扰民，多次反映无�
 WARM = {"reposts": 3000, "comments": 1000, "likes": 3000}
 
 
-def item(ext: str, text: str, at: str, **extra) -> dict:  # noqa: ANN003
+def item(ext: str, text: str, at: str, **extra) -> dict:
     return {"external_id": ext, "text": text, "received_at": at, **extra}
 
 
@@ -50,7 +51,7 @@ def response_due(d: dict) -> str:
     return next(c for c in d["clocks"] if c["kind"] == "response")["due_at"]
 
 
-def test_an_item_reposted_past_the_major_figure_is_major_with_a_24h_clock(client) -> None:  # noqa: ANN001
+def test_an_item_reposted_past_the_major_figure_is_major_with_a_24h_clock(client) -> None:
     hot, cold = post(client, item("1", ESTATE, "2026-06-01T10:00:00+08:00", signals={"reposts": 12000, "views": 5}),
                      item("2", NEIGHBOUR, "2026-06-01T10:00:00+08:00"))
     assert hot != cold
@@ -66,7 +67,7 @@ def test_an_item_reposted_past_the_major_figure_is_major_with_a_24h_clock(client
 
 
 @pytest.mark.parametrize("arrival", ["one by one", "one batch"])
-def test_merged_items_raise_the_incident_and_retime_from_the_first_receipt(client, arrival) -> None:  # noqa: ANN001
+def test_merged_items_raise_the_incident_and_retime_from_the_first_receipt(client, arrival) -> None:
     items = [item("1", ESTATE, "2026-06-01T10:00:00+08:00", signals=WARM),
              item("2", ESTATE_LATER, "2026-06-01T14:00:00+08:00", signals=WARM),
              item("3", ESTATE_AGAIN, "2026-06-01T20:00:00+08:00", signals=WARM)]
@@ -89,7 +90,7 @@ def test_merged_items_raise_the_incident_and_retime_from_the_first_receipt(clien
     assert [i["analysis"]["severity"] for i in d["items"]] == ["一般"] * 3  # no item alone was major
 
 
-def test_merged_items_climb_the_whole_ladder(tmp_path: Path, database_url) -> None:  # noqa: ANN001
+def test_merged_items_climb_the_whole_ladder(tmp_path: Path, database_url) -> None:
     """Under a stricter policy: 2 items → 重大, 4 → 特别重大, each rise audited and re-timed."""
     policy = yaml.safe_load(resources.files("routing.data").joinpath("policy.yaml").read_text(encoding="utf-8"))
     policy["spread"] = {"thresholds": {"items": {"重大": 2, "特别重大": 4}}}
@@ -111,7 +112,7 @@ def test_merged_items_climb_the_whole_ladder(tmp_path: Path, database_url) -> No
                        ("重大", "特别重大", "传播态势：合并信息 4 条，达到特别重大阈值 4")]
 
 
-def count_items(settings) -> int:  # noqa: ANN001
+def count_items(settings) -> int:
     with session_scope(settings.database_url) as s:
         return s.exec(select(func.count()).select_from(Item)).one()
 
@@ -120,7 +121,7 @@ def count_items(settings) -> int:  # noqa: ANN001
     "signals",
     [{"shares": 10}, {"reposts": -1}, {"reposts": "12"}, {"reposts": 1.5}, {"likes": True}, "lots", [1, 2]],
 )
-def test_invalid_signals_are_refused_and_nothing_is_stored(client, settings, signals) -> None:  # noqa: ANN001
+def test_invalid_signals_are_refused_and_nothing_is_stored(client, settings, signals) -> None:
     batch = [item("1", ESTATE, "2026-06-01T10:00:00+08:00"), item("2", ESTATE, "2026-06-01T10:00:00+08:00",
                                                                  signals=signals)]
     r = client.post("/api/items", json=batch, headers=INGEST)
@@ -131,14 +132,14 @@ def test_invalid_signals_are_refused_and_nothing_is_stored(client, settings, sig
     assert count_items(settings) == 0
 
 
-def test_an_unknown_signal_is_named_in_both_languages(client) -> None:  # noqa: ANN001
+def test_an_unknown_signal_is_named_in_both_languages(client) -> None:
     r = client.post("/api/items", json=item("1", ESTATE, "2026-06-01T10:00:00+08:00", signals={"shares": 10}),
                     headers=INGEST)
     problem = next(d["problem"] for d in r.json()["error"]["details"] if "signals" in d["field"])
     assert "未知的传播指标 shares" in problem and "unknown signal(s) shares" in problem
 
 
-def test_tally_is_kept_on_the_incident_and_rebuilt_after_a_split(client, settings) -> None:  # noqa: ANN001
+def test_tally_is_kept_on_the_incident_and_rebuilt_after_a_split(client, settings) -> None:
     first = post(client, item("1", ESTATE, "2026-06-01T10:00:00+08:00", signals={"reposts": 100}))[0]
     post(client, item("2", ESTATE_LATER, "2026-06-01T11:00:00+08:00", signals={"reposts": 300, "comments": 7}))
     with session_scope(settings.database_url) as s:
@@ -163,12 +164,12 @@ def test_triage_accepts_signals() -> None:
         parse_lines(['{"id": "x", "text": "某事", "signals": {"shares": 1}}'], now)
 
 
-def test_items_stored_before_the_signals_column_read_as_no_signals(database_url) -> None:  # noqa: ANN001
+def test_items_stored_before_the_signals_column_read_as_no_signals(database_url) -> None:
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import text
 
-    from service.db import get_engine, migrate
+    from service.core.db import get_engine, migrate
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(migrate.__code__.co_filename).parent / "migrations"))
@@ -184,7 +185,7 @@ def test_items_stored_before_the_signals_column_read_as_no_signals(database_url)
     assert old.signals == {}
 
 
-def test_regions_count_places_not_their_parents(client) -> None:  # noqa: ANN001
+def test_regions_count_places_not_their_parents(client) -> None:
     three, four = post(client, item("1", "高平市米山镇、河西镇、马村镇多家餐馆被曝使用过期食材", "2026-06-01T10:00:00+08:00"),
                        item("2", "米山镇、河西镇、马村镇、三甲镇多家超市被曝销售过期奶粉", "2026-06-01T10:00:00+08:00"))
     assert detail(client, three)["incident"]["severity"] == "一般"  # 高平市 contains the three towns

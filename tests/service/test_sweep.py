@@ -6,29 +6,29 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from service.db import session_scope
-from service.events import subscribe_local
-from service.models import Clock, EscalationStep
-from service.sweep import sweep_once
+from service.core.bus import subscribe_local
+from service.core.db import session_scope
+from service.incidents.models import Clock, EscalationStep
+from service.incidents.sweep import sweep_once
 from tests.conftest import COORD, INGEST
 
 RECEIVED = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 Beijing
 
 
-def make_incident(client) -> int:  # noqa: ANN001
+def make_incident(client) -> int:
     r = client.post("/api/items", json={"external_id": "1", "text": "米山镇凤凰小区烧烤店油烟扰民",
                                         "received_at": RECEIVED.isoformat()}, headers=INGEST)
     return client.get(f"/api/items/{r.json()['items'][0]['id']}", headers=COORD).json()["incident_id"]
 
 
-def steps(settings, incident_id: int) -> list[tuple[str, str]]:  # noqa: ANN001
+def steps(settings, incident_id: int) -> list[tuple[str, str]]:
     with session_scope(settings.database_url) as s:
         rows = s.exec(select(Clock.kind, EscalationStep.step).join(Clock, Clock.id == EscalationStep.clock_id)
                       .where(EscalationStep.incident_id == incident_id).order_by(EscalationStep.id)).all()
     return [tuple(r) for r in rows]
 
 
-def test_ladder_fires_in_order_and_never_twice(client, settings) -> None:  # noqa: ANN001
+def test_ladder_fires_in_order_and_never_twice(client, settings) -> None:
     incident = make_incident(client)
     events: list[dict] = []
     unsubscribe = subscribe_local(events.append)
@@ -50,7 +50,7 @@ def test_ladder_fires_in_order_and_never_twice(client, settings) -> None:  # noq
     assert sum(a["action"] == "escalation.urge" for a in audit) == 1
 
 
-def test_met_clock_does_not_escalate(client, settings) -> None:  # noqa: ANN001
+def test_met_clock_does_not_escalate(client, settings) -> None:
     incident = make_incident(client)
     with session_scope(settings.database_url) as s:
         for clock in s.exec(select(Clock).where(Clock.incident_id == incident)):

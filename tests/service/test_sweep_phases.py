@@ -12,12 +12,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from service import sweep
-from service.db import session_scope
-from service.escalating import due_clocks
-from service.metrics import SWEEP_PHASE_FAILURES
-from service.models import Clock, EscalationStep, Incident
-from service.sweeper import Sweeper, single_flight
+from service.core.db import session_scope
+from service.core.metrics import SWEEP_PHASE_FAILURES
+from service.incidents import sweep
+from service.incidents.escalating import due_clocks
+from service.incidents.models import Clock, EscalationStep, Incident
+from service.incidents.sweeper import Sweeper, single_flight
 from tests.alerts.conftest import login
 from tests.conftest import METRICS
 from tests.service.test_sweep import RECEIVED, make_incident, steps
@@ -29,15 +29,15 @@ def failures(phase: str) -> float:
     return SWEEP_PHASE_FAILURES.labels(phase)._value.get()
 
 
-def response_clock(settings, incident: int) -> Clock:  # noqa: ANN001
+def response_clock(settings, incident: int) -> Clock:
     with session_scope(settings.database_url) as s:
         return s.exec(select(Clock).where(Clock.incident_id == incident, Clock.kind == "response")).one()
 
 
-def test_a_failing_phase_is_counted_and_escalation_still_fires(client, settings, monkeypatch) -> None:  # noqa: ANN001
+def test_a_failing_phase_is_counted_and_escalation_still_fires(client, settings, monkeypatch) -> None:
     incident = make_incident(client)
 
-    def broken(*_a) -> int:  # noqa: ANN002
+    def broken(*_a) -> int:
         raise RuntimeError("recovery is broken")
 
     monkeypatch.setattr(sweep, "_recovery", broken)
@@ -50,7 +50,7 @@ def test_a_failing_phase_is_counted_and_escalation_still_fires(client, settings,
     assert sweep.run_sweeps(settings) == 1  # once: every phase ran, the exit says one failed
 
 
-def test_one_bad_clock_does_not_stop_the_others(client, settings) -> None:  # noqa: ANN001
+def test_one_bad_clock_does_not_stop_the_others(client, settings) -> None:
     """A real bad row: a clock without a span has no ladder; the good clocks still fire."""
     good = make_incident(client)
     with session_scope(settings.database_url) as s:
@@ -65,11 +65,11 @@ def test_one_bad_clock_does_not_stop_the_others(client, settings) -> None:  # no
     assert broken.next_due_at is None  # put to rest, not looked at again
 
 
-def test_the_loop_goes_on_after_a_failing_pass(client, settings, monkeypatch) -> None:  # noqa: ANN001
+def test_the_loop_goes_on_after_a_failing_pass(client, settings, monkeypatch) -> None:
     incident = make_incident(client)  # received months ago: every rung is due at today's time
     real, calls = sweep.sweep_once, []
 
-    def flaky(s, now=None):  # noqa: ANN001, ANN202
+    def flaky(s, now=None):
         calls.append(now)
         if len(calls) == 1:
             raise RuntimeError("database went away")
@@ -91,7 +91,7 @@ def test_the_loop_goes_on_after_a_failing_pass(client, settings, monkeypatch) ->
     assert [st for k, st in steps(settings, incident) if k == "response"] == ["warn_50", "warn_80", "urge", "supervise"]
 
 
-def test_each_clock_keeps_its_next_rung(client, settings) -> None:  # noqa: ANN001
+def test_each_clock_keeps_its_next_rung(client, settings) -> None:
     incident = make_incident(client)
     assert response_clock(settings, incident).next_due_at == RECEIVED  # new: looked at by the next pass
     sweep.sweep_once(settings, RECEIVED + H)
@@ -110,7 +110,7 @@ def test_each_clock_keeps_its_next_rung(client, settings) -> None:  # noqa: ANN0
     assert [st for k, st in steps(settings, incident) if k == "response"] == ["warn_50"]
 
 
-def test_a_closed_incident_is_put_to_rest(client, settings) -> None:  # noqa: ANN001
+def test_a_closed_incident_is_put_to_rest(client, settings) -> None:
     incident = make_incident(client)
     with session_scope(settings.database_url) as s:
         row = s.get(Incident, incident)
@@ -130,16 +130,16 @@ def probe(url: str) -> bool:
 
 HOLDER = """
 import sys, time
-from service.sweeper import single_flight
+from service.incidents.sweeper import single_flight
 with single_flight(sys.argv[1]) as mine:
     print("held" if mine else "busy", flush=True)
     time.sleep(600)
 """
 
 
-def test_one_sweeper_at_a_time_and_a_killed_holder_frees_the_lock(settings) -> None:  # noqa: ANN001
+def test_one_sweeper_at_a_time_and_a_killed_holder_frees_the_lock(settings) -> None:
     url = settings.database_url
-    from service.db import migrate
+    from service.core.db import migrate
 
     migrate(url)  # the SQLite file exists, as it does beside a server
     with single_flight(url) as first:
@@ -165,14 +165,14 @@ def test_one_sweeper_at_a_time_and_a_killed_holder_frees_the_lock(settings) -> N
 
 
 @pytest.mark.parametrize("every", [0])
-def test_sweep_seconds_zero_or_redis_means_no_embedded_sweeper(settings, every) -> None:  # noqa: ANN001
-    from service.sweeper import embedded_sweeper
+def test_sweep_seconds_zero_or_redis_means_no_embedded_sweeper(settings, every) -> None:
+    from service.incidents.sweeper import embedded_sweeper
 
     assert embedded_sweeper(settings.model_copy(update={"sweep_seconds": every})) is None
     assert embedded_sweeper(settings.model_copy(update={"sweep_seconds": 5, "redis_url": "redis://x"})) is None
 
 
-def test_migration_0007_places_the_clocks_already_there(database_url) -> None:  # noqa: ANN001
+def test_migration_0007_places_the_clocks_already_there(database_url) -> None:
     """A database from before next_due_at: unmet clocks get their next rung (the rungs they
     fired count), met ones stay NULL."""
     from pathlib import Path
@@ -181,7 +181,7 @@ def test_migration_0007_places_the_clocks_already_there(database_url) -> None:  
     from alembic.config import Config
     from sqlalchemy import text
 
-    from service.db import get_engine
+    from service.core.db import get_engine
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(sweep.__file__).parent / "migrations"))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from service.triage import TriageInputError, now_local, parse_lines
+from service.cli.triage import TriageInputError, now_local, parse_lines
 
 ITEMS = [
     {"id": "food", "text": "河西镇、马村镇多家餐馆被曝使用过期食材，多名食客腹泻", "received_at": "2026-11-20T09:00:00+08:00"},

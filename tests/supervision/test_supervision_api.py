@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from service.audit_chain import verify
-from service.db import session_scope
-from service.models import Clock, EscalationStep
-from service.runtime import load_engine
-from service.sweep import escalate
+from service.audit.chain import verify
+from service.core.db import session_scope
+from service.incidents.models import Clock, EscalationStep
+from service.incidents.runtime import load_engine
+from service.incidents.sweep import escalate
 from tests.conftest import COORD
 from tests.review.helpers import add_user
 from tests.workflow.helpers import ESTATE, FOOD, SCJ, clocks, detail, incident, login
@@ -24,14 +24,14 @@ def _due(hours: float) -> str:
     return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
 
 
-def _issue(client, incident_id: int, headers: dict = COORD, **body) -> dict:  # noqa: ANN001, ANN003
+def _issue(client, incident_id: int, headers: dict = COORD, **body) -> dict:
     r = client.post(f"/api/incidents/{incident_id}/supervision", headers=headers,
                     json={"requirement": REQUIREMENT, "due_at": _due(48), **body})
     assert r.status_code == 201, r.text
     return r.json()
 
 
-def test_coordinator_issues_the_unit_answers_audited_and_chained(client, settings) -> None:  # noqa: ANN001
+def test_coordinator_issues_the_unit_answers_audited_and_chained(client, settings) -> None:
     add_user(settings, "liaison_hexi", "liaison", unit=HEXI)
     food = incident(client, "1", FOOD)  # SCJ first responsible; 河西镇/马村镇 co-responsible
     coordinator = login(client, "coordinator_gaoping")
@@ -81,13 +81,13 @@ def test_coordinator_issues_the_unit_answers_audited_and_chained(client, setting
     assert r.status_code == 422 and r.json()["error"]["zh"] == "高平市教育局未承办该事件，请先转办"
 
 
-def test_refusals_write_nothing(client, settings) -> None:  # noqa: ANN001
+def test_refusals_write_nothing(client, settings) -> None:
     add_user(settings, "coordinator_sanjia", "coordinator", region="三甲镇")
     estate = incident(client, "1", ESTATE)
     before = detail(client, estate)
     body = {"requirement": REQUIREMENT, "due_at": _due(24)}
 
-    def issue(headers: dict, incident_id: int = estate, **change) -> tuple[int, dict]:  # noqa: ANN003
+    def issue(headers: dict, incident_id: int = estate, **change) -> tuple[int, dict]:
         r = client.post(f"/api/incidents/{incident_id}/supervision", headers=headers, json={**body, **change})
         return r.status_code, r.json()["error"]
 
@@ -128,7 +128,7 @@ def test_refusals_write_nothing(client, settings) -> None:  # noqa: ANN001
     assert status == 409 and error["zh"] == "事件已办结，不能督办"
 
 
-def test_a_supervision_clock_escalates_until_answered(client, settings) -> None:  # noqa: ANN001
+def test_a_supervision_clock_escalates_until_answered(client, settings) -> None:
     estate = incident(client, "1", ESTATE)  # 一般: its response clock runs 48 h
     late = _issue(client, estate, due_at=_due(2))
     answered = _issue(client, estate, due_at=_due(2))
@@ -157,7 +157,7 @@ def test_a_supervision_clock_escalates_until_answered(client, settings) -> None:
     assert notices[answered["id"]]["escalations"] == [] and notices[answered["id"]]["state"] == "answered"
 
 
-def test_an_unanswered_notice_puts_the_incident_on_the_escalation_board(client, settings) -> None:  # noqa: ANN001
+def test_an_unanswered_notice_puts_the_incident_on_the_escalation_board(client, settings) -> None:
     food = incident(client, "1", FOOD)
     coordinator = login(client, "coordinator_gaoping")
 

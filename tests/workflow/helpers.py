@@ -15,7 +15,7 @@ FLOOD = "野川镇幸福路积水严重无人管"  # → 野川镇人民政府
 MISHAN, SCJ = "米山镇人民政府", "高平市市场监督管理局"
 
 
-def login(client, username: str) -> dict:  # noqa: ANN001
+def login(client, username: str) -> dict:
     """Headers acting as `username` (session cookie + its CSRF token); the client keeps no cookie,
     so one client can act as several people in turn."""
     r = client.post("/api/auth/login", json={"username": username, "password": "demo12345"})
@@ -25,7 +25,7 @@ def login(client, username: str) -> dict:  # noqa: ANN001
     return {"Cookie": f"yuqing_session={token}", "X-CSRF-Token": r.json()["csrf_token"]}
 
 
-def incident(client, ext: str, text: str, at: datetime | None = None, **extra) -> int:  # noqa: ANN001, ANN003
+def incident(client, ext: str, text: str, at: datetime | None = None, **extra) -> int:
     at = at or datetime.now(UTC)
     r = client.post("/api/items", json={"external_id": ext, "text": text, "received_at": at.isoformat(), **extra},
                     headers=INGEST)
@@ -36,27 +36,27 @@ def incident(client, ext: str, text: str, at: datetime | None = None, **extra) -
     return item.json()["incident_id"]
 
 
-def detail(client, incident_id: int, headers: dict = COORD) -> dict:  # noqa: ANN001
+def detail(client, incident_id: int, headers: dict = COORD) -> dict:
     r = client.get(f"/api/incidents/{incident_id}", headers=headers)
     assert r.status_code == 200, r.text
     return r.json()
 
 
-def clocks(client, incident_id: int) -> dict[str, dict]:  # noqa: ANN001
+def clocks(client, incident_id: int) -> dict[str, dict]:
     return {c["kind"]: c for c in detail(client, incident_id)["clocks"]}
 
 
-def race(settings, viewers: Sequence, step: Callable) -> dict[str, object]:  # noqa: ANN001
+def race(settings, viewers: Sequence, step: Callable) -> dict[str, object]:
     """Run `step(session, engine, viewer)` for every viewer at the same instant, each in its own
     session; {username: "done" or the refusal's HTTP status}."""
-    from service.api.errors import ApiError
-    from service.db import session_scope
-    from service.runtime import load_engine
+    from service.core.db import session_scope
+    from service.core.errors import ApiError
+    from service.incidents.runtime import load_engine
 
     start = threading.Barrier(len(viewers))
     outcomes: dict[str, object] = {}
 
-    def run(viewer) -> None:  # noqa: ANN001
+    def run(viewer) -> None:
         with session_scope(settings.database_url) as session:
             engine = load_engine(settings, session)
             start.wait()

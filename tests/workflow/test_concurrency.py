@@ -3,13 +3,13 @@ other gets 409 — on SQLite (guarded update) as on PostgreSQL (row lock)."""
 
 from __future__ import annotations
 
-from service.accounts.access import Role, Viewer
-from service.workflow import service as wf
+from service.auth.rules import Role, Viewer
+from service.incidents import service as wf
 from tests.conftest import COORD
 from tests.workflow.helpers import ESTATE, MISHAN, SCJ, detail, incident, race
 
 
-def test_simultaneous_claims_one_wins(client, settings) -> None:  # noqa: ANN001
+def test_simultaneous_claims_one_wins(client, settings) -> None:
     iid = incident(client, "1", ESTATE)
     assert client.post(f"/api/incidents/{iid}/transfer", headers=COORD,
                        json={"units": [MISHAN, SCJ], "note": "共同办理"}).status_code == 200

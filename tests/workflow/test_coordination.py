@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from service.events import subscribe_local
-from service.sweep import sweep_once
+from service.core.bus import subscribe_local
+from service.incidents.sweep import sweep_once
 from tests.conftest import COORD
 from tests.workflow.helpers import ESTATE, FLOOD, MISHAN, SCHOOL, SCJ, clocks, detail, incident, login
 
 HOUSING = "高平市住房和城乡建设局"
 
 
-def test_return_then_accepted_arbitration_reroutes_and_keeps_the_original_clocks(client) -> None:  # noqa: ANN001
+def test_return_then_accepted_arbitration_reroutes_and_keeps_the_original_clocks(client) -> None:
     iid = incident(client, "1", ESTATE)
     me = login(client, "liaison_mishan")
     due = {k: c["due_at"] for k, c in clocks(client, iid).items()}
@@ -47,7 +47,7 @@ def test_return_then_accepted_arbitration_reroutes_and_keeps_the_original_clocks
     assert client.get(f"/api/incidents/{iid}", headers=me).status_code == 404  # no longer his unit's
 
 
-def test_rejected_return_goes_back_to_the_returning_units_queue(client) -> None:  # noqa: ANN001
+def test_rejected_return_goes_back_to_the_returning_units_queue(client) -> None:
     iid = incident(client, "1", ESTATE)
     me = login(client, "liaison_mishan")
     client.post(f"/api/incidents/{iid}/return", headers=me, json={"grounds": "不属于本镇职责范围"})
@@ -59,7 +59,7 @@ def test_rejected_return_goes_back_to_the_returning_units_queue(client) -> None:
     assert detail(client, iid, me)["audit"][-1]["actor"] == "coordinator_gaoping"
 
 
-def test_transfer_reassigns_and_lapses_the_claim(client) -> None:  # noqa: ANN001
+def test_transfer_reassigns_and_lapses_the_claim(client) -> None:
     iid = incident(client, "1", ESTATE)
     mishan, scj = login(client, "liaison_mishan"), login(client, "liaison_scj")
     client.post(f"/api/incidents/{iid}/claim", headers=mishan)
@@ -80,7 +80,7 @@ def test_transfer_reassigns_and_lapses_the_claim(client) -> None:  # noqa: ANN00
                        json={"units": [MISHAN], "note": "再转"}).status_code == 409
 
 
-def test_designated_lead_reroutes_and_the_lead_unit_sees_it(client) -> None:  # noqa: ANN001
+def test_designated_lead_reroutes_and_the_lead_unit_sees_it(client) -> None:
     iid = incident(client, "1", ESTATE)
     scj = login(client, "liaison_scj")
     assert client.get(f"/api/incidents/{iid}", headers=scj).status_code == 404
@@ -95,7 +95,7 @@ def test_designated_lead_reroutes_and_the_lead_unit_sees_it(client) -> None:  # 
     assert entry["action"] == "incident.lead_designated" and entry["detail"]["after"] == SCJ
 
 
-def test_merge_moves_items_and_counts_clocks_from_the_earliest_receipt(client) -> None:  # noqa: ANN001
+def test_merge_moves_items_and_counts_clocks_from_the_earliest_receipt(client) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     survivor = incident(client, "1", SCHOOL, now)
     # graded 重大 by the officer: a verification request alone is 一般 with a 24 h feedback clock
@@ -137,7 +137,7 @@ def test_merge_moves_items_and_counts_clocks_from_the_earliest_receipt(client) -
     assert r.status_code == 404 and len(detail(client, survivor)["items"]) == 2
 
 
-def test_unanswered_claim_expires_by_sweep_and_escalates_once(client, settings) -> None:  # noqa: ANN001
+def test_unanswered_claim_expires_by_sweep_and_escalates_once(client, settings) -> None:
     iid = incident(client, "1", ESTATE)
     me = login(client, "liaison_mishan")
     client.post(f"/api/incidents/{iid}/claim", headers=me)
@@ -164,7 +164,7 @@ def test_unanswered_claim_expires_by_sweep_and_escalates_once(client, settings) 
     assert client.post(f"/api/incidents/{iid}/claim", headers=me).status_code == 200  # claimable again
 
 
-def test_answered_claim_does_not_expire(client, settings) -> None:  # noqa: ANN001
+def test_answered_claim_does_not_expire(client, settings) -> None:
     iid = incident(client, "1", ESTATE)
     me = login(client, "liaison_mishan")
     client.post(f"/api/incidents/{iid}/claim", headers=me)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from service.events import subscribe_local
+from service.core.bus import subscribe_local
 from tests.conftest import COORD
 from tests.workflow.helpers import ESTATE, FOOD, MISHAN, SCJ, clocks, detail, incident, login
 
 
-def test_claim_respond_follow_up_close_is_audited_and_meets_the_clocks(client) -> None:  # noqa: ANN001
+def test_claim_respond_follow_up_close_is_audited_and_meets_the_clocks(client) -> None:
     iid = incident(client, "1", ESTATE)
     me = login(client, "liaison_mishan")
     events: list[dict] = []
@@ -54,7 +54,7 @@ def test_claim_respond_follow_up_close_is_audited_and_meets_the_clocks(client) -
     assert again.status_code == 409 and again.json()["error"]["zh"]
 
 
-def test_a_response_to_a_verification_request_meets_the_feedback_clock(client) -> None:  # noqa: ANN001
+def test_a_response_to_a_verification_request_meets_the_feedback_clock(client) -> None:
     iid = incident(client, "1", ESTATE, kind="verification_request")
     me = login(client, "liaison_mishan")
     assert "feedback" in clocks(client, iid)
@@ -65,7 +65,7 @@ def test_a_response_to_a_verification_request_meets_the_feedback_clock(client) -
     assert c["response"]["met_at"] and c["feedback"]["met_at"] and c["followup_info"]["met_at"] is None
 
 
-def test_steps_out_of_order_are_409_with_both_languages(client) -> None:  # noqa: ANN001
+def test_steps_out_of_order_are_409_with_both_languages(client) -> None:
     iid = incident(client, "1", ESTATE)
     me = login(client, "liaison_mishan")
     early = client.post(f"/api/incidents/{iid}/respond", headers=me, json={"channel": "政府网站", "text": "回应内容"})
@@ -79,7 +79,7 @@ def test_steps_out_of_order_are_409_with_both_languages(client) -> None:  # noqa
     assert detail(client, iid)["incident"]["status"] == "claimed"
 
 
-def test_bad_channel_or_link_is_422_and_writes_nothing(client) -> None:  # noqa: ANN001
+def test_bad_channel_or_link_is_422_and_writes_nothing(client) -> None:
     iid = incident(client, "1", ESTATE)
     me = login(client, "liaison_mishan")
     client.post(f"/api/incidents/{iid}/claim", headers=me)
@@ -95,7 +95,7 @@ def test_bad_channel_or_link_is_422_and_writes_nothing(client) -> None:  # noqa:
     assert after["incident"]["status"] == "claimed" and after["clocks"] == before["clocks"]
 
 
-def test_other_units_liaison_gets_404_and_an_unclaiming_unit_gets_403(client) -> None:  # noqa: ANN001
+def test_other_units_liaison_gets_404_and_an_unclaiming_unit_gets_403(client) -> None:
     iid = incident(client, "1", ESTATE)
     scj, mishan = login(client, "liaison_scj"), login(client, "liaison_mishan")
     assert client.get(f"/api/incidents/{iid}", headers=scj).status_code == 404
@@ -117,7 +117,7 @@ def test_other_units_liaison_gets_404_and_an_unclaiming_unit_gets_403(client) ->
     assert client.post(f"/api/incidents/{other}/claim", headers=login(client, "coordinator_gaoping")).status_code == 403
 
 
-def test_unsafe_request_without_csrf_token_is_refused(client) -> None:  # noqa: ANN001
+def test_unsafe_request_without_csrf_token_is_refused(client) -> None:
     iid = incident(client, "1", ESTATE)
     me = login(client, "liaison_mishan")
     r = client.post(f"/api/incidents/{iid}/claim", headers={"Cookie": me["Cookie"]})

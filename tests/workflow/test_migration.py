@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 
 import service
-from service.db import get_engine, migrate
+from service.core.db import get_engine, migrate
 
 
 def test_legacy_rows_are_migrated(database_url: str) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from service.accounts.access import Role, Viewer, assignment_of, sees
+from service.auth.rules import Role, Viewer, assignment_of, sees
 from service.orgs.loader import load_demo_org
 from tests.conftest import COORD, VIEWER
 from tests.workflow.helpers import ESTATE, FLOOD, FOOD, MISHAN, SCHOOL, SCJ, incident, login
 
 ORG = load_demo_org()
-ACCOUNTS = {  # as service.accounts.demo creates them
+ACCOUNTS = {  # as service.auth.demo creates them
     "liaison_scj": Viewer(0, "liaison_scj", Role.LIAISON, unit=SCJ),
     "liaison_mishan": Viewer(0, "liaison_mishan", Role.LIAISON, unit=MISHAN),
     "leader_gaoping": Viewer(0, "leader_gaoping", Role.LEADER, region="高平市"),
@@ -24,7 +24,7 @@ CITY = "阳城县和泽州县多家餐馆被曝使用过期食材"
 
 
 @pytest.fixture
-def incidents(client) -> list[dict]:  # noqa: ANN001
+def incidents(client) -> list[dict]:
     for n, text in enumerate([ESTATE, FOOD, SCHOOL, FLOOD, CITY]):
         incident(client, str(n), text)
     everything = client.get("/api/incidents", headers=login(client, "admin")).json()
@@ -32,7 +32,7 @@ def incidents(client) -> list[dict]:  # noqa: ANN001
     return everything
 
 
-def test_each_account_lists_exactly_what_the_rule_lets_it_see(client, incidents) -> None:  # noqa: ANN001
+def test_each_account_lists_exactly_what_the_rule_lets_it_see(client, incidents) -> None:
     seen_by = {}
     for username, viewer in ACCOUNTS.items():
         listed = {i["id"] for i in client.get("/api/incidents", headers=login(client, username)).json()}
@@ -48,7 +48,7 @@ def test_each_account_lists_exactly_what_the_rule_lets_it_see(client, incidents)
     assert {i["id"] for i in client.get("/api/incidents", headers=COORD).json()} == seen_by["coordinator_gaoping"]
 
 
-def test_filters_and_views(client, incidents) -> None:  # noqa: ANN001
+def test_filters_and_views(client, incidents) -> None:
     by_text = {i["first_responsible"][0]: i["id"] for i in incidents}
     get = lambda q: [i["id"] for i in client.get(f"/api/incidents?{q}", headers=COORD).json()]  # noqa: E731
     assert get("region=米山镇") == [by_text[MISHAN]]
@@ -68,7 +68,7 @@ def test_filters_and_views(client, incidents) -> None:  # noqa: ANN001
     assert bad.status_code == 422 and bad.json()["error"]["zh"]
 
 
-def test_detail_lists_the_viewers_buttons(client, incidents) -> None:  # noqa: ANN001
+def test_detail_lists_the_viewers_buttons(client, incidents) -> None:
     mishan = next(i["id"] for i in incidents if i["first_responsible"] == [MISHAN])
     me = login(client, "liaison_mishan")
     assert client.get(f"/api/incidents/{mishan}", headers=me).json()["actions"] == ["claim", "return"]
@@ -78,7 +78,7 @@ def test_detail_lists_the_viewers_buttons(client, incidents) -> None:  # noqa: A
     assert client.get("/api/incidents").status_code == 401
 
 
-def test_rerouting_by_topic_change_and_split_keep_the_scope_index_in_step(client, incidents) -> None:  # noqa: ANN001
+def test_rerouting_by_topic_change_and_split_keep_the_scope_index_in_step(client, incidents) -> None:
     food = next(i["id"] for i in incidents if i["first_responsible"] == [SCJ])
     scj = login(client, "liaison_scj")
     assert [i["id"] for i in client.get("/api/incidents", headers=scj).json()] == [food]

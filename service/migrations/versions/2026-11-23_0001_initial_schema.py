@@ -7,7 +7,7 @@ Create Date: 2026-11-23 13:15:15.392272
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import service.models
+import service.core.columns
 
 
 revision = '0001'
@@ -37,9 +37,9 @@ def upgrade() -> None:
     sa.Column('reasons', sa.JSON(), nullable=False),
     sa.Column('regions', sa.JSON(), nullable=False),
     sa.Column('departments', sa.JSON(), nullable=False),
-    sa.Column('received_at', service.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen', service.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('created_at', service.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', service.core.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen', service.core.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', service.core.columns.UTCDateTime(timezone=True), nullable=False),
     sa.Column('signature', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
@@ -53,7 +53,7 @@ def upgrade() -> None:
     sa.Column('digest', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('imported_at', service.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('imported_at', service.core.columns.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('org_version', schema=None) as batch_op:
@@ -66,7 +66,7 @@ def upgrade() -> None:
     sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=False),
-    sa.Column('at', service.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', service.core.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -78,9 +78,9 @@ def upgrade() -> None:
     sa.Column('incident_id', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('label', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('started_at', service.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('due_at', service.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('met_at', service.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', service.core.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', service.core.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('met_at', service.core.columns.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('incident_id', 'kind', name='uq_clock_incident_kind')
@@ -106,10 +106,10 @@ def upgrade() -> None:
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('overrides', sa.JSON(), nullable=False),
-    sa.Column('received_at', service.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('created_at', service.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', service.core.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', service.core.columns.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('processed_at', service.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('processed_at', service.core.columns.UTCDateTime(timezone=True), nullable=True),
     sa.Column('error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('incident_id', sa.Integer(), nullable=True),
     sa.Column('merge_explanation', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
@@ -128,8 +128,8 @@ def upgrade() -> None:
     sa.Column('incident_id', sa.Integer(), nullable=False),
     sa.Column('step', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('label', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('due_at', service.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('fired_at', service.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', service.core.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('fired_at', service.core.columns.UTCDateTime(timezone=True), nullable=False),
     sa.Column('recipients', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['clock_id'], ['clock.id'], ),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),

@@ -12,7 +12,7 @@ from collections import defaultdict
 import sqlalchemy as sa
 from alembic import op
 
-import service.models
+import service.core.columns
 
 revision = "0003"
 down_revision = "0002"
@@ -54,8 +54,8 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
-        sa.Column("locked_until", service.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", service.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", service.core.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", service.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_user_account_username", "user_account", ["username"], unique=True)
@@ -65,9 +65,9 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("csrf_token", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", service.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", service.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", service.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", service.core.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", service.core.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", service.core.columns.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["user_account.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -91,13 +91,13 @@ def upgrade() -> None:
 
 
 def _chain_existing_rows() -> None:
-    from service.audit_chain import GENESIS, SYSTEM_CHAIN, entry_hash
-    from service.models import AuditEntry
+    from service.audit.chain import GENESIS, SYSTEM_CHAIN, entry_hash
+    from service.audit.models import AuditEntry
 
     conn = op.get_bind()
     t = sa.table("audit_entry", sa.column("id"), sa.column("incident_id"), sa.column("item_id"),
                  sa.column("actor"), sa.column("action"), sa.column("detail", sa.JSON()),
-                 sa.column("at", service.models.UTCDateTime()), sa.column("chain"), sa.column("seq"),
+                 sa.column("at", service.core.columns.UTCDateTime()), sa.column("chain"), sa.column("seq"),
                  sa.column("prev_hash"), sa.column("hash"))
     tails: dict[int, tuple[int, str]] = defaultdict(lambda: (0, GENESIS))
     rows = conn.execute(sa.select(t.c.id, t.c.incident_id, t.c.item_id, t.c.actor, t.c.action, t.c.detail, t.c.at)

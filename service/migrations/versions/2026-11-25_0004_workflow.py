@@ -7,7 +7,7 @@ Create Date: 2026-11-25 06:00:00
 import sqlalchemy as sa
 from alembic import op
 
-import service.models
+import service.core.columns
 
 revision = "0004"
 down_revision = "0003"
@@ -18,15 +18,15 @@ def new_columns() -> list[sa.Column]:
     return [
         sa.Column("claimed_by", sa.String(length=64), nullable=True),
         sa.Column("claimed_unit", sa.String(), nullable=True),
-        sa.Column("claimed_at", service.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("responded_at", service.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("closed_at", service.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_at", service.core.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("responded_at", service.core.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", service.core.columns.UTCDateTime(timezone=True), nullable=True),
         sa.Column("merged_into", sa.Integer(), nullable=True),
         sa.Column("returned_by", sa.String(length=64), nullable=True),
         sa.Column("returned_unit", sa.String(), nullable=True),
-        sa.Column("returned_at", service.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("returned_at", service.core.columns.UTCDateTime(timezone=True), nullable=True),
         sa.Column("return_grounds", sa.String(), nullable=True),
-        sa.Column("claim_expired_at", service.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claim_expired_at", service.core.columns.UTCDateTime(timezone=True), nullable=True),
     ]
 
 
@@ -53,7 +53,7 @@ def upgrade() -> None:
         sa.Column("link", sa.String(length=2000), nullable=True),
         sa.Column("actor", sa.String(length=64), nullable=False),
         sa.Column("unit", sa.String(), nullable=True),
-        sa.Column("at", service.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", service.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_response_incident_id", "response", ["incident_id"])
@@ -62,7 +62,7 @@ def upgrade() -> None:
 
 
 def _backfill_units() -> None:
-    """incident_unit from the incidents' JSON lists (the rows service.workflow.units writes)."""
+    """incident_unit from the incidents' JSON lists (the rows service.incidents.units writes)."""
     incident = sa.table("incident", sa.column("id"), sa.column("level_region"), sa.column("regions", sa.JSON),
                         sa.column("first_responsible", sa.JSON), sa.column("co_responsible", sa.JSON),
                         sa.column("lead"))

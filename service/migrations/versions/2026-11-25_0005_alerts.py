@@ -7,14 +7,14 @@ Create Date: 2026-11-25 06:30:00
 import sqlalchemy as sa
 from alembic import op
 
-import service.models
+import service.core.columns
 
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-TS = service.models.UTCDateTime(timezone=True)
+TS = service.core.columns.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:

@@ -10,14 +10,14 @@ fired; after each pass that looks at a clock the sweep places it again with the 
 import sqlalchemy as sa
 from alembic import op
 
-import service.models
+import service.core.columns
 
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-TS = service.models.UTCDateTime(timezone=True)
+TS = service.core.columns.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:

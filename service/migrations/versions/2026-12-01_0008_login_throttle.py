@@ -9,14 +9,14 @@ Create Date: 2026-12-01 22:00:00
 import sqlalchemy as sa
 from alembic import op
 
-import service.models
+import service.core.columns
 
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-TS = service.models.UTCDateTime(timezone=True)
+TS = service.core.columns.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:
@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("last_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )
-    from service.audit_chain import mark_existing_chains
+    from service.audit.chain import mark_existing_chains
 
     mark_existing_chains(op.get_bind())
 

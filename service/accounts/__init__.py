@@ -1,1 +1,0 @@
-"""Accounts, login sessions and who may see and do what."""

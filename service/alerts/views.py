@@ -1,0 +1,79 @@
+"""Escalation alert routes: the viewer's alerts and their acknowledgement (dashboard banner),
+delivery status for coordinators and the admin, and channel subscriptions (secrets are
+write-only). Events are published after the commit."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
+
+from service.alerts import service as alerts
+from service.alerts.egress import Allowlist
+from service.alerts.models import CHANNEL_KINDS
+from service.auth.deps import ViewerDep, require_role
+from service.auth.rules import Role, Viewer
+from service.core.bus import publish
+from service.core.deps import EngineDep, SessionDep, SettingsDep
+from service.core.inputs import StrictModel
+from service.core.params import IdPath
+
+router = APIRouter(prefix="/api/alerts", tags=["alerts"])
+channels = APIRouter(prefix="/api/alert-channels", tags=["alerts"])
+Manager = Annotated[Viewer, Depends(require_role(Role.COORDINATOR))]  # coordinators and the admin
+
+
+class ChannelIn(StrictModel):
+    audience_kind: Literal["unit", "region"] = Field(description="unit 单位 / region 地区（其领导与督办）")
+    audience: str = Field(min_length=2, max_length=200, description="单位全称或地区名")
+    kind: Literal["webhook", "email", "dingtalk", "wecom"] = Field(description="、".join(CHANNEL_KINDS))
+    target: str = Field(min_length=3, max_length=2000, description="URL 或邮箱地址")
+    secret: str | None = Field(None, max_length=200, description="签名密钥（只写，不会返回）")
+    enabled: bool = True
+
+
+@router.get("", summary="我的升级提醒（新的在前） / my escalation alerts, newest first")
+def list_alerts(viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+                unacknowledged: bool = False, limit: int = Query(100, ge=1, le=500)) -> list[dict]:
+    rows = alerts.alerts_for(session, engine.org, viewer, unacknowledged=unacknowledged, limit=limit)
+    return [alerts.public_alert(a) for a in rows]
+
+
+@router.get("/deliveries", summary="推送状态与失败原因 / delivery status and failures")
+def list_deliveries(viewer: Manager, session: SessionDep, engine: EngineDep,
+                    status: Literal["queued", "retrying", "sent", "failed"] | None = None,
+                    limit: int = Query(200, ge=1, le=1000)) -> list[dict]:
+    return alerts.deliveries_for(session, engine.org, viewer, status=status, limit=limit)
+
+
+@router.post("/{alert_id}/ack", summary="确认升级提醒 / acknowledge an alert")
+def acknowledge(alert_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+                settings: SettingsDep) -> dict:
+    alert, changed = alerts.acknowledge(session, engine.org, viewer, alert_id)
+    session.commit()
+    if changed:
+        publish(settings, {"type": "alert.acknowledged", "incident_id": alert.incident_id, "alert_id": alert.id,
+                           "step": alert.step, "by": viewer.username})
+    return alerts.public_alert(alert)
+
+
+@channels.get("", summary="推送订阅 / alert channel subscriptions")
+def list_channels(viewer: Manager, session: SessionDep, engine: EngineDep) -> list[dict]:
+    return [alerts.public_channel(c) for c in alerts.channels_for(session, engine.org, viewer)]
+
+
+@channels.post("", status_code=201, summary="新增推送订阅 / add a subscription")
+def add_channel(body: ChannelIn, viewer: Manager, session: SessionDep, engine: EngineDep,
+                settings: SettingsDep) -> dict:
+    channel = alerts.add_channel(session, engine.org, viewer, **body.model_dump(),
+                                 allow=Allowlist.parse(settings.alert_host_allowlist))
+    session.commit()
+    return alerts.public_channel(channel)
+
+
+@channels.delete("/{channel_id}", summary="删除推送订阅 / remove a subscription")
+def remove_channel(channel_id: IdPath, viewer: Manager, session: SessionDep, engine: EngineDep) -> dict:
+    channel = alerts.remove_channel(session, engine.org, viewer, channel_id)
+    session.commit()
+    return alerts.public_channel(channel)

@@ -1,0 +1,1 @@
+"""The append-only audit log: actions, hash chains, checkpoints, verification."""

@@ -1,0 +1,1 @@
+"""Who is calling (one principal for people and machine tokens) and what each role may do."""

@@ -1,0 +1,92 @@
+"""Sign in and out, who am I; account management for the admin."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import Field
+from sqlmodel import col, select
+
+from service.auth.deps import COOKIE, ViewerDep, require_role
+from service.auth.models import User
+from service.auth.rules import Role, Viewer
+from service.auth.service import AccountError, authenticate, close_session, create_user, open_session, public
+from service.core.bus import publish
+from service.core.deps import EngineDep, SessionDep, SettingsDep
+from service.core.errors import ApiError
+from service.core.inputs import StrictModel
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+users = APIRouter(prefix="/api/users", tags=["auth"])
+
+
+class Login(StrictModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+@router.post("/login", summary="登录 / sign in (sets the session cookie)")
+def login(body: Login, request: Request, response: Response, session: SessionDep, settings: SettingsDep) -> dict:
+    # the peer address; behind a reverse proxy uvicorn takes it from X-Forwarded-For when the
+    # proxy is in FORWARDED_ALLOW_IPS (default 127.0.0.1)
+    source = request.client.host if request.client else "unknown"
+    try:
+        user = authenticate(session, settings, body.username.strip(), body.password, source=source)
+    except AccountError as exc:
+        if exc.retry_after is not None:
+            raise ApiError(exc.status, exc.zh, exc.en, retry_after=int(exc.retry_after)) from None
+        raise ApiError(exc.status, exc.zh, exc.en) from None
+    opened = open_session(session, settings, user)
+    session.commit()
+    response.set_cookie(COOKIE, opened.token, max_age=int(settings.session_hours * 3600), path="/",
+                        httponly=True, samesite="lax", secure=settings.secure_cookie())
+    return {"user": public(user), "csrf_token": opened.csrf_token, "expires_at": opened.expires_at}
+
+
+@router.get("/me", summary="当前用户 / who am I, with the CSRF token for unsafe requests")
+def me(viewer: ViewerDep, request: Request) -> dict:
+    login_session = getattr(request.state, "login_session", None)
+    return {"user": _viewer_json(viewer), "csrf_token": login_session.csrf_token if login_session else None}
+
+
+@router.post("/logout", summary="退出登录 / sign out (revokes the session)")
+def logout(viewer: ViewerDep, request: Request, response: Response, session: SessionDep,
+           settings: SettingsDep) -> dict:
+    login_session = getattr(request.state, "login_session", None)
+    if login_session is not None:
+        close_session(session, login_session)
+        session.commit()
+        # every API process closes this session's WebSockets at once (dashboard.hub)
+        publish(settings, {"type": "session.ended", "sessions": [login_session.id]})
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=settings.secure_cookie())
+    return {"ok": True}
+
+
+def _viewer_json(v: Viewer) -> dict:
+    return {"id": v.user_id, "username": v.username, "name": v.name, "role": str(v.role), "unit": v.unit,
+            "region": v.region}
+
+
+class NewUser(StrictModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    role: Role
+    unit: str | None = Field(None, max_length=200)
+    region: str | None = Field(None, max_length=200)
+    name: str = Field("", max_length=64)
+
+
+@users.get("", summary="账号列表（管理员） / list accounts (admin)")
+def list_users(session: SessionDep, _admin: Viewer = Depends(require_role(Role.ADMIN))) -> list[dict]:
+    return [public(u) | {"active": u.active} for u in session.exec(select(User).order_by(col(User.id))).all()]
+
+
+@users.post("", status_code=201, summary="新建账号（管理员） / create an account (admin)")
+def add_user(body: NewUser, session: SessionDep, engine: EngineDep,
+             admin: Viewer = Depends(require_role(Role.ADMIN))) -> dict:
+    try:
+        user = create_user(session, engine.org, username=body.username, password=body.password, role=body.role,
+                           unit=body.unit, region=body.region, name=body.name, actor=admin.username)
+    except AccountError as exc:
+        raise ApiError(exc.status, exc.zh, exc.en) from None
+    session.commit()
+    return public(user)

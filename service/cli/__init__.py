@@ -1,0 +1,1 @@
+"""Every `yuqing` console command."""

@@ -1,0 +1,1 @@
+"""Settings, database, Redis and queue, the unit of work, domain errors and their HTTP mapping."""

@@ -1,0 +1,1 @@
+"""The incident: its tables, routing decision, workflow, ingest and sweep flows, events."""

@@ -1,0 +1,52 @@
+"""Claim expiry: a claim not followed by a response within policy `claim_timeout_hours`
+reverts to unclaimed and escalates. Run by the sweep; idempotent (an expired claim is no
+longer a claim), and two sweepers at once expire it once (guarded update)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from routing.escalation import recipients
+from service.audit.log import record
+from service.incidents.models import Incident
+from service.incidents.pipeline import Engine
+from service.incidents.rules import Status
+from service.incidents.service import incident_event
+
+STEP, LABEL = "claim_expired", "认领超时未回应"
+
+
+def expire_claims(session: Session, engine: Engine, now: datetime) -> list[dict]:
+    """Expire the lapsed claims and commit; returns the `escalation` events to publish."""
+    cutoff = now - timedelta(hours=engine.policy.claim_timeout_hours)
+    lapsed = session.exec(select(Incident).where(Incident.status == Status.CLAIMED.value,
+                                                 col(Incident.claimed_at) <= cutoff)).all()
+    events = []
+    for incident in lapsed:
+        claimed_by, unit, at = incident.claimed_by, incident.claimed_unit, incident.claimed_at
+        done = session.execute(
+            update(Incident).where(col(Incident.id) == incident.id, col(Incident.status) == Status.CLAIMED.value,
+                                   col(Incident.claimed_at) == at)
+            .values(status=Status.UNCLAIMED.value, claimed_by=None, claimed_unit=None, claimed_at=None,
+                    claim_expired_at=now)
+        ).rowcount
+        if done != 1:
+            continue
+        # the unit's leaders and the government office, as at a missed deadline (催办)
+        told = list(recipients("urge", _decision(incident), engine.org))
+        record(session, "incident.claim_expired", incident_id=incident.id, claimed_by=claimed_by, unit=unit,
+               claimed_at=at.isoformat(), recipients=told)
+        session.refresh(incident)
+        events.append({**incident_event("escalation", incident), "step": STEP, "label": LABEL, "recipients": told,
+                       "expired_claim": {"by": claimed_by, "unit": unit}})
+    session.commit()
+    return events
+
+
+def _decision(incident: Incident):
+    from service.incidents.sweep import decision_of  # the sweep imports this module
+
+    return decision_of(incident)

@@ -1,0 +1,117 @@
+"""Tables of the incident: the incident, its index keys, clocks, fired rungs, the scoping index
+(which units and regions it is assigned to) and the responses published for it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from service.core.columns import UTCDateTime, js, ts
+
+
+class Incident(SQLModel, table=True):
+    __tablename__ = "incident"
+    id: int | None = Field(default=None, primary_key=True)
+    topic: str = Field(max_length=32, index=True)
+    severity: str = Field(max_length=8)
+    status: str = Field(default="unclaimed", max_length=16, index=True)  # service.incidents.rules.Status
+    scope: str = Field(max_length=24)
+    vertical: bool = False
+    emergency: bool = False
+    verification_request: bool = False
+    level_region: str
+    first_responsible: list = js()
+    co_responsible: list = js()
+    coordinators: list = js()
+    lead: str | None = None
+    leader: str | None = None
+    report_to: str | None = None
+    reasons: list = js()
+    regions: list = js()
+    departments: list = js()
+    received_at: datetime = ts()  # receipt of the first item: every clock counts from here
+    last_seen: datetime = ts(index=True)
+    created_at: datetime = ts()
+    signature: dict = js(dict)  # grouping.Signature as JSON (entities, terms, size)
+    # workflow (service.incidents): the current claim, and the last return, kept visible
+    claimed_by: str | None = Field(default=None, max_length=64, index=True)
+    claimed_unit: str | None = None
+    claimed_at: datetime | None = ts(nullable=True)
+    responded_at: datetime | None = ts(nullable=True)
+    closed_at: datetime | None = ts(nullable=True)
+    merged_into: int | None = None
+    returned_by: str | None = Field(default=None, max_length=64)
+    returned_unit: str | None = None
+    returned_at: datetime | None = ts(nullable=True)
+    return_grounds: str | None = None
+    claim_expired_at: datetime | None = ts(nullable=True)  # a claim lapsed unanswered (escalated)
+
+
+class IncidentPlace(SQLModel, table=True):
+    """Index keys of an incident (signatures.places): finds merge candidates."""
+
+    __tablename__ = "incident_place"
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    place: str = Field(primary_key=True, max_length=200, index=True)  # e:凤凰小区 / r:米山镇
+
+
+class Clock(SQLModel, table=True):
+    __tablename__ = "clock"
+    __table_args__ = (UniqueConstraint("incident_id", "kind", name="uq_clock_incident_kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    kind: str = Field(max_length=32)
+    label: str
+    started_at: datetime = ts()
+    due_at: datetime = ts(index=True)
+    met_at: datetime | None = ts(nullable=True)
+    # when the sweep must look at the clock next: the next rung's time (routing.escalation.next_due),
+    # NULL once met or every rung fired. A writer that does not know the policy may store
+    # started_at (or leave it out: the insert default): the next pass places the real rung.
+    next_due_at: datetime | None = Field(default=None, sa_column=Column(
+        UTCDateTime(), nullable=True, index=True, default=lambda ctx: ctx.get_current_parameters().get("started_at")))
+
+
+class EscalationStep(SQLModel, table=True):
+    """One rung of the ladder fired for one clock; unique so a rerun never double-alerts."""
+
+    __tablename__ = "escalation_step"
+    __table_args__ = (UniqueConstraint("clock_id", "step", name="uq_escalation_clock_step"),)
+    id: int | None = Field(default=None, primary_key=True)
+    clock_id: int = Field(foreign_key="clock.id", index=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    step: str = Field(max_length=16)
+    label: str
+    due_at: datetime = ts()  # when the rung was due
+    fired_at: datetime = ts()
+    recipients: list = js()
+
+
+
+class IncidentUnit(SQLModel, table=True):
+    """One row per (incident, unit or region, role): role first/co/lead for units, region for
+    the level region and the regions named. Viewer-scoped listing is one indexed lookup here
+    on SQLite and PostgreSQL alike (the incident's JSON lists are not indexable on both)."""
+
+    __tablename__ = "incident_unit"
+    __table_args__ = (Index("ix_incident_unit_unit", "unit", "incident_id"),)
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    unit: str = Field(primary_key=True, max_length=200)
+    role: str = Field(primary_key=True, max_length=8)  # first / co / lead / region
+
+
+class Response(SQLModel, table=True):
+    """A response (回应) or follow-up (跟进) as published by the claiming unit."""
+
+    __tablename__ = "response"
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    kind: str = Field(max_length=16)  # response / info / result
+    channel: str | None = Field(default=None, max_length=16)
+    text: str
+    link: str | None = Field(default=None, max_length=2000)
+    actor: str = Field(max_length=64)
+    unit: str | None = None
+    at: datetime = ts()

@@ -1,0 +1,81 @@
+"""Re-grading an incident (topic and/or severity): re-route and re-time every clock from the
+original receipt. Each change is audited with before/after, which is also how coordinators'
+corrections reach the classifier's training data (action `incident.topic_changed` /
+`incident.severity_changed`)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from routing.deadlines import compute_clocks
+from routing.engine import route
+from routing.escalation import next_due
+from routing.facts import SEVERITY_RANK, IncidentFacts, Severity
+from service.audit.log import record
+from service.incidents.escalating import fired_steps
+from service.incidents.models import Clock, Incident
+from service.incidents.pipeline import Engine
+from service.incidents.units import pairs_of, sync_units
+
+
+def upgrade_if_more_severe(session: Session, engine: Engine, incident: Incident, severity: Severity, actor: str,
+                           why: str = "合并的新信息等级更高") -> bool:
+    if SEVERITY_RANK[Severity(severity)] <= SEVERITY_RANK[Severity(incident.severity)]:
+        return False
+    regrade(session, engine, incident, severity=Severity(severity), actor=actor, why=why)
+    return True
+
+
+def change_severity(session: Session, engine: Engine, incident: Incident, severity: Severity, *, actor: str, why: str) -> None:
+    regrade(session, engine, incident, severity=severity, actor=actor, why=why)
+
+
+def regrade(session: Session, engine: Engine, incident: Incident, *, topic: str | None = None,
+            severity: Severity | None = None, actor: str, why: str) -> list[str]:
+    """Set topic and/or severity, re-route and re-time; returns the audit actions written."""
+    before = {"topic": incident.topic, "severity": incident.severity}
+    after = {"topic": topic or incident.topic, "severity": str(severity or incident.severity)}
+    changed = [k for k in ("topic", "severity") if after[k] != before[k]]
+    if not changed:
+        return []
+    facts = IncidentFacts(
+        topic=after["topic"], severity=Severity(after["severity"]), regions=tuple(incident.regions),
+        departments=tuple(incident.departments), verification_request=incident.verification_request,
+        function=engine.taxonomy.function_for(after["topic"]), lead=incident.lead,
+    )
+    d = route(facts, engine.org, engine.taxonomy)
+    units_before = pairs_of(incident)
+    incident.topic, incident.severity = after["topic"], after["severity"]
+    incident.scope, incident.vertical = str(d.scope), d.vertical
+    incident.first_responsible, incident.co_responsible = list(d.first_responsible), list(d.co_responsible)
+    incident.coordinators, incident.lead = list(d.coordinators), d.lead
+    # the routing reasons are new; say first what was re-graded and why (the audit keeps the rest)
+    labels = {"topic": "主题", "severity": "等级"}
+    regraded = [f"{labels[k]}由{before[k]}调整为{after[k]}（{why}）" for k in changed]
+    incident.leader, incident.report_to, incident.reasons = d.leader, d.report_to, [*regraded, *d.reasons]
+    incident.level_region = d.level_region
+    sync_units(session, incident, before=units_before)
+    retime(session, engine, incident)
+    session.add(incident)
+    actions = [f"incident.{k}_changed" for k in changed]
+    for k, action in zip(changed, actions, strict=True):
+        record(session, action, incident_id=incident.id, actor=actor, before=before[k], after=after[k], why=why)
+    return actions
+
+
+def retime(session: Session, engine: Engine, incident: Incident) -> None:
+    """Clocks count from the first receipt: an upgrade can make a clock overdue at once."""
+    due = compute_clocks(
+        severity=Severity(incident.severity), received_at=incident.received_at,
+        verification_request=incident.verification_request, emergency=incident.emergency, policy=engine.policy,
+    )
+    existing = {c.kind: c for c in session.exec(select(Clock).where(Clock.incident_id == incident.id))}
+    fired = fired_steps(session, [c.id for c in existing.values()])
+    for c in due:
+        clock = existing.get(c.kind) or Clock(incident_id=incident.id, kind=c.kind, label=c.label, started_at=c.started_at)
+        clock.started_at, clock.due_at = c.started_at, c.due_at
+        # the new ladder's next rung (rungs already fired stay fired); a met clock stays at rest
+        clock.next_due_at = None if clock.met_at else next_due(c.started_at, c.due_at, engine.policy.escalation,
+                                                                fired.get(clock.id, frozenset()))
+        session.add(clock)
+

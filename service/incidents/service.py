@@ -1,0 +1,268 @@
+"""Workflow steps on one incident: check (states.check), change, meet clocks, audit.
+
+Each function takes the session, the engine, the acting viewer and the incident id (keyword
+only), changes the rows and writes `service.audit.log.record` with actor = the viewer's username;
+it does not commit — the caller commits and then publishes the events. A refused step raises
+ApiError (404 / 403 / 409 / 422) before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, delete, select
+
+from routing.engine import route
+from routing.facts import IncidentFacts, RoutingDecision, Severity
+from routing.grouping import merge as merge_signatures
+from routing.orgchart import OrgChart
+from service.audit.log import record
+from service.auth.rules import Viewer, assignment_of
+from service.core.columns import utcnow
+from service.core.errors import ApiError
+from service.incidents import signatures
+from service.incidents.ingest import add_places, item_input, spread_tally
+from service.incidents.models import Clock, Incident, IncidentPlace, Response
+from service.incidents.pipeline import Engine
+from service.incidents.retiming import regrade, retime, upgrade_if_more_severe
+from service.incidents.rules import Case, Channel, FollowUp, Status, Transition, check, clocks_met, status_of
+from service.incidents.units import sync_units
+from service.items.models import Item
+
+
+def case_of(incident: Incident) -> Case:
+    return Case(status=status_of(incident.status), claimed_unit=incident.claimed_unit)
+
+
+def load(session: Session, engine: Engine, viewer: Viewer, incident_id: int, transition: Transition) -> Incident:
+    """The incident, locked for the change (PostgreSQL), once `viewer` may take `transition`."""
+    incident = session.get(Incident, incident_id, with_for_update=True)
+    if incident is None:
+        raise ApiError(404, "没有这个事件", "no such incident")
+    refusal = check(viewer, transition, case_of(incident), assignment_of(incident), engine.org)
+    if refusal is not None:
+        raise ApiError(refusal.status, refusal.zh, refusal.en)
+    return incident
+
+
+# --- the liaison's steps ---------------------------------------------------------------------
+def claim(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int,
+          now: datetime | None = None) -> Incident:
+    incident = load(session, engine, viewer, incident_id, Transition.CLAIM)
+    now = now or utcnow()
+    # guarded on the state read: of two liaisons claiming at once exactly one wins (SQLite too)
+    won = session.execute(
+        update(Incident).where(col(Incident.id) == incident_id, col(Incident.status) == incident.status)
+        .values(status=Status.CLAIMED.value, claimed_by=viewer.username, claimed_unit=viewer.unit, claimed_at=now)
+    ).rowcount
+    if won != 1:
+        raise ApiError(409, "事件已被其他人认领", "someone else claimed this incident meanwhile")
+    session.refresh(incident)
+    record(session, "incident.claimed", incident_id=incident_id, actor=viewer.username, unit=viewer.unit)
+    return incident
+
+
+def respond(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, channel: Channel, text: str,
+            link: str | None = None, now: datetime | None = None) -> Incident:
+    incident = load(session, engine, viewer, incident_id, Transition.RESPOND)
+    now = now or utcnow()
+    met = _publish(session, incident, viewer, "response", channel, text, link, now)
+    incident.status = Status.RESPONDED.value
+    incident.responded_at = incident.responded_at or now
+    session.add(incident)
+    record(session, "incident.responded", incident_id=incident_id, actor=viewer.username, unit=viewer.unit,
+           channel=channel.value, text=text, link=link, clocks_met=met)
+    return incident
+
+
+def follow_up(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, kind: FollowUp, text: str,
+              link: str | None = None, channel: Channel | None = None, now: datetime | None = None) -> Incident:
+    incident = load(session, engine, viewer, incident_id, Transition.FOLLOW_UP)
+    now = now or utcnow()
+    met = _publish(session, incident, viewer, kind.value, channel, text, link, now)
+    record(session, "incident.followed_up", incident_id=incident_id, actor=viewer.username, unit=viewer.unit,
+           kind=kind.value, channel=channel.value if channel else None, text=text, link=link, clocks_met=met)
+    return incident
+
+
+def close(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, note: str | None = None,
+          now: datetime | None = None) -> Incident:
+    incident = load(session, engine, viewer, incident_id, Transition.CLOSE)
+    incident.status, incident.closed_at = Status.CLOSED.value, now or utcnow()
+    session.add(incident)
+    record(session, "incident.closed", incident_id=incident_id, actor=viewer.username, note=note)
+    return incident
+
+
+def return_incident(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, grounds: str,
+                    now: datetime | None = None) -> Incident:
+    """退回 "not ours": waits for the coordinator's arbitration; the clocks keep running
+    (they count from receipt), and who returned it and why stay on the incident."""
+    incident = load(session, engine, viewer, incident_id, Transition.RETURN)
+    incident.status = Status.RETURNED.value
+    incident.returned_by, incident.returned_unit = viewer.username, viewer.unit
+    incident.returned_at, incident.return_grounds = now or utcnow(), grounds
+    _unclaim(incident)
+    session.add(incident)
+    record(session, "incident.returned", incident_id=incident_id, actor=viewer.username, unit=viewer.unit,
+           grounds=grounds)
+    return incident
+
+
+# --- the coordinator's steps -------------------------------------------------------------------
+def arbitrate(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, accept: bool,
+              units: Sequence[str] | None, note: str) -> Incident:
+    """审定: accepting re-routes to `units` (or re-runs routing), rejecting puts the incident
+    back in the returning unit's queue. Either way it is unclaimed again."""
+    incident = load(session, engine, viewer, incident_id, Transition.ARBITRATE)
+    before = _units_of(incident)
+    if accept and units:
+        _assign(incident, _known_units(engine.org, units))
+    elif accept:
+        _apply(incident, _route(engine, incident, incident.lead))
+        if incident.returned_unit in incident.first_responsible:
+            raise ApiError(422, "重新分办仍指向退回单位，请指定改派单位",
+                           "routing gives the returning unit again: name the units to re-route to")
+    incident.status = Status.UNCLAIMED.value
+    session.add(incident)
+    sync_units(session, incident)
+    record(session, "incident.arbitrated", incident_id=incident_id, actor=viewer.username, accept=accept,
+           note=note, returned_by=incident.returned_by, returned_unit=incident.returned_unit,
+           grounds=incident.return_grounds, before=before, after=_units_of(incident))
+    return incident
+
+
+def transfer(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, units: Sequence[str],
+             note: str) -> Incident:
+    """转办: the named units become first responsible; any claim lapses."""
+    incident = load(session, engine, viewer, incident_id, Transition.TRANSFER)
+    before = _units_of(incident)
+    _assign(incident, _known_units(engine.org, units))
+    incident.status = Status.UNCLAIMED.value
+    _unclaim(incident)
+    session.add(incident)
+    sync_units(session, incident)
+    record(session, "incident.transferred", incident_id=incident_id, actor=viewer.username, note=note,
+           before=before, after=_units_of(incident))
+    return incident
+
+
+def designate_lead(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, unit: str,
+                   note: str | None = None) -> Incident:
+    """指定牵头部门: routing is re-run with the lead (routing.rules.designated_lead)."""
+    incident = load(session, engine, viewer, incident_id, Transition.LEAD)
+    if unit not in engine.org.departments:
+        raise ApiError(422, f"“{unit}”不是组织架构中的部门", f"{unit!r} is not a department of the organisation")
+    before = incident.lead
+    _apply(incident, _route(engine, incident, unit))
+    session.add(incident)
+    sync_units(session, incident)
+    record(session, "incident.lead_designated", incident_id=incident_id, actor=viewer.username,
+           before=before, after=incident.lead, note=note)
+    return incident
+
+
+def merge(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, other_id: int,
+          now: datetime | None = None) -> tuple[Incident, Incident]:
+    """The other incident is absorbed: its items move here, this incident's clocks count from
+    the earliest receipt of both, and the other is closed pointing here. Returns both."""
+    if other_id == incident_id:
+        raise ApiError(422, "不能与自身合并", "an incident cannot be merged with itself")
+    first, second = sorted((incident_id, other_id))  # lock in id order: two opposite merges cannot deadlock
+    rows = {i: load(session, engine, viewer, i, Transition.MERGE) for i in (first, second)}
+    survivor, absorbed = rows[incident_id], rows[other_id]
+    item_ids = list(session.exec(select(Item.id).where(Item.incident_id == other_id)).all())
+    session.execute(update(Item).where(col(Item.incident_id) == other_id).values(incident_id=incident_id))
+    before = signatures.from_json(f"x:{incident_id}", survivor.signature)
+    joined = merge_signatures(before, signatures.from_json(f"x:{other_id}", absorbed.signature))
+    # the spread tally (classifier.spread) is rebuilt from all items now here, as a split does
+    moved = session.exec(select(Item).where(Item.incident_id == incident_id)).all()
+    tally = spread_tally(engine, engine.triage_many([item_input(i) for i in moved]))
+    survivor.signature = {**signatures.to_json(joined), "spread": tally.to_json()}
+    survivor.last_seen = joined.last_seen
+    survivor.received_at = min(survivor.received_at, absorbed.received_at)
+    survivor.verification_request = survivor.verification_request or absorbed.verification_request
+    survivor.emergency = survivor.emergency or absorbed.emergency
+    # new items must find the survivor, not the closed incident
+    session.exec(delete(IncidentPlace).where(IncidentPlace.incident_id == other_id))
+    add_places(session, incident_id, signatures.places(joined) - signatures.places(before))
+    absorbed.status, absorbed.closed_at, absorbed.merged_into = Status.CLOSED.value, now or utcnow(), incident_id
+    session.add_all([survivor, absorbed])
+    session.flush()
+    retime(session, engine, survivor)
+    upgrade_if_more_severe(session, engine, survivor, Severity(absorbed.severity), actor=viewer.username)
+    record(session, "incident.merged", incident_id=incident_id, actor=viewer.username, absorbed=other_id,
+           item_ids=item_ids, received_at=survivor.received_at.isoformat())
+    record(session, "incident.merged_into", incident_id=other_id, actor=viewer.username, survivor=incident_id)
+    return survivor, absorbed
+
+
+def change_grade(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, why: str,
+                 topic: str | None = None, severity: Severity | None = None) -> Incident:
+    """Topic/severity by hand: service.incidents.retiming re-routes and re-times, keeping the history."""
+    incident = load(session, engine, viewer, incident_id, Transition.REGRADE)
+    regrade(session, engine, incident, topic=topic, severity=severity, actor=viewer.username, why=why)
+    return incident
+
+
+# --- helpers -------------------------------------------------------------------------------------
+def _publish(session: Session, incident: Incident, viewer: Viewer, kind: str, channel: Channel | None, text: str,
+             link: str | None, now: datetime) -> list[str]:
+    session.add(Response(incident_id=incident.id, kind=kind, channel=channel.value if channel else None, text=text,
+                         link=link, actor=viewer.username, unit=viewer.unit, at=now))
+    kinds = clocks_met(kind, channel)
+    met = list(session.exec(select(Clock.kind).where(Clock.incident_id == incident.id, col(Clock.kind).in_(kinds),
+                                                     Clock.met_at == None)).all())  # noqa: E711
+    session.execute(update(Clock).where(col(Clock.incident_id) == incident.id, col(Clock.kind).in_(met))
+                    .values(met_at=now, next_due_at=None))  # a met clock never escalates
+    return sorted(met)
+
+
+def _unclaim(incident: Incident) -> None:
+    incident.claimed_by = incident.claimed_unit = incident.claimed_at = None
+
+
+def _units_of(incident: Incident) -> dict:
+    return {"first_responsible": list(incident.first_responsible), "co_responsible": list(incident.co_responsible),
+            "lead": incident.lead}
+
+
+def _assign(incident: Incident, units: list[str]) -> None:
+    incident.first_responsible = units
+    incident.co_responsible = [u for u in incident.co_responsible if u not in units]
+    incident.reasons = [*incident.reasons, f"由政府办公室改派{'、'.join(units)}办理"]
+
+
+def _known_units(org: OrgChart, units: Iterable[str]) -> list[str]:
+    names = list(dict.fromkeys(u.strip() for u in units if u.strip()))
+    unknown = [u for u in names if u not in org.handling_units]
+    if unknown or not names:
+        raise ApiError(422, f"组织架构中没有单位：{'、'.join(unknown) or '（空）'}",
+                       f"unknown units: {', '.join(unknown) or '(none given)'}", units=unknown)
+    return names
+
+
+def _route(engine: Engine, incident: Incident, lead: str | None) -> RoutingDecision:
+    facts = IncidentFacts(topic=incident.topic, severity=Severity(incident.severity), regions=tuple(incident.regions),
+                          departments=tuple(incident.departments), verification_request=incident.verification_request,
+                          function=engine.taxonomy.function_for(incident.topic), lead=lead)
+    return route(facts, engine.org, engine.taxonomy)
+
+
+def _apply(incident: Incident, d: RoutingDecision) -> None:
+    incident.scope, incident.vertical, incident.level_region = str(d.scope), d.vertical, d.level_region
+    incident.first_responsible, incident.co_responsible = list(d.first_responsible), list(d.co_responsible)
+    incident.coordinators, incident.lead = list(d.coordinators), d.lead
+    incident.leader, incident.report_to, incident.reasons = d.leader, d.report_to, list(d.reasons)
+
+
+def incident_event(kind: str, incident: Incident) -> dict:
+    """A bus event carrying what the live view needs to filter by viewer (access.assignment_of
+    reads these keys) without a database round trip."""
+    return {"type": kind, "incident_id": incident.id, "status": incident.status, "topic": incident.topic,
+            "severity": incident.severity, "level_region": incident.level_region, "regions": list(incident.regions),
+            "first_responsible": list(incident.first_responsible),
+            "co_responsible": list(incident.co_responsible), "lead": incident.lead,
+            "claimed_by": incident.claimed_by, "claimed_unit": incident.claimed_unit}

@@ -1,0 +1,127 @@
+"""The periodic, idempotent sweep: recover stranded items, walk the escalation ladder, expire
+claims, recover lost deliveries, build the leaders' digest.
+
+Each rung is a row unique per (clock, step): a rerun, or two sweepers at once, never alert
+twice. Clocks live in the database, so a restart loses none. Each phase runs in its own
+session and its own guard: a phase that fails is logged with its exception and counted
+(`yuqing_sweep_phase_failures_total{phase}`), and the other phases still run — escalation
+must not wait for a bad item or a broken channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+import structlog
+from sqlmodel import Session, col, select
+
+from service.alerts.service import create_claim_alerts, dispatch, recover_deliveries
+from service.core.bus import publish
+from service.core.columns import utcnow
+from service.core.db import session_scope
+from service.core.metrics import SWEEP_PHASE_FAILURES
+from service.core.queue import submit
+from service.core.settings import Settings
+from service.incidents.claims import expire_claims
+from service.incidents.escalating import decision_of, escalate  # noqa: F401 — decision_of: used by workflow.claims
+from service.incidents.runtime import load_engine
+from service.items.models import Item
+
+log = structlog.get_logger()
+STRANDED_AFTER = timedelta(minutes=2)  # a pending item older than this lost its job
+T = TypeVar("T")
+
+
+def guarded(phase: str, run: Callable[[], T], failed: list[str]) -> T | None:
+    """`run()`, or None after logging and counting its failure (the name goes to `failed`)."""
+    try:
+        return run()
+    except Exception as exc:
+        log.exception("sweep.phase_failed", phase=phase, error=f"{type(exc).__name__}: {exc}")
+        SWEEP_PHASE_FAILURES.labels(phase).inc()
+        failed.append(phase)
+        return None
+
+
+def recover_stranded(session: Session, settings: Settings, now: datetime) -> list[int]:
+    ids = list(session.exec(
+        select(Item.id).where(Item.status == "pending", col(Item.created_at) < now - STRANDED_AFTER)
+    ).all())
+    submit(settings, ids)
+    return ids
+
+
+def _recovery(settings: Settings, now: datetime) -> int:
+    with session_scope(settings.database_url) as session:
+        return len(recover_stranded(session, settings, now))
+
+
+def _escalation(settings: Settings, now: datetime) -> int:
+    with session_scope(settings.database_url) as session:
+        return len(escalate(session, load_engine(settings, session), settings, now))
+
+
+def _claims(settings: Settings, now: datetime) -> int:
+    with session_scope(settings.database_url) as session:
+        engine = load_engine(settings, session)
+        expired = expire_claims(session, engine, now)
+        deliveries = create_claim_alerts(session, engine.org, settings, expired)  # leaders hear of it too
+    for event in expired:
+        publish(settings, event)
+    dispatch(settings, deliveries)
+    return len(expired)
+
+
+def _deliveries(settings: Settings, now: datetime) -> int:
+    with session_scope(settings.database_url) as session:
+        return len(recover_deliveries(session, settings, now))
+
+
+def sweep_once(settings: Settings, now: datetime | None = None) -> dict:
+    """One pass of every phase but the digest; `failed` names the phases that raised."""
+    now = now or utcnow()
+    failed: list[str] = []
+    counts = {
+        "recovered": guarded("recovery", lambda: _recovery(settings, now), failed),
+        "escalations": guarded("escalation", lambda: _escalation(settings, now), failed),
+        "claims_expired": guarded("claim_expiry", lambda: _claims(settings, now), failed),
+        "deliveries_recovered": guarded("delivery_recovery", lambda: _deliveries(settings, now), failed),
+    }
+    return {**{k: v or 0 for k, v in counts.items()}, "failed": failed}
+
+
+def daily_digest(settings: Settings, now: datetime | None = None) -> dict | None:
+    """Today's leader digests once the local digest hour has passed (None before it, or when
+    it failed: logged and counted, the escalation sweep goes on); a rerun builds none twice
+    (one per audience and day)."""
+    from service.alerts.digest_service import digest_due, run_digests
+
+    now = now or utcnow()
+    if not digest_due(settings, now):
+        return None
+    return guarded("digest", lambda: run_digests(settings, now=now), [])
+
+
+def sweep_pass(settings: Settings) -> dict:
+    """What `sweep --every` and the embedded server's sweeper run each time: every phase,
+    then the daily digest (kept out of sweep_once: its own, once-a-day step)."""
+    done = sweep_once(settings)
+    log.info("sweep.done", **done)
+    digests = daily_digest(settings)
+    if digests and (digests["digests"] or digests["deliveries_recovered"]):
+        log.info("digest.done", **digests)
+    return done
+
+
+def run_sweeps(settings: Settings, every: float = 0) -> int:
+    """Once (exit 1 if a phase failed, after every phase ran), or every `every` seconds for
+    good, single-flight with other sweepers of the database (service.incidents.sweeper): a failing pass
+    is logged and the loop goes on."""
+    if every <= 0:
+        return 1 if sweep_pass(settings)["failed"] else 0
+    from service.incidents.sweeper import Sweeper
+
+    Sweeper(settings, every).run_forever()
+    return 0

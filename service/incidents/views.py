@@ -1,0 +1,175 @@
+"""Incidents as each viewer may see them: the scoped list with the dashboard's filters, the
+detail with its timeline, and the coordinator's corrections (topic, severity, split)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+from sqlalchemy import exists, or_
+from sqlmodel import col, select
+
+from routing.facts import Severity
+from service.audit.log import record
+from service.audit.models import AuditEntry
+from service.auth.deps import ViewerDep
+from service.auth.rules import Action, Viewer, assignment_of
+from service.core.bus import publish
+from service.core.deps import EngineDep, SessionDep, SettingsDep
+from service.core.errors import ApiError
+from service.core.inputs import StrictModel
+from service.core.params import IdPath, Offset
+from service.incidents import service as wf
+from service.incidents.models import Clock, EscalationStep, Incident, IncidentUnit, Response
+from service.incidents.rules import LEGACY_OPEN, STATUS_LABEL, Status, Transition, available, status_of
+from service.incidents.splitting import split_item
+from service.incidents.units import REGION, UNIT_ROLES, scoped
+from service.incidents.visible import visible_incident
+from service.incidents.workflow_views import HANDLE
+from service.items.models import Item
+from service.supervision.models import SupervisionNotice
+
+router = APIRouter(prefix="/api/incidents", tags=["incidents"])
+
+View = Literal["unclaimed", "mine", "escalated", "all"]
+
+
+@router.get("", summary="事件列表（按当前用户可见范围） / incidents the viewer may see")
+def list_incidents(viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+                   view: View = Query("all", description="unclaimed 待认领 / mine 我的 / escalated 升级督办 / all 全部"),
+                   status: Status | Literal["open"] | None = Query(None, description="open = 未办结"),
+                   topic: str | None = None, severity: Severity | None = None,
+                   region: str | None = Query(None, description="地区（含下级）"),
+                   unit: str | None = Query(None, description="责任单位（第一责任、配合、牵头）"),
+                   limit: int = Query(100, ge=1, le=1000), offset: Offset = 0) -> list[Incident]:
+    q = scoped(select(Incident), viewer, engine.org)
+    if status == "open":
+        q = q.where(Incident.status != Status.CLOSED.value)
+    elif status is not None:
+        q = q.where(col(Incident.status).in_(_raw(status)))
+    for column, value in ((Incident.topic, topic), (Incident.severity, severity)):
+        if value is not None:
+            q = q.where(column == str(value))
+    if region is not None:
+        org = engine.org
+        below = [r for r in org.regions if org.is_ancestor(region, r)] if region in org.regions else []
+        q = q.where(col(Incident.id).in_(select(IncidentUnit.incident_id).where(
+            col(IncidentUnit.unit).in_(below), IncidentUnit.role == REGION)))
+    if unit is not None:
+        q = q.where(col(Incident.id).in_(select(IncidentUnit.incident_id).where(
+            IncidentUnit.unit == unit, col(IncidentUnit.role).in_(UNIT_ROLES))))
+    q = _view(q, view, viewer)
+    return list(session.exec(q.order_by(col(Incident.id).desc()).offset(offset).limit(limit)).all())
+
+
+def _raw(status: Status) -> list[str]:
+    return [status.value, LEGACY_OPEN] if status is Status.UNCLAIMED else [status.value]
+
+
+def _view(q, view: View, viewer: Viewer):
+    if view == "unclaimed":
+        return q.where(col(Incident.status).in_(_raw(Status.UNCLAIMED)))
+    if view == "mine":
+        return q.where(Incident.claimed_by == viewer.username)
+    if view == "escalated":  # the board: open incidents with a rung fired, a claim lapsed or a 督办单 unanswered
+        stepped = exists().where(EscalationStep.incident_id == Incident.id)
+        supervised = exists().where(SupervisionNotice.incident_id == Incident.id,
+                                    col(SupervisionNotice.answered_at).is_(None))
+        return q.where(Incident.status != Status.CLOSED.value,
+                       or_(stepped, supervised, col(Incident.claim_expired_at).is_not(None)))
+    return q
+
+
+@router.get("/{incident_id}", summary="事件详情与时间线 / incident detail and timeline")
+def get_incident(incident_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep) -> dict:
+    incident = visible_incident(session, engine.org, viewer, incident_id)
+    a = assignment_of(incident)
+    by = lambda model: select(model).where(model.incident_id == incident_id).order_by(model.id)  # noqa: E731
+    items, clocks = session.exec(by(Item)).all(), session.exec(by(Clock)).all()
+    escalations, audit = session.exec(by(EscalationStep)).all(), session.exec(by(AuditEntry)).all()
+    responses = session.exec(by(Response)).all()
+    status = status_of(incident.status)
+    return {
+        "incident": incident,
+        "status_label": STATUS_LABEL[status],
+        "reasons": incident.reasons,  # why it was routed where it is
+        "items": items, "clocks": clocks, "escalations": escalations, "audit": audit, "responses": responses,
+        "units": [{"unit": u.unit, "role": u.role} for u in session.exec(
+            select(IncidentUnit).where(IncidentUnit.incident_id == incident_id)) if u.role != REGION],
+        "claim": {"by": incident.claimed_by, "unit": incident.claimed_unit, "at": incident.claimed_at}
+        if incident.claimed_by else None,
+        "returned": {"by": incident.returned_by, "unit": incident.returned_unit, "at": incident.returned_at,
+                     "grounds": incident.return_grounds} if incident.returned_by else None,
+        "returns": [{"by": e.actor, "unit": e.detail.get("unit"), "at": e.at, "grounds": e.detail.get("grounds")}
+                    for e in audit if e.action == "incident.returned"],
+        "merged_into": incident.merged_into,
+        "actions": [str(t) for t in available(viewer, wf.case_of(incident), a, engine.org)],
+        "timeline": _timeline(items, audit, responses, escalations),
+    }
+
+
+def _timeline(items, audit, responses, escalations) -> list[dict]:
+    """Everything that happened, oldest first (the dashboard's 时间线)."""
+    entries = [
+        *({"at": i.received_at, "type": "item", "id": i.id, "title": i.title or i.text[:60], "source": i.source}
+          for i in items),
+        *({"at": e.at, "type": "audit", "id": e.id, "action": e.action, "actor": e.actor, "detail": e.detail}
+          for e in audit),
+        *({"at": r.at, "type": "response", "id": r.id, "kind": r.kind, "channel": r.channel, "text": r.text,
+           "link": r.link, "actor": r.actor, "unit": r.unit} for r in responses),
+        *({"at": s.fired_at, "type": "escalation", "id": s.id, "step": s.step, "label": s.label,
+           "recipients": s.recipients} for s in escalations),
+    ]
+    return sorted(entries, key=lambda e: (e["at"], e["type"], e["id"]))
+
+
+class SeverityChange(StrictModel):
+    severity: Severity
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class TopicChange(StrictModel):
+    topic: str = Field(min_length=1, max_length=32)
+    reason: str = Field(min_length=2, max_length=500)
+
+
+@router.post("/{incident_id}/severity", dependencies=[HANDLE[Action.ARBITRATE]], summary="人工调整等级（重新计时） / change severity, re-timing the clocks")
+def set_severity(incident_id: IdPath, body: SeverityChange, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+                 settings: SettingsDep) -> Incident:
+    incident = wf.change_grade(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
+                               severity=body.severity, why=body.reason)
+    return _updated(session, settings, incident)
+
+
+@router.post("/{incident_id}/topic", dependencies=[HANDLE[Action.ARBITRATE]], summary="人工调整主题（重新分办、重新计时） / change topic, re-routing the incident")
+def set_topic(incident_id: IdPath, body: TopicChange, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+              settings: SettingsDep) -> Incident:
+    if not engine.taxonomy.is_topic(body.topic):
+        raise ApiError(422, f"未知主题 {body.topic}", f"unknown topic {body.topic!r}")
+    incident = wf.change_grade(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
+                               topic=body.topic, why=body.reason)
+    return _updated(session, settings, incident)
+
+
+def _updated(session, settings, incident: Incident) -> Incident:
+    session.commit()
+    publish(settings, wf.incident_event("incident.updated", incident))
+    return incident
+
+
+@router.post("/{incident_id}/items/{item_id}/split", dependencies=[HANDLE[Action.ARBITRATE]], summary="撤销合并：把一条信息拆为新事件 / undo a merge")
+def split(incident_id: IdPath, item_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+          settings: SettingsDep) -> dict:
+    incident = wf.load(session, engine, viewer, incident_id, Transition.REGRADE)
+    item = session.get(Item, item_id)
+    if item is None or item.incident_id != incident_id:
+        raise ApiError(404, "该事件中没有这条信息", "no such item in this incident")
+    if session.exec(select(Item.id).where(Item.incident_id == incident_id)).all() == [item_id]:
+        raise ApiError(409, "事件只有这一条信息，无需拆分", "the incident holds only this item")
+    new = split_item(session, engine, incident, item)
+    record(session, "incident.item_split", incident_id=incident_id, item_id=item_id, actor=viewer.username,
+           new_incident_id=new.id)
+    session.commit()
+    publish(settings, wf.incident_event("incident.created", new))
+    return {"incident_id": new.id}

@@ -1,0 +1,1 @@
+"""Opinion items: intake, their tables, poison and retry."""

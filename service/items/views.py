@@ -1,0 +1,162 @@
+"""POST /api/items: validated, idempotent on (source, external_id), committed before processing;
+GET /api/items (by status) and /api/items/{id}, each scoped to what the reader may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, func, select, tuple_
+
+from service.auth.deps import bearer, current_viewer, token_role
+from service.auth.rules import Role, Viewer
+from service.core.columns import utcnow
+from service.core.deps import EngineDep, SessionDep, SettingsDep, require
+from service.core.errors import ApiError
+from service.core.inputs import ReceivedWindow
+from service.core.metrics import ITEMS_RECEIVED
+from service.core.params import IdPath
+from service.core.queue import submit
+from service.incidents.models import Incident
+from service.incidents.pipeline import Engine
+from service.incidents.units import scoped
+from service.incidents.visible import visible_incident
+from service.items.models import Item
+from service.items.schemas import ItemIn
+
+router = APIRouter(prefix="/api/items", tags=["items"])
+MAX_BATCH = 1000
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(require("ingest"))],
+             summary="接收舆情信息（单条或批量） / ingest one item or a batch")
+def ingest(payload: ItemIn | list[ItemIn], session: SessionDep, settings: SettingsDep, engine: EngineDep) -> dict:
+    batch = payload if isinstance(payload, list) else [payload]
+    if not 1 <= len(batch) <= MAX_BATCH:
+        raise ApiError(422, f"每批 1 至 {MAX_BATCH} 条", f"a batch holds 1 to {MAX_BATCH} items")
+    now, window = utcnow(), ReceivedWindow.of(settings)
+    for i, item in enumerate(batch):
+        check_names(engine, item, i)
+        check_received(item, i, window, now)
+    keys = [(i.source, i.external_id) for i in batch]
+    if len(set(keys)) != len(keys):
+        raise ApiError(422, "同一批次中 source+external_id 重复", "duplicate source+external_id within the batch")
+    results = store(session, batch, now)
+    submit(settings, [r["id"] for r in results if not r["duplicate"]])
+    ITEMS_RECEIVED.inc(sum(not r["duplicate"] for r in results))
+    return {"items": results}
+
+
+def check_names(engine: Engine, item: ItemIn, index: int) -> None:
+    if item.topic is not None and not engine.taxonomy.is_topic(item.topic):
+        raise ApiError(422, f"第{index}条：未知主题 {item.topic}", f"item {index}: unknown topic {item.topic!r}")
+    for name in (item.regions or []) + (item.departments or []):
+        if engine.org.resolve(name) is None:
+            raise ApiError(422, f"第{index}条：组织架构中没有 {name}", f"item {index}: {name!r} is not in the organisation")
+
+
+def check_received(item: ItemIn, index: int, window: ReceivedWindow, now: datetime) -> None:
+    if problem := item.received_problem(window, now):
+        raise ApiError(422, f"第{index}条 received_at：{problem[0]}，未保存任何数据",
+                       f"item {index}: {problem[1]}; nothing was stored",
+                       details=[{"field": f"body.{index}.received_at", "problem": problem[1]}])
+
+
+def store(session: Session, batch: list[ItemIn], now: datetime) -> list[dict]:
+    """Insert the new items in one statement and report the known ones; all or nothing.
+
+    ON CONFLICT DO NOTHING makes a concurrent request storing the same key wait for it and
+    skip the row, so no request fails on the unique key and none stores a row twice."""
+    rows = [{"source": i.source, "external_id": i.external_id, "title": i.title, "text": i.text, "kind": i.kind,
+             "overrides": i.overrides(), "received_at": i.received_at or now, "created_at": now,
+             "status": "pending", "analysis": {}, "signals": i.signal_counts()} for i in batch]
+    insert = _dialect_insert(session)(Item).on_conflict_do_nothing(index_elements=["source", "external_id"])
+    stmt = insert.returning(Item.source, Item.external_id, Item.id)
+    new = {(s, e): i for s, e, i in session.execute(stmt, rows)}
+    known = _existing(session, [k for k in ((i.source, i.external_id) for i in batch) if k not in new])
+    session.commit()
+    return [_result(i, new.get(k) or known[k], k not in new) for i in batch for k in [(i.source, i.external_id)]]
+
+
+def _dialect_insert(session: Session):
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def _existing(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    if not keys:
+        return {}
+    rows = session.exec(select(Item.source, Item.external_id, Item.id).where(
+        tuple_(col(Item.source), col(Item.external_id)).in_(keys))).all()
+    return {(s, e): i for s, e, i in rows}
+
+
+def _result(i: ItemIn, item_id: int, duplicate: bool) -> dict:
+    return {"id": item_id, "source": i.source, "external_id": i.external_id, "duplicate": duplicate}
+
+
+# -- reading items ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reader:
+    """Who reads items: a viewer (sees the items of the incidents he sees), and whether he
+    may also see items that belong to no incident yet (pending, failed): the ingest machines
+    that posted them, coordinators and the admin, who retry and fix them."""
+
+    viewer: Viewer | None
+    unrouted: bool
+
+
+def item_reader(request: Request, session: SessionDep, settings: SettingsDep) -> Reader:
+    token = bearer(request)
+    if token is not None and token_role(settings, token) == "ingest":
+        return Reader(viewer=None, unrouted=True)
+    viewer = current_viewer(request, session, settings)
+    return Reader(viewer=viewer, unrouted=viewer.role in (Role.COORDINATOR, Role.ADMIN))
+
+
+ReaderDep = Annotated[Reader, Depends(item_reader)]
+ItemStatus = Literal["pending", "failed", "processed"]
+
+
+@router.get("", summary="舆情信息列表（待处理 / 处理失败 / 已处理） / items by status, e.g. failed ones to retry",
+            responses={403: {"description": "仅接收端、督办与管理员 / ingest, coordinators and the admin only"}})
+def list_items(reader: ReaderDep, session: SessionDep, engine: EngineDep,
+               status: ItemStatus = Query(..., description="pending 待处理 / failed 处理失败 / processed 已处理"),
+               limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=2**31)) -> dict:
+    if not reader.unrouted:
+        raise ApiError(403, "仅接收端、督办与管理员可查看信息列表", "only ingest, coordinators and the admin list items")
+    q = select(Item).where(Item.status == status)
+    if status == "processed":  # routed: only those of incidents the viewer sees
+        if reader.viewer is None:
+            raise ApiError(403, "接收令牌只能列出待处理或处理失败的信息", "an ingest token lists pending or failed items only")
+        q = q.where(col(Item.incident_id).in_(scoped(select(Incident.id), reader.viewer, engine.org)))
+    total = session.exec(select(func.count()).select_from(q.subquery())).one()
+    rows = session.exec(q.order_by(col(Item.id).desc()).offset(offset).limit(limit)).all()
+    return {"total": total, "limit": limit, "offset": offset, "items": [_summary(i) for i in rows]}
+
+
+def _summary(i: Item) -> dict:
+    return {"id": i.id, "source": i.source, "external_id": i.external_id, "title": i.title, "text": i.text,
+            "status": i.status, "error": i.error, "received_at": i.received_at, "created_at": i.created_at,
+            "processed_at": i.processed_at, "incident_id": i.incident_id}
+
+
+@router.get("/{item_id}", summary="查看舆情信息 / one item",
+            responses={404: {"description": "没有这条信息，或无权查看 / no such item, or not yours to see"}})
+def get_item(item_id: IdPath, reader: ReaderDep, session: SessionDep, engine: EngineDep) -> Item:
+    """404 unless the viewer sees the item's incident (as GET /api/incidents/{id}); an item
+    of no incident (pending, failed) only for ingest, coordinators and the admin."""
+    item = session.get(Item, item_id)  # IdPath bounds the id
+    if item is None or (item.incident_id is None and not reader.unrouted):
+        raise ApiError(404, "没有这条信息", "no such item")
+    if item.incident_id is not None:
+        if reader.viewer is None:
+            raise ApiError(404, "没有这条信息", "no such item")
+        try:
+            visible_incident(session, engine.org, reader.viewer, item.incident_id)
+        except ApiError:
+            raise ApiError(404, "没有这条信息", "no such item") from None
+    return item

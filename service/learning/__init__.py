@@ -1,0 +1,1 @@
+"""Coordinators' corrections as training data: retraining the topic model and the merger."""
