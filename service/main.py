@@ -17,7 +17,7 @@ from service.auth.demo import demo_problem, ensure_demo_accounts, retire_demo_ac
 from service.core import error_docs, errors
 from service.core.db import migrate, session_scope
 from service.core.deps import SessionDep, SettingsDep
-from service.core.errors import ApiError
+from service.core.errors import NotFound, Unauthenticated
 from service.core.logs import configure_logging
 from service.core.metrics import authorized as metrics_authorized
 from service.core.metrics import render
@@ -93,9 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
              summary="Prometheus metrics (Authorization: Bearer METRICS_TOKEN)")
     def metrics(request: Request, session: SessionDep, s: SettingsDep) -> Response:
         if not s.metrics_token:  # off unless the operator gives scrapers a token
-            raise ApiError(404, "未启用指标（METRICS_TOKEN 未设置）", "metrics are off: METRICS_TOKEN is not set")
+            raise NotFound("未启用指标（METRICS_TOKEN 未设置）", "metrics are off: METRICS_TOKEN is not set")
         if not metrics_authorized(request.headers.get("authorization", ""), s.metrics_token):
-            raise ApiError(401, "指标需要令牌", "metrics need Authorization: Bearer <METRICS_TOKEN>")
+            raise Unauthenticated("指标需要令牌", "metrics need Authorization: Bearer <METRICS_TOKEN>")
         return Response(render(session, queue_depth(s), cache_key=s.database_url),
                         media_type="text/plain; version=0.0.4")
 

@@ -16,7 +16,7 @@ from service.auth.deps import ViewerDep, require_role
 from service.auth.rules import Role, Viewer
 from service.core.columns import utcnow
 from service.core.deps import EngineDep, SessionDep, SettingsDep
-from service.core.errors import ApiError
+from service.core.errors import Forbidden, NotFound
 from service.core.inputs import StrictDate
 from service.core.params import IdPath
 
@@ -28,7 +28,7 @@ READERS = frozenset({Role.LEADER, Role.COORDINATOR, Role.ADMIN})
 def _visible(session, engine, viewer: Viewer, digest_id: int) -> Digest:
     digest = session.get(Digest, digest_id)
     if digest is None or not digests.may_read(viewer, (digest.audience_kind, digest.audience), engine.org):
-        raise ApiError(404, "没有这份摘要", "no such digest")
+        raise NotFound("没有这份摘要", "no such digest")
     return digest
 
 
@@ -37,7 +37,7 @@ def list_digests(viewer: ViewerDep, session: SessionDep, engine: EngineDep,
                  day: Annotated[StrictDate | None, Query(description="本地日期 YYYY-MM-DD")] = None,
                  limit: int = Query(100, ge=1, le=500)) -> list[dict]:
     if viewer.role not in READERS:
-        raise ApiError(403, "只有领导、督办人员和管理员可以查看领导摘要",
+        raise Forbidden("只有领导、督办人员和管理员可以查看领导摘要",
                        "only leaders, coordinators and the admin may read digests")
     rows = digests.digests_for(session, engine.org, viewer, day=day.isoformat() if day else None, limit=limit)
     return [digests.public_digest(d) for d in rows]
@@ -60,7 +60,7 @@ def run_digests(viewer: Manager, session: SessionDep, engine: EngineDep, setting
     day = local_day(now, settings.timezone)
     within = None if viewer.role is Role.ADMIN else viewer.region
     if within is None and viewer.role is not Role.ADMIN:
-        raise ApiError(403, "督办人员须属于某一地区", "a coordinator needs a region")
+        raise Forbidden("督办人员须属于某一地区", "a coordinator needs a region")
     created, delivery_ids = digests.build_digests(session, engine.org, settings, day, now, within=within)
     record(session, "digest.run", actor=viewer.username, day=day.isoformat(), region=within,
            digests=[d.id for d in created], deliveries=len(delivery_ids))

@@ -2,7 +2,7 @@
 
 `create_alerts` runs inside the sweep's transaction (the alert is committed with the rung it
 belongs to, so a crash between them loses neither); `dispatch` runs after the commit and
-hands each delivery to an RQ job (REDIS_URL set) or sends it inline. Refusals are ApiError
+hands each delivery to an RQ job (REDIS_URL set) or sends it inline. Refusals are domain errors
 (404 not visible, 403 not yours, 422 bad input) raised before any write.
 """
 
@@ -48,7 +48,7 @@ from service.audit.log import record
 from service.auth.rules import Role, Viewer, assignment_of, sees
 from service.core.bulk import insert_ignoring
 from service.core.columns import utcnow
-from service.core.errors import ApiError
+from service.core.errors import Forbidden, Invalid, NotFound
 from service.core.settings import Settings
 from service.incidents.models import Clock, EscalationStep, Incident
 
@@ -190,11 +190,11 @@ def acknowledge(session: Session, org: OrgChart, viewer: Viewer, alert_id: int) 
     audience = (alert.audience_kind, alert.audience) if alert else None
     if alert is None or incident is None or not (is_recipient(viewer, audience, org)
                                                  or sees(viewer, assignment_of(incident), org)):
-        raise ApiError(404, "没有这条升级提醒", "no such alert")
+        raise NotFound("没有这条升级提醒", "no such alert")
     if not is_recipient(viewer, audience, org):
-        raise ApiError(403, "只有提醒的接收人可以确认", "only a recipient of the alert may acknowledge it")
+        raise Forbidden("只有提醒的接收人可以确认", "only a recipient of the alert may acknowledge it")
     if viewer.user_id == 0:  # a machine token reads; acknowledging is a person's act
-        raise ApiError(403, "令牌不能确认提醒，请以本人账号登录", "a token may not acknowledge: sign in as yourself")
+        raise Forbidden("令牌不能确认提醒，请以本人账号登录", "a token may not acknowledge: sign in as yourself")
     now = utcnow()
     done = session.execute(update(Alert).where(col(Alert.id) == alert_id, col(Alert.acknowledged_at).is_(None))
                            .values(acknowledged_by=viewer.username, acknowledged_at=now))
@@ -221,11 +221,11 @@ def public_channel(channel: AlertChannel) -> dict:
 def _check_audience(org: OrgChart, viewer: Viewer, audience: Audience) -> None:
     kind, name = audience
     if kind == REGION and name not in org.regions:
-        raise ApiError(422, f"组织架构中没有地区“{name}”", f"unknown region {name!r}")
+        raise Invalid(f"组织架构中没有地区“{name}”", f"unknown region {name!r}")
     if kind == UNIT and (name not in org.unit_names() or unit_region(name, org) is None):
-        raise ApiError(422, f"组织架构中没有单位“{name}”", f"unknown unit {name!r}")
+        raise Invalid(f"组织架构中没有单位“{name}”", f"unknown unit {name!r}")
     if not may_manage(viewer, audience, org):
-        raise ApiError(403, "只能管理本地区范围内的订阅", "you may only manage subscriptions within your region")
+        raise Forbidden("只能管理本地区范围内的订阅", "you may only manage subscriptions within your region")
 
 
 def add_channel(session: Session, org: OrgChart, viewer: Viewer, *, audience_kind: str, audience: str, kind: str,
@@ -234,15 +234,15 @@ def add_channel(session: Session, org: OrgChart, viewer: Viewer, *, audience_kin
     target, secret = target.strip(), (secret or None)
     _check_audience(org, viewer, (audience_kind, audience))
     if kind not in CHANNEL_KINDS:
-        raise ApiError(422, f"未知渠道“{kind}”", f"unknown channel kind {kind!r}")
+        raise Invalid(f"未知渠道“{kind}”", f"unknown channel kind {kind!r}")
     if kind == "email" and not EMAIL.match(target):
-        raise ApiError(422, "邮箱地址无效", "invalid e-mail address")
+        raise Invalid("邮箱地址无效", "invalid e-mail address")
     if kind != "email" and not URL.match(target):
-        raise ApiError(422, "地址须为 http(s) 链接", "target must be an http(s) URL")
+        raise Invalid("地址须为 http(s) 链接", "target must be an http(s) URL")
     if kind != "email" and (problem := url_problem(kind, target, allow)):
-        raise ApiError(422, *problem)
+        raise Invalid(*problem)
     if kind == "webhook" and (secret is None or len(secret) < 16):
-        raise ApiError(422, "通用 Webhook 须设置至少 16 位的签名密钥", "a webhook needs a secret of 16 characters or more")
+        raise Invalid("通用 Webhook 须设置至少 16 位的签名密钥", "a webhook needs a secret of 16 characters or more")
     channel = AlertChannel(audience_kind=audience_kind, audience=audience, kind=kind, target=target, secret=secret,
                            enabled=enabled, created_by=viewer.username, created_at=utcnow())
     session.add(channel)
@@ -262,7 +262,7 @@ def remove_channel(session: Session, org: OrgChart, viewer: Viewer, channel_id: 
     channel = session.get(AlertChannel, channel_id)
     if channel is None or channel.removed_at is not None or not may_manage(
             viewer, (channel.audience_kind, channel.audience), org):
-        raise ApiError(404, "没有这个订阅", "no such subscription")
+        raise NotFound("没有这个订阅", "no such subscription")
     channel.removed_at, channel.enabled = utcnow(), False
     session.add(channel)
     record(session, "alert_channel.removed", actor=viewer.username, channel_id=channel.id, kind=channel.kind,

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from service.auth.rules import Role, Viewer
 from service.auth.service import find_session, viewer_of
 from service.core.deps import SessionDep, SettingsDep
-from service.core.errors import ApiError
+from service.core.errors import Forbidden, Unauthenticated
 from service.core.settings import Settings
 from service.incidents.runtime import load_engine
 
@@ -48,18 +48,18 @@ def current_viewer(request: Request, session: SessionDep, settings: SettingsDep)
     if token is not None:
         role = token_role(settings, token)
         if role is None:
-            raise ApiError(401, "令牌无效", "invalid bearer token")
+            raise Unauthenticated("令牌无效", "invalid bearer token")
         viewer = token_viewer(role, load_engine(settings, session).org.home)
         if viewer is None:
-            raise ApiError(403, f"{role} 令牌只能用于接收信息", f"a {role} token may only ingest items")
+            raise Forbidden(f"{role} 令牌只能用于接收信息", f"a {role} token may only ingest items")
         return viewer
     found = find_session(session, request.cookies.get(COOKIE, ""))
     if found is None:
-        raise ApiError(401, "未登录或登录已过期", "not signed in or session expired")
+        raise Unauthenticated("未登录或登录已过期", "not signed in or session expired")
     login, user = found
     if request.method not in SAFE_METHODS and not hmac.compare_digest(
             request.headers.get(CSRF_HEADER, "").encode(), login.csrf_token.encode()):
-        raise ApiError(403, "缺少或错误的 CSRF 令牌（请求头 X-CSRF-Token）", "missing or wrong X-CSRF-Token header")
+        raise Forbidden("缺少或错误的 CSRF 令牌（请求头 X-CSRF-Token）", "missing or wrong X-CSRF-Token header")
     request.state.login_session = login
     return viewer_of(user)
 
@@ -89,6 +89,6 @@ def require_role(*roles: Role):
     """A dependency admitting only these roles (admin always), e.g. for account management."""
     def check(viewer: ViewerDep) -> Viewer:
         if viewer.role is not Role.ADMIN and viewer.role not in roles:
-            raise ApiError(403, "当前角色无权执行此操作", f"role {viewer.role} may not do this")
+            raise Forbidden("当前角色无权执行此操作", f"role {viewer.role} may not do this")
         return viewer
     return check

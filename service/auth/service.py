@@ -22,15 +22,8 @@ from service.auth.models import LoginSession, User
 from service.auth.passwords import hash_password, password_problem, verify_password
 from service.auth.rules import Role, Viewer, account_problem
 from service.core.columns import utcnow
+from service.core.errors import Conflict, Invalid, NotFound, Throttled, Unauthenticated
 from service.core.settings import Settings
-
-
-class AccountError(Exception):
-    """A refused account operation, with the message in Chinese and English."""
-
-    def __init__(self, zh: str, en: str, status: int = 422, retry_after: str | None = None) -> None:
-        super().__init__(en)
-        self.zh, self.en, self.status, self.retry_after = zh, en, status, retry_after
 
 
 def viewer_of(user: User) -> Viewer:
@@ -50,17 +43,17 @@ def create_user(session: Session, org: OrgChart, *, username: str, password: str
     already computed hash of `password` (the demo accounts share one)."""
     username = username.strip()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
-        raise AccountError("用户名须为 1 至 64 个非空白字符", "username must be 1 to 64 non-blank characters")
+        raise Invalid("用户名须为 1 至 64 个非空白字符", "username must be 1 to 64 non-blank characters")
     try:
         r = Role(role)
     except ValueError:
-        raise AccountError(f"未知角色“{role}”，可选：{'、'.join(Role)}",
+        raise Invalid(f"未知角色“{role}”，可选：{'、'.join(Role)}",
                            f"unknown role {role!r}; one of {', '.join(Role)}") from None
     problem = account_problem(r, unit or None, region or None, org) or password_problem(password)
     if problem:
-        raise AccountError(*problem)
+        raise Invalid(*problem)
     if session.exec(select(User.id).where(User.username == username)).first() is not None:
-        raise AccountError(f"用户名“{username}”已存在", f"username {username!r} already exists", 409)
+        raise Conflict(f"用户名“{username}”已存在", f"username {username!r} already exists")
     user = User(username=username, name=name or username, role=str(r), unit=unit or None, region=region or None,
                 password_hash=password_hash or hash_password(password), created_at=utcnow())
     session.add(user)
@@ -91,8 +84,8 @@ def authenticate(session: Session, settings: Settings, username: str, password: 
         if not wait:
             wait, account_count = throttle.reserve(conn, account_key, account_rule, now)
     if wait:
-        raise AccountError("登录尝试过于频繁，请稍后再试", "too many sign-in attempts, try again later", 429,
-                           retry_after=throttle.retry_after(wait))
+        raise Throttled("登录尝试过于频繁，请稍后再试", "too many sign-in attempts, try again later",
+                        retry_after=int(throttle.retry_after(wait)))
     user = session.exec(select(User).where(User.username == username)).first()
     ok = verify_password(password, user.password_hash if user else None)
     # the demo password is public: outside demo mode it opens no account (issue 12 row 3)
@@ -101,7 +94,7 @@ def authenticate(session: Session, settings: Settings, username: str, password: 
             if count == rule.max_failures:  # delays start from now on
                 record(session, "login.throttled", actor=SYSTEM, key=key, failures=count)
         session.commit()
-        raise AccountError("用户名或密码错误", "wrong username or password", 401)
+        raise Unauthenticated("用户名或密码错误", "wrong username or password")
     with session.get_bind().begin() as conn:
         throttle.succeeded(conn, account_key, source_key, source_rule)
     return user
@@ -153,7 +146,7 @@ def disable_user(session: Session, username: str, actor: str = "admin") -> User:
     """Deactivate the account and revoke its live sessions (the caller commits)."""
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None:
-        raise AccountError(f"没有用户“{username}”", f"no user {username!r}", 404)
+        raise NotFound(f"没有用户“{username}”", f"no user {username!r}")
     user.active = False
     session.add(user)
     now = utcnow()

@@ -9,10 +9,9 @@ from sqlmodel import col, select
 from service.auth.deps import COOKIE, ViewerDep, require_role
 from service.auth.models import User
 from service.auth.rules import Role, Viewer
-from service.auth.service import AccountError, authenticate, close_session, create_user, open_session, public
+from service.auth.service import authenticate, close_session, create_user, open_session, public
 from service.core.bus import publish
 from service.core.deps import EngineDep, SessionDep, SettingsDep
-from service.core.errors import ApiError
 from service.core.inputs import StrictModel
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -29,12 +28,7 @@ def login(body: Login, request: Request, response: Response, session: SessionDep
     # the peer address; behind a reverse proxy uvicorn takes it from X-Forwarded-For when the
     # proxy is in FORWARDED_ALLOW_IPS (default 127.0.0.1)
     source = request.client.host if request.client else "unknown"
-    try:
-        user = authenticate(session, settings, body.username.strip(), body.password, source=source)
-    except AccountError as exc:
-        if exc.retry_after is not None:
-            raise ApiError(exc.status, exc.zh, exc.en, retry_after=int(exc.retry_after)) from None
-        raise ApiError(exc.status, exc.zh, exc.en) from None
+    user = authenticate(session, settings, body.username.strip(), body.password, source=source)
     opened = open_session(session, settings, user)
     session.commit()
     response.set_cookie(COOKIE, opened.token, max_age=int(settings.session_hours * 3600), path="/",
@@ -83,10 +77,7 @@ def list_users(session: SessionDep, _admin: Viewer = Depends(require_role(Role.A
 @users.post("", status_code=201, summary="新建账号（管理员） / create an account (admin)")
 def add_user(body: NewUser, session: SessionDep, engine: EngineDep,
              admin: Viewer = Depends(require_role(Role.ADMIN))) -> dict:
-    try:
-        user = create_user(session, engine.org, username=body.username, password=body.password, role=body.role,
-                           unit=body.unit, region=body.region, name=body.name, actor=admin.username)
-    except AccountError as exc:
-        raise ApiError(exc.status, exc.zh, exc.en) from None
+    user = create_user(session, engine.org, username=body.username, password=body.password, role=body.role,
+                       unit=body.unit, region=body.region, name=body.name, actor=admin.username)
     session.commit()
     return public(user)

@@ -11,7 +11,8 @@ from sqlmodel import col, select
 
 def run_user(args: argparse.Namespace) -> int:
     from service.auth.models import User
-    from service.auth.service import AccountError, create_user, disable_user
+    from service.auth.service import create_user, disable_user
+    from service.core.errors import DomainError
     from service.core.db import migrate, session_scope
     from service.core.settings import get_settings
     from service.incidents.runtime import active_org_text
@@ -30,7 +31,7 @@ def run_user(args: argparse.Namespace) -> int:
         if args.user_command == "disable":
             try:
                 disable_user(session, args.username, actor="cli")
-            except AccountError as exc:
+            except DomainError as exc:
                 print(f"{exc.zh} / {exc.en}", file=sys.stderr)
                 return 2
             session.commit()
@@ -46,7 +47,7 @@ def run_user(args: argparse.Namespace) -> int:
             user = create_user(session, load_org_text(*active_org_text(session)), username=args.username,
                                password=password, role=args.role, unit=args.unit, region=args.region,
                                name=args.name, actor="cli")
-        except AccountError as exc:
+        except DomainError as exc:
             print(f"{exc.zh} / {exc.en}", file=sys.stderr)
             return 2
         session.commit()

@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from service.core.db import session_scope
-from service.core.errors import ApiError
+from service.core.errors import Forbidden, Unauthenticated
 from service.core.settings import Settings
 from service.incidents.pipeline import Engine
 from service.incidents.runtime import load_engine
@@ -54,14 +54,14 @@ def require(permission: str) -> Callable[..., str]:
 
             role = HUMAN_AS.get(str(current_viewer(request, session, settings).role), "viewer")
             if permission not in GRANTS[role]:
-                raise ApiError(403, "当前角色无权执行此操作", f"your role may not {permission}")
+                raise Forbidden("当前角色无权执行此操作", f"your role may not {permission}")
             return role
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
         role = next((r for t, r in settings.tokens().items() if token and hmac.compare_digest(t, token)), None)
         if role is None:
-            raise ApiError(401, "未登录或令牌无效", "missing or invalid bearer token")
+            raise Unauthenticated("未登录或令牌无效", "missing or invalid bearer token")
         if permission not in GRANTS[role]:
-            raise ApiError(403, f"角色 {role} 无权执行此操作", f"role {role} may not {permission}")
+            raise Forbidden(f"角色 {role} 无权执行此操作", f"role {role} may not {permission}")
         return role
 
     return check

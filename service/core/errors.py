@@ -1,5 +1,9 @@
-"""Bilingual error bodies: every 4xx says what is wrong in Chinese and English, in one shape
-({"error": {"zh", "en", …}}) whoever raised it, and the OpenAPI schema says so per route."""
+"""Domain errors and their one mapping to HTTP: every 4xx says what is wrong in Chinese and
+English, in one shape ({"error": {"zh", "en", …}}) whoever raised it, and the OpenAPI schema
+says so per route.
+
+Services raise a `DomainError` subclass and know nothing of HTTP; `STATUS` below is the only
+place that turns one into a status code (the CLI prints the same messages)."""
 
 from __future__ import annotations
 
@@ -11,10 +15,53 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, zh: str, en: str, **extra: object) -> None:
+class DomainError(Exception):
+    """A refusal, in Chinese and English; `extra` travels into the error body (e.g. details)."""
+
+    def __init__(self, zh: str, en: str, **extra: object) -> None:
         super().__init__(en)
-        self.status, self.zh, self.en, self.extra = status, zh, en, extra
+        self.zh, self.en, self.extra = zh, en, extra
+
+    @property
+    def status(self) -> int:
+        return STATUS[type(self)]
+
+
+class Unauthenticated(DomainError):
+    """Nobody is signed in, or the token is unknown."""
+
+
+class Forbidden(DomainError):
+    """The caller sees the thing but may not do this."""
+
+
+class NotFound(DomainError):
+    """No such thing, or the caller may not see it (its existence is not leaked)."""
+
+
+class Conflict(DomainError):
+    """Not in this state (already claimed, closed, …)."""
+
+
+class Invalid(DomainError):
+    """The input breaks a rule; nothing was written."""
+
+
+class Throttled(DomainError):
+    """Too many attempts: wait `retry_after` seconds (sent as Retry-After)."""
+
+    def __init__(self, zh: str, en: str, *, retry_after: int, **extra: object) -> None:
+        super().__init__(zh, en, retry_after=retry_after, **extra)
+
+
+STATUS: dict[type[DomainError], int] = {Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
+                                        Invalid: 422, Throttled: 429}
+OF_STATUS = {status: kind for kind, status in STATUS.items()}
+
+
+def refused(status: int, zh: str, en: str) -> DomainError:
+    """The domain error of a pure rule's refusal, which names its status (404/403/409/422)."""
+    return OF_STATUS[status](zh, en)
 
 
 def body(zh: str, en: str, **extra: object) -> dict:
@@ -26,8 +73,8 @@ STATUS_ZH = {400: "请求无法解析", 404: "没有这个地址", 405: "不支�
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_req: Request, exc: ApiError) -> JSONResponse:
+    @app.exception_handler(DomainError)
+    async def _domain_error(_req: Request, exc: DomainError) -> JSONResponse:
         headers = {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
         return JSONResponse(body(exc.zh, exc.en, **exc.extra), status_code=exc.status, headers=headers)
 

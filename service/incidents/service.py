@@ -3,7 +3,7 @@
 Each function takes the session, the engine, the acting viewer and the incident id (keyword
 only), changes the rows and writes `service.audit.log.record` with actor = the viewer's username;
 it does not commit — the caller commits and then publishes the events. A refused step raises
-ApiError (404 / 403 / 409 / 422) before anything is written.
+a domain error (service.core.errors: not found / forbidden / conflict / invalid) before anything is written.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from routing.orgchart import OrgChart
 from service.audit.log import record
 from service.auth.rules import Viewer, assignment_of
 from service.core.columns import utcnow
-from service.core.errors import ApiError
+from service.core.errors import Conflict, Invalid, NotFound, refused
 from service.incidents import signatures
 from service.incidents.ingest import add_places, item_input, spread_tally
 from service.incidents.models import Clock, Incident, IncidentPlace, Response
@@ -40,10 +40,10 @@ def load(session: Session, engine: Engine, viewer: Viewer, incident_id: int, tra
     """The incident, locked for the change (PostgreSQL), once `viewer` may take `transition`."""
     incident = session.get(Incident, incident_id, with_for_update=True)
     if incident is None:
-        raise ApiError(404, "没有这个事件", "no such incident")
+        raise NotFound("没有这个事件", "no such incident")
     refusal = check(viewer, transition, case_of(incident), assignment_of(incident), engine.org)
     if refusal is not None:
-        raise ApiError(refusal.status, refusal.zh, refusal.en)
+        raise refused(refusal.status, refusal.zh, refusal.en)
     return incident
 
 
@@ -58,7 +58,7 @@ def claim(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int,
         .values(status=Status.CLAIMED.value, claimed_by=viewer.username, claimed_unit=viewer.unit, claimed_at=now)
     ).rowcount
     if won != 1:
-        raise ApiError(409, "事件已被其他人认领", "someone else claimed this incident meanwhile")
+        raise Conflict("事件已被其他人认领", "someone else claimed this incident meanwhile")
     session.refresh(incident)
     record(session, "incident.claimed", incident_id=incident_id, actor=viewer.username, unit=viewer.unit)
     return incident
@@ -123,7 +123,7 @@ def arbitrate(*, session: Session, engine: Engine, viewer: Viewer, incident_id: 
     elif accept:
         _apply(incident, _route(engine, incident, incident.lead))
         if incident.returned_unit in incident.first_responsible:
-            raise ApiError(422, "重新分办仍指向退回单位，请指定改派单位",
+            raise Invalid("重新分办仍指向退回单位，请指定改派单位",
                            "routing gives the returning unit again: name the units to re-route to")
     incident.status = Status.UNCLAIMED.value
     session.add(incident)
@@ -154,7 +154,7 @@ def designate_lead(*, session: Session, engine: Engine, viewer: Viewer, incident
     """指定牵头部门: routing is re-run with the lead (routing.rules.designated_lead)."""
     incident = load(session, engine, viewer, incident_id, Transition.LEAD)
     if unit not in engine.org.departments:
-        raise ApiError(422, f"“{unit}”不是组织架构中的部门", f"{unit!r} is not a department of the organisation")
+        raise Invalid(f"“{unit}”不是组织架构中的部门", f"{unit!r} is not a department of the organisation")
     before = incident.lead
     _apply(incident, _route(engine, incident, unit))
     session.add(incident)
@@ -169,7 +169,7 @@ def merge(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int,
     """The other incident is absorbed: its items move here, this incident's clocks count from
     the earliest receipt of both, and the other is closed pointing here. Returns both."""
     if other_id == incident_id:
-        raise ApiError(422, "不能与自身合并", "an incident cannot be merged with itself")
+        raise Invalid("不能与自身合并", "an incident cannot be merged with itself")
     first, second = sorted((incident_id, other_id))  # lock in id order: two opposite merges cannot deadlock
     rows = {i: load(session, engine, viewer, i, Transition.MERGE) for i in (first, second)}
     survivor, absorbed = rows[incident_id], rows[other_id]
@@ -239,7 +239,7 @@ def _known_units(org: OrgChart, units: Iterable[str]) -> list[str]:
     names = list(dict.fromkeys(u.strip() for u in units if u.strip()))
     unknown = [u for u in names if u not in org.handling_units]
     if unknown or not names:
-        raise ApiError(422, f"组织架构中没有单位：{'、'.join(unknown) or '（空）'}",
+        raise Invalid(f"组织架构中没有单位：{'、'.join(unknown) or '（空）'}",
                        f"unknown units: {', '.join(unknown) or '(none given)'}", units=unknown)
     return names
 

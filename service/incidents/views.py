@@ -17,7 +17,7 @@ from service.auth.deps import ViewerDep
 from service.auth.rules import Action, Viewer, assignment_of
 from service.core.bus import publish
 from service.core.deps import EngineDep, SessionDep, SettingsDep
-from service.core.errors import ApiError
+from service.core.errors import Conflict, Invalid, NotFound
 from service.core.inputs import StrictModel
 from service.core.params import IdPath, Offset
 from service.incidents import service as wf
@@ -146,7 +146,7 @@ def set_severity(incident_id: IdPath, body: SeverityChange, viewer: ViewerDep, s
 def set_topic(incident_id: IdPath, body: TopicChange, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
               settings: SettingsDep) -> Incident:
     if not engine.taxonomy.is_topic(body.topic):
-        raise ApiError(422, f"未知主题 {body.topic}", f"unknown topic {body.topic!r}")
+        raise Invalid(f"未知主题 {body.topic}", f"unknown topic {body.topic!r}")
     incident = wf.change_grade(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
                                topic=body.topic, why=body.reason)
     return _updated(session, settings, incident)
@@ -164,9 +164,9 @@ def split(incident_id: IdPath, item_id: IdPath, viewer: ViewerDep, session: Sess
     incident = wf.load(session, engine, viewer, incident_id, Transition.REGRADE)
     item = session.get(Item, item_id)
     if item is None or item.incident_id != incident_id:
-        raise ApiError(404, "该事件中没有这条信息", "no such item in this incident")
+        raise NotFound("该事件中没有这条信息", "no such item in this incident")
     if session.exec(select(Item.id).where(Item.incident_id == incident_id)).all() == [item_id]:
-        raise ApiError(409, "事件只有这一条信息，无需拆分", "the incident holds only this item")
+        raise Conflict("事件只有这一条信息，无需拆分", "the incident holds only this item")
     new = split_item(session, engine, incident, item)
     record(session, "incident.item_split", incident_id=incident_id, item_id=item_id, actor=viewer.username,
            new_incident_id=new.id)

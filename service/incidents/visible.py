@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from routing.orgchart import OrgChart
 from service.auth.rules import Viewer, assignment_of, sees
-from service.core.errors import ApiError
+from service.core.errors import NotFound
 from service.incidents.models import Incident
 
 
@@ -16,5 +16,5 @@ def visible_incident(session: Session, org: OrgChart, viewer: Viewer, incident_i
                      *, lock: bool = False) -> Incident:
     incident = session.get(Incident, incident_id, with_for_update=lock)
     if incident is None or not sees(viewer, assignment_of(incident), org):
-        raise ApiError(404, "没有这个事件", "no such incident")
+        raise NotFound("没有这个事件", "no such incident")
     return incident

@@ -13,7 +13,7 @@ from service.auth.deps import ViewerDep
 from service.auth.rules import GRANTS, Action, Viewer
 from service.core.bus import publish
 from service.core.deps import EngineDep, SessionDep, SettingsDep
-from service.core.errors import ApiError
+from service.core.errors import Forbidden
 from service.core.inputs import Id, StrictModel
 from service.core.params import IdPath
 from service.core.settings import Settings
@@ -31,7 +31,7 @@ def role_may(*actions: Action):
     (whether this viewer may act on this incident is decided by states.check)."""
     def gate(viewer: ViewerDep) -> Viewer:
         if not any(a in GRANTS[viewer.role] for a in actions):
-            raise ApiError(403, "当前角色无权执行此操作", f"role {viewer.role} may not do this")
+            raise Forbidden("当前角色无权执行此操作", f"role {viewer.role} may not do this")
         return viewer
     return Depends(gate)
 

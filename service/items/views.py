@@ -15,7 +15,7 @@ from service.auth.deps import bearer, current_viewer, token_role
 from service.auth.rules import Role, Viewer
 from service.core.columns import utcnow
 from service.core.deps import EngineDep, SessionDep, SettingsDep, require
-from service.core.errors import ApiError
+from service.core.errors import Forbidden, Invalid, NotFound
 from service.core.inputs import ReceivedWindow
 from service.core.metrics import ITEMS_RECEIVED
 from service.core.params import IdPath
@@ -36,14 +36,14 @@ MAX_BATCH = 1000
 def ingest(payload: ItemIn | list[ItemIn], session: SessionDep, settings: SettingsDep, engine: EngineDep) -> dict:
     batch = payload if isinstance(payload, list) else [payload]
     if not 1 <= len(batch) <= MAX_BATCH:
-        raise ApiError(422, f"每批 1 至 {MAX_BATCH} 条", f"a batch holds 1 to {MAX_BATCH} items")
+        raise Invalid(f"每批 1 至 {MAX_BATCH} 条", f"a batch holds 1 to {MAX_BATCH} items")
     now, window = utcnow(), ReceivedWindow.of(settings)
     for i, item in enumerate(batch):
         check_names(engine, item, i)
         check_received(item, i, window, now)
     keys = [(i.source, i.external_id) for i in batch]
     if len(set(keys)) != len(keys):
-        raise ApiError(422, "同一批次中 source+external_id 重复", "duplicate source+external_id within the batch")
+        raise Invalid("同一批次中 source+external_id 重复", "duplicate source+external_id within the batch")
     results = store(session, batch, now)
     submit(settings, [r["id"] for r in results if not r["duplicate"]])
     ITEMS_RECEIVED.inc(sum(not r["duplicate"] for r in results))
@@ -52,15 +52,15 @@ def ingest(payload: ItemIn | list[ItemIn], session: SessionDep, settings: Settin
 
 def check_names(engine: Engine, item: ItemIn, index: int) -> None:
     if item.topic is not None and not engine.taxonomy.is_topic(item.topic):
-        raise ApiError(422, f"第{index}条：未知主题 {item.topic}", f"item {index}: unknown topic {item.topic!r}")
+        raise Invalid(f"第{index}条：未知主题 {item.topic}", f"item {index}: unknown topic {item.topic!r}")
     for name in (item.regions or []) + (item.departments or []):
         if engine.org.resolve(name) is None:
-            raise ApiError(422, f"第{index}条：组织架构中没有 {name}", f"item {index}: {name!r} is not in the organisation")
+            raise Invalid(f"第{index}条：组织架构中没有 {name}", f"item {index}: {name!r} is not in the organisation")
 
 
 def check_received(item: ItemIn, index: int, window: ReceivedWindow, now: datetime) -> None:
     if problem := item.received_problem(window, now):
-        raise ApiError(422, f"第{index}条 received_at：{problem[0]}，未保存任何数据",
+        raise Invalid(f"第{index}条 received_at：{problem[0]}，未保存任何数据",
                        f"item {index}: {problem[1]}; nothing was stored",
                        details=[{"field": f"body.{index}.received_at", "problem": problem[1]}])
 
@@ -127,11 +127,11 @@ def list_items(reader: ReaderDep, session: SessionDep, engine: EngineDep,
                status: ItemStatus = Query(..., description="pending 待处理 / failed 处理失败 / processed 已处理"),
                limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=2**31)) -> dict:
     if not reader.unrouted:
-        raise ApiError(403, "仅接收端、督办与管理员可查看信息列表", "only ingest, coordinators and the admin list items")
+        raise Forbidden("仅接收端、督办与管理员可查看信息列表", "only ingest, coordinators and the admin list items")
     q = select(Item).where(Item.status == status)
     if status == "processed":  # routed: only those of incidents the viewer sees
         if reader.viewer is None:
-            raise ApiError(403, "接收令牌只能列出待处理或处理失败的信息", "an ingest token lists pending or failed items only")
+            raise Forbidden("接收令牌只能列出待处理或处理失败的信息", "an ingest token lists pending or failed items only")
         q = q.where(col(Item.incident_id).in_(scoped(select(Incident.id), reader.viewer, engine.org)))
     total = session.exec(select(func.count()).select_from(q.subquery())).one()
     rows = session.exec(q.order_by(col(Item.id).desc()).offset(offset).limit(limit)).all()
@@ -151,12 +151,12 @@ def get_item(item_id: IdPath, reader: ReaderDep, session: SessionDep, engine: En
     of no incident (pending, failed) only for ingest, coordinators and the admin."""
     item = session.get(Item, item_id)  # IdPath bounds the id
     if item is None or (item.incident_id is None and not reader.unrouted):
-        raise ApiError(404, "没有这条信息", "no such item")
+        raise NotFound("没有这条信息", "no such item")
     if item.incident_id is not None:
         if reader.viewer is None:
-            raise ApiError(404, "没有这条信息", "no such item")
+            raise NotFound("没有这条信息", "no such item")
         try:
             visible_incident(session, engine.org, reader.viewer, item.incident_id)
-        except ApiError:
-            raise ApiError(404, "没有这条信息", "no such item") from None
+        except NotFound:
+            raise NotFound("没有这条信息", "no such item") from None
     return item

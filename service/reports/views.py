@@ -16,7 +16,7 @@ from service.auth.deps import ViewerDep
 from service.auth.rules import Viewer
 from service.core.columns import utcnow
 from service.core.deps import EngineDep, SessionDep, SettingsDep
-from service.core.errors import ApiError
+from service.core.errors import Invalid
 from service.core.inputs import StrictDate
 from service.reports import charts, export, monthly
 from service.reports.loaders import Period, load_records, period_problem
@@ -35,13 +35,13 @@ def _period(start: date | None, end: date | None, tz: ZoneInfo) -> Period:
     period = Period(start or end - timedelta(days=DEFAULT_DAYS), end)
     problem = period_problem(period)
     if problem:
-        raise ApiError(422, *problem)
+        raise Invalid(*problem)
     return period
 
 
 def _region(region: str | None, engine) -> str | None:
     if region is not None and region not in engine.org.regions:
-        raise ApiError(422, f"组织架构中没有地区“{region}”", f"unknown region {region!r}")
+        raise Invalid(f"组织架构中没有地区“{region}”", f"unknown region {region!r}")
     return region
 
 
@@ -119,7 +119,7 @@ def _month(text: str | None, tz: ZoneInfo) -> tuple[int, int]:
         return today.year, today.month
     parsed = monthly.parse_month(text)
     if parsed is None:
-        raise ApiError(422, f"月份格式应为 YYYY-MM：{text}", f"month must be YYYY-MM, got {text!r}")
+        raise Invalid(f"月份格式应为 YYYY-MM：{text}", f"month must be YYYY-MM, got {text!r}")
     return parsed
 
 

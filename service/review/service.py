@@ -16,7 +16,7 @@ from routing.orgchart import OrgChart
 from service.audit.log import record
 from service.auth.rules import Action, Assignment, Viewer, assignment_of, may, sees
 from service.core.columns import utcnow
-from service.core.errors import ApiError
+from service.core.errors import Conflict, Invalid, refused
 from service.incidents.models import Clock, Incident, Response
 from service.incidents.pipeline import Engine
 from service.incidents.rules import STATUS_LABEL, Refusal, Status, status_of
@@ -166,14 +166,14 @@ def review(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int
     answered = first_responses(session, [incident_id]).get(incident_id, {})
     found = refusal(viewer, assignment_of(incident), engine.org, status_of(incident.status), j.unit, answered)
     if found is not None:
-        raise ApiError(found.status, found.zh, found.en)
+        raise refused(found.status, found.zh, found.en)
     problems = [*judged_problems(j.accuracy, j.authority, j.handling),
                 *accountability_problems(j.accountability, j.accountability_ground, j.accountability_note)]
     if problems:
-        raise ApiError(422, "；".join(p.zh for p in problems), "; ".join(p.en for p in problems),
+        raise Invalid("；".join(p.zh for p in problems), "; ".join(p.en for p in problems),
                        details=[{"field": p.field, "problem": p.zh} for p in problems])
     if session.exec(select(Review.id).where(Review.incident_id == incident_id, Review.unit == j.unit)).first():
-        raise ApiError(409, f"{j.unit}的回应已评估", f"the response of {j.unit} was reviewed already")
+        raise Conflict(f"{j.unit}的回应已评估", f"the response of {j.unit} was reviewed already")
     score_t = timeliness(windows(session, [incident_id]).get(incident_id, []), answered[j.unit])
     row = Review(incident_id=incident_id, unit=j.unit, reviewer=viewer.username, reviewer_unit=viewer.unit,
                  timeliness=score_t, accuracy=j.accuracy, authority=j.authority, handling=j.handling,
@@ -186,7 +186,7 @@ def review(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int
             session.add(row)
             session.flush()
     except IntegrityError:
-        raise ApiError(409, f"{j.unit}的回应已评估", f"the response of {j.unit} was reviewed already") from None
+        raise Conflict(f"{j.unit}的回应已评估", f"the response of {j.unit} was reviewed already") from None
     record(session, "incident.reviewed", incident_id=incident_id, actor=viewer.username, review_id=row.id,
            unit=j.unit, timeliness=row.timeliness, accuracy=row.accuracy, authority=row.authority,
            handling=row.handling, score=row.score, comments=row.comments, accountability=row.accountability,

@@ -1,5 +1,5 @@
 """督办单 on the database: issue a notice (with its own clock, which the sweep escalates like
-any other), answer it (meets the clock), list them. Refusals raise ApiError before anything is
+any other), answer it (meets the clock), list them. Refusals raise domain errors before anything is
 written; nothing here commits — the route commits, then publishes."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from routing.escalation import next_due
 from service.audit.log import record
 from service.auth.rules import Action, Viewer, assignment_of, may, sees
 from service.core.columns import utcnow
-from service.core.errors import ApiError
+from service.core.errors import Conflict, Forbidden, Invalid, NotFound
 from service.incidents.models import Clock, EscalationStep, Incident
 from service.incidents.pipeline import Engine
 from service.incidents.rules import Status, status_of
@@ -38,18 +38,18 @@ def issue(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int,
     incident = _visible(session, engine, viewer, incident_id, lock=True)
     a = assignment_of(incident)
     if not may(viewer, Action.SUPERVISE, a, engine.org):
-        raise ApiError(403, "您无权对该事件督办", "you may not supervise this incident")
+        raise Forbidden("您无权对该事件督办", "you may not supervise this incident")
     if status_of(incident.status) is Status.CLOSED:
-        raise ApiError(409, "事件已办结，不能督办", "a closed incident is not supervised")
+        raise Conflict("事件已办结，不能督办", "a closed incident is not supervised")
     problem = due_problem(due_at, now)
     if problem is not None:
-        raise ApiError(422, *problem, field="due_at")
+        raise Invalid(*problem, field="due_at")
     names, unknown, unassigned = supervised_units(units, incident.first_responsible, a.units, engine.org.handling_units)
     if unknown or not names:
-        raise ApiError(422, f"组织架构中没有单位：{'、'.join(unknown) or '（空）'}",
+        raise Invalid(f"组织架构中没有单位：{'、'.join(unknown) or '（空）'}",
                        f"unknown units: {', '.join(unknown) or '(none given)'}", field="units", units=unknown)
     if unassigned:
-        raise ApiError(422, f"{'、'.join(unassigned)}未承办该事件，请先转办",
+        raise Invalid(f"{'、'.join(unassigned)}未承办该事件，请先转办",
                        f"not assigned this incident (transfer it first): {', '.join(unassigned)}",
                        field="units", units=unassigned)
     notice = SupervisionNotice(incident_id=incident_id, units=names, requirement=requirement.strip(),
@@ -72,20 +72,20 @@ def answer(*, session: Session, engine: Engine, viewer: Viewer, notice_id: int, 
     now = now or utcnow()
     notice = session.get(SupervisionNotice, notice_id, with_for_update=True)
     if notice is None:
-        raise ApiError(404, "没有这个督办单", "no such supervision notice")
+        raise NotFound("没有这个督办单", "no such supervision notice")
     incident = session.get(Incident, notice.incident_id)
     a = assignment_of(incident)
     if not sees(viewer, a, engine.org):
-        raise ApiError(404, "没有这个督办单", "no such supervision notice")
+        raise NotFound("没有这个督办单", "no such supervision notice")
     if not may(viewer, Action.RESPOND, a, engine.org) or viewer.unit not in notice.units:
-        raise ApiError(403, "只有被督办单位可以反馈办理情况", "only a supervised unit answers this notice")
+        raise Forbidden("只有被督办单位可以反馈办理情况", "only a supervised unit answers this notice")
     # guarded on the row: of two answers at once exactly one lands (SQLite too)
     won = session.execute(update(SupervisionNotice).where(col(SupervisionNotice.id) == notice_id,
                                                           col(SupervisionNotice.answered_at).is_(None))
                           .values(answered_at=now, answered_by=viewer.username, answered_unit=viewer.unit,
                                   answer=text.strip())).rowcount
     if won != 1:
-        raise ApiError(409, "该督办单已反馈", "this supervision notice was answered already")
+        raise Conflict("该督办单已反馈", "this supervision notice was answered already")
     if notice.clock_id is not None:
         session.execute(update(Clock).where(col(Clock.id) == notice.clock_id, col(Clock.met_at).is_(None))
                         .values(met_at=now, next_due_at=None))  # a met clock never escalates

@@ -50,7 +50,7 @@ def race(settings, viewers: Sequence, step: Callable) -> dict[str, object]:
     """Run `step(session, engine, viewer)` for every viewer at the same instant, each in its own
     session; {username: "done" or the refusal's HTTP status}."""
     from service.core.db import session_scope
-    from service.core.errors import ApiError
+    from service.core.errors import DomainError
     from service.incidents.runtime import load_engine
 
     start = threading.Barrier(len(viewers))
@@ -64,7 +64,7 @@ def race(settings, viewers: Sequence, step: Callable) -> dict[str, object]:
                 step(session, engine, viewer)
                 session.commit()
                 outcomes[viewer.username] = "done"
-            except ApiError as exc:
+            except DomainError as exc:
                 session.rollback()
                 outcomes[viewer.username] = exc.status
 
