@@ -35,10 +35,10 @@ from dataclasses import dataclass
 import structlog
 
 from service.auth.rules import Assignment, Role, Viewer, assignment_of, sees
+from service.core.events import EscalationEvent, Event, IncidentEvent, SessionEnded
 
 log = structlog.get_logger()
 RESYNC = json.dumps({"type": "resync"})
-SESSION_ENDED = "session.ended"  # bus event {"sessions": [login ids]} or {"username"}: close those sockets
 SESSION_CLOSE_CODE = 4401
 SUPERVISORS = frozenset({Role.LEADER, Role.COORDINATOR, Role.ADMIN})
 
@@ -59,9 +59,9 @@ class Scope:
         return Viewer(user_id=0, username="", role=self.role, unit=self.unit, region=self.region)
 
 
-def addressed(scope: Scope, event: dict) -> bool:
+def addressed(scope: Scope, event: EscalationEvent) -> bool:
     """Whether an escalation alert is for this scope (given it sees the incident)."""
-    return scope.role in SUPERVISORS or (scope.role is Role.LIAISON and str(event.get("step", "")).startswith("warn_"))
+    return scope.role in SUPERVISORS or (scope.role is Role.LIAISON and event.step.startswith("warn_"))
 
 
 def _dumps(message: dict) -> str:
@@ -156,7 +156,7 @@ class Hub:
         self._seqs: dict[Scope, int] = defaultdict(int)  # per scope: messages built so far
         self._conns: dict[Scope, set[Connection]] = defaultdict(set)
         self._pending: dict[int, float] = {}  # incident id → earliest unsent change time
-        self._alerts: list[dict] = []
+        self._alerts: list[EscalationEvent] = []
         # last assignment pushed or served per incident: a change that takes an incident out
         # of a scope's sight is sent to that scope as `removed`
         self._known: OrderedDict[int, Assignment] = OrderedDict()
@@ -182,34 +182,34 @@ class Hub:
                 self.disconnect(conn)
 
     # -- input -----------------------------------------------------------------------------
-    def notify(self, event: dict) -> None:
+    def notify(self, event: Event) -> None:
         """Take one bus event (on the loop's thread)."""
-        if event.get("type") == SESSION_ENDED:
-            self.end_sessions(set(event.get("sessions") or ()), {event.get("username")} - {None})
+        if isinstance(event, SessionEnded):
+            self.end_sessions(set(event.sessions), {event.username} - {None})
             return
-        incident_id = event.get("incident_id")
-        if not isinstance(incident_id, int):
+        incident_id = event.incident_id
+        if not isinstance(incident_id, int):  # an audit entry of no incident
             return
-        at = float(event.get("at") or time.time())
+        at = float(event.at or time.time())
         self._heard[incident_id] = max(at, self._heard.get(incident_id, at))
         self._heard.move_to_end(incident_id)
         if len(self._heard) > self._known_max:
             self._heard.popitem(last=False)
         self._pending[incident_id] = min(at, self._pending.get(incident_id, at))
-        if event.get("type") == "escalation":
+        if isinstance(event, EscalationEvent):
             self._alerts.append(event)
         self._dirty.set()
 
-    def notify_if_missed(self, event: dict) -> bool:
+    def notify_if_missed(self, event: IncidentEvent) -> bool:
         """Take a change found in the database (the audit log) unless an event at or after it
         was heard already: the bus is the fast path, the database the one that misses nothing."""
-        heard = self._heard.get(event.get("incident_id"))  # type: ignore[arg-type]
-        if heard is not None and heard >= float(event["at"]):
+        heard = self._heard.get(event.incident_id)
+        if heard is not None and heard >= float(event.at or 0):
             return False
         self.notify(event)
         return True
 
-    def notify_threadsafe(self, event: dict) -> None:
+    def notify_threadsafe(self, event: Event) -> None:
         """Take an event from any thread (publish runs in request threads and jobs)."""
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self.notify, event)
@@ -299,7 +299,8 @@ class Hub:
         self.stats.add(time.perf_counter() - started, time.time() - min(changes.values()), len(changes),
                        sum(len(t) for t in out.values()), len(self.connections()))
 
-    def prepare(self, changes: dict[int, float], alerts: list[dict], scopes: list[Scope]) -> dict[Scope, list[str]]:
+    def prepare(self, changes: dict[int, float], alerts: list[EscalationEvent],
+                scopes: list[Scope]) -> dict[Scope, list[str]]:
         """Load the changed incidents once and build each scope's messages (blocking)."""
         loaded = self.load(sorted(changes))
         rows, org = loaded.rows, loaded.org
@@ -332,11 +333,11 @@ class Hub:
                              f'"removed":{_dumps(removed)}}}')
             seen = set(ids) if alerts else set()
             for event in alerts:
-                if event["incident_id"] in seen and addressed(scope, event):
-                    texts.append(_dumps({"seq": self._next_seq(scope), "type": "alert", "incident_id": event["incident_id"],
-                                         "step": event.get("step"), "label": event.get("label"),
-                                         "recipients": event.get("recipients", []), "at": event.get("at"),
-                                         "incident": rows[event["incident_id"]]}))
+                if event.incident_id in seen and addressed(scope, event):
+                    texts.append(_dumps({"seq": self._next_seq(scope), "type": "alert", "incident_id": event.incident_id,
+                                         "step": event.step, "label": event.label,
+                                         "recipients": list(event.recipients), "at": event.at,
+                                         "incident": rows[event.incident_id]}))
             if texts:
                 out[scope] = texts
         return out

@@ -37,6 +37,7 @@ from service.auth.deps import login_for_websocket, viewer_for_websocket
 from service.auth.rules import Viewer
 from service.core.bus import channel, subscribe_local
 from service.core.db import session_scope
+from service.core.events import EscalationEvent, EventType, IncidentEvent, from_message
 from service.core.settings import Settings
 
 log = structlog.get_logger()
@@ -114,9 +115,13 @@ async def listen_redis(url: str, hub: Hub, retry_seconds: float = 1.0) -> None:
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
                         try:
-                            hub.notify(json.loads(message["data"]))
+                            event = from_message(json.loads(message["data"]))
                         except (ValueError, TypeError):
+                            event = None
+                        if event is None:  # not ours, or not of this version: dropped whole
                             log.warning("live.bad_event", data=str(message["data"])[:200])
+                        else:
+                            hub.notify(event)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -172,11 +177,12 @@ async def follow_audit(settings: Settings, hub: Hub, every: float = AUDIT_EVERY)
             if action == DISABLED:  # by `yuqing user disable` in another process
                 hub.end_sessions(usernames={details.get(entry_id, {}).get("username")})
                 continue
-            event = {"type": "incident.updated", "incident_id": incident_id, "at": at.timestamp()}
+            event: IncidentEvent = IncidentEvent(type=EventType.UPDATED, incident_id=incident_id, at=at.timestamp())
             if entry_id in details:
                 d = details[entry_id]
-                event.update(type="escalation", step=action.removeprefix("escalation."), label=d.get("label"),
-                             recipients=d.get("recipients", []), clock=d.get("clock"))
+                event = EscalationEvent(incident_id=incident_id, at=at.timestamp(),
+                                        step=action.removeprefix("escalation."), label=d.get("label") or "",
+                                        recipients=tuple(d.get("recipients") or ()), clock=d.get("clock"))
             hub.notify_if_missed(event)
         if rows:
             newest = max(newest, rows[-1][0])

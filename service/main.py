@@ -21,11 +21,13 @@ from service.core.errors import NotFound, Unauthenticated
 from service.core.logs import configure_logging
 from service.core.metrics import authorized as metrics_authorized
 from service.core.metrics import render
-from service.core.queue import queue_depth, redis_connection, warm_up
+from service.core.queue import queue_depth
+from service.core.redis import redis_connection
 from service.core.request_guard import RequestGuard, limits_of
 from service.core.settings import Settings, get_settings
 from service.incidents import views as incidents
 from service.incidents import workflow_views as workflow
+from service.incidents.jobs import warm_up
 from service.incidents.runtime import load_engine
 from service.incidents.sweeper import embedded_sweeper
 from service.items import views as items

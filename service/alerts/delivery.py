@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import structlog
@@ -19,6 +20,8 @@ from service.alerts.message import Message
 from service.alerts.models import FAILED, QUEUED, RETRYING, SENT, AlertChannel
 from service.core.columns import utcnow
 from service.core.db import session_scope
+from service.core.queue import Call, missing_jobs, queued
+from service.core.queue import dispatch as dispatch_calls
 from service.core.settings import Settings
 
 log = structlog.get_logger()
@@ -30,7 +33,7 @@ class Kind:
     name: str  # alert / digest: job ids and log events
     model: type[SQLModel]  # its delivery table (id, channel_id, status, attempts, last_error, …)
     message: Callable[[Session, Settings, Any], Message]  # the message a delivery row carries
-    job: Callable[[int, str], str]  # the RQ job: module-level, imported by name by the worker
+    job: str  # the RQ job by dotted name (service.alerts.jobs): a worker imports it
 
 
 def public_id(kind: Kind, delivery_id: int) -> str:
@@ -45,27 +48,16 @@ def job_id(kind: Kind, delivery_id: int) -> str:
 
 def dispatch(settings: Settings, kind: Kind, delivery_ids: Iterable[int]) -> None:
     """One RQ job per delivery, retried with pauses; inline (one attempt) without Redis."""
-    ids = list(delivery_ids)
-    if not ids:
-        return
-    if settings.redis_url:
-        from rq import Retry
+    # committed: `recover` re-dispatches what Redis loses
+    dispatch_calls(settings, "alert_enqueue", calls(settings, kind, delivery_ids), deliveries=kind.name)
 
-        from service.core.aftercommit import tolerated
-        from service.core.queue import get_queue
 
-        queue, intervals = get_queue(settings), list(settings.alert_retry_intervals)
-        with tolerated("alert_enqueue", deliveries=len(ids)):  # committed: `recover` re-dispatches them
-            for delivery_id in ids:
-                queue.enqueue(kind.job, delivery_id, settings.database_url, job_id=job_id(kind, delivery_id),
-                              job_timeout=120, result_ttl=3600, failure_ttl=7 * 86400,
-                              retry=Retry(max=len(intervals), interval=intervals) if intervals else None)
-        return
-    for delivery_id in ids:
-        try:
-            attempt(settings, kind, delivery_id, final=True)
-        except Exception:
-            pass
+def calls(settings: Settings, kind: Kind, delivery_ids: Iterable[int]) -> list[Call]:
+    """The jobs of these deliveries; inline, a job run outside a worker is its own last try."""
+    return [Call(kind.job, (delivery_id, settings.database_url), job_id=job_id(kind, delivery_id), timeout=120,
+                 result_ttl=3600, failure_ttl=7 * 86400, retry_intervals=tuple(settings.alert_retry_intervals),
+                 inline=partial(attempt, settings, kind, delivery_id, final=True))
+            for delivery_id in delivery_ids]
 
 
 def run_job(kind: Kind, delivery_id: int, database_url: str) -> str:
@@ -127,16 +119,12 @@ def refuse_destination(settings: Settings, channel: AlertChannel) -> None:
 def recover(session: Session, settings: Settings, kind: Kind, now: datetime) -> list[int]:
     """Re-dispatch deliveries still waiting whose RQ job is gone (Redis lost it, or the process
     died between the commit and the enqueue): the database, not the queue, is the record."""
-    if not settings.redis_url:
+    if not queued(settings):
         return []
-    from rq.job import Job
-
-    from service.core.queue import redis_connection
-
     model = kind.model
     waiting = session.exec(select(model.id).where(col(model.status).in_([QUEUED, RETRYING]),
                                                   col(model.created_at) < now - STRANDED_AFTER)).all()
-    connection = redis_connection(settings.redis_url)
-    lost = [i for i in waiting if not Job.exists(job_id(kind, i), connection=connection)]
+    missing = set(missing_jobs(settings, [job_id(kind, i) for i in waiting]))
+    lost = [i for i in waiting if job_id(kind, i) in missing]
     dispatch(settings, kind, lost)
     return lost

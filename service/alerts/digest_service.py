@@ -131,12 +131,7 @@ def _digest_message(session: Session, _settings: Settings, delivery: DigestDeliv
     return DigestMessage(digest_id=digest.id, subject=digest.subject, body=digest.body)
 
 
-def deliver_digest_job(delivery_id: int, database_url: str) -> str:
-    """The RQ job (module-level so a worker imports it by name)."""
-    return delivery.run_job(DIGESTS, delivery_id, database_url)
-
-
-DIGESTS = delivery.Kind("digest", DigestDelivery, _digest_message, deliver_digest_job)
+DIGESTS = delivery.Kind("digest", DigestDelivery, _digest_message, "service.alerts.jobs.deliver_digest_job")
 
 
 def job_id(delivery_id: int) -> str:
@@ -217,5 +212,5 @@ def deliveries_of(session: Session, digest_id: int) -> list[dict]:
              "sent_at": d.sent_at} for d, c in rows]
 
 
-__all__: Sequence[str] = ["build_digests", "deliver_digest", "deliver_digest_job", "digests_for", "dispatch_digests",
+__all__: Sequence[str] = ["build_digests", "deliver_digest", "digests_for", "dispatch_digests",
                           "leader_audiences", "may_read", "run_digests"]

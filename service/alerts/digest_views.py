@@ -15,7 +15,7 @@ from service.audit.log import record
 from service.auth.deps import ViewerDep, require_role
 from service.auth.rules import Role, Viewer
 from service.core.columns import utcnow
-from service.core.deps import EngineDep, SessionDep, SettingsDep
+from service.core.deps import EngineDep, SessionDep, SettingsDep, UowDep
 from service.core.errors import Forbidden, NotFound
 from service.core.inputs import StrictDate
 from service.core.params import IdPath
@@ -54,17 +54,17 @@ def digest_deliveries(digest_id: IdPath, viewer: Manager, session: SessionDep, e
 
 
 @router.post("/run", summary="立即生成今日摘要（已生成的不重复） / build today's digests now (none twice)")
-def run_digests(viewer: Manager, session: SessionDep, engine: EngineDep, settings: SettingsDep,
+def run_digests(viewer: Manager, uow: UowDep, engine: EngineDep, settings: SettingsDep,
                 background: BackgroundTasks) -> dict:
     now = utcnow()
     day = local_day(now, settings.timezone)
     within = None if viewer.role is Role.ADMIN else viewer.region
     if within is None and viewer.role is not Role.ADMIN:
         raise Forbidden("督办人员须属于某一地区", "a coordinator needs a region")
-    created, delivery_ids = digests.build_digests(session, engine.org, settings, day, now, within=within)
-    record(session, "digest.run", actor=viewer.username, day=day.isoformat(), region=within,
+    created, delivery_ids = digests.build_digests(uow.session, engine.org, settings, day, now, within=within)
+    record(uow.session, "digest.run", actor=viewer.username, day=day.isoformat(), region=within,
            digests=[d.id for d in created], deliveries=len(delivery_ids))
-    session.commit()
+    uow.commit()
     background.add_task(digests.dispatch_digests, settings, delivery_ids)  # after the response: sends may be slow
     return {"day": day.isoformat(), "created": [digests.public_digest(d) for d in created],
             "deliveries": len(delivery_ids)}

@@ -18,7 +18,7 @@ from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
-from service.alerts import delivery, jobs
+from service.alerts import delivery
 from service.alerts.audience import (
     Audience,
     audiences,
@@ -49,6 +49,8 @@ from service.auth.rules import Role, Viewer, assignment_of, sees
 from service.core.bulk import insert_ignoring
 from service.core.columns import utcnow
 from service.core.errors import Forbidden, Invalid, NotFound
+from service.core.events import EscalationEvent
+from service.core.queue import Call
 from service.core.settings import Settings
 from service.incidents.models import Clock, EscalationStep, Incident
 
@@ -113,20 +115,21 @@ def create_alerts(session: Session, org: OrgChart, settings: Settings, steps: Se
     return [d.id for d in _add(session, org, settings, channels, wanted)]
 
 
-def create_claim_alerts(session: Session, org: OrgChart, settings: Settings, events: Sequence[dict]) -> list[int]:
-    """Alerts for lapsed claims (the `escalation` events of service.incidents.claims), committed
-    here; returns the delivery ids to dispatch."""
+def create_claim_alerts(session: Session, org: OrgChart, settings: Settings,
+                        events: Sequence[EscalationEvent]) -> list[int]:
+    """Alerts for lapsed claims (the escalation events of service.incidents.claims), not
+    committed; returns the delivery ids to dispatch."""
     channels, now, out = _enabled_channels(session), utcnow(), []
     for event in events:
-        incident = session.get(Incident, event["incident_id"])
+        incident = session.get(Incident, event.incident_id)
         lapsed = incident.claim_expired_at if incident and incident.claim_expired_at else None
         if lapsed is None:
             continue
-        out += _add(session, org, settings, channels, [(incident, event.get("recipients", []), {
+        out += _add(session, org, settings, channels, [(incident, list(event.recipients), {
             "key": f"claim:{incident.id}:{int(lapsed.timestamp())}", "step_id": None, "clock": "claim",
-            "clock_label": "认领", "step": str(event.get("step", "claim_expired"))[:16],
-            "label": str(event.get("label", "认领超时"))[:16], "due_at": lapsed, "created_at": now})])
-    session.commit()
+            "clock_label": "认领", "step": (event.step or "claim_expired")[:16],
+            "label": (event.label or "认领超时")[:16], "due_at": lapsed, "created_at": now})])
+    session.flush()
     return [d.id for d in out]
 
 
@@ -135,12 +138,17 @@ def _alert_message(session: Session, settings: Settings, delivery: AlertDelivery
     return message_of(alert, session.get(Incident, alert.incident_id), settings)
 
 
-ALERTS = delivery.Kind("alert", AlertDelivery, _alert_message, jobs.deliver_job)
+ALERTS = delivery.Kind("alert", AlertDelivery, _alert_message, "service.alerts.jobs.deliver_job")
 
 
 def dispatch(settings: Settings, delivery_ids: Iterable[int]) -> None:
     """One RQ job per delivery, retried with pauses; inline (one attempt) without Redis."""
     delivery.dispatch(settings, ALERTS, delivery_ids)
+
+
+def delivery_calls(settings: Settings, delivery_ids: Iterable[int]) -> list[Call]:
+    """The same as jobs for a unit of work to dispatch after its commit."""
+    return delivery.calls(settings, ALERTS, delivery_ids)
 
 
 def job_id(delivery_id: int) -> str:

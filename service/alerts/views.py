@@ -14,8 +14,8 @@ from service.alerts.egress import Allowlist
 from service.alerts.models import CHANNEL_KINDS
 from service.auth.deps import ViewerDep, require_role
 from service.auth.rules import Role, Viewer
-from service.core.bus import publish
-from service.core.deps import EngineDep, SessionDep, SettingsDep
+from service.core.deps import EngineDep, SessionDep, SettingsDep, UowDep
+from service.core.events import AlertAcknowledged
 from service.core.inputs import StrictModel
 from service.core.params import IdPath
 
@@ -48,13 +48,12 @@ def list_deliveries(viewer: Manager, session: SessionDep, engine: EngineDep,
 
 
 @router.post("/{alert_id}/ack", summary="确认升级提醒 / acknowledge an alert")
-def acknowledge(alert_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-                settings: SettingsDep) -> dict:
-    alert, changed = alerts.acknowledge(session, engine.org, viewer, alert_id)
-    session.commit()
+def acknowledge(alert_id: IdPath, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> dict:
+    alert, changed = alerts.acknowledge(uow.session, engine.org, viewer, alert_id)
     if changed:
-        publish(settings, {"type": "alert.acknowledged", "incident_id": alert.incident_id, "alert_id": alert.id,
-                           "step": alert.step, "by": viewer.username})
+        uow.publish(AlertAcknowledged(incident_id=alert.incident_id, alert_id=alert.id or 0, step=alert.step,
+                                      by=viewer.username))
+    uow.commit()
     return alerts.public_alert(alert)
 
 
@@ -64,16 +63,16 @@ def list_channels(viewer: Manager, session: SessionDep, engine: EngineDep) -> li
 
 
 @channels.post("", status_code=201, summary="新增推送订阅 / add a subscription")
-def add_channel(body: ChannelIn, viewer: Manager, session: SessionDep, engine: EngineDep,
+def add_channel(body: ChannelIn, viewer: Manager, uow: UowDep, engine: EngineDep,
                 settings: SettingsDep) -> dict:
-    channel = alerts.add_channel(session, engine.org, viewer, **body.model_dump(),
+    channel = alerts.add_channel(uow.session, engine.org, viewer, **body.model_dump(),
                                  allow=Allowlist.parse(settings.alert_host_allowlist))
-    session.commit()
+    uow.commit()
     return alerts.public_channel(channel)
 
 
 @channels.delete("/{channel_id}", summary="删除推送订阅 / remove a subscription")
-def remove_channel(channel_id: IdPath, viewer: Manager, session: SessionDep, engine: EngineDep) -> dict:
-    channel = alerts.remove_channel(session, engine.org, viewer, channel_id)
-    session.commit()
+def remove_channel(channel_id: IdPath, viewer: Manager, uow: UowDep, engine: EngineDep) -> dict:
+    channel = alerts.remove_channel(uow.session, engine.org, viewer, channel_id)
+    uow.commit()
     return alerts.public_channel(channel)

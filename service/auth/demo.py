@@ -15,7 +15,9 @@ from service.audit.log import record
 from service.auth.models import User
 from service.auth.passwords import hash_password, verify_password
 from service.core.db import session_scope
+from service.core.events import SessionEnded
 from service.core.settings import Settings
+from service.core.uow import UnitOfWork
 from service.incidents.runtime import load_engine
 
 DEMO_PASSWORD = "demo12345"
@@ -63,14 +65,12 @@ def retire_demo_accounts(settings: Settings) -> list[str]:
         verified: dict[str, bool] = {}
         users = session.exec(select(User).where(col(User.username).in_(DEMO_NAMES), User.active == True)).all()  # noqa: E712
         retired = [u.username for u in users if _is_demo(u, verified)]
+        uow = UnitOfWork(session, settings)
         for username in retired:
             disable_user(session, username, actor="system:demo-off")
-        session.commit()
-    if retired and settings.redis_url:  # other API processes still in demo mode close their sockets
-        from service.core.bus import publish
-
-        for username in retired:
-            publish(settings, {"type": "session.ended", "username": username})
+            # other API processes still in demo mode close their sockets
+            uow.publish(SessionEnded(username=username))
+        uow.commit()
     return retired
 
 

@@ -10,8 +10,8 @@ from service.auth.deps import COOKIE, ViewerDep, require_role
 from service.auth.models import User
 from service.auth.rules import Role, Viewer
 from service.auth.service import authenticate, close_session, create_user, open_session, public
-from service.core.bus import publish
-from service.core.deps import EngineDep, SessionDep, SettingsDep
+from service.core.deps import EngineDep, SessionDep, SettingsDep, UowDep
+from service.core.events import SessionEnded
 from service.core.inputs import StrictModel
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -24,13 +24,13 @@ class Login(StrictModel):
 
 
 @router.post("/login", summary="登录 / sign in (sets the session cookie)")
-def login(body: Login, request: Request, response: Response, session: SessionDep, settings: SettingsDep) -> dict:
+def login(body: Login, request: Request, response: Response, uow: UowDep, settings: SettingsDep) -> dict:
     # the peer address; behind a reverse proxy uvicorn takes it from X-Forwarded-For when the
     # proxy is in FORWARDED_ALLOW_IPS (default 127.0.0.1)
     source = request.client.host if request.client else "unknown"
-    user = authenticate(session, settings, body.username.strip(), body.password, source=source)
-    opened = open_session(session, settings, user)
-    session.commit()
+    user = authenticate(uow.session, settings, body.username.strip(), body.password, source=source)
+    opened = open_session(uow.session, settings, user)
+    uow.commit()
     response.set_cookie(COOKIE, opened.token, max_age=int(settings.session_hours * 3600), path="/",
                         httponly=True, samesite="lax", secure=settings.secure_cookie())
     return {"user": public(user), "csrf_token": opened.csrf_token, "expires_at": opened.expires_at}
@@ -43,14 +43,14 @@ def me(viewer: ViewerDep, request: Request) -> dict:
 
 
 @router.post("/logout", summary="退出登录 / sign out (revokes the session)")
-def logout(viewer: ViewerDep, request: Request, response: Response, session: SessionDep,
+def logout(viewer: ViewerDep, request: Request, response: Response, uow: UowDep,
            settings: SettingsDep) -> dict:
     login_session = getattr(request.state, "login_session", None)
     if login_session is not None:
-        close_session(session, login_session)
-        session.commit()
+        close_session(uow.session, login_session)
         # every API process closes this session's WebSockets at once (dashboard.hub)
-        publish(settings, {"type": "session.ended", "sessions": [login_session.id]})
+        uow.publish(SessionEnded(sessions=(login_session.id or 0,)))
+        uow.commit()
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=settings.secure_cookie())
     return {"ok": True}
 
@@ -75,9 +75,9 @@ def list_users(session: SessionDep, _admin: Viewer = Depends(require_role(Role.A
 
 
 @users.post("", status_code=201, summary="新建账号（管理员） / create an account (admin)")
-def add_user(body: NewUser, session: SessionDep, engine: EngineDep,
+def add_user(body: NewUser, uow: UowDep, engine: EngineDep,
              admin: Viewer = Depends(require_role(Role.ADMIN))) -> dict:
-    user = create_user(session, engine.org, username=body.username, password=body.password, role=body.role,
+    user = create_user(uow.session, engine.org, username=body.username, password=body.password, role=body.role,
                        unit=body.unit, region=body.region, name=body.name, actor=admin.username)
-    session.commit()
+    uow.commit()
     return public(user)

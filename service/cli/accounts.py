@@ -12,9 +12,11 @@ from sqlmodel import col, select
 def run_user(args: argparse.Namespace) -> int:
     from service.auth.models import User
     from service.auth.service import create_user, disable_user
-    from service.core.errors import DomainError
     from service.core.db import migrate, session_scope
+    from service.core.errors import DomainError
+    from service.core.events import SessionEnded
     from service.core.settings import get_settings
+    from service.core.uow import UnitOfWork
     from service.incidents.runtime import active_org_text
     from service.orgs.loader import load_org_text
     from service.orgs.store import ensure_org
@@ -34,10 +36,9 @@ def run_user(args: argparse.Namespace) -> int:
             except DomainError as exc:
                 print(f"{exc.zh} / {exc.en}", file=sys.stderr)
                 return 2
-            session.commit()
-            from service.core.bus import publish
-
-            publish(settings, {"type": "session.ended", "username": args.username})  # live sockets close
+            uow = UnitOfWork(session, settings)
+            uow.publish(SessionEnded(username=args.username))  # live sockets close, on every process
+            uow.commit()
             print(f"已停用账号 / disabled {args.username}")
             return 0
         password = _read_password(args.password_stdin)

@@ -135,7 +135,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from service.core.queue import run_worker
+    from service.cli.worker import run_worker
     from service.core.settings import get_settings
 
     return run_worker(get_settings(), burst=args.burst)

@@ -12,15 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import structlog
-from redis.exceptions import RedisError
 
 from service.core.metrics import AFTER_COMMIT_FAILURES
+from service.core.redis import REDIS_FAILURES
 
 log = structlog.get_logger()
-
-# what Redis raises when it is down, unreachable or refusing (a closed port is an OSError
-# for the socket layer before redis-py wraps it)
-REDIS_FAILURES = (RedisError, OSError)
 
 
 @contextmanager

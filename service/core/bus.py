@@ -1,16 +1,21 @@
-"""Publishing incident events: Redis pub/sub when REDIS_URL is set, in-process otherwise."""
+"""Publishing events (service.core.events): Redis pub/sub when REDIS_URL is set, in-process
+otherwise. Local subscribers get the typed event; Redis carries its JSON message."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from urllib.parse import urlsplit
 
+from service.core.aftercommit import tolerated
+from service.core.events import Event, to_message
+from service.core.redis import redis_connection
 from service.core.settings import Settings
 
 CHANNEL = "yuqing:events"
-_local_subscribers: list[Callable[[dict], None]] = []
+_local_subscribers: list[Callable[[Event], None]] = []
 
 
 def channel(redis_url: str) -> str:
@@ -20,33 +25,30 @@ def channel(redis_url: str) -> str:
     return f"{CHANNEL}:{db}"
 
 
-def subscribe_local(callback: Callable[[dict], None]) -> Callable[[], None]:
+def subscribe_local(callback: Callable[[Event], None]) -> Callable[[], None]:
     _local_subscribers.append(callback)
     return lambda: _local_subscribers.remove(callback)
 
 
-def publish(settings: Settings, event: dict) -> None:
+def publish(settings: Settings, event: Event) -> None:
     publish_many(settings, [event])
 
 
-def publish_many(settings: Settings, events: list[dict]) -> None:
+def publish_many(settings: Settings, events: Sequence[Event]) -> None:
     """Each event as its own message, all in one round trip to Redis (an ingest batch touches
     a hundred incidents: one round trip each cost the worker more than its grouping)."""
     now = time.time()
     # the change time travels with the event: the live view measures change → screen from it
-    events = [{**e, "at": e.get("at") or now} for e in events]
-    for event in events:
+    stamped = [e if e.at is not None else replace(e, at=now) for e in events]
+    for event in stamped:
         for callback in list(_local_subscribers):
             callback(event)
-    if settings.redis_url and events:
-        from service.core.aftercommit import tolerated
-        from service.core.queue import redis_connection
-
+    if settings.redis_url and stamped:
         # events follow a commit: Redis down loses them (the hub resyncs its clients when its
         # feed comes back), never the caller's answer
-        with tolerated("publish", events=len(events)):
+        with tolerated("publish", events=len(stamped)):
             pipe = redis_connection(settings.redis_url).pipeline(transaction=False)
             name = channel(settings.redis_url)
-            for event in events:
-                pipe.publish(name, json.dumps(event, ensure_ascii=False))
+            for event in stamped:
+                pipe.publish(name, json.dumps(to_message(event), ensure_ascii=False))
             pipe.execute()

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from service.core.db import session_scope
 from service.core.errors import Forbidden, Unauthenticated
 from service.core.settings import Settings
+from service.core.uow import UnitOfWork
 from service.incidents.pipeline import Engine
 from service.incidents.runtime import load_engine
 
@@ -29,6 +30,14 @@ def get_session(settings: SettingsDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_uow(session: SessionDep, settings: SettingsDep) -> UnitOfWork:
+    return UnitOfWork(session, settings)
+
+
+# a view that writes takes this and ends with `uow.commit()` (commit, then publish/dispatch)
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
 def get_engine(settings: SettingsDep, session: SessionDep) -> Engine:

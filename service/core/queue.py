@@ -1,84 +1,96 @@
-"""Running processing as RQ jobs when REDIS_URL is set, inline otherwise.
-
-Jobs carry only item ids: the items are already committed, so a lost job loses nothing (the
-sweep re-enqueues items still pending). `submit` therefore never raises: the caller has
-committed, and Redis down (or an inline run failing) is logged and counted, not a 5xx.
+"""Background work: RQ jobs on Redis when REDIS_URL is set, run inline otherwise — the one
+place that makes that choice. Jobs carry only ids of committed rows, so a lost job loses
+nothing (the sweep recovers what is still waiting) and `dispatch` never raises: the caller
+has committed, and Redis down (or an inline run failing) is logged and counted, not a 5xx.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
-from redis import Redis
+from rq import Queue, Retry, SimpleWorker
+from rq.job import Job
 
 from service.core.aftercommit import tolerated
 from service.core.metrics import AFTER_COMMIT_FAILURES
-from service.core.settings import Settings, get_settings
+from service.core.redis import redis_connection
+from service.core.settings import Settings
 
 log = structlog.get_logger()
 
 
-@lru_cache(maxsize=4)
-def redis_connection(url: str) -> Redis:
-    # a bounded connect: Redis unreachable must fail fast, not hold a request for minutes
-    return Redis.from_url(url, socket_connect_timeout=5)
+@dataclass(frozen=True)
+class Call:
+    """One job: a module-level function (a worker imports it by name) and its plain arguments."""
+
+    func: Callable[..., Any] | str  # a dotted name when importing the function would make a cycle
+    args: tuple[Any, ...]
+    job_id: str | None = None
+    timeout: int = 600
+    result_ttl: int = 60
+    failure_ttl: int | None = None
+    retry_intervals: Sequence[int] = field(default_factory=tuple)
+    # what runs in this process without Redis (the job function reads settings from the
+    # environment; the caller's own settings are the ones to keep inline)
+    inline: Callable[[], Any] | None = None
 
 
-def get_queue(settings: Settings):
-    from rq import Queue
-
-    return Queue(settings.queue_name, connection=redis_connection(settings.redis_url))
+def get_queue(settings: Settings) -> Queue:
+    return Queue(settings.queue_name, connection=redis_connection(settings.redis_url or ""))
 
 
-def submit(settings: Settings, item_ids: Sequence[int]) -> None:
-    """Process `item_ids` now (embedded mode) or on a worker."""
-    ids = [int(i) for i in item_ids]
-    if not ids:
+def queued(settings: Settings) -> bool:
+    """Whether background work goes to workers (REDIS_URL set) or runs in this process."""
+    return bool(settings.redis_url)
+
+
+def dispatch(settings: Settings, what: str, calls: Sequence[Call], **context: object) -> None:
+    """Enqueue `calls` (one round of failures tolerated as `<what>.failed`), or run them here
+    one by one, each failure logged as `<what>.inline_failed` without stopping the others."""
+    if not calls:
         return
-    if settings.redis_url:
-        from rq import Retry
-
-        with tolerated("enqueue", items=len(ids), item_ids=ids[:20]):  # the sweep re-enqueues them
-            get_queue(settings).enqueue(process_job, ids, settings.database_url, job_timeout=600, result_ttl=60,
-                                        retry=Retry(max=3, interval=[1, 5, 30]))
+    if queued(settings):
+        queue = get_queue(settings)
+        with tolerated(what, jobs=len(calls), **context):
+            for c in calls:
+                queue.enqueue(c.func, *c.args, job_id=c.job_id, job_timeout=c.timeout, result_ttl=c.result_ttl,
+                              failure_ttl=c.failure_ttl,
+                              retry=Retry(max=len(c.retry_intervals), interval=list(c.retry_intervals))
+                              if c.retry_intervals else None)
         return
-    try:
-        run_processing(settings, ids)
-    except Exception as exc:
-        AFTER_COMMIT_FAILURES.labels("process").inc()
-        log.warning("items.processing_deferred", error=f"{type(exc).__name__}: {str(exc)[:200]}", item_ids=ids[:20])
+    for c in calls:
+        try:
+            if c.inline is not None:
+                c.inline()
+            elif callable(c.func):
+                c.func(*c.args)
+        except Exception as exc:
+            AFTER_COMMIT_FAILURES.labels(what).inc()
+            log.warning(f"{what}.inline_failed", error=f"{type(exc).__name__}: {str(exc)[:200]}", **context)
 
 
-# a job's batch grows to this many items with other pending ones when the workers are behind
-# (bench: batches of 250 route 1,138 items/s against 927 for batches of 100)
-BATCH_UP_TO = 300
+def enqueue(settings: Settings, call: Call) -> Job:
+    """One job that only a worker may run (e.g. retraining); refused without Redis."""
+    if not queued(settings):
+        raise RuntimeError("REDIS_URL 未设置，无法排队 / REDIS_URL unset: cannot enqueue")
+    return get_queue(settings).enqueue(call.func, *call.args, job_id=call.job_id, job_timeout=call.timeout,
+                                       result_ttl=call.result_ttl)
 
 
-def process_job(item_ids: list[int], database_url: str) -> int:
-    """The RQ job: module-level so workers can import it. A poison item is set aside inside
-    (service.items.poison), so the job raises only on a transient fault, and RQ retries it."""
-    settings = get_settings().model_copy(update={"database_url": database_url})
-    return len(run_processing(settings, item_ids))
-
-
-def run_processing(settings: Settings, item_ids: Sequence[int]) -> list[int]:
-    from service.core.db import session_scope
-    from service.incidents.ingest import process_items
-    from service.incidents.runtime import load_engine
-
-    # the engine in a session of its own: building it cold (model, dictionaries: seconds)
-    # must not keep a transaction idle (PostgreSQL's idle_in_transaction_session_timeout)
-    with session_scope(settings.database_url) as session:
-        engine = load_engine(settings, session)
-    with session_scope(settings.database_url) as session:
-        return process_items(session, engine, settings, item_ids, up_to=BATCH_UP_TO)
+def missing_jobs(settings: Settings, job_ids: Sequence[str]) -> list[str]:
+    """Of these job ids, those Redis no longer has; none without Redis (nothing was queued)."""
+    if not queued(settings):
+        return []
+    connection = redis_connection(settings.redis_url or "")
+    return [j for j in job_ids if not Job.exists(j, connection=connection)]
 
 
 def queue_depth(settings: Settings) -> int:
     """Jobs waiting; -1 when Redis cannot be asked (the scrape still answers)."""
-    if not settings.redis_url:
+    if not queued(settings):
         return 0
     depth = -1
     with tolerated("queue_depth"):
@@ -86,37 +98,9 @@ def queue_depth(settings: Settings) -> int:
     return depth
 
 
-def run_worker(settings: Settings, burst: bool = False) -> int:
-    """A non-forking worker with the engine loaded once: a forked work-horse per job would
-    rebuild the classifier and gazetteer (about a second) for every batch."""
-    from rq import SimpleWorker
-
-    from service.core.db import migrate, session_scope
-    from service.core.logs import configure_logging
-    from service.incidents.runtime import load_engine
-    from service.orgs.store import ensure_org
-
-    if not settings.redis_url:
-        print("REDIS_URL 未设置：内置模式下无需 worker / REDIS_URL unset: embedded mode needs no worker")
-        return 2
-    configure_logging()
-    migrate(settings.database_url)
-    ensure_org(settings)
-    if not burst:  # a burst run drains the queue and exits: nothing to gain from warming up first
-        with session_scope(settings.database_url) as session:
-            engine = load_engine(settings, session)
-        warm_up(engine)
-    # the scheduler moves retries that wait (Retry intervals) back onto the queue when due;
-    # without it a job scheduled for retry would never run again
-    SimpleWorker([get_queue(settings)], connection=redis_connection(settings.redis_url)).work(
+def work(settings: Settings, *, burst: bool) -> None:
+    """A non-forking worker: a forked work-horse per job would rebuild the classifier and
+    gazetteer (about a second) for every batch. Its scheduler moves retries that wait back
+    onto the queue when due; without it a job scheduled for retry would never run again."""
+    SimpleWorker([get_queue(settings)], connection=redis_connection(settings.redis_url or "")).work(
         burst=burst, with_scheduler=True)
-    return 0
-
-
-def warm_up(engine) -> None:
-    """Triage one real item so jieba's dictionaries and the classifier load before the first
-    job (about a second) rather than inside it."""
-    from service.core.columns import utcnow
-    from service.incidents.pipeline import ItemInput
-
-    engine.triage_many([ItemInput(key="warm-up", text="米山镇凤凰小区烧烤店油烟扰民", received_at=utcnow())])

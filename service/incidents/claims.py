@@ -11,10 +11,11 @@ from sqlmodel import Session, col, select
 
 from routing.escalation import recipients
 from service.audit.log import record
+from service.incidents.events import escalation_event
+from service.incidents.mapping import decision_of
 from service.incidents.models import Incident
 from service.incidents.pipeline import Engine
 from service.incidents.rules import Status
-from service.incidents.service import incident_event
 
 STEP, LABEL = "claim_expired", "认领超时未回应"
 
@@ -36,17 +37,11 @@ def expire_claims(session: Session, engine: Engine, now: datetime) -> list[dict]
         if done != 1:
             continue
         # the unit's leaders and the government office, as at a missed deadline (催办)
-        told = list(recipients("urge", _decision(incident), engine.org))
+        told = list(recipients("urge", decision_of(incident), engine.org))
         record(session, "incident.claim_expired", incident_id=incident.id, claimed_by=claimed_by, unit=unit,
                claimed_at=at.isoformat(), recipients=told)
         session.refresh(incident)
-        events.append({**incident_event("escalation", incident), "step": STEP, "label": LABEL, "recipients": told,
-                       "expired_claim": {"by": claimed_by, "unit": unit}})
-    session.commit()
+        events.append(escalation_event(incident, step=STEP, label=LABEL, recipients=tuple(told),
+                                       expired_claim={"by": claimed_by, "unit": unit}))
     return events
 
-
-def _decision(incident: Incident):
-    from service.incidents.sweep import decision_of  # the sweep imports this module
-
-    return decision_of(incident)

@@ -19,12 +19,14 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from routing.escalation import next_due, recipients, steps_due
-from routing.facts import RoutingDecision, Scope
-from service.alerts.service import create_alerts, dispatch
+from routing.facts import RoutingDecision
+from service.alerts.service import create_alerts, delivery_calls
 from service.audit.log import AuditBatch
 from service.core.bulk import insert_ignoring
-from service.core.bus import publish_many
+from service.core.events import EscalationEvent
 from service.core.settings import Settings
+from service.core.uow import UnitOfWork
+from service.incidents.mapping import decision_of
 from service.incidents.models import Clock, EscalationStep, Incident
 from service.incidents.pipeline import Engine
 
@@ -47,9 +49,10 @@ class Fired:
     recipients: list
 
 
-def escalate(session: Session, engine: Engine, settings: Settings, now: datetime) -> list[Fired]:
+def escalate(uow: UnitOfWork, engine: Engine, now: datetime) -> list[Fired]:
     """Fire every rung due by `now`, batch by batch (each committed with its audit entries and
     alerts, then published and dispatched); returns the rungs this call fired."""
+    session, settings = uow.session, uow.settings
     fired: list[Fired] = []
     after = 0
     while True:
@@ -58,10 +61,10 @@ def escalate(session: Session, engine: Engine, settings: Settings, now: datetime
             return fired
         after = batch[-1].id
         rows, deliveries = _fire_batch(session, engine, settings, batch, now)
-        session.commit()
-        publish_many(settings, [{"type": "escalation", "incident_id": r.incident_id, "clock_id": r.clock_id,
-                                 "step": r.step, "label": r.label, "recipients": r.recipients} for r in rows])
-        dispatch(settings, deliveries)  # RQ jobs with retries, or inline without Redis
+        uow.publish(*(EscalationEvent(incident_id=r.incident_id, clock_id=r.clock_id, step=r.step, label=r.label,
+                                      recipients=tuple(r.recipients)) for r in rows))
+        uow.dispatch("alert_enqueue", delivery_calls(settings, deliveries))  # RQ jobs with retries, or inline
+        uow.commit()
         fired += rows
         if len(batch) < BATCH:
             return fired
@@ -144,11 +147,3 @@ def _place(session: Session, placed: dict[int, datetime | None]) -> None:
     if placed:
         session.execute(update(Clock), [{"id": i, "next_due_at": at} for i, at in placed.items()])
 
-
-def decision_of(incident) -> RoutingDecision:
-    return RoutingDecision(
-        scope=Scope(incident.scope), vertical=incident.vertical, level_region=incident.level_region,
-        first_responsible=tuple(incident.first_responsible), co_responsible=tuple(incident.co_responsible),
-        coordinators=tuple(incident.coordinators), lead=incident.lead, leader=incident.leader,
-        report_to=incident.report_to, reasons=tuple(getattr(incident, "reasons", ())),
-    )

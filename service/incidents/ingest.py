@@ -24,10 +24,12 @@ from routing.facts import SEVERITY_RANK, Severity
 from routing.grouping import Assignment, Signature, assign
 from service.audit.log import AuditBatch
 from service.core.bulk import insert_rows
-from service.core.bus import publish_many
 from service.core.columns import utcnow
+from service.core.events import EventType, IncidentEvent
 from service.core.settings import Settings
+from service.core.uow import UnitOfWork
 from service.incidents import signatures
+from service.incidents.mapping import decision_columns
 from service.incidents.models import Clock, Incident, IncidentPlace, IncidentUnit
 from service.incidents.pipeline import Engine, ItemInput, Triage
 from service.incidents.retiming import retime, upgrade_if_more_severe
@@ -49,61 +51,61 @@ def item_input(item: Item) -> ItemInput:
     )
 
 
-def process_items(session: Session, engine: Engine, settings: Settings, item_ids: Sequence[int],
-                  *, up_to: int = 0) -> list[int]:
+def process_items(uow: UnitOfWork, engine: Engine, item_ids: Sequence[int], *, up_to: int = 0) -> list[int]:
     """Process the pending items among `item_ids` — and, up to `up_to` items in all, the oldest
     other pending ones (a worker behind the queue takes bigger batches: each batch pays fixed
     costs, and the jobs of items taken early find nothing left to do). Returns the ids of the
-    incidents touched."""
-    items = _take(session, item_ids, up_to)
+    incidents touched. Each batch is its own transaction (committed, then published)."""
+    items = _take(uow.session, item_ids, up_to)
     if not items:
         return []
     ids = [i.id for i in items]
     try:
-        return _process(session, engine, settings, items)
+        return _process(uow, engine, items)
     except Exception as exc:
-        session.rollback()
+        uow.rollback()
         if poison.is_transient(exc):
             raise  # of the moment: the batch stays pending, the job is retried (or swept)
         if len(ids) == 1:
-            poison.set_aside(session, ids[0], exc)
+            poison.set_aside(uow, ids[0], exc)
             return []
         log.warning("items.batch_failed", items=len(ids), error=poison.describe(exc), item_ids=ids[:20])
-        return _one_by_one(session, engine, settings, ids)
+        return _one_by_one(uow, engine, ids)
 
 
-def _one_by_one(session: Session, engine: Engine, settings: Settings, ids: list[int]) -> list[int]:
+def _one_by_one(uow: UnitOfWork, engine: Engine, ids: list[int]) -> list[int]:
     """After a failed batch: each item in a transaction of its own, in received order; one
     that fails alone is set aside, the others are routed."""
     touched: list[int] = []
     for item_id in ids:
-        items = _take(session, [item_id], 0)
+        items = _take(uow.session, [item_id], 0)
         if not items:
             continue  # another worker took it meanwhile
         try:
-            touched += _process(session, engine, settings, items)
+            touched += _process(uow, engine, items)
         except Exception as exc:
-            session.rollback()
+            uow.rollback()
             if poison.is_transient(exc):
                 raise
-            poison.set_aside(session, item_id, exc)
+            poison.set_aside(uow, item_id, exc)
     return list(dict.fromkeys(touched))
 
 
-def _process(session: Session, engine: Engine, settings: Settings, items: list[Item]) -> list[int]:
+def _process(uow: UnitOfWork, engine: Engine, items: list[Item]) -> list[int]:
+    session = uow.session
     triages = {t.item.key: t for t in engine.triage_many([item_input(i) for i in items])}
     sigs = [t.signature() for t in triages.values()]
-    _serialize_grouping(session, settings)
+    _serialize_grouping(session, uow.settings)
     existing = _candidates(session, sigs, engine)
     plan = assign(sigs, existing.values(), engine.policy.grouping)
     rows = _write(session, engine, items, triages, existing, plan)
-    session.commit()
-    events = [{"type": "incident.item_added" if key.startswith("x:") else "incident.created",
-               "incident_id": rows[key].id} for key in dict.fromkeys(plan.incident_of.values())]
-    publish_many(settings, events)
-    log.info("items.processed", items=len(items), incidents=len(events), merged=len(plan.matches),
-             item_ids=[i.id for i in items][:20], incident_ids=[e["incident_id"] for e in events][:20])
-    return [e["incident_id"] for e in events]
+    touched = [rows[key].id or 0 for key in dict.fromkeys(plan.incident_of.values())]
+    uow.publish(*(IncidentEvent(type=EventType.ITEM_ADDED if key.startswith("x:") else EventType.CREATED,
+                                incident_id=rows[key].id or 0) for key in dict.fromkeys(plan.incident_of.values())))
+    uow.commit()
+    log.info("items.processed", items=len(items), incidents=len(touched), merged=len(plan.matches),
+             item_ids=[i.id for i in items][:20], incident_ids=touched[:20])
+    return touched
 
 
 def _take(session: Session, item_ids: Sequence[int], up_to: int) -> list[Item]:
@@ -290,11 +292,9 @@ def _new_incident(t: Triage, sig: Signature, tally: SpreadTally | None = None) -
     d = t.decision
     tally = tally or _added(SpreadTally(), t, 1)  # one item: its hour is inside any window
     return Incident(
-        topic=t.facts.topic, severity=str(t.facts.severity), scope=str(d.scope), vertical=d.vertical,
-        emergency=t.severity.emergency, verification_request=t.item.verification_request,
-        level_region=d.level_region, first_responsible=list(d.first_responsible),
-        co_responsible=list(d.co_responsible), coordinators=list(d.coordinators), lead=d.lead,
-        leader=d.leader, report_to=d.report_to, reasons=list(t.reasons), regions=list(t.facts.regions),
+        topic=t.facts.topic, severity=str(t.facts.severity), emergency=t.severity.emergency,
+        verification_request=t.item.verification_request, **decision_columns(d, t.reasons),
+        regions=list(t.facts.regions),
         departments=list(t.facts.departments), received_at=t.item.received_at, last_seen=sig.last_seen,
         created_at=utcnow(), signature={**signatures.to_json(sig), "spread": tally.to_json()},
     )

@@ -8,11 +8,11 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from routing.deadlines import compute_clocks
-from routing.engine import route
 from routing.escalation import next_due
-from routing.facts import SEVERITY_RANK, IncidentFacts, Severity
+from routing.facts import SEVERITY_RANK, Severity
 from service.audit.log import record
 from service.incidents.escalating import fired_steps
+from service.incidents.mapping import apply_decision, reroute
 from service.incidents.models import Clock, Incident
 from service.incidents.pipeline import Engine
 from service.incidents.units import pairs_of, sync_units
@@ -38,22 +38,13 @@ def regrade(session: Session, engine: Engine, incident: Incident, *, topic: str 
     changed = [k for k in ("topic", "severity") if after[k] != before[k]]
     if not changed:
         return []
-    facts = IncidentFacts(
-        topic=after["topic"], severity=Severity(after["severity"]), regions=tuple(incident.regions),
-        departments=tuple(incident.departments), verification_request=incident.verification_request,
-        function=engine.taxonomy.function_for(after["topic"]), lead=incident.lead,
-    )
-    d = route(facts, engine.org, engine.taxonomy)
+    d = reroute(incident, engine, topic=after["topic"], severity=after["severity"], lead=incident.lead)
     units_before = pairs_of(incident)
     incident.topic, incident.severity = after["topic"], after["severity"]
-    incident.scope, incident.vertical = str(d.scope), d.vertical
-    incident.first_responsible, incident.co_responsible = list(d.first_responsible), list(d.co_responsible)
-    incident.coordinators, incident.lead = list(d.coordinators), d.lead
     # the routing reasons are new; say first what was re-graded and why (the audit keeps the rest)
     labels = {"topic": "主题", "severity": "等级"}
     regraded = [f"{labels[k]}由{before[k]}调整为{after[k]}（{why}）" for k in changed]
-    incident.leader, incident.report_to, incident.reasons = d.leader, d.report_to, [*regraded, *d.reasons]
-    incident.level_region = d.level_region
+    apply_decision(incident, d, reasons=[*regraded, *d.reasons])
     sync_units(session, incident, before=units_before)
     retime(session, engine, incident)
     session.add(incident)

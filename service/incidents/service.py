@@ -14,8 +14,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
-from routing.engine import route
-from routing.facts import IncidentFacts, RoutingDecision, Severity
+from routing.facts import RoutingDecision, Severity
 from routing.grouping import merge as merge_signatures
 from routing.orgchart import OrgChart
 from service.audit.log import record
@@ -24,6 +23,7 @@ from service.core.columns import utcnow
 from service.core.errors import Conflict, Invalid, NotFound, refused
 from service.incidents import signatures
 from service.incidents.ingest import add_places, item_input, spread_tally
+from service.incidents.mapping import apply_decision, reroute
 from service.incidents.models import Clock, Incident, IncidentPlace, Response
 from service.incidents.pipeline import Engine
 from service.incidents.retiming import regrade, retime, upgrade_if_more_severe
@@ -245,24 +245,8 @@ def _known_units(org: OrgChart, units: Iterable[str]) -> list[str]:
 
 
 def _route(engine: Engine, incident: Incident, lead: str | None) -> RoutingDecision:
-    facts = IncidentFacts(topic=incident.topic, severity=Severity(incident.severity), regions=tuple(incident.regions),
-                          departments=tuple(incident.departments), verification_request=incident.verification_request,
-                          function=engine.taxonomy.function_for(incident.topic), lead=lead)
-    return route(facts, engine.org, engine.taxonomy)
+    return reroute(incident, engine, lead=lead)
 
 
 def _apply(incident: Incident, d: RoutingDecision) -> None:
-    incident.scope, incident.vertical, incident.level_region = str(d.scope), d.vertical, d.level_region
-    incident.first_responsible, incident.co_responsible = list(d.first_responsible), list(d.co_responsible)
-    incident.coordinators, incident.lead = list(d.coordinators), d.lead
-    incident.leader, incident.report_to, incident.reasons = d.leader, d.report_to, list(d.reasons)
-
-
-def incident_event(kind: str, incident: Incident) -> dict:
-    """A bus event carrying what the live view needs to filter by viewer (access.assignment_of
-    reads these keys) without a database round trip."""
-    return {"type": kind, "incident_id": incident.id, "status": incident.status, "topic": incident.topic,
-            "severity": incident.severity, "level_region": incident.level_region, "regions": list(incident.regions),
-            "first_responsible": list(incident.first_responsible),
-            "co_responsible": list(incident.co_responsible), "lead": incident.lead,
-            "claimed_by": incident.claimed_by, "claimed_unit": incident.claimed_unit}
+    apply_decision(incident, d)

@@ -17,15 +17,15 @@ from typing import TypeVar
 import structlog
 from sqlmodel import Session, col, select
 
-from service.alerts.service import create_claim_alerts, dispatch, recover_deliveries
-from service.core.bus import publish
+from service.alerts.service import create_claim_alerts, delivery_calls, recover_deliveries
 from service.core.columns import utcnow
 from service.core.db import session_scope
 from service.core.metrics import SWEEP_PHASE_FAILURES
-from service.core.queue import submit
 from service.core.settings import Settings
+from service.core.uow import UnitOfWork
 from service.incidents.claims import expire_claims
-from service.incidents.escalating import decision_of, escalate  # noqa: F401 — decision_of: used by workflow.claims
+from service.incidents.escalating import escalate
+from service.incidents.jobs import submit
 from service.incidents.runtime import load_engine
 from service.items.models import Item
 
@@ -46,9 +46,9 @@ def guarded(phase: str, run: Callable[[], T], failed: list[str]) -> T | None:
 
 
 def recover_stranded(session: Session, settings: Settings, now: datetime) -> list[int]:
-    ids = list(session.exec(
+    ids = [i for i in session.exec(
         select(Item.id).where(Item.status == "pending", col(Item.created_at) < now - STRANDED_AFTER)
-    ).all())
+    ).all() if i is not None]
     submit(settings, ids)
     return ids
 
@@ -60,17 +60,18 @@ def _recovery(settings: Settings, now: datetime) -> int:
 
 def _escalation(settings: Settings, now: datetime) -> int:
     with session_scope(settings.database_url) as session:
-        return len(escalate(session, load_engine(settings, session), settings, now))
+        return len(escalate(UnitOfWork(session, settings), load_engine(settings, session), now))
 
 
 def _claims(settings: Settings, now: datetime) -> int:
+    """Lapsed claims back to unclaimed with their alerts, in one transaction, then published."""
     with session_scope(settings.database_url) as session:
-        engine = load_engine(settings, session)
+        uow, engine = UnitOfWork(session, settings), load_engine(settings, session)
         expired = expire_claims(session, engine, now)
         deliveries = create_claim_alerts(session, engine.org, settings, expired)  # leaders hear of it too
-    for event in expired:
-        publish(settings, event)
-    dispatch(settings, deliveries)
+        uow.publish(*expired)
+        uow.dispatch("alert_enqueue", delivery_calls(settings, deliveries))
+        uow.commit()
     return len(expired)
 
 

@@ -15,12 +15,14 @@ from service.audit.log import record
 from service.audit.models import AuditEntry
 from service.auth.deps import ViewerDep
 from service.auth.rules import Action, Viewer, assignment_of
-from service.core.bus import publish
-from service.core.deps import EngineDep, SessionDep, SettingsDep
+from service.core.deps import EngineDep, SessionDep, UowDep
 from service.core.errors import Conflict, Invalid, NotFound
+from service.core.events import EventType
 from service.core.inputs import StrictModel
 from service.core.params import IdPath, Offset
+from service.core.uow import UnitOfWork
 from service.incidents import service as wf
+from service.incidents.events import incident_event
 from service.incidents.models import Clock, EscalationStep, Incident, IncidentUnit, Response
 from service.incidents.rules import LEGACY_OPEN, STATUS_LABEL, Status, Transition, available, status_of
 from service.incidents.splitting import split_item
@@ -135,41 +137,40 @@ class TopicChange(StrictModel):
 
 
 @router.post("/{incident_id}/severity", dependencies=[HANDLE[Action.ARBITRATE]], summary="人工调整等级（重新计时） / change severity, re-timing the clocks")
-def set_severity(incident_id: IdPath, body: SeverityChange, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-                 settings: SettingsDep) -> Incident:
-    incident = wf.change_grade(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
+def set_severity(incident_id: IdPath, body: SeverityChange, viewer: ViewerDep, uow: UowDep,
+                 engine: EngineDep) -> Incident:
+    incident = wf.change_grade(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                                severity=body.severity, why=body.reason)
-    return _updated(session, settings, incident)
+    return _updated(uow, incident)
 
 
 @router.post("/{incident_id}/topic", dependencies=[HANDLE[Action.ARBITRATE]], summary="人工调整主题（重新分办、重新计时） / change topic, re-routing the incident")
-def set_topic(incident_id: IdPath, body: TopicChange, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-              settings: SettingsDep) -> Incident:
+def set_topic(incident_id: IdPath, body: TopicChange, viewer: ViewerDep, uow: UowDep,
+              engine: EngineDep) -> Incident:
     if not engine.taxonomy.is_topic(body.topic):
         raise Invalid(f"未知主题 {body.topic}", f"unknown topic {body.topic!r}")
-    incident = wf.change_grade(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
+    incident = wf.change_grade(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                                topic=body.topic, why=body.reason)
-    return _updated(session, settings, incident)
+    return _updated(uow, incident)
 
 
-def _updated(session, settings, incident: Incident) -> Incident:
-    session.commit()
-    publish(settings, wf.incident_event("incident.updated", incident))
+def _updated(uow: UnitOfWork, incident: Incident) -> Incident:
+    uow.publish(incident_event(EventType.UPDATED, incident))
+    uow.commit()
     return incident
 
 
 @router.post("/{incident_id}/items/{item_id}/split", dependencies=[HANDLE[Action.ARBITRATE]], summary="撤销合并：把一条信息拆为新事件 / undo a merge")
-def split(incident_id: IdPath, item_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-          settings: SettingsDep) -> dict:
-    incident = wf.load(session, engine, viewer, incident_id, Transition.REGRADE)
-    item = session.get(Item, item_id)
+def split(incident_id: IdPath, item_id: IdPath, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> dict:
+    incident = wf.load(uow.session, engine, viewer, incident_id, Transition.REGRADE)
+    item = uow.session.get(Item, item_id)
     if item is None or item.incident_id != incident_id:
         raise NotFound("该事件中没有这条信息", "no such item in this incident")
-    if session.exec(select(Item.id).where(Item.incident_id == incident_id)).all() == [item_id]:
+    if uow.session.exec(select(Item.id).where(Item.incident_id == incident_id)).all() == [item_id]:
         raise Conflict("事件只有这一条信息，无需拆分", "the incident holds only this item")
-    new = split_item(session, engine, incident, item)
-    record(session, "incident.item_split", incident_id=incident_id, item_id=item_id, actor=viewer.username,
+    new = split_item(uow.session, engine, incident, item)
+    record(uow.session, "incident.item_split", incident_id=incident_id, item_id=item_id, actor=viewer.username,
            new_incident_id=new.id)
-    session.commit()
-    publish(settings, wf.incident_event("incident.created", new))
+    uow.publish(incident_event(EventType.CREATED, new))
+    uow.commit()
     return {"incident_id": new.id}

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 from pydantic import Field
-from sqlmodel import Session
 
 from service.auth.deps import ViewerDep
 from service.auth.rules import GRANTS, Action, Viewer
-from service.core.bus import publish
-from service.core.deps import EngineDep, SessionDep, SettingsDep
+from service.core.deps import EngineDep, UowDep
 from service.core.errors import Forbidden
+from service.core.events import EventType
 from service.core.inputs import Id, StrictModel
 from service.core.params import IdPath
-from service.core.settings import Settings
+from service.core.uow import UnitOfWork
 from service.incidents import service as wf
+from service.incidents.events import incident_event
 from service.incidents.models import Incident
 from service.incidents.rules import Channel, FollowUp
 
@@ -82,88 +82,79 @@ class MergeIn(StrictModel):
     other_incident_id: Id = Field(description="并入本事件的另一事件编号")
 
 
-def _done(session: Session, settings: Settings, *events: tuple[str, Incident]) -> None:
-    session.commit()
-    for kind, incident in events:
-        publish(settings, wf.incident_event(kind, incident))
+def _done(uow: UnitOfWork, *events: tuple[EventType, Incident]) -> None:
+    uow.publish(*(incident_event(kind, incident) for kind, incident in events))
+    uow.commit()
 
 
 @router.post("/{incident_id}/claim", dependencies=[HANDLE[Action.CLAIM]], summary="认领 / claim")
-def claim(incident_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-          settings: SettingsDep) -> Incident:
-    incident = wf.claim(session=session, engine=engine, viewer=viewer, incident_id=incident_id)
-    _done(session, settings, ("incident.claimed", incident))
+def claim(incident_id: IdPath, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> Incident:
+    incident = wf.claim(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id)
+    _done(uow, (EventType.CLAIMED, incident))
     return incident
 
 
 @router.post("/{incident_id}/respond", dependencies=[HANDLE[Action.RESPOND]], summary="回应 / respond")
-def respond(incident_id: IdPath, body: RespondIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-            settings: SettingsDep) -> Incident:
-    incident = wf.respond(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
+def respond(incident_id: IdPath, body: RespondIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> Incident:
+    incident = wf.respond(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                           channel=body.channel, text=body.text, link=body.link)
-    _done(session, settings, ("incident.responded", incident))
+    _done(uow, (EventType.RESPONDED, incident))
     return incident
 
 
 @router.post("/{incident_id}/follow-up", dependencies=[HANDLE[Action.RESPOND]], summary="跟进发布权威信息 / 调查结果 / follow up")
-def follow_up(incident_id: IdPath, body: FollowUpIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-              settings: SettingsDep) -> Incident:
-    incident = wf.follow_up(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
+def follow_up(incident_id: IdPath, body: FollowUpIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> Incident:
+    incident = wf.follow_up(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                             kind=body.kind, text=body.text, link=body.link, channel=body.channel)
-    _done(session, settings, ("incident.updated", incident))
+    _done(uow, (EventType.UPDATED, incident))
     return incident
 
 
 @router.post("/{incident_id}/close", dependencies=[CLOSE],
              summary="办结 / close")
-def close(incident_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
+def close(incident_id: IdPath, viewer: ViewerDep, uow: UowDep, engine: EngineDep,
           body: CloseIn | None = None) -> Incident:
-    incident = wf.close(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
+    incident = wf.close(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                         note=body.note if body else None)
-    _done(session, settings, ("incident.closed", incident))
+    _done(uow, (EventType.CLOSED, incident))
     return incident
 
 
 @router.post("/{incident_id}/return", dependencies=[HANDLE[Action.RETURN]], summary="退回（非本单位职责） / return: not ours")
-def return_incident(incident_id: IdPath, body: ReturnIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-                    settings: SettingsDep) -> Incident:
-    incident = wf.return_incident(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
+def return_incident(incident_id: IdPath, body: ReturnIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> Incident:
+    incident = wf.return_incident(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                                   grounds=body.grounds)
-    _done(session, settings, ("incident.returned", incident))
+    _done(uow, (EventType.RETURNED, incident))
     return incident
 
 
 @router.post("/{incident_id}/arbitrate", dependencies=[HANDLE[Action.ARBITRATE]], summary="审定退回 / arbitrate a return")
-def arbitrate(incident_id: IdPath, body: ArbitrateIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-              settings: SettingsDep) -> Incident:
-    incident = wf.arbitrate(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
+def arbitrate(incident_id: IdPath, body: ArbitrateIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> Incident:
+    incident = wf.arbitrate(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                             accept=body.accept, units=body.units, note=body.note)
-    _done(session, settings, ("incident.updated", incident))
+    _done(uow, (EventType.UPDATED, incident))
     return incident
 
 
 @router.post("/{incident_id}/transfer", dependencies=[HANDLE[Action.ARBITRATE]], summary="转办 / transfer")
-def transfer(incident_id: IdPath, body: TransferIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-             settings: SettingsDep) -> Incident:
-    incident = wf.transfer(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
+def transfer(incident_id: IdPath, body: TransferIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> Incident:
+    incident = wf.transfer(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                            units=body.units, note=body.note)
-    _done(session, settings, ("incident.updated", incident))
+    _done(uow, (EventType.UPDATED, incident))
     return incident
 
 
 @router.post("/{incident_id}/lead", dependencies=[HANDLE[Action.ARBITRATE]], summary="指定牵头部门 / designate the lead department")
-def lead(incident_id: IdPath, body: LeadIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-         settings: SettingsDep) -> Incident:
-    incident = wf.designate_lead(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
+def lead(incident_id: IdPath, body: LeadIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> Incident:
+    incident = wf.designate_lead(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                                  unit=body.unit, note=body.note)
-    _done(session, settings, ("incident.updated", incident))
+    _done(uow, (EventType.UPDATED, incident))
     return incident
 
 
 @router.post("/{incident_id}/merge", dependencies=[HANDLE[Action.ARBITRATE]], summary="合并事件（另一事件并入本事件） / merge another incident into this one")
-def merge(incident_id: IdPath, body: MergeIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-          settings: SettingsDep) -> dict:
-    survivor, absorbed = wf.merge(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
+def merge(incident_id: IdPath, body: MergeIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> dict:
+    survivor, absorbed = wf.merge(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                                   other_id=body.other_incident_id)
-    _done(session, settings, ("incident.updated", survivor), ("incident.closed", absorbed))
+    _done(uow, (EventType.UPDATED, survivor), (EventType.CLOSED, absorbed))
     return {"incident": survivor, "merged": absorbed.id}

@@ -14,11 +14,12 @@ import structlog
 from rq.timeouts import BaseTimeoutException
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import col
 
 from service.audit.log import record
 from service.core.columns import utcnow
 from service.core.metrics import ITEMS_FAILED
+from service.core.uow import UnitOfWork
 from service.items.models import Item
 
 log = structlog.get_logger()
@@ -49,14 +50,14 @@ def describe(exc: BaseException) -> str:
     return f"{type(cause).__name__}: {lines[0] if lines else ''}"[:ERROR_CHARS]
 
 
-def set_aside(session: Session, item_id: int, exc: BaseException) -> bool:
+def set_aside(uow: UnitOfWork, item_id: int, exc: BaseException) -> bool:
     """Mark the item failed (if still pending) in a transaction of its own; True if it was."""
-    error = describe(exc)
+    session, error = uow.session, describe(exc)
     marked = session.execute(update(Item).where(col(Item.id) == item_id, col(Item.status) == "pending")
                              .values(status="failed", error=error, processed_at=utcnow())).rowcount
     if marked:
         record(session, "item.failed", item_id=item_id, error=error)
-    session.commit()
+    uow.commit()
     if marked:
         ITEMS_FAILED.inc()
         log.error("item.failed", item_id=item_id, error=error)

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from service.audit.log import record
 from service.core.db import session_scope
 from service.core.settings import Settings
+from service.core.uow import UnitOfWork
 from service.items.models import Item
 
 log = structlog.get_logger()
@@ -46,7 +47,7 @@ def retry(settings: Settings, item_ids: Sequence[int], actor: str = "cli") -> di
             engine = load_engine(settings, session)
         try:
             with session_scope(settings.database_url) as session:
-                process_items(session, engine, settings, reset)
+                process_items(UnitOfWork(session, settings), engine, reset)
         except Exception as exc:
             log.warning("items.retry_deferred", error=f"{type(exc).__name__}: {str(exc)[:200]}", item_ids=reset[:20])
     with session_scope(settings.database_url) as session:

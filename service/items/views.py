@@ -14,12 +14,12 @@ from sqlmodel import Session, col, func, select, tuple_
 from service.auth.deps import bearer, current_viewer, token_role
 from service.auth.rules import Role, Viewer
 from service.core.columns import utcnow
-from service.core.deps import EngineDep, SessionDep, SettingsDep, require
+from service.core.deps import EngineDep, SessionDep, SettingsDep, UowDep, require
 from service.core.errors import Forbidden, Invalid, NotFound
 from service.core.inputs import ReceivedWindow
 from service.core.metrics import ITEMS_RECEIVED
 from service.core.params import IdPath
-from service.core.queue import submit
+from service.incidents.jobs import processing
 from service.incidents.models import Incident
 from service.incidents.pipeline import Engine
 from service.incidents.units import scoped
@@ -33,7 +33,7 @@ MAX_BATCH = 1000
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(require("ingest"))],
              summary="接收舆情信息（单条或批量） / ingest one item or a batch")
-def ingest(payload: ItemIn | list[ItemIn], session: SessionDep, settings: SettingsDep, engine: EngineDep) -> dict:
+def ingest(payload: ItemIn | list[ItemIn], uow: UowDep, settings: SettingsDep, engine: EngineDep) -> dict:
     batch = payload if isinstance(payload, list) else [payload]
     if not 1 <= len(batch) <= MAX_BATCH:
         raise Invalid(f"每批 1 至 {MAX_BATCH} 条", f"a batch holds 1 to {MAX_BATCH} items")
@@ -44,8 +44,10 @@ def ingest(payload: ItemIn | list[ItemIn], session: SessionDep, settings: Settin
     keys = [(i.source, i.external_id) for i in batch]
     if len(set(keys)) != len(keys):
         raise Invalid("同一批次中 source+external_id 重复", "duplicate source+external_id within the batch")
-    results = store(session, batch, now)
-    submit(settings, [r["id"] for r in results if not r["duplicate"]])
+    results = store(uow.session, batch, now)
+    # committed before processing: a lost job loses nothing (the sweep re-enqueues pending items)
+    uow.dispatch("enqueue", processing(settings, [r["id"] for r in results if not r["duplicate"]]))
+    uow.commit()
     ITEMS_RECEIVED.inc(sum(not r["duplicate"] for r in results))
     return {"items": results}
 
@@ -77,7 +79,6 @@ def store(session: Session, batch: list[ItemIn], now: datetime) -> list[dict]:
     stmt = insert.returning(Item.source, Item.external_id, Item.id)
     new = {(s, e): i for s, e, i in session.execute(stmt, rows)}
     known = _existing(session, [k for k in ((i.source, i.external_id) for i in batch) if k not in new])
-    session.commit()
     return [_result(i, new.get(k) or known[k], k not in new) for i in batch for k in [(i.source, i.external_id)]]
 
 

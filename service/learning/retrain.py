@@ -197,10 +197,8 @@ def retrain_job(database_url: str, model_dir: str) -> dict:
 
 
 def enqueue_retrain(settings: Settings):
-    from service.core.queue import get_queue
+    from service.core.queue import Call, enqueue
 
-    if not settings.redis_url:
-        raise RuntimeError("REDIS_URL 未设置，无法排队 / REDIS_URL unset: cannot enqueue")
     # Training takes a while on a busy machine; keep the result an hour for `rq info`/the caller.
-    return get_queue(settings).enqueue(retrain_job, settings.database_url, str(Path(settings.model_dir).resolve()),
-                                       job_timeout=3600, result_ttl=3600)
+    return enqueue(settings, Call(retrain_job, (settings.database_url, str(Path(settings.model_dir).resolve())),
+                                  timeout=3600, result_ttl=3600))

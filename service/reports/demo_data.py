@@ -20,6 +20,7 @@ from service.auth.rules import Role, Viewer
 from service.core.columns import utcnow
 from service.core.db import migrate, session_scope
 from service.core.settings import Settings
+from service.core.uow import UnitOfWork
 from service.incidents import service as wf
 from service.incidents.ingest import process_items
 from service.incidents.models import Incident
@@ -78,7 +79,7 @@ def seed_demo_data(settings: Settings, *, now: datetime | None = None, days: int
         batch = _items(rng, now, days)
         ids = [r["id"] for r in store(session, batch, now)]
         for i in range(0, len(ids), 100):
-            process_items(session, engine, settings, ids[i:i + 100])
+            process_items(UnitOfWork(session, settings), engine, ids[i:i + 100])
         incidents = session.exec(select(Incident).where(col(Incident.id).in_(
             select(Item.incident_id).where(Item.source == SOURCE)), col(Incident.merged_into).is_(None))
             .order_by(Incident.received_at)).all()

@@ -9,11 +9,11 @@ from pydantic import Field
 
 from service.auth.deps import ViewerDep
 from service.auth.rules import Action
-from service.core.bus import publish
-from service.core.deps import EngineDep, SessionDep, SettingsDep
+from service.core.deps import EngineDep, SessionDep, UowDep
+from service.core.events import EventType
 from service.core.inputs import StrictModel
 from service.core.params import IdPath, Offset
-from service.incidents import service as wf
+from service.incidents.events import incident_event
 from service.incidents.workflow_views import role_may
 from service.review import service as rv
 from service.review.models import ACCOUNTABILITY_GROUNDS, Review
@@ -47,10 +47,9 @@ def incident_reviews(incident_id: IdPath, viewer: ViewerDep, session: SessionDep
 
 @router.post("/api/incidents/{incident_id}/reviews", dependencies=[role_may(Action.REVIEW)], status_code=201,
              summary="评估一个单位的回应 / review one unit's response")
-def review_response(incident_id: IdPath, body: ReviewIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-                    settings: SettingsDep) -> Review:
-    row, incident = rv.review(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
+def review_response(incident_id: IdPath, body: ReviewIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> Review:
+    row, incident = rv.review(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                               judgement=rv.Judgement(**body.model_dump()))
-    session.commit()
-    publish(settings, wf.incident_event("incident.reviewed", incident))
+    uow.publish(incident_event(EventType.REVIEWED, incident))
+    uow.commit()
     return row

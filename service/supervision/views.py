@@ -10,11 +10,11 @@ from pydantic import AwareDatetime, Field
 
 from service.auth.deps import ViewerDep
 from service.auth.rules import Action
-from service.core.bus import publish
-from service.core.deps import EngineDep, SessionDep, SettingsDep
+from service.core.deps import EngineDep, SessionDep, UowDep
+from service.core.events import EventType
 from service.core.inputs import StrictModel
 from service.core.params import IdPath, Offset
-from service.incidents import service as wf
+from service.incidents.events import incident_event
 from service.incidents.workflow_views import role_may
 from service.supervision import service as sv
 from service.supervision.models import SupervisionNotice
@@ -46,21 +46,19 @@ def incident_notices(incident_id: IdPath, viewer: ViewerDep, session: SessionDep
 
 @router.post("/api/incidents/{incident_id}/supervision", dependencies=[role_may(Action.SUPERVISE)],
              status_code=201, summary="下发督办单 / issue a supervision notice")
-def issue(incident_id: IdPath, body: IssueIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-          settings: SettingsDep) -> SupervisionNotice:
-    notice, incident = sv.issue(session=session, engine=engine, viewer=viewer, incident_id=incident_id,
+def issue(incident_id: IdPath, body: IssueIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> SupervisionNotice:
+    notice, incident = sv.issue(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                                 requirement=body.requirement, due_at=body.due_at, units=body.units)
-    session.commit()
-    publish(settings, wf.incident_event("incident.supervised", incident))
+    uow.publish(incident_event(EventType.SUPERVISED, incident))
+    uow.commit()
     return notice
 
 
 @router.post("/api/supervision/{notice_id}/answer", dependencies=[role_may(Action.RESPOND)],
              summary="反馈督办单办理情况 / answer a supervision notice")
-def answer(notice_id: IdPath, body: AnswerIn, viewer: ViewerDep, session: SessionDep, engine: EngineDep,
-           settings: SettingsDep) -> SupervisionNotice:
-    notice, incident = sv.answer(session=session, engine=engine, viewer=viewer, notice_id=notice_id,
+def answer(notice_id: IdPath, body: AnswerIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> SupervisionNotice:
+    notice, incident = sv.answer(session=uow.session, engine=engine, viewer=viewer, notice_id=notice_id,
                                  text=body.answer)
-    session.commit()
-    publish(settings, wf.incident_event("incident.updated", incident))
+    uow.publish(incident_event(EventType.UPDATED, incident))
+    uow.commit()
     return notice

@@ -11,6 +11,7 @@ from sqlmodel import select
 from service.core.columns import utcnow
 from service.core.db import session_scope
 from service.core.settings import Settings
+from service.core.uow import UnitOfWork
 from service.items.models import Item
 from service.items.poison import set_aside
 from service.items.schemas import ItemIn
@@ -45,7 +46,7 @@ def _items(client: TestClient, settings: Settings) -> dict[str, Item]:
     with session_scope(settings.database_url) as s:
         ids = [r["id"] for r in store(s, [ItemIn(external_id="p", text=PENDING), ItemIn(external_id="f", text=FAILED)],
                                       utcnow())]
-        set_aside(s, ids[1], ValueError("broken on purpose"))
+        set_aside(UnitOfWork(s, settings), ids[1], ValueError("broken on purpose"))
         rows = {i.external_id: i for i in s.exec(select(Item))}
     return {"A": rows["pm-a"], "B": rows["pm-b"], "C": rows["pm-c"], "P": rows["p"], "F": rows["f"]}
 

@@ -16,6 +16,7 @@ import pytest
 
 from dashboard.hub import RESYNC, Hub
 from service.auth.rules import Role, Viewer, assignment_of, sees
+from service.core.events import from_message
 from service.orgs.loader import load_demo_org
 
 ORG = load_demo_org()
@@ -86,7 +87,7 @@ def test_many_events_coalesce_into_one_message_per_scope_per_flush() -> None:
         leader = Inbox()
         hub.connect(LEADER, leader.send)
         for n in range(200):
-            hub.notify({"type": "incident.item_added", "incident_id": 1 + n % 10, "at": 1000.0 + n})
+            hub.notify(from_message({"type": "incident.item_added", "incident_id": 1 + n % 10, "at": 1000.0 + n}))
         await hub.flush()
         await settle()
         assert db.loads == [list(range(1, 11))]  # one load of the distinct ids
@@ -111,7 +112,7 @@ def test_hello_first_then_changes_with_rising_seq() -> None:
         box = Inbox()
         hub.connect(LEADER, box.send)
         for _ in range(2):
-            hub.notify({"type": "incident.updated", "incident_id": 1})
+            hub.notify(from_message({"type": "incident.updated", "incident_id": 1}))
             await hub.flush()
         await settle()
         kinds = [m["type"] for m in box.messages]
@@ -131,7 +132,7 @@ def test_seq_rises_by_one_per_message_of_a_scope_so_a_gap_means_loss() -> None:
         hub.connect(LIAISON_MISHAN, mishan.send)
         hub.connect(LEADER, leader.send)
         for incident_id in (1, 2, 2, 1):  # flushes 2 and 3 concern 三甲镇 only
-            hub.notify({"type": "incident.updated", "incident_id": incident_id})
+            hub.notify(from_message({"type": "incident.updated", "incident_id": incident_id}))
             await hub.flush()
         await settle()
         late = Inbox()
@@ -164,7 +165,7 @@ def test_a_viewer_never_receives_what_he_may_not_see() -> None:
         for v in viewers:
             hub.connect(v, boxes[v.username].send)
         for r in rows:
-            hub.notify({"type": "incident.created", "incident_id": r["id"]})
+            hub.notify(from_message({"type": "incident.created", "incident_id": r["id"]}))
         await hub.flush()
         await settle()
         await hub.stop()
@@ -189,10 +190,10 @@ def test_transfer_away_is_pushed_as_removed_to_who_saw_it_only() -> None:
         hub.connect(LIAISON_MISHAN, mishan.send)
         hub.connect(LIAISON_SANJIA, sanjia.send)
         hub.connect(LIAISON_SCJ, scj.send)
-        hub.notify({"type": "incident.created", "incident_id": 1})
+        hub.notify(from_message({"type": "incident.created", "incident_id": 1}))
         await hub.flush()
         db.rows[1] = row(1, "三甲镇", SANJIA)  # transferred (转办) to 三甲镇
-        hub.notify({"type": "incident.updated", "incident_id": 1})
+        hub.notify(from_message({"type": "incident.updated", "incident_id": 1}))
         await hub.flush()
         await settle()
         assert [m["removed"] for m in mishan.of("changes")] == [[], [1]]
@@ -211,7 +212,7 @@ def test_snapshot_served_rows_count_as_seen_for_removal() -> None:
         box = Inbox()
         hub.connect(LIAISON_MISHAN, box.send)
         db.rows[1] = row(1, "三甲镇", SANJIA)
-        hub.notify({"type": "incident.updated", "incident_id": 1})
+        hub.notify(from_message({"type": "incident.updated", "incident_id": 1}))
         await hub.flush()
         await settle()
         assert [m["removed"] for m in box.of("changes")] == [[1]]
@@ -228,7 +229,7 @@ def test_a_slow_socket_does_not_delay_the_others_and_overflow_asks_for_resync() 
         slow_conn = hub.connect(LIAISON_MISHAN, slow.send)
         hub.connect(LIAISON_MISHAN, fast.send)
         for _ in range(10):
-            hub.notify({"type": "incident.updated", "incident_id": 1})
+            hub.notify(from_message({"type": "incident.updated", "incident_id": 1}))
             await hub.flush()
             await settle()
         assert len(fast.of("changes")) == 10  # every flush reached the fast socket at once
@@ -261,7 +262,7 @@ def test_a_dead_socket_is_dropped_and_the_rest_go_on() -> None:
         hub.connect(LEADER, ok.send)
         await settle()
         assert len(hub.connections()) == 1 and closed == [4408]
-        hub.notify({"type": "incident.updated", "incident_id": 1})
+        hub.notify(from_message({"type": "incident.updated", "incident_id": 1}))
         await hub.flush()
         await settle()
         assert len(ok.of("changes")) == 1
@@ -278,8 +279,8 @@ def test_escalation_alerts_go_to_supervisors_and_warnings_to_the_unit() -> None:
         hub.connect(LEADER, leader.send)
         hub.connect(LIAISON_MISHAN, liaison.send)
         hub.connect(LEADER_ZEZHOU, other.send)
-        hub.notify({"type": "escalation", "incident_id": 1, "step": "warn_50", "label": "提醒", "recipients": [MISHAN]})
-        hub.notify({"type": "escalation", "incident_id": 1, "step": "urge", "label": "催办", "recipients": ["x"]})
+        hub.notify(from_message({"type": "escalation", "incident_id": 1, "step": "warn_50", "label": "提醒", "recipients": [MISHAN]}))
+        hub.notify(from_message({"type": "escalation", "incident_id": 1, "step": "urge", "label": "催办", "recipients": ["x"]}))
         await hub.flush()
         await settle()
         await hub.stop()
@@ -300,7 +301,7 @@ def test_failed_load_tells_every_client_to_resync() -> None:
         hub = Hub(broken)
         box = Inbox()
         hub.connect(LEADER, box.send)
-        hub.notify({"type": "incident.updated", "incident_id": 1})
+        hub.notify(from_message({"type": "incident.updated", "incident_id": 1}))
         await hub.flush()
         await settle()
         await hub.stop()
@@ -318,11 +319,11 @@ def test_running_hub_pushes_the_first_change_without_waiting_a_window(window: fl
         hub.connect(LEADER, box.send)
         loop = asyncio.get_running_loop()
         started = loop.time()
-        hub.notify_threadsafe({"type": "incident.created", "incident_id": 1})
+        hub.notify_threadsafe(from_message({"type": "incident.created", "incident_id": 1}))
         while not box.of("changes"):
             await asyncio.sleep(0.01)
             assert loop.time() - started < window / 2, "a quiet hub must not hold the first change a window"
-        hub.notify({"type": "incident.updated", "incident_id": 1})
+        hub.notify(from_message({"type": "incident.updated", "incident_id": 1}))
         await asyncio.sleep(0.2)
         assert len(box.of("changes")) == 1  # the second one waits for the window
         await hub.stop()
@@ -335,12 +336,12 @@ def test_changes_found_in_the_database_count_only_when_the_bus_missed_them() -> 
         db = Db(row(1, "米山镇", MISHAN), row(2, "米山镇", MISHAN))
         hub = Hub(db)
         hub.connect(LEADER, Inbox().send)
-        hub.notify({"type": "incident.claimed", "incident_id": 1, "at": 100.0})  # heard on the bus
+        hub.notify(from_message({"type": "incident.claimed", "incident_id": 1, "at": 100.0}))  # heard on the bus
         await hub.flush()
-        taken = [hub.notify_if_missed({"type": "incident.updated", "incident_id": 1, "at": 99.5}),  # that same change
-                 hub.notify_if_missed({"type": "incident.updated", "incident_id": 2, "at": 50.0})]  # never heard
+        taken = [hub.notify_if_missed(from_message({"type": "incident.updated", "incident_id": 1, "at": 99.5})),  # that same change
+                 hub.notify_if_missed(from_message({"type": "incident.updated", "incident_id": 2, "at": 50.0}))]  # never heard
         await hub.flush()
-        taken.append(hub.notify_if_missed({"type": "incident.updated", "incident_id": 1, "at": 101.0}))  # a later one
+        taken.append(hub.notify_if_missed(from_message({"type": "incident.updated", "incident_id": 1, "at": 101.0})))  # a later one
         await hub.flush()
         await hub.stop()
         return db, taken

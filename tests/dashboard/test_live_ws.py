@@ -24,8 +24,8 @@ from redis import Redis
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from service.core.queue import run_processing
 from service.core.settings import Settings
+from service.incidents.jobs import run_processing
 from service.main import create_app
 from tests.conftest import COORD, INGEST, REDIS_URL
 

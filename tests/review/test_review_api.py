@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from service.audit.chain import verify
 from service.core.bus import subscribe_local
 from service.core.db import session_scope
+from service.core.events import to_message
 from tests.conftest import COORD
 from tests.review.helpers import add_user, responded
 from tests.workflow.helpers import ESTATE, FOOD, MISHAN, SCJ, detail, incident, login
@@ -34,7 +35,7 @@ def test_reviewer_reviews_a_response_in_the_queue_audited_in_the_chain(client, s
     assert page["total"] == 2 and [e["incident_id"] for e in page["entries"]] == [estate]
 
     events: list[dict] = []
-    unsubscribe = subscribe_local(events.append)
+    unsubscribe = subscribe_local(lambda e: events.append(to_message(e)))  # as Redis carries it
     try:
         r = client.post(f"/api/incidents/{estate}/reviews", headers=reviewer, json={"unit": MISHAN, **JUDGED})
     finally:

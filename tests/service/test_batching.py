@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from service.core.db import migrate, session_scope
 from service.core.settings import Settings
+from service.core.uow import UnitOfWork
 from service.incidents.ingest import process_items
 from service.incidents.runtime import load_engine
 from service.items.models import Item
@@ -56,7 +57,7 @@ def test_a_job_takes_other_pending_items_but_never_one_another_worker_holds(sett
     assert held.wait(30)
     try:
         with session_scope(settings.database_url) as session:
-            process_items(session, load_engine(settings, session), settings, ids[:1], up_to=4)
+            process_items(UnitOfWork(session, settings), load_engine(settings, session), ids[:1], up_to=4)
         got = _statuses(settings)
         # its own item and the three oldest others but the held one, which is skipped; the newest is left
         assert [got[i] for i in ids] == ["processed", "pending", "processed", "processed", "processed", "pending"]
@@ -64,8 +65,8 @@ def test_a_job_takes_other_pending_items_but_never_one_another_worker_holds(sett
         release.set()
         t.join()
     with session_scope(settings.database_url) as session:  # a later job of an item taken early: nothing to do
-        assert process_items(session, load_engine(settings, session), settings, ids[2:3], up_to=4) == []
-        process_items(session, load_engine(settings, session), settings, ids[1:2])  # no up_to: its own only
+        assert process_items(UnitOfWork(session, settings), load_engine(settings, session), ids[2:3], up_to=4) == []
+        process_items(UnitOfWork(session, settings), load_engine(settings, session), ids[1:2])  # no up_to: its own only
     got = _statuses(settings)
     assert [got[i] for i in ids] == ["processed"] * 5 + ["pending"]
 
@@ -77,6 +78,6 @@ def test_embedded_processing_takes_only_the_items_given(settings: Settings) -> N
     ensure_org(settings)
     ids = _pending(settings)
     with session_scope(settings.database_url) as session:
-        process_items(session, load_engine(settings, session), settings, ids[:2], up_to=4)
+        process_items(UnitOfWork(session, settings), load_engine(settings, session), ids[:2], up_to=4)
     got = _statuses(settings)
     assert [got[i] for i in ids] == ["processed"] * 2 + ["pending"] * 4

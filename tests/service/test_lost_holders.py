@@ -26,9 +26,10 @@ from sqlmodel import func, select, text
 
 from service.audit.models import AuditEntry
 from service.core.db import session_scope
-from service.core.queue import submit
 from service.core.settings import Settings
+from service.core.uow import UnitOfWork
 from service.incidents.ingest import GROUPING_LOCK, process_items
+from service.incidents.jobs import submit
 from service.incidents.models import Incident
 from service.incidents.runtime import load_engine
 from service.items.models import Item
@@ -198,7 +199,7 @@ def test_a_batch_behind_a_held_lock_gives_up_and_stays_pending(settings, client)
         with session_scope(settings.database_url) as s:
             started = time.monotonic()
             with pytest.raises(OperationalError, match="lock timeout"):
-                process_items(s, load_engine(settings, s), quick, [1])
+                process_items(UnitOfWork(s, quick), load_engine(settings, s), [1])
             assert time.monotonic() - started < 5
         submit(quick, [1])  # the inline path after a commit: logged, not raised
         other.rollback()

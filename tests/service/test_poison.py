@@ -20,6 +20,7 @@ from service.audit.models import AuditEntry
 from service.core.columns import utcnow
 from service.core.db import session_scope
 from service.core.settings import Settings
+from service.core.uow import UnitOfWork
 from service.incidents.ingest import process_items
 from service.incidents.runtime import load_engine
 from service.incidents.sweep import sweep_once
@@ -89,7 +90,7 @@ def test_poison_in_a_batch_is_set_aside_and_the_rest_routed(poisoned, client, se
     poisoned.write_text("")
     with session_scope(settings.database_url) as s:
         later = client.post("/api/items", json=batch([GOOD[0] + "，又来了"], "later"), headers=INGEST)
-        process_items(s, load_engine(settings, s), settings, [later.json()["items"][0]["id"]], up_to=300)
+        process_items(UnitOfWork(s, settings), load_engine(settings, s), [later.json()["items"][0]["id"]], up_to=300)
     assert POISON not in poisoned.read_text()
     assert items(settings.database_url)["p2"].status == "failed"
 

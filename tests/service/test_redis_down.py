@@ -14,8 +14,8 @@ from sqlmodel import func, select
 from service.audit.models import AuditEntry
 from service.core.columns import utcnow
 from service.core.db import session_scope
-from service.core.queue import run_processing
 from service.core.settings import Settings
+from service.incidents.jobs import run_processing
 from service.incidents.models import Response
 from service.incidents.sweep import recover_stranded
 from service.items.models import Item

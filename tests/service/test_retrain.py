@@ -192,7 +192,7 @@ def test_retrain_runs_as_an_rq_job_on_a_real_worker(api: TestClient, model_setti
                                                    request: pytest.FixtureRequest) -> None:
     from rq.job import Job
 
-    from service.core.queue import redis_connection
+    from service.core.redis import redis_connection
     from service.learning.retrain import enqueue_retrain
 
     Redis.from_url(REDIS_URL).flushdb()

@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from service.core.bus import subscribe_local
 from service.core.db import session_scope
+from service.core.events import to_message
 from service.incidents.models import Clock, EscalationStep
 from service.incidents.sweep import sweep_once
 from tests.conftest import COORD, INGEST
@@ -31,7 +32,7 @@ def steps(settings, incident_id: int) -> list[tuple[str, str]]:
 def test_ladder_fires_in_order_and_never_twice(client, settings) -> None:
     incident = make_incident(client)
     events: list[dict] = []
-    unsubscribe = subscribe_local(events.append)
+    unsubscribe = subscribe_local(lambda e: events.append(to_message(e)))  # as Redis carries it
     try:
         assert sweep_once(settings, RECEIVED + timedelta(hours=23))["escalations"] == 0
         sweep_once(settings, RECEIVED + timedelta(hours=30))  # response (48 h) past 50 %

@@ -9,9 +9,10 @@ from sqlmodel import select
 
 from service.audit.chain import verify
 from service.core.db import session_scope
+from service.core.uow import UnitOfWork
+from service.incidents.escalating import escalate
 from service.incidents.models import Clock, EscalationStep
 from service.incidents.runtime import load_engine
-from service.incidents.sweep import escalate
 from tests.conftest import COORD
 from tests.review.helpers import add_user
 from tests.workflow.helpers import ESTATE, FOOD, SCJ, clocks, detail, incident, login
@@ -138,7 +139,7 @@ def test_a_supervision_clock_escalates_until_answered(client, settings) -> None:
 
     def sweep(at: datetime) -> list[tuple[str, str]]:
         with session_scope(settings.database_url) as s:
-            escalate(s, load_engine(settings, s), settings, at)
+            escalate(UnitOfWork(s, settings), load_engine(settings, s), at)
             rows = s.exec(select(Clock.kind, EscalationStep.step).join(Clock, Clock.id == EscalationStep.clock_id)
                           .where(EscalationStep.incident_id == estate).order_by(EscalationStep.id)).all()
         return [tuple(r) for r in rows]

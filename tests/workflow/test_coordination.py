@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from service.core.bus import subscribe_local
+from service.core.events import to_message
 from service.incidents.sweep import sweep_once
 from tests.conftest import COORD
 from tests.workflow.helpers import ESTATE, FLOOD, MISHAN, SCHOOL, SCJ, clocks, detail, incident, login
@@ -142,7 +143,7 @@ def test_unanswered_claim_expires_by_sweep_and_escalates_once(client, settings) 
     me = login(client, "liaison_mishan")
     client.post(f"/api/incidents/{iid}/claim", headers=me)
     events: list[dict] = []
-    unsubscribe = subscribe_local(events.append)
+    unsubscribe = subscribe_local(lambda e: events.append(to_message(e)))  # as Redis carries it
     try:
         now = datetime.now(UTC)
         assert sweep_once(settings, now + timedelta(hours=3))["claims_expired"] == 0  # policy: 4 h

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from service.core.bus import subscribe_local
+from service.core.events import to_message
 from tests.conftest import COORD
 from tests.workflow.helpers import ESTATE, FOOD, MISHAN, SCJ, clocks, detail, incident, login
 
@@ -14,7 +15,7 @@ def test_claim_respond_follow_up_close_is_audited_and_meets_the_clocks(client) -
     iid = incident(client, "1", ESTATE)
     me = login(client, "liaison_mishan")
     events: list[dict] = []
-    unsubscribe = subscribe_local(events.append)
+    unsubscribe = subscribe_local(lambda e: events.append(to_message(e)))  # as Redis carries it
     try:
         before = datetime.now(UTC)
         r = client.post(f"/api/incidents/{iid}/claim", headers=me)
