@@ -87,7 +87,7 @@ def make_due(url: str, batch: int, n: int) -> None:
 
 
 def timed_pass(settings) -> tuple[float, dict]:
-    from service.incidents.sweep import sweep_once
+    from service.escalation.sweep import sweep_once
 
     t = time.perf_counter()
     done = sweep_once(settings, NOW)

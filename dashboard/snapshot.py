@@ -24,9 +24,8 @@ from service.auth.rules import Viewer, assignment_of, sees
 from service.core.db import session_scope
 from service.core.deps import SessionDep, SettingsDep
 from service.core.settings import Settings
-from service.incidents.models import Clock, EscalationStep, Incident
+from service.incidents.models import Clock, EscalationStep, Incident, Item
 from service.incidents.runtime import load_engine
-from service.items.models import Item
 
 CLOSED = ("closed",)
 SUMMARY_CHARS = 80

@@ -4,7 +4,6 @@ import service.alerts.models
 import service.audit.models
 import service.auth.models
 import service.incidents.models
-import service.items.models
 import service.orgs.models
 import service.review.models
 import service.supervision.models  # noqa: F401

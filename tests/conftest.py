@@ -15,7 +15,7 @@ from service.main import create_app
 
 PG_ADMIN = os.environ.get("YUQING_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("YUQING_TEST_REDIS", "redis://127.0.0.1:6379/15")
-# the embedded server's own sweep (service.incidents.sweeper) would escalate the tests' fixed-date
+# the embedded server's own sweep (service.escalation.sweeper) would escalate the tests' fixed-date
 # incidents at today's time in the background: off unless a test turns it on
 os.environ.setdefault("SWEEP_SECONDS", "0")
 

@@ -15,10 +15,11 @@ from service.audit.log import record
 from service.auth.deps import ViewerDep, require_role
 from service.auth.rules import Role, Viewer
 from service.core.columns import utcnow
-from service.core.deps import EngineDep, SessionDep, SettingsDep, UowDep
+from service.core.deps import SessionDep, SettingsDep, UowDep
 from service.core.errors import Forbidden, NotFound
 from service.core.inputs import StrictDate
 from service.core.params import IdPath
+from service.incidents.deps import EngineDep
 
 router = APIRouter(prefix="/api/digests", tags=["digest"])
 Manager = Annotated[Viewer, Depends(require_role(Role.COORDINATOR))]  # coordinators and the admin

@@ -14,10 +14,11 @@ from service.alerts.egress import Allowlist
 from service.alerts.models import CHANNEL_KINDS
 from service.auth.deps import ViewerDep, require_role
 from service.auth.rules import Role, Viewer
-from service.core.deps import EngineDep, SessionDep, SettingsDep, UowDep
+from service.core.deps import SessionDep, SettingsDep, UowDep
 from service.core.events import AlertAcknowledged
 from service.core.inputs import StrictModel
 from service.core.params import IdPath
+from service.incidents.deps import EngineDep
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 channels = APIRouter(prefix="/api/alert-channels", tags=["alerts"])

@@ -13,14 +13,14 @@ from sqlmodel import col, select
 
 from service.audit.log import record
 from service.auth.models import User
-from service.auth.passwords import hash_password, verify_password
+from service.auth.passwords import DEMO_PASSWORD, hash_password, verify_password
+from service.auth.service import create_user, disable_user
 from service.core.db import session_scope
 from service.core.events import SessionEnded
 from service.core.settings import Settings
 from service.core.uow import UnitOfWork
-from service.incidents.runtime import load_engine
+from service.orgs.store import active_org
 
-DEMO_PASSWORD = "demo12345"
 DEMO_ACCOUNTS = (  # username, 姓名, role, unit, region
     ("liaison_scj", "张联络（市场监管局）", "liaison", "高平市市场监督管理局", None),
     ("liaison_mishan", "李联络（米山镇）", "liaison", "米山镇人民政府", None),
@@ -59,8 +59,6 @@ def _is_demo(user: User, verified: dict[str, bool]) -> bool:
 
 def retire_demo_accounts(settings: Settings) -> list[str]:
     """Outside demo mode: disable the demo accounts (and end their sessions); returns them."""
-    from service.auth.service import disable_user
-
     with session_scope(settings.database_url) as session:
         verified: dict[str, bool] = {}
         users = session.exec(select(User).where(col(User.username).in_(DEMO_NAMES), User.active == True)).all()  # noqa: E712
@@ -77,8 +75,6 @@ def retire_demo_accounts(settings: Settings) -> list[str]:
 def ensure_demo_accounts(settings: Settings) -> list[str]:
     """Create the demo accounts that are missing (and re-enable the ones a start outside demo
     mode retired); returns the usernames created."""
-    from service.auth.service import create_user
-
     created: list[str] = []
     with session_scope(settings.database_url) as session:
         users = {u.username: u for u in session.exec(select(User)).all()}
@@ -88,7 +84,7 @@ def ensure_demo_accounts(settings: Settings) -> list[str]:
                 user.active = True
                 session.add(user)
                 record(session, "user.enabled", actor="demo", username=user.username)
-        org = load_engine(settings, session).org
+        org = active_org(session)
         for username, name, role, unit, region in DEMO_ACCOUNTS:
             if username in users:
                 continue

@@ -18,7 +18,7 @@ from service.auth.service import find_session, viewer_of
 from service.core.deps import SessionDep, SettingsDep
 from service.core.errors import Forbidden, Unauthenticated
 from service.core.settings import Settings
-from service.incidents.runtime import load_engine
+from service.orgs.store import active_org
 
 COOKIE = "yuqing_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -49,7 +49,7 @@ def current_viewer(request: Request, session: SessionDep, settings: SettingsDep)
         role = token_role(settings, token)
         if role is None:
             raise Unauthenticated("令牌无效", "invalid bearer token")
-        viewer = token_viewer(role, load_engine(settings, session).org.home)
+        viewer = token_viewer(role, active_org(session).home)
         if viewer is None:
             raise Forbidden(f"{role} 令牌只能用于接收信息", f"a {role} token may only ingest items")
         return viewer

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+# the demo accounts' password (README); outside demo mode it opens no account (service.auth.service)
+DEMO_PASSWORD = "demo12345"
+
 _hasher = PasswordHash((Argon2Hasher(),))
 MIN_LENGTH = 8
 # verified when the username is unknown, so a miss costs as much time as a wrong password

@@ -17,9 +17,8 @@ from sqlmodel import Session, select
 from routing.orgchart import OrgChart
 from service.audit.log import SYSTEM, record
 from service.auth import throttle
-from service.auth.demo import DEMO_PASSWORD
 from service.auth.models import LoginSession, User
-from service.auth.passwords import hash_password, password_problem, verify_password
+from service.auth.passwords import DEMO_PASSWORD, hash_password, password_problem, verify_password
 from service.auth.rules import Role, Viewer, account_problem
 from service.core.columns import utcnow
 from service.core.errors import Conflict, Invalid, NotFound, Throttled, Unauthenticated

@@ -10,9 +10,10 @@ from service.auth.deps import COOKIE, ViewerDep, require_role
 from service.auth.models import User
 from service.auth.rules import Role, Viewer
 from service.auth.service import authenticate, close_session, create_user, open_session, public
-from service.core.deps import EngineDep, SessionDep, SettingsDep, UowDep
+from service.core.deps import SessionDep, SettingsDep, UowDep
 from service.core.events import SessionEnded
 from service.core.inputs import StrictModel
+from service.orgs.deps import OrgDep
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 users = APIRouter(prefix="/api/users", tags=["auth"])
@@ -75,9 +76,9 @@ def list_users(session: SessionDep, _admin: Viewer = Depends(require_role(Role.A
 
 
 @users.post("", status_code=201, summary="新建账号（管理员） / create an account (admin)")
-def add_user(body: NewUser, uow: UowDep, engine: EngineDep,
+def add_user(body: NewUser, uow: UowDep, org: OrgDep,
              admin: Viewer = Depends(require_role(Role.ADMIN))) -> dict:
-    user = create_user(uow.session, engine.org, username=body.username, password=body.password, role=body.role,
+    user = create_user(uow.session, org, username=body.username, password=body.password, role=body.role,
                        unit=body.unit, region=body.region, name=body.name, actor=admin.username)
     uow.commit()
     return public(user)

@@ -17,9 +17,8 @@ def run_user(args: argparse.Namespace) -> int:
     from service.core.events import SessionEnded
     from service.core.settings import get_settings
     from service.core.uow import UnitOfWork
-    from service.incidents.runtime import active_org_text
     from service.orgs.loader import load_org_text
-    from service.orgs.store import ensure_org
+    from service.orgs.store import active_org_text, ensure_org
 
     settings = get_settings()
     migrate(settings.database_url)

@@ -143,7 +143,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from service.core.settings import get_settings
-    from service.incidents.sweep import run_sweeps
+    from service.escalation.sweeper import run_sweeps
 
     return run_sweeps(get_settings(), every=args.every)
 

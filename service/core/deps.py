@@ -13,8 +13,6 @@ from service.core.db import session_scope
 from service.core.errors import Forbidden, Unauthenticated
 from service.core.settings import Settings
 from service.core.uow import UnitOfWork
-from service.incidents.pipeline import Engine
-from service.incidents.runtime import load_engine
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -39,12 +37,6 @@ def get_uow(session: SessionDep, settings: SettingsDep) -> UnitOfWork:
 # a view that writes takes this and ends with `uow.commit()` (commit, then publish/dispatch)
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
-
-def get_engine(settings: SettingsDep, session: SessionDep) -> Engine:
-    return load_engine(settings, session)
-
-
-EngineDep = Annotated[Engine, Depends(get_engine)]
 
 # which roles may do what; coordinators may do everything a viewer does
 GRANTS = {"ingest": {"ingest"}, "viewer": {"read"}, "coordinator": {"read", "coordinate", "ingest"}}

@@ -23,7 +23,7 @@ ID_MAX = 2**31 - 1
 Count = Annotated[int, Field(ge=0, le=MAX_INT, strict=True)]
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 
-# an item's text fields; source and external_id are the width of their columns (service.items.models.Item)
+# an item's text fields; source and external_id are the width of their columns (service.incidents.models.Item)
 SOURCE_MAX, EXTERNAL_ID_MAX, TITLE_MAX, TEXT_MAX = 64, 128, 500, 20_000
 TOPIC_MAX, NAMES_MAX = 32, 50
 

@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     # once this local hour (0–23, in `timezone`) of the day has passed
     digest_hour: int = Field(8, ge=0, le=23)
     # embedded mode (no REDIS_URL): `serve` runs the sweep in-process every this many seconds,
-    # the first pass at start-up, one process at a time per database (service.incidents.sweeper); 0: off.
+    # the first pass at start-up, one process at a time per database (service.escalation.sweeper); 0: off.
     # With REDIS_URL the `sweep --every` process does it (docker-compose's scheduler).
     sweep_seconds: float = Field(60, ge=0)
     # PostgreSQL lost lock holders (service.core.db, service.incidents.ingest): a batch waits this long at

@@ -2,7 +2,7 @@
 
 Idempotent: only items still `pending` are taken, and a batch is committed in one
 transaction, so a job that dies leaves its items pending for the next run. A batch that
-fails is retried item by item, and an item that fails alone is set aside (service.items.poison);
+fails is retried item by item, and an item that fails alone is set aside (service.incidents.poison);
 the batch path itself pays nothing for this. The batch is
 grouped in memory (routing.grouping.assign) against the candidate incidents loaded in two
 queries, then written with batched inserts: round trips, not rules, bound the throughput.
@@ -28,14 +28,12 @@ from service.core.columns import utcnow
 from service.core.events import EventType, IncidentEvent
 from service.core.settings import Settings
 from service.core.uow import UnitOfWork
-from service.incidents import signatures
+from service.incidents import poison, signatures
 from service.incidents.mapping import decision_columns
-from service.incidents.models import Clock, Incident, IncidentPlace, IncidentUnit
+from service.incidents.models import Clock, Incident, IncidentPlace, IncidentUnit, Item
 from service.incidents.pipeline import Engine, ItemInput, Triage
 from service.incidents.retiming import retime, upgrade_if_more_severe
 from service.incidents.units import pairs_of
-from service.items import poison
-from service.items.models import Item
 
 log = structlog.get_logger()
 

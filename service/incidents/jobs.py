@@ -33,7 +33,7 @@ def submit(settings: Settings, item_ids: Sequence[int]) -> None:
 
 
 def process_job(item_ids: list[int], database_url: str) -> int:
-    """The RQ job. A poison item is set aside inside (service.items.poison), so the job raises
+    """The RQ job. A poison item is set aside inside (service.incidents.poison), so the job raises
     only on a transient fault, and RQ retries it."""
     settings = get_settings().model_copy(update={"database_url": database_url})
     return len(run_processing(settings, item_ids))

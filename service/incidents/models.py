@@ -1,4 +1,4 @@
-"""Tables of the incident: the incident, its index keys, clocks, fired rungs, the scoping index
+"""Tables of the incident and its items: the opinion items, the incident, its index keys, clocks, fired rungs, the scoping index
 (which units and regions it is assigned to) and the responses published for it."""
 
 from __future__ import annotations
@@ -9,6 +9,29 @@ from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.core.columns import UTCDateTime, js, ts
+
+
+class Item(SQLModel, table=True):
+    """An incoming opinion item; committed before any processing happens."""
+
+    __tablename__ = "item"
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_item_source_external"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=64)
+    external_id: str = Field(max_length=128)
+    title: str | None = None
+    text: str
+    kind: str | None = Field(default=None, max_length=32)  # verification_request
+    overrides: dict = js(dict)  # topic/severity/regions/departments set by an officer
+    received_at: datetime = ts()
+    created_at: datetime = ts()
+    status: str = Field(default="pending", max_length=16, index=True)  # pending/processed/failed
+    processed_at: datetime | None = ts(nullable=True)
+    error: str | None = None
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
+    merge_explanation: str | None = None
+    analysis: dict = js(dict)  # topic prediction, severity triggers, mentions, entities
+    signals: dict = js(dict)  # spread counters as the source gives them: reposts, comments, likes, views
 
 
 class Incident(SQLModel, table=True):
@@ -55,6 +78,10 @@ class IncidentPlace(SQLModel, table=True):
     __tablename__ = "incident_place"
     incident_id: int = Field(foreign_key="incident.id", primary_key=True)
     place: str = Field(primary_key=True, max_length=200, index=True)  # e:凤凰小区 / r:米山镇
+
+
+# the clock of a 督办单 (service.supervision) is kind f"{SUPERVISION_CLOCK}{notice id}"
+SUPERVISION_CLOCK = "supervision:"
 
 
 class Clock(SQLModel, table=True):

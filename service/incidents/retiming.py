@@ -11,10 +11,10 @@ from routing.deadlines import compute_clocks
 from routing.escalation import next_due
 from routing.facts import SEVERITY_RANK, Severity
 from service.audit.log import record
-from service.incidents.escalating import fired_steps
 from service.incidents.mapping import apply_decision, reroute
 from service.incidents.models import Clock, Incident
 from service.incidents.pipeline import Engine
+from service.incidents.queries import fired_steps
 from service.incidents.units import pairs_of, sync_units
 
 

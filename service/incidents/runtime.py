@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from classifier.registry import RegistryError, active_ref, load_classifier
 from routing.policy import load_policy
 from routing.taxonomy import load_taxonomy
 from service.core.settings import Settings
 from service.incidents.pipeline import Engine
-from service.orgs.loader import load_org_text
-from service.orgs.models import OrgVersion
-
-
-def active_org_text(session: Session) -> tuple[str, str] | None:
-    row = session.exec(select(OrgVersion).order_by(OrgVersion.id.desc()).limit(1)).first()
-    return (row.text, row.source) if row else None
+from service.orgs.store import active_org_text, org_of
 
 
 @lru_cache(maxsize=4)
@@ -27,7 +21,7 @@ def engine_for(org_text: str, org_source: str, policy_file: str | None, model_di
     request or job without a restart. `model_version` is only part of the cache key."""
     taxonomy = load_taxonomy()
     classifier = load_classifier(taxonomy, model_dir).classifier  # keyword baseline if no valid model
-    return Engine.build(load_org_text(org_text, org_source), taxonomy, load_policy(policy_file), classifier)
+    return Engine.build(org_of(org_text, org_source), taxonomy, load_policy(policy_file), classifier)
 
 
 def active_model_version(model_dir: str | None) -> str | None:

@@ -24,12 +24,11 @@ from service.core.errors import Conflict, Invalid, NotFound, refused
 from service.incidents import signatures
 from service.incidents.ingest import add_places, item_input, spread_tally
 from service.incidents.mapping import apply_decision, reroute
-from service.incidents.models import Clock, Incident, IncidentPlace, Response
+from service.incidents.models import Clock, Incident, IncidentPlace, Item, Response
 from service.incidents.pipeline import Engine
 from service.incidents.retiming import regrade, retime, upgrade_if_more_severe
 from service.incidents.rules import Case, Channel, FollowUp, Status, Transition, check, clocks_met, status_of
 from service.incidents.units import sync_units
-from service.items.models import Item
 
 
 def case_of(incident: Incident) -> Case:

@@ -9,9 +9,8 @@ from sqlmodel import Session, delete, select
 from routing.grouping import merge
 from service.incidents import signatures
 from service.incidents.ingest import add_places, item_input, open_incident, spread_tally
-from service.incidents.models import Incident, IncidentPlace
+from service.incidents.models import Incident, IncidentPlace, Item
 from service.incidents.pipeline import Engine
-from service.items.models import Item
 
 
 def split_item(session: Session, engine: Engine, incident: Incident, item: Item) -> Incident:

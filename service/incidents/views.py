@@ -15,22 +15,21 @@ from service.audit.log import record
 from service.audit.models import AuditEntry
 from service.auth.deps import ViewerDep
 from service.auth.rules import Action, Viewer, assignment_of
-from service.core.deps import EngineDep, SessionDep, UowDep
+from service.core.deps import SessionDep, UowDep
 from service.core.errors import Conflict, Invalid, NotFound
 from service.core.events import EventType
 from service.core.inputs import StrictModel
 from service.core.params import IdPath, Offset
 from service.core.uow import UnitOfWork
 from service.incidents import service as wf
+from service.incidents.deps import EngineDep
 from service.incidents.events import incident_event
-from service.incidents.models import Clock, EscalationStep, Incident, IncidentUnit, Response
+from service.incidents.models import SUPERVISION_CLOCK, Clock, EscalationStep, Incident, IncidentUnit, Item, Response
 from service.incidents.rules import LEGACY_OPEN, STATUS_LABEL, Status, Transition, available, status_of
 from service.incidents.splitting import split_item
 from service.incidents.units import REGION, UNIT_ROLES, scoped
 from service.incidents.visible import visible_incident
 from service.incidents.workflow_views import HANDLE
-from service.items.models import Item
-from service.supervision.models import SupervisionNotice
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 
@@ -76,8 +75,9 @@ def _view(q, view: View, viewer: Viewer):
         return q.where(Incident.claimed_by == viewer.username)
     if view == "escalated":  # the board: open incidents with a rung fired, a claim lapsed or a 督办单 unanswered
         stepped = exists().where(EscalationStep.incident_id == Incident.id)
-        supervised = exists().where(SupervisionNotice.incident_id == Incident.id,
-                                    col(SupervisionNotice.answered_at).is_(None))
+        # a 督办单 carries its own clock (kind supervision:N), met when the notice is answered
+        supervised = exists().where(Clock.incident_id == Incident.id, col(Clock.kind).startswith(SUPERVISION_CLOCK),
+                                    col(Clock.met_at).is_(None))
         return q.where(Incident.status != Status.CLOSED.value,
                        or_(stepped, supervised, col(Incident.claim_expired_at).is_not(None)))
     return q

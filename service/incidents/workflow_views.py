@@ -10,13 +10,14 @@ from pydantic import Field
 
 from service.auth.deps import ViewerDep
 from service.auth.rules import GRANTS, Action, Viewer
-from service.core.deps import EngineDep, UowDep
+from service.core.deps import UowDep
 from service.core.errors import Forbidden
 from service.core.events import EventType
 from service.core.inputs import Id, StrictModel
 from service.core.params import IdPath
 from service.core.uow import UnitOfWork
 from service.incidents import service as wf
+from service.incidents.deps import EngineDep
 from service.incidents.events import incident_event
 from service.incidents.models import Incident
 from service.incidents.rules import Channel, FollowUp

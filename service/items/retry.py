@@ -17,7 +17,7 @@ from service.audit.log import record
 from service.core.db import session_scope
 from service.core.settings import Settings
 from service.core.uow import UnitOfWork
-from service.items.models import Item
+from service.incidents.models import Item
 
 log = structlog.get_logger()
 

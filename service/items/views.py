@@ -14,17 +14,17 @@ from sqlmodel import Session, col, func, select, tuple_
 from service.auth.deps import bearer, current_viewer, token_role
 from service.auth.rules import Role, Viewer
 from service.core.columns import utcnow
-from service.core.deps import EngineDep, SessionDep, SettingsDep, UowDep, require
+from service.core.deps import SessionDep, SettingsDep, UowDep, require
 from service.core.errors import Forbidden, Invalid, NotFound
 from service.core.inputs import ReceivedWindow
 from service.core.metrics import ITEMS_RECEIVED
 from service.core.params import IdPath
+from service.incidents.deps import EngineDep
 from service.incidents.jobs import processing
-from service.incidents.models import Incident
+from service.incidents.models import Incident, Item
 from service.incidents.pipeline import Engine
 from service.incidents.units import scoped
 from service.incidents.visible import visible_incident
-from service.items.models import Item
 from service.items.schemas import ItemIn
 
 router = APIRouter(prefix="/api/items", tags=["items"])

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from classifier.datasets import dedupe, join_title
 from service.audit.log import SYSTEM
 from service.audit.models import AuditEntry
-from service.items.models import Item
+from service.incidents.models import Item
 
 ACTIONS = {"incident.topic_changed": "topic", "incident.severity_changed": "severity"}
 FIELDS = ("topic", "severity")

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from service.audit.log import SYSTEM
 from service.audit.models import AuditEntry
-from service.items.models import Item
+from service.incidents.models import Item
 
 MERGED, SPLIT = "incident.merged", "incident.item_split"
 

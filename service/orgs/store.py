@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from functools import lru_cache
 
+from sqlmodel import Session, col, select
+
+from routing.orgchart import OrgChart
 from service.core.columns import utcnow
 from service.core.db import migrate, session_scope
 from service.core.settings import Settings
@@ -35,3 +38,22 @@ def ensure_org(settings: Settings) -> None:
 
 def has_org(session: Session) -> bool:
     return session.exec(select(OrgVersion.id).limit(1)).first() is not None
+
+
+def active_org_text(session: Session) -> tuple[str, str] | None:
+    """(text, source) of the newest imported organisation version."""
+    row = session.exec(select(OrgVersion).order_by(col(OrgVersion.id).desc()).limit(1)).first()
+    return (row.text, row.source) if row else None
+
+
+@lru_cache(maxsize=4)
+def org_of(text: str, source: str) -> OrgChart:
+    """The parsed org chart of a version's text, once per process."""
+    return load_org_text(text, source)
+
+
+def active_org(session: Session) -> OrgChart:
+    found = active_org_text(session)
+    if found is None:
+        raise RuntimeError("no organisation imported: run `yuqing org import FILE` (or serve --demo)")
+    return org_of(*found)

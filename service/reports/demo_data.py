@@ -23,11 +23,10 @@ from service.core.settings import Settings
 from service.core.uow import UnitOfWork
 from service.incidents import service as wf
 from service.incidents.ingest import process_items
-from service.incidents.models import Incident
+from service.incidents.models import Incident, Item
 from service.incidents.pipeline import Engine
 from service.incidents.rules import Channel, FollowUp
 from service.incidents.runtime import load_engine
-from service.items.models import Item
 from service.items.schemas import ItemIn
 from service.items.views import store
 from service.orgs.store import ensure_org

@@ -15,9 +15,10 @@ from fastapi.responses import Response
 from service.auth.deps import ViewerDep
 from service.auth.rules import Viewer
 from service.core.columns import utcnow
-from service.core.deps import EngineDep, SessionDep, SettingsDep
+from service.core.deps import SessionDep, SettingsDep
 from service.core.errors import Invalid
 from service.core.inputs import StrictDate
+from service.incidents.deps import EngineDep
 from service.reports import charts, export, monthly
 from service.reports.loaders import Period, load_records, period_problem
 from service.reports.tables import TABLES, Report, build, report_json

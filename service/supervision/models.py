@@ -7,12 +7,13 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from service.core.columns import js, ts
+from service.incidents.models import SUPERVISION_CLOCK
 
 
 def clock_kind(notice_id: int) -> str:
     """The notice's own deadline is a row of `clock` with this kind, so the sweep escalates it
     like the 24 h / 48 h clocks."""
-    return f"supervision:{notice_id}"
+    return f"{SUPERVISION_CLOCK}{notice_id}"
 
 
 class SupervisionNotice(SQLModel, table=True):

@@ -10,10 +10,11 @@ from pydantic import AwareDatetime, Field
 
 from service.auth.deps import ViewerDep
 from service.auth.rules import Action
-from service.core.deps import EngineDep, SessionDep, UowDep
+from service.core.deps import SessionDep, UowDep
 from service.core.events import EventType
 from service.core.inputs import StrictModel
 from service.core.params import IdPath, Offset
+from service.incidents.deps import EngineDep
 from service.incidents.events import incident_event
 from service.incidents.workflow_views import role_may
 from service.supervision import service as sv

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from service.auth.demo import DEMO_PASSWORD
+from service.auth.passwords import DEMO_PASSWORD
 
 
 def login(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:

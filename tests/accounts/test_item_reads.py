@@ -12,8 +12,8 @@ from service.core.columns import utcnow
 from service.core.db import session_scope
 from service.core.settings import Settings
 from service.core.uow import UnitOfWork
-from service.items.models import Item
-from service.items.poison import set_aside
+from service.incidents.models import Item
+from service.incidents.poison import set_aside
 from service.items.schemas import ItemIn
 from service.items.views import store
 from tests.accounts.conftest import login

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from service.auth.demo import DEMO_PASSWORD
+from service.auth.passwords import DEMO_PASSWORD
 from service.auth.service import create_user
 from service.core.db import session_scope
 from service.core.settings import Settings

@@ -11,7 +11,7 @@ from sqlmodel import func, select
 
 from service.alerts.models import Alert, AlertDelivery
 from service.core.db import session_scope
-from service.incidents.sweep import sweep_once
+from service.escalation.sweep import sweep_once
 from tests.alerts.conftest import ALL_RUNGS, RECEIVED, free_port, login, make_incident
 from tests.conftest import COORD, VIEWER
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from service.alerts.digest_service import run_digests
-from service.incidents.sweep import sweep_once
+from service.escalation.sweep import sweep_once
 from tests.alerts.conftest import RECEIVED, login, make_incident
 
 SECRET = "0123456789abcdef-secret"

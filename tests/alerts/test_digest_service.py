@@ -17,7 +17,7 @@ from service.alerts.digest_service import run_digests
 from service.alerts.models import Digest, DigestDelivery
 from service.core.db import session_scope
 from service.core.settings import Settings
-from service.incidents.sweep import daily_digest
+from service.escalation.sweep import daily_digest
 from service.main import create_app
 from tests.alerts.conftest import free_port, login
 from tests.alerts.digest_fixtures import DAY, NOW, World, seed

@@ -13,7 +13,7 @@ from rq import Queue
 from rq.registry import FailedJobRegistry
 
 from service.core.columns import utcnow
-from service.incidents.sweep import sweep_once
+from service.escalation.sweep import sweep_once
 from service.main import create_app
 from tests.alerts.conftest import ALL_RUNGS, QUEUE_REDIS, free_port, login, run_worker
 

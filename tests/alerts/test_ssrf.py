@@ -14,7 +14,7 @@ from service.alerts.models import AlertChannel, AlertDelivery
 from service.core.columns import utcnow
 from service.core.db import session_scope
 from service.core.settings import Settings
-from service.incidents.sweep import sweep_once
+from service.escalation.sweep import sweep_once
 from service.main import create_app
 from tests.alerts.conftest import RECEIVED, login, make_incident
 

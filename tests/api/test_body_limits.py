@@ -19,10 +19,10 @@ from sqlmodel import func
 from sqlmodel import select as sql_select
 
 from service.audit.models import AuditEntry
-from service.auth.demo import DEMO_PASSWORD
+from service.auth.passwords import DEMO_PASSWORD
 from service.core.db import session_scope
 from service.core.settings import Settings
-from service.items.models import Item
+from service.incidents.models import Item
 from service.main import create_app
 from tests.conftest import COORD, INGEST
 

@@ -12,7 +12,7 @@ from sqlmodel import func, select
 
 from service.core.db import session_scope
 from service.core.inputs import MAX_INT
-from service.items.models import Item
+from service.incidents.models import Item
 from service.main import create_app
 from tests.conftest import INGEST, VIEWER
 

@@ -7,14 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from classifier.base import SeverityAssessment
-from classifier.spread import (
-    SPREAD,
-    ItemSignals,
-    SpreadFacts,
-    SpreadTally,
-    assess_spread,
-    with_spread,
-)
+from classifier.spread import SPREAD, ItemSignals, SpreadFacts, SpreadTally, assess_spread, with_spread
 from routing.facts import SEVERITY_RANK, Severity
 from routing.policy import SpreadRule, load_policy
 

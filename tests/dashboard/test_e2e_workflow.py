@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from dashboard.wallstats import day_start
 from service.core.columns import utcnow
-from service.incidents.sweep import sweep_once
+from service.escalation.sweep import sweep_once
 from tests.dashboard.conftest import LiveServer, Watched, login, shot
 
 FOOD = "河西镇、马村镇多家餐馆被曝使用过期食材，群众担心食品安全"

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from dashboard.wallstats import ClockTimes, day_start, ladder, on_time_today
 from service.core.columns import utcnow
-from service.incidents.sweep import sweep_once
+from service.escalation.sweep import sweep_once
 from tests.conftest import COORD, INGEST
 
 NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from service.auth.demo import DEMO_PASSWORD
+from service.auth.passwords import DEMO_PASSWORD
 from service.auth.service import create_user
 from service.core.db import session_scope
 from service.incidents.runtime import load_engine

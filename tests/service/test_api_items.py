@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from service.core.db import session_scope
-from service.items.models import Item
+from service.incidents.models import Item
 from tests.conftest import INGEST, METRICS, VIEWER
 
 FOOD = "河西镇、马村镇多家餐馆被曝使用过期食材，多名食客腹泻"

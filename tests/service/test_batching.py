@@ -14,8 +14,8 @@ from service.core.db import migrate, session_scope
 from service.core.settings import Settings
 from service.core.uow import UnitOfWork
 from service.incidents.ingest import process_items
+from service.incidents.models import Item
 from service.incidents.runtime import load_engine
-from service.items.models import Item
 from service.orgs.store import ensure_org
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)

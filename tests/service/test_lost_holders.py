@@ -30,9 +30,8 @@ from service.core.settings import Settings
 from service.core.uow import UnitOfWork
 from service.incidents.ingest import GROUPING_LOCK, process_items
 from service.incidents.jobs import submit
-from service.incidents.models import Incident
+from service.incidents.models import Incident, Item
 from service.incidents.runtime import load_engine
-from service.items.models import Item
 from service.main import create_app
 from tests.conftest import INGEST, REDIS_URL
 

@@ -9,8 +9,7 @@ from pathlib import Path
 from service.audit.log import record
 from service.core.db import migrate, session_scope
 from service.core.settings import Settings
-from service.incidents.models import Incident
-from service.items.models import Item
+from service.incidents.models import Incident, Item
 from service.learning.merge_pairs import MERGED, SPLIT, Decision, export_jsonl, load_pairs, pairs_from
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

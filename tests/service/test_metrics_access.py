@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from service.core import metrics
 from service.core.db import get_engine
 from service.core.settings import Settings
+from service.incidents import gauges as metrics
 from service.main import create_app
 from tests.conftest import INGEST, METRICS, METRICS_TOKEN
 

@@ -21,10 +21,10 @@ from service.core.columns import utcnow
 from service.core.db import session_scope
 from service.core.settings import Settings
 from service.core.uow import UnitOfWork
+from service.escalation.sweep import sweep_once
 from service.incidents.ingest import process_items
+from service.incidents.models import Item
 from service.incidents.runtime import load_engine
-from service.incidents.sweep import sweep_once
-from service.items.models import Item
 from service.main import create_app
 from tests.conftest import COORD, INGEST, METRICS, REDIS_URL, VIEWER
 from tests.service.poison_hook import ERROR, POISON, install

@@ -13,8 +13,8 @@ from sqlmodel import select
 
 from service.core.db import session_scope
 from service.core.settings import Settings
-from service.incidents.sweep import sweep_once
-from service.items.models import Item
+from service.escalation.sweep import sweep_once
+from service.incidents.models import Item
 from service.main import create_app
 from tests.conftest import COORD, INGEST, METRICS, METRICS_TOKEN, REDIS_URL
 

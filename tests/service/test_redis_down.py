@@ -15,10 +15,9 @@ from service.audit.models import AuditEntry
 from service.core.columns import utcnow
 from service.core.db import session_scope
 from service.core.settings import Settings
+from service.escalation.sweep import recover_stranded
 from service.incidents.jobs import run_processing
-from service.incidents.models import Response
-from service.incidents.sweep import recover_stranded
-from service.items.models import Item
+from service.incidents.models import Item, Response
 from service.main import create_app
 from tests.conftest import COORD, INGEST, METRICS, METRICS_TOKEN, REDIS_URL
 from tests.service.test_queue import run_worker, statuses

@@ -18,9 +18,8 @@ from routing.taxonomy import load_taxonomy
 from service.cli.triage import TriageInputError, parse_lines, triage_records
 from service.core.db import session_scope
 from service.core.settings import Settings
-from service.incidents.models import Incident
+from service.incidents.models import Incident, Item
 from service.incidents.pipeline import Engine
-from service.items.models import Item
 from service.main import create_app
 from service.orgs.loader import load_demo_org
 from tests.conftest import COORD, INGEST

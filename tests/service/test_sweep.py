@@ -9,8 +9,8 @@ from sqlmodel import select
 from service.core.bus import subscribe_local
 from service.core.db import session_scope
 from service.core.events import to_message
+from service.escalation.sweep import sweep_once
 from service.incidents.models import Clock, EscalationStep
-from service.incidents.sweep import sweep_once
 from tests.conftest import COORD, INGEST
 
 RECEIVED = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 Beijing

@@ -14,10 +14,10 @@ from sqlmodel import select
 
 from service.core.db import session_scope
 from service.core.metrics import SWEEP_PHASE_FAILURES
-from service.incidents import sweep
-from service.incidents.escalating import due_clocks
+from service.escalation import sweep
+from service.escalation.ladder import due_clocks
+from service.escalation.sweeper import Sweeper, single_flight
 from service.incidents.models import Clock, EscalationStep, Incident
-from service.incidents.sweeper import Sweeper, single_flight
 from tests.alerts.conftest import login
 from tests.conftest import METRICS
 from tests.service.test_sweep import RECEIVED, make_incident, steps
@@ -130,7 +130,7 @@ def probe(url: str) -> bool:
 
 HOLDER = """
 import sys, time
-from service.incidents.sweeper import single_flight
+from service.escalation.sweeper import single_flight
 with single_flight(sys.argv[1]) as mine:
     print("held" if mine else "busy", flush=True)
     time.sleep(600)
@@ -166,7 +166,7 @@ def test_one_sweeper_at_a_time_and_a_killed_holder_frees_the_lock(settings) -> N
 
 @pytest.mark.parametrize("every", [0])
 def test_sweep_seconds_zero_or_redis_means_no_embedded_sweeper(settings, every) -> None:
-    from service.incidents.sweeper import embedded_sweeper
+    from service.escalation.sweeper import embedded_sweeper
 
     assert embedded_sweeper(settings.model_copy(update={"sweep_seconds": every})) is None
     assert embedded_sweeper(settings.model_copy(update={"sweep_seconds": 5, "redis_url": "redis://x"})) is None

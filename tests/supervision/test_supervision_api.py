@@ -10,7 +10,7 @@ from sqlmodel import select
 from service.audit.chain import verify
 from service.core.db import session_scope
 from service.core.uow import UnitOfWork
-from service.incidents.escalating import escalate
+from service.escalation.ladder import escalate
 from service.incidents.models import Clock, EscalationStep
 from service.incidents.runtime import load_engine
 from tests.conftest import COORD

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from service.core.bus import subscribe_local
 from service.core.events import to_message
-from service.incidents.sweep import sweep_once
+from service.escalation.sweep import sweep_once
 from tests.conftest import COORD
 from tests.workflow.helpers import ESTATE, FLOOD, MISHAN, SCHOOL, SCJ, clocks, detail, incident, login
 

@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 
 from service.core.metrics import SWEEP_PHASE_FAILURES
 from service.core.settings import Settings
+from service.escalation.sweep import sweep_pass
 
 log = structlog.get_logger()
 PG_LOCK = 0x7975_7377  # advisory lock id of the sweep ("yusw"); the audit chain's is "yuau"
@@ -104,7 +105,6 @@ class Sweeper:
         self.passes = 0  # passes this process ran (not skipped)
 
     def run_once(self) -> bool:
-        from service.incidents.sweep import sweep_pass
 
         try:
             with single_flight(self.settings.database_url) as mine:
@@ -144,3 +144,13 @@ def embedded_sweeper(settings: Settings) -> Sweeper | None:
     if settings.redis_url or settings.sweep_seconds <= 0:
         return None
     return Sweeper(settings, settings.sweep_seconds).start()
+
+
+def run_sweeps(settings: Settings, every: float = 0) -> int:
+    """Once (exit 1 if a phase failed, after every phase ran), or every `every` seconds for
+    good, single-flight with other sweepers of the database (service.escalation.sweeper): a failing pass
+    is logged and the loop goes on."""
+    if every <= 0:
+        return 1 if sweep_pass(settings)["failed"] else 0
+    Sweeper(settings, every).run_forever()
+    return 0

@@ -29,6 +29,7 @@ from service.core.uow import UnitOfWork
 from service.incidents.mapping import decision_of
 from service.incidents.models import Clock, EscalationStep, Incident
 from service.incidents.pipeline import Engine
+from service.incidents.queries import fired_steps
 
 log = structlog.get_logger()
 BATCH = 500  # clocks per transaction
@@ -110,17 +111,6 @@ def _fire_batch(session: Session, engine: Engine, settings: Settings, batch: Seq
     _audit(session, batch, rows)
     _place(session, placed)
     return rows, create_alerts(session, engine.org, settings, rows)  # committed with their rungs
-
-
-def fired_steps(session: Session, clock_ids: list[int]) -> dict[int, frozenset[str]]:
-    """The rungs already fired of each clock, in one query."""
-    found: dict[int, set[str]] = {}
-    if not clock_ids:
-        return {}
-    for clock_id, step in session.exec(select(EscalationStep.clock_id, EscalationStep.step)
-                                       .where(col(EscalationStep.clock_id).in_(clock_ids))).all():
-        found.setdefault(clock_id, set()).add(step)
-    return {k: frozenset(v) for k, v in found.items()}
 
 
 def _insert_new(session: Session, wanted: list[dict]) -> list[Fired]:

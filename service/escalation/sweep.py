@@ -23,11 +23,11 @@ from service.core.db import session_scope
 from service.core.metrics import SWEEP_PHASE_FAILURES
 from service.core.settings import Settings
 from service.core.uow import UnitOfWork
+from service.escalation.ladder import escalate
 from service.incidents.claims import expire_claims
-from service.incidents.escalating import escalate
 from service.incidents.jobs import submit
+from service.incidents.models import Item
 from service.incidents.runtime import load_engine
-from service.items.models import Item
 
 log = structlog.get_logger()
 STRANDED_AFTER = timedelta(minutes=2)  # a pending item older than this lost its job
@@ -114,15 +114,3 @@ def sweep_pass(settings: Settings) -> dict:
     if digests and (digests["digests"] or digests["deliveries_recovered"]):
         log.info("digest.done", **digests)
     return done
-
-
-def run_sweeps(settings: Settings, every: float = 0) -> int:
-    """Once (exit 1 if a phase failed, after every phase ran), or every `every` seconds for
-    good, single-flight with other sweepers of the database (service.incidents.sweeper): a failing pass
-    is logged and the loop goes on."""
-    if every <= 0:
-        return 1 if sweep_pass(settings)["failed"] else 0
-    from service.incidents.sweeper import Sweeper
-
-    Sweeper(settings, every).run_forever()
-    return 0

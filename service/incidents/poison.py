@@ -20,7 +20,7 @@ from service.audit.log import record
 from service.core.columns import utcnow
 from service.core.metrics import ITEMS_FAILED
 from service.core.uow import UnitOfWork
-from service.items.models import Item
+from service.incidents.models import Item
 
 log = structlog.get_logger()
 
