@@ -103,6 +103,7 @@ def test_sweep_recovery_sets_a_stranded_poison_aside_and_escalates(poisoned, cli
                                      "received_at": (utcnow() - timedelta(hours=30)).isoformat()}], headers=INGEST)
     with session_scope(settings.database_url) as s:  # stored, its job lost: pending for the sweep
         stranded = store(s, [ItemIn(external_id="stranded", text=BAD)], utcnow() - timedelta(minutes=10))
+        s.commit()  # store writes; the route's unit of work commits
     done = sweep_once(settings)  # does not raise
     assert done["recovered"] == 1 and done["escalations"] >= 1
     assert_set_aside(settings.database_url, stranded[0]["id"])

@@ -171,7 +171,7 @@ def test_items_stored_before_the_signals_column_read_as_no_signals(database_url)
     from service.core.db import get_engine, migrate
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(migrate.__code__.co_filename).parent / "migrations"))
+    cfg.set_main_option("script_location", str(Path(migrate.__code__.co_filename).parent.parent / "migrations"))
     cfg.attributes["connection_url"] = database_url
     command.upgrade(cfg, "0001")
     with get_engine(database_url).begin() as conn:
