@@ -48,8 +48,8 @@ def list_deliveries(viewer: Manager, session: SessionDep, engine: EngineDep,
 
 
 @router.post("/{alert_id}/ack", summary="确认升级提醒 / acknowledge an alert")
-def acknowledge(alert_id: IdPath, viewer: ReaderDep, session: SessionDep, engine: EngineDep,
-                settings: SettingsDep) -> dict:
+def acknowledge(alert_id: IdPath, viewer: Annotated[Principal, Allowed(Action.ACKNOWLEDGE)],
+                session: SessionDep, engine: EngineDep, settings: SettingsDep) -> dict:
     alert, changed = alerts.acknowledge(session, engine.org, viewer, alert_id)
     session.commit()
     if changed:

@@ -11,8 +11,7 @@ existence does not leak; 403 when it is visible but the action is not the princi
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
-from functools import cache
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -59,22 +58,27 @@ def current_principal(request: Request, session: SessionDep, settings: SettingsD
     return principal_of(user)
 
 
-@cache  # one dependency per set of actions, so FastAPI resolves it once per request
-def permit(*actions: Action, refusal: tuple[str, str] | None = None) -> Callable[..., Principal]:
+@dataclass(frozen=True)
+class Permit:
     """The dependency admitting a principal whose role may take any of `actions` (GRANTS);
-    `refusal`: the (zh, en) of the 403 instead of the generic one. Checked before the body
-    is read; whether he may act on this incident is the rules' `may`/`check`."""
-    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if not allowed(principal, *actions):
-            zh, en = refusal or ("当前角色无权执行此操作", f"role {principal.role} may not do this")
+    `refusal`: the (zh, en) of the 403 instead of the generic one. Checked before the body is
+    read; whether he may act on this incident is the rules' `may`/`check`. Equal permits are
+    one dependency to FastAPI, resolved once per request."""
+
+    actions: tuple[Action, ...]
+    refusal: tuple[str, str] | None = None
+
+    def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not allowed(principal, *self.actions):
+            zh, en = self.refusal or ("当前角色无权执行此操作", f"role {principal.role} may not do this")
             raise ApiError(403, zh, en)
         return principal
-    return check
 
 
 def Allowed(*actions: Action, refusal: tuple[str, str] | None = None) -> Any:
-    """`Annotated[Principal, Allowed(Action.X)]`: the route's principal, once he may take X."""
-    return Depends(permit(*actions, refusal=refusal))
+    """`Annotated[Principal, Allowed(Action.X)]`: the route's principal, once he may take X
+    (or, in a route's `dependencies=[…]`, the check alone)."""
+    return Depends(Permit(actions, refusal))
 
 
 # every read route: every person, the viewer and coordinator tokens (not an ingest token)

@@ -47,7 +47,7 @@ class Action(StrEnum):
     RESPOND = "respond"  # 回应 / 跟进 / 办结
     RETURN = "return"  # 退回
     ARBITRATE = "arbitrate"  # 审定退回、转办、指定牵头、合并、拆分、改判
-    ACKNOWLEDGE = "acknowledge"  # 确认升级提醒
+    ACKNOWLEDGE = "acknowledge"  # 确认升级提醒 (which alerts: those addressed to him; never a machine)
     REVIEW = "review"  # 回应效果评估
     SUPERVISE = "supervise"  # 督办单
     ADMIN = "admin"  # 账号管理
@@ -59,9 +59,9 @@ class Action(StrEnum):
 
 # THE permission table: which roles may take each action at all; `may` adds the scope
 GRANTS: dict[Role, frozenset[Action]] = {
-    Role.LIAISON: frozenset({Action.READ, Action.CLAIM, Action.RESPOND, Action.RETURN}),
+    Role.LIAISON: frozenset({Action.READ, Action.CLAIM, Action.RESPOND, Action.RETURN, Action.ACKNOWLEDGE}),
     Role.LEADER: frozenset({Action.READ, Action.ACKNOWLEDGE, Action.READ_DIGESTS}),
-    Role.REVIEWER: frozenset({Action.READ, Action.REVIEW}),
+    Role.REVIEWER: frozenset({Action.READ, Action.REVIEW, Action.ACKNOWLEDGE}),
     Role.COORDINATOR: frozenset({Action.READ, Action.ARBITRATE, Action.SUPERVISE, Action.ACKNOWLEDGE,
                                  Action.READ_DIGESTS, Action.MANAGE_ALERTS, Action.INGEST, Action.READ_UNROUTED}),
     Role.ADMIN: frozenset(Action),
