@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from scratch_db import filled_database
 
-from service.auth.rules import Role, Viewer
+from service.auth.rules import Principal, Role
 from service.core.db import session_scope
 from service.incidents.units import unit_rows
 from service.reports.figures import by_unit
@@ -89,7 +89,7 @@ def fill(url: str, n: int, org) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
-def timed(url: str, org, viewer: Viewer, runs: int) -> tuple[float, int, int]:
+def timed(url: str, org, viewer: Principal, runs: int) -> tuple[float, int, int]:
     period, as_of = Period(date(2026, 1, 1), date(2026, 12, 1)), datetime(2026, 12, 1, tzinfo=UTC)
     times, rows, units = [], 0, 0
     for _ in range(runs):
@@ -108,9 +108,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     with filled_database(args.incidents, fill) as (url, org):
-        viewers = {"admin (all)": Viewer(1, "a", Role.ADMIN),
-                   "coordinator 高平市": Viewer(2, "c", Role.COORDINATOR, region="高平市"),
-                   "liaison 米山镇人民政府": Viewer(3, "l", Role.LIAISON, unit="米山镇人民政府")}
+        viewers = {"admin (all)": Principal(1, "a", Role.ADMIN),
+                   "coordinator 高平市": Principal(2, "c", Role.COORDINATOR, region="高平市"),
+                   "liaison 米山镇人民政府": Principal(3, "l", Role.LIAISON, unit="米山镇人民政府")}
         print(f"| viewer | median of {args.runs}, s | records | units |\n|---|---|---|---|")
         for label, viewer in viewers.items():
             seconds, rows, units = timed(url, org, viewer, args.runs)

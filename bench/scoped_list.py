@@ -19,7 +19,7 @@ from scratch_db import filled_database
 from sqlalchemy import insert, text
 from sqlmodel import col, select
 
-from service.auth.rules import Role, Viewer
+from service.auth.rules import Principal, Role
 from service.core.db import get_engine, session_scope
 from service.incidents.models import Incident, IncidentUnit
 from service.incidents.units import scoped, unit_rows
@@ -52,7 +52,7 @@ def fill(url: str, n: int, org) -> None:
         conn.execute(text("ANALYZE"))
 
 
-def timed(url: str, viewer: Viewer, org, runs: int) -> tuple[float, float, int]:
+def timed(url: str, viewer: Principal, org, runs: int) -> tuple[float, float, int]:
     q = scoped(select(Incident), viewer, org).order_by(col(Incident.id).desc()).limit(100)
     times, found = [], 0
     with session_scope(url) as session:
@@ -71,11 +71,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
     with filled_database(args.incidents, fill) as (url, org):
-        viewers = {"liaison 米山镇人民政府": Viewer(1, "l", Role.LIAISON, unit="米山镇人民政府"),
-                   "liaison 高平市教育局": Viewer(2, "e", Role.LIAISON, unit="高平市教育局"),
-                   "leader 米山镇 (region)": Viewer(3, "m", Role.LEADER, region="米山镇"),
-                   "coordinator 高平市 (region)": Viewer(4, "c", Role.COORDINATOR, region="高平市"),
-                   "admin": Viewer(5, "a", Role.ADMIN)}
+        viewers = {"liaison 米山镇人民政府": Principal(1, "l", Role.LIAISON, unit="米山镇人民政府"),
+                   "liaison 高平市教育局": Principal(2, "e", Role.LIAISON, unit="高平市教育局"),
+                   "leader 米山镇 (region)": Principal(3, "m", Role.LEADER, region="米山镇"),
+                   "coordinator 高平市 (region)": Principal(4, "c", Role.COORDINATOR, region="高平市"),
+                   "admin": Principal(5, "a", Role.ADMIN)}
         print("| viewer | p50 ms | p99 ms | rows |\n|---|---|---|---|")
         for label, viewer in viewers.items():
             p50, p99, found = timed(url, viewer, org, args.runs)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from service.auth.rules import Assignment, Role, Viewer, assignment_of, sees
+from service.auth.rules import Assignment, Principal, Role, assignment_of, sees
 from service.core.events import EscalationEvent, Event, IncidentEvent, SessionEnded
 
 log = structlog.get_logger()
@@ -52,11 +52,11 @@ class Scope:
     region: str | None
 
     @classmethod
-    def of(cls, viewer: Viewer) -> Scope:
+    def of(cls, viewer: Principal) -> Scope:
         return cls(viewer.role, viewer.unit, viewer.region)
 
-    def viewer(self) -> Viewer:
-        return Viewer(user_id=0, username="", role=self.role, unit=self.unit, region=self.region)
+    def viewer(self) -> Principal:
+        return Principal(user_id=0, username="", role=self.role, unit=self.unit, region=self.region)
 
 
 def addressed(scope: Scope, event: EscalationEvent) -> bool:
@@ -94,7 +94,7 @@ class FlushStats:
 class Connection:
     """One socket: a bounded queue drained by its own sender task."""
 
-    def __init__(self, hub: Hub, viewer: Viewer, send: Callable[[str], Awaitable[None]],
+    def __init__(self, hub: Hub, viewer: Principal, send: Callable[[str], Awaitable[None]],
                  close: Callable[[int], Awaitable[None]] | None, maxsize: int, send_timeout: float,
                  login_id: int | None = None) -> None:
         self.hub, self.viewer, self.scope, self.login_id = hub, viewer, Scope.of(viewer), login_id
@@ -227,7 +227,7 @@ class Hub:
             self._known.popitem(last=False)
 
     # -- sockets ---------------------------------------------------------------------------
-    def connect(self, viewer: Viewer, send: Callable[[str], Awaitable[None]],
+    def connect(self, viewer: Principal, send: Callable[[str], Awaitable[None]],
                 close: Callable[[int], Awaitable[None]] | None = None, login_id: int | None = None) -> Connection:
         conn = Connection(self, viewer, send, close, self.queue_size, self.send_timeout, login_id)
         self._conns[conn.scope].add(conn)
@@ -253,7 +253,7 @@ class Hub:
             asyncio.ensure_future(conn.end(SESSION_CLOSE_CODE))
         return len(ended)
 
-    def seq_of(self, viewer: Viewer) -> int:
+    def seq_of(self, viewer: Principal) -> int:
         return self._seqs.get(Scope.of(viewer), 0)
 
     def connections(self) -> list[Connection]:

@@ -34,7 +34,7 @@ from dashboard.hub import Hub
 from dashboard.snapshot import load_changes
 from service.audit.models import AuditEntry
 from service.auth.deps import login_for_websocket, viewer_for_websocket
-from service.auth.rules import Viewer
+from service.auth.rules import Principal
 from service.core.bus import channel, subscribe_local
 from service.core.db import session_scope
 from service.core.events import EscalationEvent, EventType, IncidentEvent, from_message
@@ -53,12 +53,12 @@ def same_origin(websocket: WebSocket) -> bool:
     return origin is None or urlsplit(origin).netloc == websocket.headers.get("host")
 
 
-def _viewer(websocket: WebSocket, settings: Settings) -> Viewer | None:
+def _viewer(websocket: WebSocket, settings: Settings) -> Principal | None:
     with session_scope(settings.database_url) as session:
         return viewer_for_websocket(websocket, session, settings)
 
 
-def _login(websocket: WebSocket, settings: Settings) -> tuple[Viewer, int] | None:
+def _login(websocket: WebSocket, settings: Settings) -> tuple[Principal, int] | None:
     with session_scope(settings.database_url) as session:
         return login_for_websocket(websocket, session, settings)
 

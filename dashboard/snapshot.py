@@ -19,8 +19,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
-from service.auth.deps import ViewerDep
-from service.auth.rules import Viewer, assignment_of, sees
+from service.auth.deps import ReaderDep
+from service.auth.rules import Principal, assignment_of, sees
 from service.core.db import session_scope
 from service.core.deps import SessionDep, SettingsDep
 from service.core.settings import Settings
@@ -112,7 +112,7 @@ def load_changes(settings: Settings, ids: Iterable[int]) -> Loaded:
         return Loaded(rows, cached[1])
 
 
-def visible_open_ids(session: Session, viewer: Viewer, org: OrgChart, limit: int) -> tuple[list[int], bool]:
+def visible_open_ids(session: Session, viewer: Principal, org: OrgChart, limit: int) -> tuple[list[int], bool]:
     """The newest `limit` open incidents `viewer` sees (the same `sees` rule as every route)."""
     q = (select(*_columns(ASSIGNMENT)).where(col(Incident.status).not_in(CLOSED)).order_by(col(Incident.id).desc()))
     ids: list[int] = []
@@ -128,7 +128,7 @@ router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
 
 
 @router.get("/snapshot", summary="看板快照（重连后以此为准） / the viewer's open incidents with their clocks")
-def snapshot(request: Request, viewer: ViewerDep, session: SessionDep, settings: SettingsDep,
+def snapshot(request: Request, viewer: ReaderDep, session: SessionDep, settings: SettingsDep,
              limit: int = Query(2000, ge=1, le=10000)) -> dict:
     hub = getattr(request.app.state, "hub", None)
     seq = hub.seq_of(viewer) if hub is not None else 0  # the scope's last push before this read

@@ -20,7 +20,7 @@ from fastapi import APIRouter
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
-from service.auth.deps import ViewerDep
+from service.auth.deps import ReaderDep
 from service.auth.rules import assignment_of, sees
 from service.core.columns import utcnow
 from service.core.deps import SessionDep, SettingsDep
@@ -93,7 +93,7 @@ router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
 
 
 @router.get("/wall", summary="大屏指标：今日按时回应率、升级阶梯 / wallboard figures (viewer-scoped)")
-def wall(viewer: ViewerDep, session: SessionDep, settings: SettingsDep) -> dict:
+def wall(viewer: ReaderDep, session: SessionDep, settings: SettingsDep) -> dict:
     now = utcnow()
     start = day_start(now, settings.timezone)
     org = load_engine(settings, session).org

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from routing.orgchart import OrgChart
 from service.alerts.models import REGION, UNIT
-from service.auth.rules import Role, Viewer
+from service.auth.rules import Principal, Role
 
 REGION_ROLES = frozenset({Role.LEADER, Role.COORDINATOR})
 
@@ -67,14 +67,14 @@ def covers(region: str, audience: Audience, org: OrgChart) -> bool:
     return where is not None and where in org.regions and region in org.regions and org.is_ancestor(region, where)
 
 
-def is_recipient(viewer: Viewer, audience: Audience, org: OrgChart) -> bool:
+def is_recipient(viewer: Principal, audience: Audience, org: OrgChart) -> bool:
     kind, name = audience
     if kind == UNIT:
         return viewer.unit is not None and viewer.unit == name
     return viewer.role in REGION_ROLES and viewer.region is not None and covers(viewer.region, audience, org)
 
 
-def viewer_audiences(viewer: Viewer, org: OrgChart) -> list[Audience]:
+def viewer_audiences(viewer: Principal, org: OrgChart) -> list[Audience]:
     """Every audience whose alerts this viewer receives (to filter in SQL)."""
     out: list[Audience] = [(UNIT, viewer.unit)] if viewer.unit else []
     if viewer.role in REGION_ROLES and viewer.region in org.regions:
@@ -90,7 +90,7 @@ def subscription_matches(subscribed: Audience, alert: Audience, org: OrgChart) -
     return alert[0] == REGION and covers(subscribed[1], alert, org)
 
 
-def may_manage(viewer: Viewer, audience: Audience, org: OrgChart) -> bool:
+def may_manage(viewer: Principal, audience: Audience, org: OrgChart) -> bool:
     """Admin manages every subscription; a coordinator those within his region."""
     if viewer.role is Role.ADMIN:
         return True

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from service.alerts.message import zone_name
 from service.alerts.models import REGION, UNIT
-from service.auth.rules import Role, Viewer
+from service.auth.rules import Principal, Role
 from service.incidents.rules import STATUS_LABEL, Status, status_of
 
 MAJOR = ("特别重大", "重大")  # most severe first
@@ -52,11 +52,11 @@ class IncidentRow:
     clocks: tuple[ClockRow, ...] = ()
 
 
-def scope_viewer(audience: Audience) -> Viewer:
+def scope_viewer(audience: Audience) -> Principal:
     """The leader an audience stands for, to ask `access.sees` which incidents are in scope
     (a region: that region and below; a unit: the incidents assigned to it)."""
     kind, name = audience
-    return Viewer(user_id=0, username=f"digest:{kind}:{name}", role=Role.LEADER,
+    return Principal(user_id=0, username=f"digest:{kind}:{name}", role=Role.LEADER,
                   region=name if kind == REGION else None, unit=name if kind == UNIT else None)
 
 

@@ -27,7 +27,7 @@ from service.alerts.message import DigestMessage
 from service.alerts.models import REGION, UNIT, AlertChannel, Digest, DigestDelivery
 from service.alerts.service import public_channel
 from service.auth.models import User
-from service.auth.rules import Role, Viewer, assignment_of, sees
+from service.auth.rules import Principal, Role, assignment_of, sees
 from service.core.columns import utcnow
 from service.core.db import session_scope
 from service.core.settings import Settings
@@ -152,13 +152,13 @@ def recover_digest_deliveries(session: Session, settings: Settings, now: datetim
 
 
 # -- reading --------------------------------------------------------------------------------
-def own_audience(viewer: Viewer) -> Audience | None:
+def own_audience(viewer: Principal) -> Audience | None:
     if viewer.role is not Role.LEADER:
         return None
     return (REGION, viewer.region) if viewer.region else ((UNIT, viewer.unit) if viewer.unit else None)
 
 
-def may_read(viewer: Viewer, audience: Audience, org: OrgChart) -> bool:
+def may_read(viewer: Principal, audience: Audience, org: OrgChart) -> bool:
     """A leader reads his own audience's digests; a coordinator those within his region; the
     admin all."""
     if viewer.role is Role.ADMIN:
@@ -168,7 +168,7 @@ def may_read(viewer: Viewer, audience: Audience, org: OrgChart) -> bool:
     return own_audience(viewer) == tuple(audience)
 
 
-def readable_audiences(viewer: Viewer, org: OrgChart) -> list[Audience] | None:
+def readable_audiences(viewer: Principal, org: OrgChart) -> list[Audience] | None:
     """The audiences to filter on in SQL; None: all (admin)."""
     if viewer.role is Role.ADMIN:
         return None
@@ -179,7 +179,7 @@ def readable_audiences(viewer: Viewer, org: OrgChart) -> list[Audience] | None:
     return [own] if own else []
 
 
-def digests_for(session: Session, org: OrgChart, viewer: Viewer, *, day: str | None = None,
+def digests_for(session: Session, org: OrgChart, viewer: Principal, *, day: str | None = None,
                 limit: int = 100) -> list[Digest]:
     """The viewer's readable digests, newest first."""
     query = select(Digest)

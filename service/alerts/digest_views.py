@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query
+from fastapi import APIRouter, BackgroundTasks, Query
 
 from service.alerts import digest_service as digests
 from service.alerts.digest import local_day
 from service.alerts.models import Digest
 from service.audit.log import record
-from service.auth.deps import ViewerDep, require_role
-from service.auth.rules import Role, Viewer
+from service.auth.deps import Allowed, ReaderDep
+from service.auth.rules import Action, Principal, Role
 from service.core.columns import utcnow
 from service.core.deps import SessionDep, SettingsDep, UowDep
 from service.core.errors import Forbidden, NotFound
@@ -22,11 +22,12 @@ from service.core.params import IdPath
 from service.incidents.deps import EngineDep
 
 router = APIRouter(prefix="/api/digests", tags=["digest"])
-Manager = Annotated[Viewer, Depends(require_role(Role.COORDINATOR))]  # coordinators and the admin
-READERS = frozenset({Role.LEADER, Role.COORDINATOR, Role.ADMIN})
+Manager = Annotated[Principal, Allowed(Action.MANAGE_ALERTS)]  # coordinators and the admin
+DigestReader = Annotated[Principal, Allowed(Action.READ_DIGESTS, refusal=(
+    "只有领导、督办人员和管理员可以查看领导摘要", "only leaders, coordinators and the admin may read digests"))]
 
 
-def _visible(session, engine, viewer: Viewer, digest_id: int) -> Digest:
+def _visible(session, engine, viewer: Principal, digest_id: int) -> Digest:
     digest = session.get(Digest, digest_id)
     if digest is None or not digests.may_read(viewer, (digest.audience_kind, digest.audience), engine.org):
         raise NotFound("没有这份摘要", "no such digest")
@@ -34,18 +35,15 @@ def _visible(session, engine, viewer: Viewer, digest_id: int) -> Digest:
 
 
 @router.get("", summary="领导每日摘要（新的在前） / leaders' daily digests, newest first")
-def list_digests(viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def list_digests(viewer: DigestReader, session: SessionDep, engine: EngineDep,
                  day: Annotated[StrictDate | None, Query(description="本地日期 YYYY-MM-DD")] = None,
                  limit: int = Query(100, ge=1, le=500)) -> list[dict]:
-    if viewer.role not in READERS:
-        raise Forbidden("只有领导、督办人员和管理员可以查看领导摘要",
-                       "only leaders, coordinators and the admin may read digests")
     rows = digests.digests_for(session, engine.org, viewer, day=day.isoformat() if day else None, limit=limit)
     return [digests.public_digest(d) for d in rows]
 
 
 @router.get("/{digest_id}", summary="一份摘要的全文与清单 / one digest: text and lists")
-def get_digest(digest_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep) -> dict:
+def get_digest(digest_id: IdPath, viewer: ReaderDep, session: SessionDep, engine: EngineDep) -> dict:
     return digests.public_digest(_visible(session, engine, viewer, digest_id), full=True)
 
 

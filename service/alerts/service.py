@@ -45,7 +45,7 @@ from service.alerts.models import (
     AlertDelivery,
 )
 from service.audit.log import record
-from service.auth.rules import Role, Viewer, assignment_of, sees
+from service.auth.rules import Principal, Role, assignment_of, sees
 from service.core.bulk import insert_ignoring
 from service.core.columns import utcnow
 from service.core.errors import Forbidden, Invalid, NotFound
@@ -178,7 +178,7 @@ def _audience_filter(auds: Sequence[Audience], kind_col, name_col):
     return or_(and_(kind_col == UNIT, col(name_col).in_(units)), and_(kind_col == REGION, col(name_col).in_(regions)))
 
 
-def alerts_for(session: Session, org: OrgChart, viewer: Viewer, *, unacknowledged: bool = False,
+def alerts_for(session: Session, org: OrgChart, viewer: Principal, *, unacknowledged: bool = False,
                limit: int = 100) -> list[Alert]:
     """The viewer's alerts, newest first."""
     auds = viewer_audiences(viewer, org)
@@ -190,7 +190,7 @@ def alerts_for(session: Session, org: OrgChart, viewer: Viewer, *, unacknowledge
     return list(session.exec(query.order_by(col(Alert.id).desc()).limit(limit)).all())
 
 
-def acknowledge(session: Session, org: OrgChart, viewer: Viewer, alert_id: int) -> tuple[Alert, bool]:
+def acknowledge(session: Session, org: OrgChart, viewer: Principal, alert_id: int) -> tuple[Alert, bool]:
     """Mark the alert acknowledged by a recipient and audit it (the caller commits); the bool
     says whether this call did it (False: acknowledged before)."""
     alert = session.get(Alert, alert_id)
@@ -201,7 +201,7 @@ def acknowledge(session: Session, org: OrgChart, viewer: Viewer, alert_id: int) 
         raise NotFound("没有这条升级提醒", "no such alert")
     if not is_recipient(viewer, audience, org):
         raise Forbidden("只有提醒的接收人可以确认", "only a recipient of the alert may acknowledge it")
-    if viewer.user_id == 0:  # a machine token reads; acknowledging is a person's act
+    if viewer.machine:  # a machine token reads; acknowledging is a person's act
         raise Forbidden("令牌不能确认提醒，请以本人账号登录", "a token may not acknowledge: sign in as yourself")
     now = utcnow()
     done = session.execute(update(Alert).where(col(Alert.id) == alert_id, col(Alert.acknowledged_at).is_(None))
@@ -226,7 +226,7 @@ def public_channel(channel: AlertChannel) -> dict:
             "created_by": channel.created_by, "created_at": channel.created_at}
 
 
-def _check_audience(org: OrgChart, viewer: Viewer, audience: Audience) -> None:
+def _check_audience(org: OrgChart, viewer: Principal, audience: Audience) -> None:
     kind, name = audience
     if kind == REGION and name not in org.regions:
         raise Invalid(f"组织架构中没有地区“{name}”", f"unknown region {name!r}")
@@ -236,7 +236,7 @@ def _check_audience(org: OrgChart, viewer: Viewer, audience: Audience) -> None:
         raise Forbidden("只能管理本地区范围内的订阅", "you may only manage subscriptions within your region")
 
 
-def add_channel(session: Session, org: OrgChart, viewer: Viewer, *, audience_kind: str, audience: str, kind: str,
+def add_channel(session: Session, org: OrgChart, viewer: Principal, *, audience_kind: str, audience: str, kind: str,
                 target: str, secret: str | None, enabled: bool = True, allow: Allowlist = Allowlist()) -> AlertChannel:
     """`allow`: the admin's ALERT_HOST_ALLOWLIST; a destination it refuses is 422 (egress)."""
     target, secret = target.strip(), (secret or None)
@@ -260,13 +260,13 @@ def add_channel(session: Session, org: OrgChart, viewer: Viewer, *, audience_kin
     return channel
 
 
-def channels_for(session: Session, org: OrgChart, viewer: Viewer) -> list[AlertChannel]:
+def channels_for(session: Session, org: OrgChart, viewer: Principal) -> list[AlertChannel]:
     rows = session.exec(select(AlertChannel).where(AlertChannel.removed_at == None)  # noqa: E711
                         .order_by(AlertChannel.id)).all()
     return [c for c in rows if may_manage(viewer, (c.audience_kind, c.audience), org)]
 
 
-def remove_channel(session: Session, org: OrgChart, viewer: Viewer, channel_id: int) -> AlertChannel:
+def remove_channel(session: Session, org: OrgChart, viewer: Principal, channel_id: int) -> AlertChannel:
     channel = session.get(AlertChannel, channel_id)
     if channel is None or channel.removed_at is not None or not may_manage(
             viewer, (channel.audience_kind, channel.audience), org):
@@ -278,7 +278,7 @@ def remove_channel(session: Session, org: OrgChart, viewer: Viewer, channel_id: 
     return channel
 
 
-def deliveries_for(session: Session, org: OrgChart, viewer: Viewer, *, status: str | None = None,
+def deliveries_for(session: Session, org: OrgChart, viewer: Principal, *, status: str | None = None,
                    limit: int = 200) -> list[dict]:
     """Delivery rows (newest first) of alerts within the viewer's region (all for the admin)."""
     query = (select(AlertDelivery, Alert, AlertChannel)

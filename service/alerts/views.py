@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import Field
 
 from service.alerts import service as alerts
 from service.alerts.egress import Allowlist
 from service.alerts.models import CHANNEL_KINDS
-from service.auth.deps import ViewerDep, require_role
-from service.auth.rules import Role, Viewer
+from service.auth.deps import Allowed, ReaderDep
+from service.auth.rules import Action, Principal
 from service.core.deps import SessionDep, SettingsDep, UowDep
 from service.core.events import AlertAcknowledged
 from service.core.inputs import StrictModel
@@ -22,7 +22,7 @@ from service.incidents.deps import EngineDep
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 channels = APIRouter(prefix="/api/alert-channels", tags=["alerts"])
-Manager = Annotated[Viewer, Depends(require_role(Role.COORDINATOR))]  # coordinators and the admin
+Manager = Annotated[Principal, Allowed(Action.MANAGE_ALERTS)]  # coordinators and the admin
 
 
 class ChannelIn(StrictModel):
@@ -35,7 +35,7 @@ class ChannelIn(StrictModel):
 
 
 @router.get("", summary="我的升级提醒（新的在前） / my escalation alerts, newest first")
-def list_alerts(viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def list_alerts(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
                 unacknowledged: bool = False, limit: int = Query(100, ge=1, le=500)) -> list[dict]:
     rows = alerts.alerts_for(session, engine.org, viewer, unacknowledged=unacknowledged, limit=limit)
     return [alerts.public_alert(a) for a in rows]
@@ -49,7 +49,8 @@ def list_deliveries(viewer: Manager, session: SessionDep, engine: EngineDep,
 
 
 @router.post("/{alert_id}/ack", summary="确认升级提醒 / acknowledge an alert")
-def acknowledge(alert_id: IdPath, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> dict:
+def acknowledge(alert_id: IdPath, viewer: Annotated[Principal, Allowed(Action.ACKNOWLEDGE)],
+                uow: UowDep, engine: EngineDep) -> dict:
     alert, changed = alerts.acknowledge(uow.session, engine.org, viewer, alert_id)
     if changed:
         uow.publish(AlertAcknowledged(incident_id=alert.incident_id, alert_id=alert.id or 0, step=alert.step,

@@ -1,20 +1,25 @@
-"""Who is calling: the session cookie (humans) or a bearer token of API_TOKENS (machines).
+"""Who is calling — the session cookie (humans) or a bearer token of API_TOKENS (machines) —
+as one `Principal`, and the one permission check every route takes:
 
-Routes take `ViewerDep` and ask `service.auth.rules.sees/may` (404 when the incident
-is not visible at all, so its existence does not leak; 403 when it is visible but the
-action is not the viewer's)."""
+    viewer: Annotated[Principal, Allowed(Action.CLAIM)]
+
+401 without a valid cookie or token, 403 when the principal's role has none of the actions in
+`service.auth.rules.GRANTS`. Which incidents is the rules' `sees/may`, asked through
+`service.incidents.visible.visible_incident` (404 when the incident is not visible at all, so its
+existence does not leak; 403 when it is visible but the action is not the principal's)."""
 
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, WebSocket
 from sqlmodel import Session
 
-from service.auth.rules import Role, Viewer
-from service.auth.service import find_session, viewer_of
+from service.auth.rules import Action, Principal, allowed, token_principal
+from service.auth.service import find_session, principal_of
 from service.core.deps import SessionDep, SettingsDep
 from service.core.errors import Forbidden, Unauthenticated
 from service.core.settings import Settings
@@ -23,9 +28,6 @@ from service.orgs.store import active_org
 COOKIE = "yuqing_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# machine tokens as viewers: a coordinator token acts as the home region's coordinator; a
-# viewer token reads like a leader of the home region (read and acknowledge only)
-TOKEN_ROLES = {"coordinator": Role.COORDINATOR, "viewer": Role.LEADER}
 
 
 def bearer(request: Request) -> str | None:
@@ -37,22 +39,14 @@ def token_role(settings: Settings, token: str) -> str | None:
     return next((r for t, r in settings.tokens().items() if token and hmac.compare_digest(t, token)), None)
 
 
-def token_viewer(role: str, org_home: str) -> Viewer | None:
-    mapped = TOKEN_ROLES.get(role)
-    return Viewer(user_id=0, username=f"token:{role}", role=mapped, region=org_home, name=f"令牌（{role}）") \
-        if mapped else None
-
-
-def current_viewer(request: Request, session: SessionDep, settings: SettingsDep) -> Viewer:
+def current_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+    """The bearer token's principal when there is one, else the session cookie's person."""
     token = bearer(request)
     if token is not None:
         role = token_role(settings, token)
         if role is None:
             raise Unauthenticated("令牌无效", "invalid bearer token")
-        viewer = token_viewer(role, active_org(session).home)
-        if viewer is None:
-            raise Forbidden(f"{role} 令牌只能用于接收信息", f"a {role} token may only ingest items")
-        return viewer
+        return token_principal(role, active_org(session).home)
     found = find_session(session, request.cookies.get(COOKIE, ""))
     if found is None:
         raise Unauthenticated("未登录或登录已过期", "not signed in or session expired")
@@ -61,13 +55,37 @@ def current_viewer(request: Request, session: SessionDep, settings: SettingsDep)
             request.headers.get(CSRF_HEADER, "").encode(), login.csrf_token.encode()):
         raise Forbidden("缺少或错误的 CSRF 令牌（请求头 X-CSRF-Token）", "missing or wrong X-CSRF-Token header")
     request.state.login_session = login
-    return viewer_of(user)
+    return principal_of(user)
 
 
-ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+@dataclass(frozen=True)
+class Permit:
+    """The dependency admitting a principal whose role may take any of `actions` (GRANTS);
+    `refusal`: the (zh, en) of the 403 instead of the generic one. Checked before the body is
+    read; whether he may act on this incident is the rules' `may`/`check`. Equal permits are
+    one dependency to FastAPI, resolved once per request."""
+
+    actions: tuple[Action, ...]
+    refusal: tuple[str, str] | None = None
+
+    def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not allowed(principal, *self.actions):
+            zh, en = self.refusal or ("当前角色无权执行此操作", f"role {principal.role} may not do this")
+            raise Forbidden(zh, en)
+        return principal
 
 
-def viewer_for_websocket(websocket: WebSocket, session: Session, settings: Settings) -> Viewer | None:
+def Allowed(*actions: Action, refusal: tuple[str, str] | None = None) -> Any:
+    """`Annotated[Principal, Allowed(Action.X)]`: the route's principal, once he may take X
+    (or, in a route's `dependencies=[…]`, the check alone)."""
+    return Depends(Permit(actions, refusal))
+
+
+# every read route: every person, the viewer and coordinator tokens (not an ingest token)
+ReaderDep = Annotated[Principal, Allowed(Action.READ)]
+
+
+def viewer_for_websocket(websocket: WebSocket, session: Session, settings: Settings) -> Principal | None:
     """The viewer of a WebSocket handshake from its session cookie, or None. A browser sends
     cookies with a cross-origin WebSocket too (no CORS there), so the Origin must be ours
     (behind a reverse proxy, pass the Host header through: `proxy_set_header Host $host`)."""
@@ -75,20 +93,11 @@ def viewer_for_websocket(websocket: WebSocket, session: Session, settings: Setti
     return found[0] if found else None
 
 
-def login_for_websocket(websocket: WebSocket, session: Session, settings: Settings) -> tuple[Viewer, int] | None:
+def login_for_websocket(websocket: WebSocket, session: Session, settings: Settings) -> tuple[Principal, int] | None:
     """(viewer, login session id) of a handshake: the hub closes the socket when that
     session ends (sign-out, account disabled)."""
     origin = websocket.headers.get("origin")
     if origin and urlsplit(origin).netloc != websocket.headers.get("host"):
         return None
     found = find_session(session, websocket.cookies.get(COOKIE, ""))
-    return (viewer_of(found[1]), found[0].id or 0) if found else None
-
-
-def require_role(*roles: Role):
-    """A dependency admitting only these roles (admin always), e.g. for account management."""
-    def check(viewer: ViewerDep) -> Viewer:
-        if viewer.role is not Role.ADMIN and viewer.role not in roles:
-            raise Forbidden("当前角色无权执行此操作", f"role {viewer.role} may not do this")
-        return viewer
-    return check
+    return (principal_of(found[1]), found[0].id or 0) if found else None

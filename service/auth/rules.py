@@ -1,6 +1,7 @@
-"""Who may see and do what: pure rules over plain data (a viewer, an incident's assignment,
-the org chart). The API, the live hub and the reports all ask these two functions, so one
-permission matrix holds everywhere. No database, no web.
+"""Who may see and do what: pure rules over plain data (a principal, an incident's assignment,
+the org chart). One table, `GRANTS` (Role → the Actions it may take), holds every permission:
+the API's one dependency (`service.auth.deps.Allowed`), the workflow rules, the live hub and
+the reports all read it, and `sees` adds the scope (which incidents). No database, no web.
 
 - 联络人/承办人 (liaison): incidents assigned to his unit (first responsible, co-responsible,
   lead); acts on them (claim, respond, follow up, close, return).
@@ -10,6 +11,11 @@ permission matrix holds everywhere. No database, no web.
   transfers, designates leads, merges, re-grades, supervises.
 - 宣传部门 reviewer of a region: everything in it and below; reviews responses.
 - admin: everything; manages accounts. Nobody edits the audit log.
+
+Machines (bearer tokens of API_TOKENS) are principals too, of a role of this table
+(`TOKEN_ROLES`): an `ingest` token posts items and reads the items of no incident yet (to see
+which of its posts failed), nothing routed and no incident; a `viewer` token reads like the home
+region's leader, a `coordinator` token acts as its coordinator. A machine never acknowledges.
 """
 
 from __future__ import annotations
@@ -27,10 +33,12 @@ class Role(StrEnum):
     REVIEWER = "reviewer"  # 宣传部门
     COORDINATOR = "coordinator"  # 政府办公室（督办）
     ADMIN = "admin"
+    INGEST = "ingest"  # a machine posting items (API_TOKENS); no account has it
 
 
+PERSON_ROLES = (Role.LIAISON, Role.LEADER, Role.REVIEWER, Role.COORDINATOR, Role.ADMIN)
 ROLE_LABEL = {Role.LIAISON: "联络人/承办人", Role.LEADER: "领导", Role.REVIEWER: "宣传部门审核",
-              Role.COORDINATOR: "政府办公室督办", Role.ADMIN: "系统管理员"}
+              Role.COORDINATOR: "政府办公室督办", Role.ADMIN: "系统管理员", Role.INGEST: "接收端（令牌）"}
 
 
 class Action(StrEnum):
@@ -39,26 +47,33 @@ class Action(StrEnum):
     RESPOND = "respond"  # 回应 / 跟进 / 办结
     RETURN = "return"  # 退回
     ARBITRATE = "arbitrate"  # 审定退回、转办、指定牵头、合并、拆分、改判
-    ACKNOWLEDGE = "acknowledge"  # 确认升级提醒
+    ACKNOWLEDGE = "acknowledge"  # 确认升级提醒 (which alerts: those addressed to him; never a machine)
     REVIEW = "review"  # 回应效果评估
     SUPERVISE = "supervise"  # 督办单
     ADMIN = "admin"  # 账号管理
+    INGEST = "ingest"  # 接收舆情信息 (POST /api/items)
+    READ_UNROUTED = "read_unrouted"  # 查看未归入事件的信息（待处理、处理失败）
+    READ_DIGESTS = "read_digests"  # 领导每日摘要
+    MANAGE_ALERTS = "manage_alerts"  # 推送订阅、推送状态、立即生成摘要
 
 
-# which roles may take each action at all; `may` adds the scope (which incidents)
+# THE permission table: which roles may take each action at all; `may` adds the scope
 GRANTS: dict[Role, frozenset[Action]] = {
-    Role.LIAISON: frozenset({Action.READ, Action.CLAIM, Action.RESPOND, Action.RETURN}),
-    Role.LEADER: frozenset({Action.READ, Action.ACKNOWLEDGE}),
-    Role.REVIEWER: frozenset({Action.READ, Action.REVIEW}),
-    Role.COORDINATOR: frozenset({Action.READ, Action.ARBITRATE, Action.SUPERVISE, Action.ACKNOWLEDGE}),
+    Role.LIAISON: frozenset({Action.READ, Action.CLAIM, Action.RESPOND, Action.RETURN, Action.ACKNOWLEDGE}),
+    Role.LEADER: frozenset({Action.READ, Action.ACKNOWLEDGE, Action.READ_DIGESTS}),
+    Role.REVIEWER: frozenset({Action.READ, Action.REVIEW, Action.ACKNOWLEDGE}),
+    Role.COORDINATOR: frozenset({Action.READ, Action.ARBITRATE, Action.SUPERVISE, Action.ACKNOWLEDGE,
+                                 Action.READ_DIGESTS, Action.MANAGE_ALERTS, Action.INGEST, Action.READ_UNROUTED}),
     Role.ADMIN: frozenset(Action),
+    Role.INGEST: frozenset({Action.INGEST, Action.READ_UNROUTED}),
 }
 
 
 @dataclass(frozen=True)
-class Viewer:
-    """The signed-in person as the rules see him. A liaison (and a unit leader) has a `unit`
-    (a unit full name of the org); a region leader, coordinator or reviewer has a `region`."""
+class Principal:
+    """Who calls, as the rules see him: a signed-in person or a machine token. A liaison (and
+    a unit leader) has a `unit` (a unit full name of the org); a region leader, coordinator or
+    reviewer has a `region`; a viewer or coordinator token the org's home region."""
 
     user_id: int
     username: str
@@ -66,6 +81,23 @@ class Viewer:
     unit: str | None = None
     region: str | None = None
     name: str = ""
+    machine: bool = False  # a bearer token of API_TOKENS, not a person
+
+
+# the role each API_TOKENS role acts as (see the module's docstring)
+TOKEN_ROLES: dict[str, Role] = {"ingest": Role.INGEST, "viewer": Role.LEADER, "coordinator": Role.COORDINATOR}
+
+
+def token_principal(token_role: str, home_region: str) -> Principal:
+    """The principal of a bearer token of role `token_role` (one of settings.ROLES)."""
+    role = TOKEN_ROLES[token_role]
+    return Principal(user_id=0, username=f"token:{token_role}", role=role, name=f"令牌（{token_role}）",
+                     region=None if role is Role.INGEST else home_region, machine=True)
+
+
+def allowed(principal: Principal, *actions: Action) -> bool:
+    """`principal`'s role may take any of `actions` on some incident (scope aside)."""
+    return any(a in GRANTS[principal.role] for a in actions)
 
 
 @dataclass(frozen=True)
@@ -96,7 +128,7 @@ def within(org: OrgChart, region: str, names: Iterable[str]) -> bool:
     return any(n in org.regions and org.is_ancestor(region, n) for n in names)
 
 
-def sees(viewer: Viewer, a: Assignment, org: OrgChart) -> bool:
+def sees(viewer: Principal, a: Assignment, org: OrgChart) -> bool:
     if viewer.role is Role.ADMIN:
         return True
     if viewer.region:
@@ -104,7 +136,7 @@ def sees(viewer: Viewer, a: Assignment, org: OrgChart) -> bool:
     return viewer.unit is not None and viewer.unit in a.units
 
 
-def may(viewer: Viewer, action: Action, a: Assignment, org: OrgChart) -> bool:
+def may(viewer: Principal, action: Action, a: Assignment, org: OrgChart) -> bool:
     """`viewer` may take `action` on the incident with assignment `a`."""
     return action in GRANTS[viewer.role] and sees(viewer, a, org)
 
@@ -112,7 +144,7 @@ def may(viewer: Viewer, action: Action, a: Assignment, org: OrgChart) -> bool:
 # which of unit/region an account of each role must carry: a liaison acts for one unit; a
 # leader leads a region or a unit; coordinators and reviewers sit at a region's government
 NEEDS: dict[Role, str] = {Role.LIAISON: "unit", Role.LEADER: "unit or region", Role.REVIEWER: "region",
-                          Role.COORDINATOR: "region", Role.ADMIN: ""}
+                          Role.COORDINATOR: "region", Role.ADMIN: "", Role.INGEST: "machine"}
 
 
 def account_problem(role: Role, unit: str | None, region: str | None, org: OrgChart) -> tuple[str, str] | None:
@@ -122,6 +154,8 @@ def account_problem(role: Role, unit: str | None, region: str | None, org: OrgCh
     if region is not None and region not in org.regions:
         return f"组织架构中没有地区“{region}”", f"unknown region {region!r}: not a region of the organisation"
     need = NEEDS[role]
+    if need == "machine":
+        return f"“{role}”是接收令牌的角色，不能用于账号", f"role {role} is for API tokens, not for accounts"
     if need == "unit" and unit is None:
         return f"{ROLE_LABEL[role]}须指定所属单位", f"role {role} needs a unit"
     if need == "region" and region is None:

@@ -19,14 +19,14 @@ from service.audit.log import SYSTEM, record
 from service.auth import throttle
 from service.auth.models import LoginSession, User
 from service.auth.passwords import DEMO_PASSWORD, hash_password, password_problem, verify_password
-from service.auth.rules import Role, Viewer, account_problem
+from service.auth.rules import PERSON_ROLES, Principal, Role, account_problem
 from service.core.columns import utcnow
 from service.core.errors import Conflict, Invalid, NotFound, Throttled, Unauthenticated
 from service.core.settings import Settings
 
 
-def viewer_of(user: User) -> Viewer:
-    return Viewer(user_id=user.id or 0, username=user.username, role=Role(user.role), unit=user.unit,
+def principal_of(user: User) -> Principal:
+    return Principal(user_id=user.id or 0, username=user.username, role=Role(user.role), unit=user.unit,
                   region=user.region, name=user.name)
 
 
@@ -46,8 +46,8 @@ def create_user(session: Session, org: OrgChart, *, username: str, password: str
     try:
         r = Role(role)
     except ValueError:
-        raise Invalid(f"未知角色“{role}”，可选：{'、'.join(Role)}",
-                           f"unknown role {role!r}; one of {', '.join(Role)}") from None
+        raise Invalid(f"未知角色“{role}”，可选：{'、'.join(PERSON_ROLES)}",
+                      f"unknown role {role!r}; one of {', '.join(PERSON_ROLES)}") from None
     problem = account_problem(r, unit or None, region or None, org) or password_problem(password)
     if problem:
         raise Invalid(*problem)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
 from pydantic import Field
 from sqlmodel import col, select
 
-from service.auth.deps import COOKIE, ViewerDep, require_role
+from service.auth.deps import COOKIE, Allowed, ReaderDep
 from service.auth.models import User
-from service.auth.rules import Role, Viewer
+from service.auth.rules import Action, Principal, Role
 from service.auth.service import authenticate, close_session, create_user, open_session, public
 from service.core.deps import SessionDep, SettingsDep, UowDep
 from service.core.events import SessionEnded
@@ -38,13 +40,13 @@ def login(body: Login, request: Request, response: Response, uow: UowDep, settin
 
 
 @router.get("/me", summary="当前用户 / who am I, with the CSRF token for unsafe requests")
-def me(viewer: ViewerDep, request: Request) -> dict:
+def me(viewer: ReaderDep, request: Request) -> dict:
     login_session = getattr(request.state, "login_session", None)
     return {"user": _viewer_json(viewer), "csrf_token": login_session.csrf_token if login_session else None}
 
 
 @router.post("/logout", summary="退出登录 / sign out (revokes the session)")
-def logout(viewer: ViewerDep, request: Request, response: Response, uow: UowDep,
+def logout(viewer: ReaderDep, request: Request, response: Response, uow: UowDep,
            settings: SettingsDep) -> dict:
     login_session = getattr(request.state, "login_session", None)
     if login_session is not None:
@@ -56,7 +58,7 @@ def logout(viewer: ViewerDep, request: Request, response: Response, uow: UowDep,
     return {"ok": True}
 
 
-def _viewer_json(v: Viewer) -> dict:
+def _viewer_json(v: Principal) -> dict:
     return {"id": v.user_id, "username": v.username, "name": v.name, "role": str(v.role), "unit": v.unit,
             "region": v.region}
 
@@ -71,13 +73,13 @@ class NewUser(StrictModel):
 
 
 @users.get("", summary="账号列表（管理员） / list accounts (admin)")
-def list_users(session: SessionDep, _admin: Viewer = Depends(require_role(Role.ADMIN))) -> list[dict]:
+def list_users(session: SessionDep, _admin: Annotated[Principal, Allowed(Action.ADMIN)]) -> list[dict]:
     return [public(u) | {"active": u.active} for u in session.exec(select(User).order_by(col(User.id))).all()]
 
 
 @users.post("", status_code=201, summary="新建账号（管理员） / create an account (admin)")
 def add_user(body: NewUser, uow: UowDep, org: OrgDep,
-             admin: Viewer = Depends(require_role(Role.ADMIN))) -> dict:
+             admin: Annotated[Principal, Allowed(Action.ADMIN)]) -> dict:
     user = create_user(uow.session, org, username=body.username, password=body.password, role=body.role,
                        unit=body.unit, region=body.region, name=body.name, actor=admin.username)
     uow.commit()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from routing.orgchart import OrgChart
-from service.auth.rules import Action, Assignment, Role, Viewer, may, sees
+from service.auth.rules import GRANTS, Action, Assignment, Principal, may, sees
 
 
 class Status(StrEnum):
@@ -119,7 +119,7 @@ class Refusal:
     en: str
 
 
-def check(viewer: Viewer, transition: Transition, case: Case, a: Assignment, org: OrgChart) -> Refusal | None:
+def check(viewer: Principal, transition: Transition, case: Case, a: Assignment, org: OrgChart) -> Refusal | None:
     """None when `viewer` may take `transition` on the incident now; else why not."""
     rule = RULES[transition]
     if not sees(viewer, a, org):
@@ -136,12 +136,12 @@ def check(viewer: Viewer, transition: Transition, case: Case, a: Assignment, org
     return None
 
 
-def _coordinates(viewer: Viewer, transition: Transition) -> bool:
+def _coordinates(viewer: Principal, transition: Transition) -> bool:
     """Closing an answered incident is also the coordinator's (and admin's) call."""
-    return transition is Transition.CLOSE and viewer.role in (Role.COORDINATOR, Role.ADMIN)
+    return transition is Transition.CLOSE and Action.ARBITRATE in GRANTS[viewer.role]
 
 
-def _permitted(viewer: Viewer, transition: Transition, rule: Rule, case: Case, a: Assignment, org: OrgChart) -> bool:
+def _permitted(viewer: Principal, transition: Transition, rule: Rule, case: Case, a: Assignment, org: OrgChart) -> bool:
     if _coordinates(viewer, transition):
         return True
     if not may(viewer, rule.action, a, org):
@@ -157,6 +157,6 @@ def next_status(transition: Transition, current: Status) -> Status:
     return current if target is None else target
 
 
-def available(viewer: Viewer, case: Case, a: Assignment, org: OrgChart) -> list[Transition]:
+def available(viewer: Principal, case: Case, a: Assignment, org: OrgChart) -> list[Transition]:
     """The transitions the viewer may take now (the dashboard shows these buttons)."""
     return [t for t in Transition if check(viewer, t, case, a, org) is None]

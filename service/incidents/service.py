@@ -18,9 +18,9 @@ from routing.facts import RoutingDecision, Severity
 from routing.grouping import merge as merge_signatures
 from routing.orgchart import OrgChart
 from service.audit.log import record
-from service.auth.rules import Viewer, assignment_of
+from service.auth.rules import Principal, assignment_of
 from service.core.columns import utcnow
-from service.core.errors import Conflict, Invalid, NotFound, refused
+from service.core.errors import Conflict, Invalid, refused
 from service.incidents import signatures
 from service.incidents.ingest import add_places, item_input, spread_tally
 from service.incidents.mapping import apply_decision, reroute
@@ -29,17 +29,16 @@ from service.incidents.pipeline import Engine
 from service.incidents.retiming import regrade, retime, upgrade_if_more_severe
 from service.incidents.rules import Case, Channel, FollowUp, Status, Transition, check, clocks_met, status_of
 from service.incidents.units import sync_units
+from service.incidents.visible import visible_incident
 
 
 def case_of(incident: Incident) -> Case:
     return Case(status=status_of(incident.status), claimed_unit=incident.claimed_unit)
 
 
-def load(session: Session, engine: Engine, viewer: Viewer, incident_id: int, transition: Transition) -> Incident:
+def load(session: Session, engine: Engine, viewer: Principal, incident_id: int, transition: Transition) -> Incident:
     """The incident, locked for the change (PostgreSQL), once `viewer` may take `transition`."""
-    incident = session.get(Incident, incident_id, with_for_update=True)
-    if incident is None:
-        raise NotFound("没有这个事件", "no such incident")
+    incident = visible_incident(session, engine.org, viewer, incident_id, lock=True)
     refusal = check(viewer, transition, case_of(incident), assignment_of(incident), engine.org)
     if refusal is not None:
         raise refused(refusal.status, refusal.zh, refusal.en)
@@ -47,7 +46,7 @@ def load(session: Session, engine: Engine, viewer: Viewer, incident_id: int, tra
 
 
 # --- the liaison's steps ---------------------------------------------------------------------
-def claim(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int,
+def claim(*, session: Session, engine: Engine, viewer: Principal, incident_id: int,
           now: datetime | None = None) -> Incident:
     incident = load(session, engine, viewer, incident_id, Transition.CLAIM)
     now = now or utcnow()
@@ -63,7 +62,7 @@ def claim(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int,
     return incident
 
 
-def respond(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, channel: Channel, text: str,
+def respond(*, session: Session, engine: Engine, viewer: Principal, incident_id: int, channel: Channel, text: str,
             link: str | None = None, now: datetime | None = None) -> Incident:
     incident = load(session, engine, viewer, incident_id, Transition.RESPOND)
     now = now or utcnow()
@@ -76,7 +75,7 @@ def respond(*, session: Session, engine: Engine, viewer: Viewer, incident_id: in
     return incident
 
 
-def follow_up(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, kind: FollowUp, text: str,
+def follow_up(*, session: Session, engine: Engine, viewer: Principal, incident_id: int, kind: FollowUp, text: str,
               link: str | None = None, channel: Channel | None = None, now: datetime | None = None) -> Incident:
     incident = load(session, engine, viewer, incident_id, Transition.FOLLOW_UP)
     now = now or utcnow()
@@ -86,7 +85,7 @@ def follow_up(*, session: Session, engine: Engine, viewer: Viewer, incident_id: 
     return incident
 
 
-def close(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, note: str | None = None,
+def close(*, session: Session, engine: Engine, viewer: Principal, incident_id: int, note: str | None = None,
           now: datetime | None = None) -> Incident:
     incident = load(session, engine, viewer, incident_id, Transition.CLOSE)
     incident.status, incident.closed_at = Status.CLOSED.value, now or utcnow()
@@ -95,7 +94,7 @@ def close(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int,
     return incident
 
 
-def return_incident(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, grounds: str,
+def return_incident(*, session: Session, engine: Engine, viewer: Principal, incident_id: int, grounds: str,
                     now: datetime | None = None) -> Incident:
     """退回 "not ours": waits for the coordinator's arbitration; the clocks keep running
     (they count from receipt), and who returned it and why stay on the incident."""
@@ -111,7 +110,7 @@ def return_incident(*, session: Session, engine: Engine, viewer: Viewer, inciden
 
 
 # --- the coordinator's steps -------------------------------------------------------------------
-def arbitrate(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, accept: bool,
+def arbitrate(*, session: Session, engine: Engine, viewer: Principal, incident_id: int, accept: bool,
               units: Sequence[str] | None, note: str) -> Incident:
     """审定: accepting re-routes to `units` (or re-runs routing), rejecting puts the incident
     back in the returning unit's queue. Either way it is unclaimed again."""
@@ -133,7 +132,7 @@ def arbitrate(*, session: Session, engine: Engine, viewer: Viewer, incident_id: 
     return incident
 
 
-def transfer(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, units: Sequence[str],
+def transfer(*, session: Session, engine: Engine, viewer: Principal, incident_id: int, units: Sequence[str],
              note: str) -> Incident:
     """转办: the named units become first responsible; any claim lapses."""
     incident = load(session, engine, viewer, incident_id, Transition.TRANSFER)
@@ -148,7 +147,7 @@ def transfer(*, session: Session, engine: Engine, viewer: Viewer, incident_id: i
     return incident
 
 
-def designate_lead(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, unit: str,
+def designate_lead(*, session: Session, engine: Engine, viewer: Principal, incident_id: int, unit: str,
                    note: str | None = None) -> Incident:
     """指定牵头部门: routing is re-run with the lead (routing.rules.designated_lead)."""
     incident = load(session, engine, viewer, incident_id, Transition.LEAD)
@@ -163,7 +162,7 @@ def designate_lead(*, session: Session, engine: Engine, viewer: Viewer, incident
     return incident
 
 
-def merge(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, other_id: int,
+def merge(*, session: Session, engine: Engine, viewer: Principal, incident_id: int, other_id: int,
           now: datetime | None = None) -> tuple[Incident, Incident]:
     """The other incident is absorbed: its items move here, this incident's clocks count from
     the earliest receipt of both, and the other is closed pointing here. Returns both."""
@@ -198,7 +197,7 @@ def merge(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int,
     return survivor, absorbed
 
 
-def change_grade(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, why: str,
+def change_grade(*, session: Session, engine: Engine, viewer: Principal, incident_id: int, why: str,
                  topic: str | None = None, severity: Severity | None = None) -> Incident:
     """Topic/severity by hand: service.incidents.retiming re-routes and re-times, keeping the history."""
     incident = load(session, engine, viewer, incident_id, Transition.REGRADE)
@@ -207,7 +206,7 @@ def change_grade(*, session: Session, engine: Engine, viewer: Viewer, incident_i
 
 
 # --- helpers -------------------------------------------------------------------------------------
-def _publish(session: Session, incident: Incident, viewer: Viewer, kind: str, channel: Channel | None, text: str,
+def _publish(session: Session, incident: Incident, viewer: Principal, kind: str, channel: Channel | None, text: str,
              link: str | None, now: datetime) -> list[str]:
     session.add(Response(incident_id=incident.id, kind=kind, channel=channel.value if channel else None, text=text,
                          link=link, actor=viewer.username, unit=viewer.unit, at=now))

@@ -9,7 +9,7 @@ from sqlalchemy import Select
 from sqlmodel import Session, col, delete, select
 
 from routing.orgchart import OrgChart
-from service.auth.rules import Role, Viewer
+from service.auth.rules import Principal, Role
 from service.incidents.models import Incident, IncidentUnit
 
 UNIT_ROLES = ("first", "co", "lead")
@@ -45,7 +45,7 @@ def sync_units(session: Session, incident: Incident, before: list[tuple[str, str
     session.add_all(_rows(incident))
 
 
-def scope_names(viewer: Viewer, org: OrgChart) -> tuple[frozenset[str], bool] | None:
+def scope_names(viewer: Principal, org: OrgChart) -> tuple[frozenset[str], bool] | None:
     """(names, by_region) to look up in incident_unit for `viewer`; None when he sees all.
     Mirrors access.sees: a region holder sees his region and below, a unit holder his unit."""
     if viewer.role is Role.ADMIN:
@@ -57,7 +57,7 @@ def scope_names(viewer: Viewer, org: OrgChart) -> tuple[frozenset[str], bool] | 
     return frozenset({viewer.unit} if viewer.unit else ()), False
 
 
-def scoped(query: Select, viewer: Viewer, org: OrgChart) -> Select:
+def scoped(query: Select, viewer: Principal, org: OrgChart) -> Select:
     """`query` over Incident restricted to the incidents `viewer` sees."""
     scope = scope_names(viewer, org)
     if scope is None:

@@ -3,7 +3,7 @@ detail with its timeline, and the coordinator's corrections (topic, severity, sp
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import Field
@@ -13,8 +13,8 @@ from sqlmodel import col, select
 from routing.facts import Severity
 from service.audit.log import record
 from service.audit.models import AuditEntry
-from service.auth.deps import ViewerDep
-from service.auth.rules import Action, Viewer, assignment_of
+from service.auth.deps import Allowed, ReaderDep
+from service.auth.rules import Action, Principal, assignment_of
 from service.core.deps import SessionDep, UowDep
 from service.core.errors import Conflict, Invalid, NotFound
 from service.core.events import EventType
@@ -29,7 +29,6 @@ from service.incidents.rules import LEGACY_OPEN, STATUS_LABEL, Status, Transitio
 from service.incidents.splitting import split_item
 from service.incidents.units import REGION, UNIT_ROLES, scoped
 from service.incidents.visible import visible_incident
-from service.incidents.workflow_views import HANDLE
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 
@@ -37,7 +36,7 @@ View = Literal["unclaimed", "mine", "escalated", "all"]
 
 
 @router.get("", summary="事件列表（按当前用户可见范围） / incidents the viewer may see")
-def list_incidents(viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def list_incidents(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
                    view: View = Query("all", description="unclaimed 待认领 / mine 我的 / escalated 升级督办 / all 全部"),
                    status: Status | Literal["open"] | None = Query(None, description="open = 未办结"),
                    topic: str | None = None, severity: Severity | None = None,
@@ -68,7 +67,7 @@ def _raw(status: Status) -> list[str]:
     return [status.value, LEGACY_OPEN] if status is Status.UNCLAIMED else [status.value]
 
 
-def _view(q, view: View, viewer: Viewer):
+def _view(q, view: View, viewer: Principal):
     if view == "unclaimed":
         return q.where(col(Incident.status).in_(_raw(Status.UNCLAIMED)))
     if view == "mine":
@@ -84,7 +83,7 @@ def _view(q, view: View, viewer: Viewer):
 
 
 @router.get("/{incident_id}", summary="事件详情与时间线 / incident detail and timeline")
-def get_incident(incident_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep) -> dict:
+def get_incident(incident_id: IdPath, viewer: ReaderDep, session: SessionDep, engine: EngineDep) -> dict:
     incident = visible_incident(session, engine.org, viewer, incident_id)
     a = assignment_of(incident)
     by = lambda model: select(model).where(model.incident_id == incident_id).order_by(model.id)  # noqa: E731
@@ -136,17 +135,17 @@ class TopicChange(StrictModel):
     reason: str = Field(min_length=2, max_length=500)
 
 
-@router.post("/{incident_id}/severity", dependencies=[HANDLE[Action.ARBITRATE]], summary="人工调整等级（重新计时） / change severity, re-timing the clocks")
-def set_severity(incident_id: IdPath, body: SeverityChange, viewer: ViewerDep, uow: UowDep,
-                 engine: EngineDep) -> Incident:
+@router.post("/{incident_id}/severity", summary="人工调整等级（重新计时） / change severity, re-timing the clocks")
+def set_severity(incident_id: IdPath, body: SeverityChange, viewer: Annotated[Principal, Allowed(Action.ARBITRATE)],
+                 uow: UowDep, engine: EngineDep) -> Incident:
     incident = wf.change_grade(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                                severity=body.severity, why=body.reason)
     return _updated(uow, incident)
 
 
-@router.post("/{incident_id}/topic", dependencies=[HANDLE[Action.ARBITRATE]], summary="人工调整主题（重新分办、重新计时） / change topic, re-routing the incident")
-def set_topic(incident_id: IdPath, body: TopicChange, viewer: ViewerDep, uow: UowDep,
-              engine: EngineDep) -> Incident:
+@router.post("/{incident_id}/topic", summary="人工调整主题（重新分办、重新计时） / change topic, re-routing the incident")
+def set_topic(incident_id: IdPath, body: TopicChange, viewer: Annotated[Principal, Allowed(Action.ARBITRATE)],
+              uow: UowDep, engine: EngineDep) -> Incident:
     if not engine.taxonomy.is_topic(body.topic):
         raise Invalid(f"未知主题 {body.topic}", f"unknown topic {body.topic!r}")
     incident = wf.change_grade(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
@@ -160,8 +159,9 @@ def _updated(uow: UnitOfWork, incident: Incident) -> Incident:
     return incident
 
 
-@router.post("/{incident_id}/items/{item_id}/split", dependencies=[HANDLE[Action.ARBITRATE]], summary="撤销合并：把一条信息拆为新事件 / undo a merge")
-def split(incident_id: IdPath, item_id: IdPath, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> dict:
+@router.post("/{incident_id}/items/{item_id}/split", summary="撤销合并：把一条信息拆为新事件 / undo a merge")
+def split(incident_id: IdPath, item_id: IdPath, viewer: Annotated[Principal, Allowed(Action.ARBITRATE)],
+          uow: UowDep, engine: EngineDep) -> dict:
     incident = wf.load(uow.session, engine, viewer, incident_id, Transition.REGRADE)
     item = uow.session.get(Item, item_id)
     if item is None or item.incident_id != incident_id:

@@ -1,17 +1,19 @@
 """Workflow routes under /api/incidents/{id}/…: claim, respond, follow up, close, return,
 arbitrate, transfer, designate a lead, merge. Permission and state are checked by
+`Allowed(Action.X)` (403 before the body is read when the role may never take X) and by
 service.incidents.rules (404 not visible, 403 not yours, 409 wrong state); events are
 published after the commit."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from fastapi import APIRouter
 from pydantic import Field
 
-from service.auth.deps import ViewerDep
-from service.auth.rules import GRANTS, Action, Viewer
+from service.auth.deps import Allowed
+from service.auth.rules import Action, Principal
 from service.core.deps import UowDep
-from service.core.errors import Forbidden
 from service.core.events import EventType
 from service.core.inputs import Id, StrictModel
 from service.core.params import IdPath
@@ -25,21 +27,6 @@ from service.incidents.rules import Channel, FollowUp
 router = APIRouter(prefix="/api/incidents", tags=["workflow"])
 
 URL = r"^https?://[^\s<>\"']+$"  # only web links: a javascript: link would run in the dashboard
-
-
-def role_may(*actions: Action):
-    """Refuse, before reading the body, a role that may take none of `actions` on any incident
-    (whether this viewer may act on this incident is decided by states.check)."""
-    def gate(viewer: ViewerDep) -> Viewer:
-        if not any(a in GRANTS[viewer.role] for a in actions):
-            raise Forbidden("当前角色无权执行此操作", f"role {viewer.role} may not do this")
-        return viewer
-    return Depends(gate)
-
-
-HANDLE = {Action.CLAIM: role_may(Action.CLAIM), Action.RESPOND: role_may(Action.RESPOND),
-          Action.RETURN: role_may(Action.RETURN), Action.ARBITRATE: role_may(Action.ARBITRATE)}
-CLOSE = role_may(Action.RESPOND, Action.ARBITRATE)  # the claimant unit, or the coordinator
 
 
 class RespondIn(StrictModel):
@@ -88,73 +75,81 @@ def _done(uow: UnitOfWork, *events: tuple[EventType, Incident]) -> None:
     uow.commit()
 
 
-@router.post("/{incident_id}/claim", dependencies=[HANDLE[Action.CLAIM]], summary="认领 / claim")
-def claim(incident_id: IdPath, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> Incident:
+@router.post("/{incident_id}/claim", summary="认领 / claim")
+def claim(incident_id: IdPath, viewer: Annotated[Principal, Allowed(Action.CLAIM)],
+          uow: UowDep, engine: EngineDep) -> Incident:
     incident = wf.claim(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id)
     _done(uow, (EventType.CLAIMED, incident))
     return incident
 
 
-@router.post("/{incident_id}/respond", dependencies=[HANDLE[Action.RESPOND]], summary="回应 / respond")
-def respond(incident_id: IdPath, body: RespondIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> Incident:
+@router.post("/{incident_id}/respond", summary="回应 / respond")
+def respond(incident_id: IdPath, body: RespondIn, viewer: Annotated[Principal, Allowed(Action.RESPOND)],
+            uow: UowDep, engine: EngineDep) -> Incident:
     incident = wf.respond(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                           channel=body.channel, text=body.text, link=body.link)
     _done(uow, (EventType.RESPONDED, incident))
     return incident
 
 
-@router.post("/{incident_id}/follow-up", dependencies=[HANDLE[Action.RESPOND]], summary="跟进发布权威信息 / 调查结果 / follow up")
-def follow_up(incident_id: IdPath, body: FollowUpIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> Incident:
+@router.post("/{incident_id}/follow-up", summary="跟进发布权威信息 / 调查结果 / follow up")
+def follow_up(incident_id: IdPath, body: FollowUpIn, viewer: Annotated[Principal, Allowed(Action.RESPOND)],
+              uow: UowDep, engine: EngineDep) -> Incident:
     incident = wf.follow_up(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                             kind=body.kind, text=body.text, link=body.link, channel=body.channel)
     _done(uow, (EventType.UPDATED, incident))
     return incident
 
 
-@router.post("/{incident_id}/close", dependencies=[CLOSE],
+@router.post("/{incident_id}/close",
              summary="办结 / close")
-def close(incident_id: IdPath, viewer: ViewerDep, uow: UowDep, engine: EngineDep,
-          body: CloseIn | None = None) -> Incident:
+def close(incident_id: IdPath, viewer: Annotated[Principal, Allowed(Action.RESPOND, Action.ARBITRATE)],
+          uow: UowDep, engine: EngineDep, body: CloseIn | None = None) -> Incident:
     incident = wf.close(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                         note=body.note if body else None)
     _done(uow, (EventType.CLOSED, incident))
     return incident
 
 
-@router.post("/{incident_id}/return", dependencies=[HANDLE[Action.RETURN]], summary="退回（非本单位职责） / return: not ours")
-def return_incident(incident_id: IdPath, body: ReturnIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> Incident:
+@router.post("/{incident_id}/return", summary="退回（非本单位职责） / return: not ours")
+def return_incident(incident_id: IdPath, body: ReturnIn, viewer: Annotated[Principal, Allowed(Action.RETURN)],
+                    uow: UowDep, engine: EngineDep) -> Incident:
     incident = wf.return_incident(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                                   grounds=body.grounds)
     _done(uow, (EventType.RETURNED, incident))
     return incident
 
 
-@router.post("/{incident_id}/arbitrate", dependencies=[HANDLE[Action.ARBITRATE]], summary="审定退回 / arbitrate a return")
-def arbitrate(incident_id: IdPath, body: ArbitrateIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> Incident:
+@router.post("/{incident_id}/arbitrate", summary="审定退回 / arbitrate a return")
+def arbitrate(incident_id: IdPath, body: ArbitrateIn, viewer: Annotated[Principal, Allowed(Action.ARBITRATE)],
+              uow: UowDep, engine: EngineDep) -> Incident:
     incident = wf.arbitrate(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                             accept=body.accept, units=body.units, note=body.note)
     _done(uow, (EventType.UPDATED, incident))
     return incident
 
 
-@router.post("/{incident_id}/transfer", dependencies=[HANDLE[Action.ARBITRATE]], summary="转办 / transfer")
-def transfer(incident_id: IdPath, body: TransferIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> Incident:
+@router.post("/{incident_id}/transfer", summary="转办 / transfer")
+def transfer(incident_id: IdPath, body: TransferIn, viewer: Annotated[Principal, Allowed(Action.ARBITRATE)],
+             uow: UowDep, engine: EngineDep) -> Incident:
     incident = wf.transfer(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                            units=body.units, note=body.note)
     _done(uow, (EventType.UPDATED, incident))
     return incident
 
 
-@router.post("/{incident_id}/lead", dependencies=[HANDLE[Action.ARBITRATE]], summary="指定牵头部门 / designate the lead department")
-def lead(incident_id: IdPath, body: LeadIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> Incident:
+@router.post("/{incident_id}/lead", summary="指定牵头部门 / designate the lead department")
+def lead(incident_id: IdPath, body: LeadIn, viewer: Annotated[Principal, Allowed(Action.ARBITRATE)],
+         uow: UowDep, engine: EngineDep) -> Incident:
     incident = wf.designate_lead(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                                  unit=body.unit, note=body.note)
     _done(uow, (EventType.UPDATED, incident))
     return incident
 
 
-@router.post("/{incident_id}/merge", dependencies=[HANDLE[Action.ARBITRATE]], summary="合并事件（另一事件并入本事件） / merge another incident into this one")
-def merge(incident_id: IdPath, body: MergeIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> dict:
+@router.post("/{incident_id}/merge", summary="合并事件（另一事件并入本事件） / merge another incident into this one")
+def merge(incident_id: IdPath, body: MergeIn, viewer: Annotated[Principal, Allowed(Action.ARBITRATE)],
+          uow: UowDep, engine: EngineDep) -> dict:
     survivor, absorbed = wf.merge(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                                   other_id=body.other_incident_id)
     _done(uow, (EventType.UPDATED, survivor), (EventType.CLOSED, absorbed))

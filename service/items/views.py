@@ -3,18 +3,17 @@ GET /api/items (by status) and /api/items/{id}, each scoped to what the reader m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Query, status
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select, tuple_
 
-from service.auth.deps import bearer, current_viewer, token_role
-from service.auth.rules import Role, Viewer
+from service.auth.deps import Allowed
+from service.auth.rules import Action, Principal, allowed
 from service.core.columns import utcnow
-from service.core.deps import SessionDep, SettingsDep, UowDep, require
+from service.core.deps import SessionDep, SettingsDep, UowDep
 from service.core.errors import Forbidden, Invalid, NotFound
 from service.core.inputs import ReceivedWindow
 from service.core.metrics import ITEMS_RECEIVED
@@ -31,7 +30,7 @@ router = APIRouter(prefix="/api/items", tags=["items"])
 MAX_BATCH = 1000
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(require("ingest"))],
+@router.post("", status_code=status.HTTP_202_ACCEPTED, dependencies=[Allowed(Action.INGEST)],
              summary="接收舆情信息（单条或批量） / ingest one item or a batch")
 def ingest(payload: ItemIn | list[ItemIn], uow: UowDep, settings: SettingsDep, engine: EngineDep) -> dict:
     batch = payload if isinstance(payload, list) else [payload]
@@ -100,40 +99,26 @@ def _result(i: ItemIn, item_id: int, duplicate: bool) -> dict:
 
 
 # -- reading items ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Reader:
-    """Who reads items: a viewer (sees the items of the incidents he sees), and whether he
-    may also see items that belong to no incident yet (pending, failed): the ingest machines
-    that posted them, coordinators and the admin, who retry and fix them."""
-
-    viewer: Viewer | None
-    unrouted: bool
-
-
-def item_reader(request: Request, session: SessionDep, settings: SettingsDep) -> Reader:
-    token = bearer(request)
-    if token is not None and token_role(settings, token) == "ingest":
-        return Reader(viewer=None, unrouted=True)
-    viewer = current_viewer(request, session, settings)
-    return Reader(viewer=viewer, unrouted=viewer.role in (Role.COORDINATOR, Role.ADMIN))
-
-
-ReaderDep = Annotated[Reader, Depends(item_reader)]
+# Who reads items: those who see an item's incident read its items (`visible_incident`); the
+# items of no incident yet (pending, failed) are READ_UNROUTED's: the ingest machines that posted
+# them (an ingest token reads nothing else: no routed item, no incident), coordinators and the
+# admin, who retry and fix them.
+ItemReader = Annotated[Principal, Allowed(Action.READ, Action.READ_UNROUTED)]
+Lister = Annotated[Principal, Allowed(Action.READ_UNROUTED, refusal=(
+    "仅接收端、督办与管理员可查看信息列表", "only ingest, coordinators and the admin list items"))]
 ItemStatus = Literal["pending", "failed", "processed"]
 
 
 @router.get("", summary="舆情信息列表（待处理 / 处理失败 / 已处理） / items by status, e.g. failed ones to retry",
             responses={403: {"description": "仅接收端、督办与管理员 / ingest, coordinators and the admin only"}})
-def list_items(reader: ReaderDep, session: SessionDep, engine: EngineDep,
+def list_items(reader: Lister, session: SessionDep, engine: EngineDep,
                status: ItemStatus = Query(..., description="pending 待处理 / failed 处理失败 / processed 已处理"),
                limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=2**31)) -> dict:
-    if not reader.unrouted:
-        raise Forbidden("仅接收端、督办与管理员可查看信息列表", "only ingest, coordinators and the admin list items")
     q = select(Item).where(Item.status == status)
     if status == "processed":  # routed: only those of incidents the viewer sees
-        if reader.viewer is None:
+        if not allowed(reader, Action.READ):
             raise Forbidden("接收令牌只能列出待处理或处理失败的信息", "an ingest token lists pending or failed items only")
-        q = q.where(col(Item.incident_id).in_(scoped(select(Incident.id), reader.viewer, engine.org)))
+        q = q.where(col(Item.incident_id).in_(scoped(select(Incident.id), reader, engine.org)))
     total = session.exec(select(func.count()).select_from(q.subquery())).one()
     rows = session.exec(q.order_by(col(Item.id).desc()).offset(offset).limit(limit)).all()
     return {"total": total, "limit": limit, "offset": offset, "items": [_summary(i) for i in rows]}
@@ -147,17 +132,15 @@ def _summary(i: Item) -> dict:
 
 @router.get("/{item_id}", summary="查看舆情信息 / one item",
             responses={404: {"description": "没有这条信息，或无权查看 / no such item, or not yours to see"}})
-def get_item(item_id: IdPath, reader: ReaderDep, session: SessionDep, engine: EngineDep) -> Item:
-    """404 unless the viewer sees the item's incident (as GET /api/incidents/{id}); an item
-    of no incident (pending, failed) only for ingest, coordinators and the admin."""
+def get_item(item_id: IdPath, reader: ItemReader, session: SessionDep, engine: EngineDep) -> Item:
+    """404 unless the principal sees the item's incident (as GET /api/incidents/{id}); an item
+    of no incident (pending, failed) only for READ_UNROUTED: ingest, coordinators, the admin."""
     item = session.get(Item, item_id)  # IdPath bounds the id
-    if item is None or (item.incident_id is None and not reader.unrouted):
+    if item is None or (item.incident_id is None and not allowed(reader, Action.READ_UNROUTED)):
         raise NotFound("没有这条信息", "no such item")
     if item.incident_id is not None:
-        if reader.viewer is None:
-            raise NotFound("没有这条信息", "no such item")
         try:
-            visible_incident(session, engine.org, reader.viewer, item.incident_id)
+            visible_incident(session, engine.org, reader, item.incident_id)
         except NotFound:
             raise NotFound("没有这条信息", "no such item") from None
     return item

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from service.audit.models import AuditEntry
-from service.auth.rules import Role, Viewer
+from service.auth.rules import Principal, Role
 from service.core.columns import utcnow
 from service.core.db import migrate, session_scope
 from service.core.settings import Settings
@@ -61,7 +61,7 @@ ACROSS = [
 RESPONSES = ["已成立工作专班赴现场核查，将及时公布处理结果", "经核查情况基本属实，已责令限期整改",
              "已约谈相关负责人，督促落实整改措施", "已联系反映人说明情况，并安排专人跟踪办理"]
 LIAISONS = {"高平市市场监督管理局": "liaison_scj", "米山镇人民政府": "liaison_mishan"}
-COORDINATOR = Viewer(user_id=0, username="coordinator_gaoping", role=Role.COORDINATOR, region="高平市")
+COORDINATOR = Principal(user_id=0, username="coordinator_gaoping", role=Role.COORDINATOR, region="高平市")
 
 
 def seed_demo_data(settings: Settings, *, now: datetime | None = None, days: int = 45, seed: int = 0) -> dict:
@@ -103,8 +103,8 @@ def _items(rng: random.Random, now: datetime, days: int) -> list[ItemIn]:
     return sorted(out, key=lambda item: item.received_at)
 
 
-def _liaison(unit: str) -> Viewer:
-    return Viewer(user_id=0, username=LIAISONS.get(unit, "liaison_demo"), role=Role.LIAISON, unit=unit,
+def _liaison(unit: str) -> Principal:
+    return Principal(user_id=0, username=LIAISONS.get(unit, "liaison_demo"), role=Role.LIAISON, unit=unit,
                   name=f"{unit}联络人")
 
 

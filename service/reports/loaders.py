@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
 from service.audit.models import AuditEntry
-from service.auth.rules import Role, Viewer
+from service.auth.rules import Principal, Role
 from service.incidents.models import Clock, Incident, IncidentUnit
 from service.incidents.units import REGION, UNIT_ROLES, scope_names
 from service.reports.figures import Record
@@ -56,7 +56,7 @@ def regions_below(org: OrgChart, region: str) -> frozenset[str]:
     return frozenset(r for r in org.regions if org.is_ancestor(region, r))
 
 
-def _incident_ids(viewer: Viewer, org: OrgChart, start: datetime, end: datetime, region: str | None):
+def _incident_ids(viewer: Principal, org: OrgChart, start: datetime, end: datetime, region: str | None):
     """A sub-select of the ids of the incidents counted: received in the period, not merged
     away, in `region` (level region or a region named, at or below it) and seen by `viewer`."""
     q = select(Incident.id).where(Incident.received_at >= start, Incident.received_at < end,
@@ -72,7 +72,7 @@ def _incident_ids(viewer: Viewer, org: OrgChart, start: datetime, end: datetime,
     return q
 
 
-def load_records(session: Session, org: OrgChart, viewer: Viewer, period: Period, *, tz: ZoneInfo,
+def load_records(session: Session, org: OrgChart, viewer: Principal, period: Period, *, tz: ZoneInfo,
                  as_of: datetime, region: str | None = None) -> list[Record]:
     """One Record per (incident, unit answering for it: first / co / lead). A liaison (or a
     unit leader) gets his unit's records only; region holders all units of their incidents.

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from service.auth.deps import ViewerDep
-from service.auth.rules import Viewer
+from service.auth.deps import ReaderDep
+from service.auth.rules import Principal
 from service.core.columns import utcnow
 from service.core.deps import SessionDep, SettingsDep
 from service.core.errors import Invalid
@@ -46,11 +46,11 @@ def _region(region: str | None, engine) -> str | None:
     return region
 
 
-def _scope_label(viewer: Viewer, region: str | None, engine) -> str:
+def _scope_label(viewer: Principal, region: str | None, engine) -> str:
     return region or viewer.region or viewer.unit or engine.org.home
 
 
-def _report(viewer: Viewer, session, engine, settings, period: Period, region: str | None) -> tuple[Report, datetime]:
+def _report(viewer: Principal, session, engine, settings, period: Period, region: str | None) -> tuple[Report, datetime]:
     tz, as_of = ZoneInfo(settings.timezone), utcnow()
     records = load_records(session, engine.org, viewer, period, tz=tz, as_of=as_of, region=_region(region, engine))
     return build(records, as_of, tz), as_of
@@ -62,7 +62,7 @@ def _attachment(name: str) -> dict[str, str]:
 
 
 @router.get("/summary", summary="统计报表：合计、按单位、按周、按领域 / figures by unit, week and topic")
-def summary(viewer: ViewerDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
+def summary(viewer: ReaderDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
             start: StrictDate | None = FROM, to: StrictDate | None = TO, region: str | None = REGION) -> dict:
     period = _period(start, to, ZoneInfo(settings.timezone))
     report, as_of = _report(viewer, session, engine, settings, period, region)
@@ -77,7 +77,7 @@ SVG_DOC = {200: {"content": {"image/svg+xml": {}}, "description": "SVG 图表"}}
 
 @router.get("/export.csv", response_class=Response, responses=CSV_DOC,
             summary="导出 CSV（按单位/按周/按领域之一） / one table as CSV")
-def export_csv(viewer: ViewerDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
+def export_csv(viewer: ReaderDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
                start: StrictDate | None = FROM, to: StrictDate | None = TO, region: str | None = REGION,
                table: Literal["unit", "week", "topic"] = Query("unit", description="unit 按单位 / week 按周 / topic 按领域"),
                ) -> Response:
@@ -89,7 +89,7 @@ def export_csv(viewer: ViewerDep, session: SessionDep, engine: EngineDep, settin
 
 @router.get("/export.xlsx", response_class=Response, responses=XLSX_DOC,
             summary="导出 XLSX（工作表 按单位/按周/按领域） / the tables as an XLSX workbook")
-def export_xlsx(viewer: ViewerDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
+def export_xlsx(viewer: ReaderDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
                 start: StrictDate | None = FROM, to: StrictDate | None = TO, region: str | None = REGION) -> Response:
     period = _period(start, to, ZoneInfo(settings.timezone))
     report, _ = _report(viewer, session, engine, settings, period, region)
@@ -101,7 +101,7 @@ def export_xlsx(viewer: ViewerDep, session: SessionDep, engine: EngineDep, setti
 
 @router.get("/chart/{kind}.svg", response_class=Response, responses=SVG_DOC,
             summary="图表（SVG）：units 各单位按时率 / weeks 每周趋势 / topics 各领域 / a chart as SVG")
-def chart(kind: Literal["units", "weeks", "topics"], viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def chart(kind: Literal["units", "weeks", "topics"], viewer: ReaderDep, session: SessionDep, engine: EngineDep,
           settings: SettingsDep, start: StrictDate | None = FROM, to: StrictDate | None = TO,
           region: str | None = REGION) -> Response:
     period = _period(start, to, ZoneInfo(settings.timezone))
@@ -125,7 +125,7 @@ def _month(text: str | None, tz: ZoneInfo) -> tuple[int, int]:
 
 
 @router.get("/monthly", summary="月报内容（标题、综述、各表） / the monthly report's content")
-def monthly_report(viewer: ViewerDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
+def monthly_report(viewer: ReaderDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
                    month: str | None = MONTH, region: str | None = REGION) -> dict:
     tz = ZoneInfo(settings.timezone)
     year, m = _month(month, tz)
@@ -136,7 +136,7 @@ def monthly_report(viewer: ViewerDep, session: SessionDep, engine: EngineDep, se
 
 @router.get("/monthly.xlsx", response_class=Response, responses=XLSX_DOC,
             summary="月报（XLSX） / the monthly report as XLSX")
-def monthly_xlsx(viewer: ViewerDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
+def monthly_xlsx(viewer: ReaderDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
                  month: str | None = MONTH, region: str | None = REGION) -> Response:
     tz = ZoneInfo(settings.timezone)
     year, m = _month(month, tz)

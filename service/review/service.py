@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
 from service.audit.log import record
-from service.auth.rules import Action, Assignment, Viewer, assignment_of, may, sees
+from service.auth.rules import Action, Assignment, Principal, assignment_of, may, sees
 from service.core.columns import utcnow
 from service.core.errors import Conflict, Invalid, refused
 from service.incidents.models import Clock, Incident, Response
@@ -29,7 +29,7 @@ TIMED_KINDS = ("response", "feedback")  # the deadlines a response meets (feedba
 
 
 # --- the rule (pure) -------------------------------------------------------------------------
-def refusal(viewer: Viewer, a: Assignment, org: OrgChart, status: Status, unit: str,
+def refusal(viewer: Principal, a: Assignment, org: OrgChart, status: Status, unit: str,
             responders: Iterable[str]) -> Refusal | None:
     """None when `viewer` may review `unit`'s response on the incident now. A reviewer never
     judges his own unit: neither when it is the unit reviewed nor when it answered the incident
@@ -82,7 +82,7 @@ def _aware(at: datetime) -> datetime:
 
 
 # --- the queue -------------------------------------------------------------------------------
-def queue(session: Session, engine: Engine, viewer: Viewer, *, reviewed: bool, limit: int, offset: int) -> dict:
+def queue(session: Session, engine: Engine, viewer: Principal, *, reviewed: bool, limit: int, offset: int) -> dict:
     """(incident, responding unit) pairs of responded and closed incidents in the viewer's
     scope, newest response first, with the timeliness already computed."""
     visible = scoped(select(Incident.id), viewer, engine.org).where(
@@ -123,13 +123,13 @@ def _brief(r: Review) -> dict:
 
 
 # --- one incident ----------------------------------------------------------------------------
-def _visible(session: Session, engine: Engine, viewer: Viewer, incident_id: int, lock: bool = False) -> Incident:
+def _visible(session: Session, engine: Engine, viewer: Principal, incident_id: int, lock: bool = False) -> Incident:
     from service.incidents.visible import visible_incident
 
     return visible_incident(session, engine.org, viewer, incident_id, lock=lock)
 
 
-def of_incident(session: Session, engine: Engine, viewer: Viewer, incident_id: int) -> dict:
+def of_incident(session: Session, engine: Engine, viewer: Principal, incident_id: int) -> dict:
     """The incident's reviews, and each responding unit with its timeliness and whether this
     viewer may review it now (the page shows the form only then)."""
     incident = _visible(session, engine, viewer, incident_id)
@@ -158,7 +158,7 @@ class Judgement:
     accountability_note: str | None = None
 
 
-def review(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, judgement: Judgement,
+def review(*, session: Session, engine: Engine, viewer: Principal, incident_id: int, judgement: Judgement,
            now: datetime | None = None) -> tuple[Review, Incident]:
     """Write the review of one unit's response and its audit entry (not committed)."""
     j = judgement

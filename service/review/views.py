@@ -4,18 +4,19 @@ already reviewed, 422 bad input; the event is published after the commit."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from service.auth.deps import ViewerDep
-from service.auth.rules import Action
+from service.auth.deps import Allowed, ReaderDep
+from service.auth.rules import Action, Principal
 from service.core.deps import SessionDep, UowDep
 from service.core.events import EventType
 from service.core.inputs import StrictModel
 from service.core.params import IdPath, Offset
 from service.incidents.deps import EngineDep
 from service.incidents.events import incident_event
-from service.incidents.workflow_views import role_may
 from service.review import service as rv
 from service.review.models import ACCOUNTABILITY_GROUNDS, Review
 
@@ -35,20 +36,21 @@ class ReviewIn(StrictModel):
 
 
 @router.get("/api/reviews/queue", summary="待评估回应队列 / responses awaiting review in the viewer's scope")
-def review_queue(viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def review_queue(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
                  reviewed: bool = Query(False, description="false 待评估 / true 已评估"),
                  limit: int = Query(50, ge=1, le=500), offset: Offset = 0) -> dict:
     return rv.queue(session, engine, viewer, reviewed=reviewed, limit=limit, offset=offset)
 
 
 @router.get("/api/incidents/{incident_id}/reviews", summary="事件的回应评估 / reviews of an incident's responses")
-def incident_reviews(incident_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep) -> dict:
+def incident_reviews(incident_id: IdPath, viewer: ReaderDep, session: SessionDep, engine: EngineDep) -> dict:
     return rv.of_incident(session, engine, viewer, incident_id)
 
 
-@router.post("/api/incidents/{incident_id}/reviews", dependencies=[role_may(Action.REVIEW)], status_code=201,
+@router.post("/api/incidents/{incident_id}/reviews", status_code=201,
              summary="评估一个单位的回应 / review one unit's response")
-def review_response(incident_id: IdPath, body: ReviewIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> Review:
+def review_response(incident_id: IdPath, body: ReviewIn, viewer: Annotated[Principal, Allowed(Action.REVIEW)],
+                    uow: UowDep, engine: EngineDep) -> Review:
     row, incident = rv.review(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                               judgement=rv.Judgement(**body.model_dump()))
     uow.publish(incident_event(EventType.REVIEWED, incident))

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from routing.escalation import next_due
 from service.audit.log import record
-from service.auth.rules import Action, Viewer, assignment_of, may, sees
+from service.auth.rules import Action, Principal, assignment_of, may
 from service.core.columns import utcnow
 from service.core.errors import Conflict, Forbidden, Invalid, NotFound
 from service.incidents.models import Clock, EscalationStep, Incident
@@ -25,13 +25,13 @@ from service.supervision.rules import due_problem, state_of, supervised_units
 STATE_LABEL = {"open": "办理中", "overdue": "已超期", "answered": "已反馈"}
 
 
-def _visible(session: Session, engine: Engine, viewer: Viewer, incident_id: int, lock: bool = False) -> Incident:
+def _visible(session: Session, engine: Engine, viewer: Principal, incident_id: int, lock: bool = False) -> Incident:
     from service.incidents.visible import visible_incident
 
     return visible_incident(session, engine.org, viewer, incident_id, lock=lock)
 
 
-def issue(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int, requirement: str,
+def issue(*, session: Session, engine: Engine, viewer: Principal, incident_id: int, requirement: str,
           due_at: datetime, units: Sequence[str] | None = None,
           now: datetime | None = None) -> tuple[SupervisionNotice, Incident]:
     now = now or utcnow()
@@ -67,16 +67,17 @@ def issue(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int,
     return notice, incident
 
 
-def answer(*, session: Session, engine: Engine, viewer: Viewer, notice_id: int, text: str,
+def answer(*, session: Session, engine: Engine, viewer: Principal, notice_id: int, text: str,
            now: datetime | None = None) -> tuple[SupervisionNotice, Incident]:
     now = now or utcnow()
     notice = session.get(SupervisionNotice, notice_id, with_for_update=True)
     if notice is None:
         raise NotFound("没有这个督办单", "no such supervision notice")
-    incident = session.get(Incident, notice.incident_id)
+    try:
+        incident = _visible(session, engine, viewer, notice.incident_id)
+    except NotFound:  # the notice of an incident he does not see: as if there were none
+        raise NotFound("没有这个督办单", "no such supervision notice") from None
     a = assignment_of(incident)
-    if not sees(viewer, a, engine.org):
-        raise NotFound("没有这个督办单", "no such supervision notice")
     if not may(viewer, Action.RESPOND, a, engine.org) or viewer.unit not in notice.units:
         raise Forbidden("只有被督办单位可以反馈办理情况", "only a supervised unit answers this notice")
     # guarded on the row: of two answers at once exactly one lands (SQLite too)
@@ -95,7 +96,7 @@ def answer(*, session: Session, engine: Engine, viewer: Viewer, notice_id: int, 
     return notice, incident
 
 
-def _view(n: SupervisionNotice, viewer: Viewer, may_answer: bool, steps: list[str], now: datetime) -> dict:
+def _view(n: SupervisionNotice, viewer: Principal, may_answer: bool, steps: list[str], now: datetime) -> dict:
     state = state_of(n.due_at, n.answered_at, now)
     return {**n.model_dump(), "state": state, "state_label": STATE_LABEL[state], "escalations": steps,
             "may_answer": may_answer and n.answered_at is None and viewer.unit in n.units}
@@ -112,7 +113,7 @@ def _steps(session: Session, notices: Sequence[SupervisionNotice]) -> dict[int, 
     return out
 
 
-def of_incident(session: Session, engine: Engine, viewer: Viewer, incident_id: int) -> dict:
+def of_incident(session: Session, engine: Engine, viewer: Principal, incident_id: int) -> dict:
     incident = _visible(session, engine, viewer, incident_id)
     a, now = assignment_of(incident), utcnow()
     notices = list(session.exec(select(SupervisionNotice).where(SupervisionNotice.incident_id == incident_id)
@@ -124,7 +125,7 @@ def of_incident(session: Session, engine: Engine, viewer: Viewer, incident_id: i
             "default_units": list(incident.first_responsible)}
 
 
-def open_notices(session: Session, engine: Engine, viewer: Viewer, *, limit: int, offset: int) -> dict:
+def open_notices(session: Session, engine: Engine, viewer: Principal, *, limit: int, offset: int) -> dict:
     """Unanswered notices on open incidents in the viewer's scope, the nearest due first."""
     visible = scoped(select(Incident.id), viewer, engine.org).where(Incident.status != Status.CLOSED.value)
     q = select(SupervisionNotice, Incident).join(Incident, Incident.id == SupervisionNotice.incident_id).where(

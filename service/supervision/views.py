@@ -5,18 +5,19 @@ them. Refusals: 404 not visible, 403 not the role or not a supervised unit, 409 
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, Field
 
-from service.auth.deps import ViewerDep
-from service.auth.rules import Action
+from service.auth.deps import Allowed, ReaderDep
+from service.auth.rules import Action, Principal
 from service.core.deps import SessionDep, UowDep
 from service.core.events import EventType
 from service.core.inputs import StrictModel
 from service.core.params import IdPath, Offset
 from service.incidents.deps import EngineDep
 from service.incidents.events import incident_event
-from service.incidents.workflow_views import role_may
 from service.supervision import service as sv
 from service.supervision.models import SupervisionNotice
 from service.supervision.rules import MIN_REQUIREMENT
@@ -35,19 +36,20 @@ class AnswerIn(StrictModel):
 
 
 @router.get("/api/supervision", summary="未反馈的督办单（当前用户可见范围） / open supervision notices in the viewer's scope")
-def open_notices(viewer: ViewerDep, session: SessionDep, engine: EngineDep,
+def open_notices(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
                  limit: int = Query(100, ge=1, le=500), offset: Offset = 0) -> dict:
     return sv.open_notices(session, engine, viewer, limit=limit, offset=offset)
 
 
 @router.get("/api/incidents/{incident_id}/supervision", summary="事件的督办单 / supervision notices of an incident")
-def incident_notices(incident_id: IdPath, viewer: ViewerDep, session: SessionDep, engine: EngineDep) -> dict:
+def incident_notices(incident_id: IdPath, viewer: ReaderDep, session: SessionDep, engine: EngineDep) -> dict:
     return sv.of_incident(session, engine, viewer, incident_id)
 
 
-@router.post("/api/incidents/{incident_id}/supervision", dependencies=[role_may(Action.SUPERVISE)],
+@router.post("/api/incidents/{incident_id}/supervision",
              status_code=201, summary="下发督办单 / issue a supervision notice")
-def issue(incident_id: IdPath, body: IssueIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> SupervisionNotice:
+def issue(incident_id: IdPath, body: IssueIn, viewer: Annotated[Principal, Allowed(Action.SUPERVISE)],
+          uow: UowDep, engine: EngineDep) -> SupervisionNotice:
     notice, incident = sv.issue(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
                                 requirement=body.requirement, due_at=body.due_at, units=body.units)
     uow.publish(incident_event(EventType.SUPERVISED, incident))
@@ -55,9 +57,10 @@ def issue(incident_id: IdPath, body: IssueIn, viewer: ViewerDep, uow: UowDep, en
     return notice
 
 
-@router.post("/api/supervision/{notice_id}/answer", dependencies=[role_may(Action.RESPOND)],
+@router.post("/api/supervision/{notice_id}/answer",
              summary="反馈督办单办理情况 / answer a supervision notice")
-def answer(notice_id: IdPath, body: AnswerIn, viewer: ViewerDep, uow: UowDep, engine: EngineDep) -> SupervisionNotice:
+def answer(notice_id: IdPath, body: AnswerIn, viewer: Annotated[Principal, Allowed(Action.RESPOND)],
+           uow: UowDep, engine: EngineDep) -> SupervisionNotice:
     notice, incident = sv.answer(session=uow.session, engine=engine, viewer=viewer, notice_id=notice_id,
                                  text=body.answer)
     uow.publish(incident_event(EventType.UPDATED, incident))

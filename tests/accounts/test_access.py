@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from service.auth.rules import Action, Assignment, Role, Viewer, account_problem, may, sees
+from service.auth.rules import Action, Assignment, Principal, Role, account_problem, may, sees
 from service.orgs.loader import load_demo_org
 
 ORG = load_demo_org()
 SCJ = "高平市市场监督管理局"
 
 
-def v(role: Role, unit: str | None = None, region: str | None = None) -> Viewer:
-    return Viewer(user_id=1, username="u", role=role, unit=unit, region=region)
+def v(role: Role, unit: str | None = None, region: str | None = None) -> Principal:
+    return Principal(user_id=1, username="u", role=role, unit=unit, region=region)
 
 
 @pytest.mark.parametrize(("role", "unit", "region", "named"), [

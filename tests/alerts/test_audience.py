@@ -16,16 +16,16 @@ from service.alerts.audience import (
     viewer_audiences,
 )
 from service.alerts.message import AlertMessage
-from service.auth.rules import Role, Viewer
+from service.auth.rules import Principal, Role
 from tests.alerts.conftest import demo_org
 
 ORG = demo_org()
-LEADER = Viewer(1, "leader_gaoping", Role.LEADER, region="高平市")
-COORD = Viewer(2, "coordinator_gaoping", Role.COORDINATOR, unit="高平市人民政府办公室", region="高平市")
-REVIEWER = Viewer(3, "reviewer_gaoping", Role.REVIEWER, unit="中共高平市委宣传部", region="高平市")
-MISHAN = Viewer(4, "liaison_mishan", Role.LIAISON, unit="米山镇人民政府")
-SCJ = Viewer(5, "liaison_scj", Role.LIAISON, unit="高平市市场监督管理局")
-ADMIN = Viewer(6, "admin", Role.ADMIN)
+LEADER = Principal(1, "leader_gaoping", Role.LEADER, region="高平市")
+COORD = Principal(2, "coordinator_gaoping", Role.COORDINATOR, unit="高平市人民政府办公室", region="高平市")
+REVIEWER = Principal(3, "reviewer_gaoping", Role.REVIEWER, unit="中共高平市委宣传部", region="高平市")
+MISHAN = Principal(4, "liaison_mishan", Role.LIAISON, unit="米山镇人民政府")
+SCJ = Principal(5, "liaison_scj", Role.LIAISON, unit="高平市市场监督管理局")
+ADMIN = Principal(6, "admin", Role.ADMIN)
 
 
 def test_leader_and_office_of_a_region_become_one_region_audience() -> None:
@@ -45,7 +45,7 @@ def test_leader_and_office_of_a_region_become_one_region_audience() -> None:
     (MISHAN, ("region", "米山镇"), False),  # a liaison of the region is not its leader
     (ADMIN, ("region", "高平市"), False),
 ])
-def test_recipients(viewer: Viewer, audience: tuple[str, str], expected: bool) -> None:
+def test_recipients(viewer: Principal, audience: tuple[str, str], expected: bool) -> None:
     assert is_recipient(viewer, audience, ORG) is expected
     assert (audience in viewer_audiences(viewer, ORG)) is expected  # the SQL filter agrees
 

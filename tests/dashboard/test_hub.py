@@ -15,17 +15,17 @@ from dataclasses import dataclass
 import pytest
 
 from dashboard.hub import RESYNC, Hub
-from service.auth.rules import Role, Viewer, assignment_of, sees
+from service.auth.rules import Principal, Role, assignment_of, sees
 from service.core.events import from_message
 from service.orgs.loader import load_demo_org
 
 ORG = load_demo_org()
 MISHAN, SANJIA, SCJ = "米山镇人民政府", "三甲镇人民政府", "高平市市场监督管理局"
-LIAISON_MISHAN = Viewer(1, "liaison_mishan", Role.LIAISON, unit=MISHAN)
-LIAISON_SANJIA = Viewer(2, "liaison_sanjia", Role.LIAISON, unit=SANJIA)
-LIAISON_SCJ = Viewer(3, "liaison_scj", Role.LIAISON, unit=SCJ)
-LEADER = Viewer(4, "leader_gaoping", Role.LEADER, region="高平市")
-LEADER_ZEZHOU = Viewer(5, "leader_zezhou", Role.LEADER, region="泽州县")
+LIAISON_MISHAN = Principal(1, "liaison_mishan", Role.LIAISON, unit=MISHAN)
+LIAISON_SANJIA = Principal(2, "liaison_sanjia", Role.LIAISON, unit=SANJIA)
+LIAISON_SCJ = Principal(3, "liaison_scj", Role.LIAISON, unit=SCJ)
+LEADER = Principal(4, "leader_gaoping", Role.LEADER, region="高平市")
+LEADER_ZEZHOU = Principal(5, "leader_zezhou", Role.LEADER, region="泽州县")
 
 
 def row(incident_id: int, region: str, *units: str, co: tuple[str, ...] = ()) -> dict:
@@ -157,7 +157,7 @@ def test_a_viewer_never_receives_what_he_may_not_see() -> None:
         co = (SCJ,) if rng.random() < 0.3 else ()
         rows.append(row(i, town, units[town], co=co))
     viewers = [LIAISON_MISHAN, LIAISON_SANJIA, LIAISON_SCJ, LEADER, LEADER_ZEZHOU,
-               Viewer(6, "admin", Role.ADMIN), Viewer(7, "liaison_none", Role.LIAISON, unit="高平市教育局")]
+               Principal(6, "admin", Role.ADMIN), Principal(7, "liaison_none", Role.LIAISON, unit="高平市教育局")]
 
     async def main() -> dict[str, Inbox]:
         hub = Hub(Db(*rows))

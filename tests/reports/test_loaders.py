@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.auth.rules import Role, Viewer
+from service.auth.rules import Principal, Role
 from service.core.db import session_scope
 from service.core.settings import Settings
 from service.reports.loaders import Period, load_records, period_problem
@@ -17,11 +17,11 @@ from tests.reports.fixture import AS_OF, MISHAN, SANJIA, SCJ
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 12, 1))
-ADMIN = Viewer(1, "admin", Role.ADMIN)
-LEADER = Viewer(2, "leader_gaoping", Role.LEADER, region="高平市")
+ADMIN = Principal(1, "admin", Role.ADMIN)
+LEADER = Principal(2, "leader_gaoping", Role.LEADER, region="高平市")
 
 
-def load(settings: Settings, org, viewer: Viewer, period: Period = NOVEMBER, region: str | None = None):
+def load(settings: Settings, org, viewer: Principal, period: Period = NOVEMBER, region: str | None = None):
     with session_scope(settings.database_url) as session:
         return load_records(session, org, viewer, period, tz=TZ, as_of=AS_OF, region=region)
 
@@ -78,16 +78,16 @@ def test_overall_week_and_topic_figures_count_incidents_once(settings: Settings,
 
 
 def test_a_liaison_gets_his_unit_only(settings: Settings, org) -> None:
-    scj = load(settings, org, Viewer(3, "liaison_scj", Role.LIAISON, unit=SCJ))
+    scj = load(settings, org, Principal(3, "liaison_scj", Role.LIAISON, unit=SCJ))
     assert [(r.incident_id, r.unit) for r in scj] == [(1, SCJ), (2, SCJ), (6, SCJ), (9, SCJ)]
-    mishan = load(settings, org, Viewer(4, "liaison_mishan", Role.LIAISON, unit=MISHAN))
+    mishan = load(settings, org, Principal(4, "liaison_mishan", Role.LIAISON, unit=MISHAN))
     assert [(r.incident_id, r.unit) for r in mishan] == [(1, MISHAN), (3, MISHAN), (4, MISHAN)]
 
 
 def test_region_holders_see_their_region_and_below(settings: Settings, org) -> None:
-    assert [r.incident_id for r in load(settings, org, Viewer(5, "x", Role.LEADER, region="三甲镇"))] == [5]
-    assert load(settings, org, Viewer(6, "y", Role.LEADER, region="陵川县")) == []  # another county: nothing
-    assert len(load(settings, org, Viewer(7, "z", Role.COORDINATOR, region="晋城市"))) == 8
+    assert [r.incident_id for r in load(settings, org, Principal(5, "x", Role.LEADER, region="三甲镇"))] == [5]
+    assert load(settings, org, Principal(6, "y", Role.LEADER, region="陵川县")) == []  # another county: nothing
+    assert len(load(settings, org, Principal(7, "z", Role.COORDINATOR, region="晋城市"))) == 8
     assert len(load(settings, org, ADMIN)) == 8
 
 
@@ -95,7 +95,7 @@ def test_region_filter_and_period(settings: Settings, org) -> None:
     mishan = load(settings, org, ADMIN, region="米山镇")  # incident 1 names 米山镇; 3, 4 are at its level
     assert [(r.incident_id, r.unit) for r in mishan] == [(1, MISHAN), (1, SCJ), (3, MISHAN), (4, MISHAN)]
     # the region filter narrows the viewer's scope, it never widens it
-    assert load(settings, org, Viewer(6, "y", Role.LEADER, region="陵川县"), region="高平市") == []
+    assert load(settings, org, Principal(6, "y", Role.LEADER, region="陵川县"), region="高平市") == []
     october = load(settings, org, ADMIN, Period(date(2026, 10, 1), date(2026, 11, 1)))
     assert [r.incident_id for r in october] == [8]
     first_week = load(settings, org, ADMIN, Period(date(2026, 11, 1), date(2026, 11, 3)))

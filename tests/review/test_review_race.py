@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from service.auth.rules import Role, Viewer
+from service.auth.rules import Principal, Role
 from service.review import service as rv
 from tests.review.helpers import responded
 from tests.workflow.helpers import ESTATE, MISHAN, detail, race
@@ -13,8 +13,8 @@ from tests.workflow.helpers import ESTATE, MISHAN, detail, race
 
 def test_simultaneous_reviews_one_lands(client, settings) -> None:
     iid = responded(client, "1", ESTATE, "liaison_mishan", datetime.now(UTC) - timedelta(hours=1))
-    viewers = [Viewer(1, "reviewer_gaoping", Role.REVIEWER, unit="中共高平市委宣传部", region="高平市"),
-               Viewer(2, "admin", Role.ADMIN)]
+    viewers = [Principal(1, "reviewer_gaoping", Role.REVIEWER, unit="中共高平市委宣传部", region="高平市"),
+               Principal(2, "admin", Role.ADMIN)]
     outcomes = race(settings, viewers, lambda session, engine, viewer: rv.review(
         session=session, engine=engine, viewer=viewer, incident_id=iid,
         judgement=rv.Judgement(unit=MISHAN, accuracy=80, authority=80, handling=80)))

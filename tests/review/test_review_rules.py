@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.auth.rules import Assignment, Role, Viewer
+from service.auth.rules import Assignment, Principal, Role
 from service.incidents.rules import Status
 from service.orgs.loader import load_demo_org
 from service.review.service import refusal
@@ -14,8 +14,8 @@ SCJ, MISHAN, PROPAGANDA = "高平市市场监督管理局", "米山镇人民政�
 A = Assignment(level_region="高平市", regions=("米山镇",), first_responsible=(MISHAN,))
 
 
-def v(role: Role, unit: str | None = None, region: str | None = None) -> Viewer:
-    return Viewer(user_id=1, username="u", role=role, unit=unit, region=region)
+def v(role: Role, unit: str | None = None, region: str | None = None) -> Principal:
+    return Principal(user_id=1, username="u", role=role, unit=unit, region=region)
 
 
 REVIEWER = v(Role.REVIEWER, PROPAGANDA, "高平市")
@@ -35,7 +35,7 @@ REVIEWER = v(Role.REVIEWER, PROPAGANDA, "高平市")
     (REVIEWER, Status.UNCLAIMED, MISHAN, set(), 409),
     (REVIEWER, Status.RESPONDED, SCJ, {MISHAN}, 409),  # that unit gave no response here
 ])
-def test_refusal(viewer: Viewer, status: Status, unit: str, responders: set[str], expected: int | None) -> None:
+def test_refusal(viewer: Principal, status: Status, unit: str, responders: set[str], expected: int | None) -> None:
     found = refusal(viewer, A, ORG, status, unit, responders)
     assert (found.status if found else None) == expected
     if found:

@@ -3,7 +3,7 @@ other gets 409 — on SQLite (guarded update) as on PostgreSQL (row lock)."""
 
 from __future__ import annotations
 
-from service.auth.rules import Role, Viewer
+from service.auth.rules import Principal, Role
 from service.incidents import service as wf
 from tests.conftest import COORD
 from tests.workflow.helpers import ESTATE, MISHAN, SCJ, detail, incident, race
@@ -13,7 +13,7 @@ def test_simultaneous_claims_one_wins(client, settings) -> None:
     iid = incident(client, "1", ESTATE)
     assert client.post(f"/api/incidents/{iid}/transfer", headers=COORD,
                        json={"units": [MISHAN, SCJ], "note": "共同办理"}).status_code == 200
-    viewers = [Viewer(1, "liaison_mishan", Role.LIAISON, unit=MISHAN), Viewer(2, "liaison_scj", Role.LIAISON, unit=SCJ)]
+    viewers = [Principal(1, "liaison_mishan", Role.LIAISON, unit=MISHAN), Principal(2, "liaison_scj", Role.LIAISON, unit=SCJ)]
     outcomes = race(settings, viewers, lambda session, engine, viewer: wf.claim(
         session=session, engine=engine, viewer=viewer, incident_id=iid))
     assert sorted(map(str, outcomes.values())) == ["409", "done"]

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from service.auth.rules import Role, Viewer, assignment_of, sees
+from service.auth.rules import Principal, Role, assignment_of, sees
 from service.orgs.loader import load_demo_org
 from tests.conftest import COORD, VIEWER
 from tests.workflow.helpers import ESTATE, FLOOD, FOOD, MISHAN, SCHOOL, SCJ, incident, login
 
 ORG = load_demo_org()
 ACCOUNTS = {  # as service.auth.demo creates them
-    "liaison_scj": Viewer(0, "liaison_scj", Role.LIAISON, unit=SCJ),
-    "liaison_mishan": Viewer(0, "liaison_mishan", Role.LIAISON, unit=MISHAN),
-    "leader_gaoping": Viewer(0, "leader_gaoping", Role.LEADER, region="高平市"),
-    "coordinator_gaoping": Viewer(0, "coordinator_gaoping", Role.COORDINATOR, region="高平市"),
-    "reviewer_gaoping": Viewer(0, "reviewer_gaoping", Role.REVIEWER, region="高平市"),
-    "admin": Viewer(0, "admin", Role.ADMIN),
+    "liaison_scj": Principal(0, "liaison_scj", Role.LIAISON, unit=SCJ),
+    "liaison_mishan": Principal(0, "liaison_mishan", Role.LIAISON, unit=MISHAN),
+    "leader_gaoping": Principal(0, "leader_gaoping", Role.LEADER, region="高平市"),
+    "coordinator_gaoping": Principal(0, "coordinator_gaoping", Role.COORDINATOR, region="高平市"),
+    "reviewer_gaoping": Principal(0, "reviewer_gaoping", Role.REVIEWER, region="高平市"),
+    "admin": Principal(0, "admin", Role.ADMIN),
 }
 # an incident at city level (two counties): above 高平市, so its viewers do not see it
 CITY = "阳城县和泽州县多家餐馆被曝使用过期食材"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.auth.rules import Assignment, Role, Viewer
+from service.auth.rules import Assignment, Principal, Role
 from service.incidents.rules import Case, Channel, FollowUp, Status, Transition, available, check, clocks_met, status_of
 from service.orgs.loader import load_demo_org
 
@@ -13,14 +13,14 @@ ORG = load_demo_org()
 A, B = "米山镇人民政府", "高平市市场监督管理局"  # first responsible, co-responsible
 INCIDENT = Assignment(level_region="高平市", regions=("米山镇",), first_responsible=(A,), co_responsible=(B,))
 
-LIAISON_A = Viewer(1, "liaison_a", Role.LIAISON, unit=A)
-LIAISON_B = Viewer(2, "liaison_b", Role.LIAISON, unit=B)
-OUTSIDER = Viewer(3, "liaison_x", Role.LIAISON, unit="高平市教育局")
-COORDINATOR = Viewer(4, "coord", Role.COORDINATOR, unit="高平市人民政府办公室", region="高平市")
-FAR_COORDINATOR = Viewer(5, "coord_far", Role.COORDINATOR, region="阳城县")
-LEADER = Viewer(6, "leader", Role.LEADER, region="高平市")
-REVIEWER = Viewer(7, "reviewer", Role.REVIEWER, region="高平市")
-ADMIN = Viewer(8, "admin", Role.ADMIN)
+LIAISON_A = Principal(1, "liaison_a", Role.LIAISON, unit=A)
+LIAISON_B = Principal(2, "liaison_b", Role.LIAISON, unit=B)
+OUTSIDER = Principal(3, "liaison_x", Role.LIAISON, unit="高平市教育局")
+COORDINATOR = Principal(4, "coord", Role.COORDINATOR, unit="高平市人民政府办公室", region="高平市")
+FAR_COORDINATOR = Principal(5, "coord_far", Role.COORDINATOR, region="阳城县")
+LEADER = Principal(6, "leader", Role.LEADER, region="高平市")
+REVIEWER = Principal(7, "reviewer", Role.REVIEWER, region="高平市")
+ADMIN = Principal(8, "admin", Role.ADMIN)
 
 T, S = Transition, Status
 ALL = list(Status)
@@ -42,7 +42,7 @@ COORDINATOR_ALLOWED = {
 }
 
 
-def outcome(viewer: Viewer, t: Transition, status: Status) -> int:
+def outcome(viewer: Principal, t: Transition, status: Status) -> int:
     refusal = check(viewer, t, case(status), INCIDENT, ORG)
     return 200 if refusal is None else refusal.status
 
@@ -76,7 +76,7 @@ def test_those_who_do_not_see_it_get_404_whatever_the_state(t: Transition, statu
 
 @pytest.mark.parametrize("viewer", [LEADER, REVIEWER])
 @pytest.mark.parametrize("t", list(Transition))
-def test_leaders_and_reviewers_read_but_do_not_act(viewer: Viewer, t: Transition) -> None:
+def test_leaders_and_reviewers_read_but_do_not_act(viewer: Principal, t: Transition) -> None:
     for status in ALL:
         assert outcome(viewer, t, status) == 403
 
