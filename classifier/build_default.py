@@ -18,6 +18,7 @@ from typing import Any
 
 from classifier import registry
 from routing.orgchart import OrgChart
+from routing.orgfile import load_demo_org
 from routing.taxonomy import Taxonomy, load_taxonomy
 
 TRAINING_CSV = Path(__file__).parent / "data" / "training" / "topics.csv"
@@ -80,7 +81,6 @@ def build(out_dir: str | Path = registry.PACKAGED_DIR, training: str | Path = TR
           folds: int = FOLDS, evaluate: bool = True):
     from classifier.datasets import load_labelled
     from classifier.evaluation import cross_validate
-    from service.orgs.loader import load_demo_org
 
     taxonomy, org = load_taxonomy(), load_demo_org()
     data = load_labelled(training, text_col="text", label_col="label")

@@ -10,12 +10,12 @@ from sqlmodel import col, select
 
 
 def run_user(args: argparse.Namespace) -> int:
+    from routing.orgfile import load_org_text
     from service.auth.models import User
     from service.auth.service import AccountError, create_user, disable_user
     from service.core.db import migrate, session_scope
     from service.core.settings import get_settings
     from service.incidents.runtime import active_org_text
-    from service.orgs.loader import load_org_text
     from service.orgs.store import ensure_org
 
     settings = get_settings()

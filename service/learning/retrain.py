@@ -171,8 +171,8 @@ def _r(x: float) -> float:
 
 
 def _active_org(session):
+    from routing.orgfile import load_demo_org, load_org_text
     from service.incidents.runtime import active_org_text
-    from service.orgs.loader import load_demo_org, load_org_text
 
     found = active_org_text(session)
     return load_org_text(*found) if found else load_demo_org()
