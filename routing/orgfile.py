@@ -372,7 +372,8 @@ class _Builder:
     def finish(self, home: str | None) -> None:
         for path, alias, owner in self.region_aliases:
             if alias in self.regions and alias != owner:
-                self.errors.add(path, f"别名 {alias!r} 是另一区域的名称", f"alias {alias!r} is the name of another region")
+                self.errors.add(path, f"别名 {alias!r} 是另一区域的名称",
+                                f"alias {alias!r} is the name of another region")
         if home is not None and not self.incomplete and home not in self.regions:
             self.errors.add(("home",), f"home {home!r} 不是已定义的区域", f"home {home!r} is not a region of the file")
 
