@@ -25,11 +25,11 @@ from generate import items as generate  # noqa: E402
 
 from classifier import registry  # noqa: E402
 from classifier.keywords import KeywordClassifier  # noqa: E402
+from routing.orgfile import load_demo_org  # noqa: E402
 from routing.policy import load_policy  # noqa: E402
 from routing.taxonomy import load_taxonomy  # noqa: E402
 from service.core.settings import get_settings  # noqa: E402
 from service.incidents.pipeline import Engine, ItemInput  # noqa: E402
-from service.orgs.loader import load_demo_org  # noqa: E402
 
 
 def main() -> None:

@@ -15,8 +15,9 @@ probability); below the model's threshold the item goes to 待研判 with the bl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from classifier.base import TopicPrediction
+from classifier.base import Classifier, TopicPrediction
 from classifier.keywords import ABSTAIN_REASON, KeywordClassifier
 from routing.facts import UNKNOWN_TOPIC
 
@@ -24,12 +25,13 @@ MODEL_WEIGHT = 0.7
 
 
 class BlendedClassifier:
-    def __init__(self, model, keywords: KeywordClassifier, model_weight: float = MODEL_WEIGHT) -> None:
+    def __init__(self, model: Classifier, keywords: KeywordClassifier, model_weight: float = MODEL_WEIGHT) -> None:
         self.model = model
         self.keywords = keywords
         self.model_weight = model_weight
-        self.threshold = getattr(model, "threshold", keywords.threshold)
-        self.metadata = getattr(model, "metadata", {})
+        # a learned model (classifier.model.TopicModel) brings its own threshold and metadata
+        self.threshold: float = getattr(model, "threshold", keywords.threshold)
+        self.metadata: dict[str, Any] = getattr(model, "metadata", {})
 
     def predict(self, text: str) -> TopicPrediction:
         return self.predict_many([text])[0]

@@ -14,11 +14,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from classifier import registry
 from routing.orgchart import OrgChart
+from routing.orgfile import load_demo_org
 from routing.taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:  # imported where used: they load sklearn
+    from classifier.evaluation import EvalReport
+    from classifier.model import TopicModel
 
 TRAINING_CSV = Path(__file__).parent / "data" / "training" / "topics.csv"
 SEED = 0
@@ -46,7 +51,7 @@ def fit_options(taxonomy: Taxonomy, org: OrgChart | None) -> dict[str, Any]:
 
 
 def fit_model(texts: Sequence[str], labels: Sequence[str], *, taxonomy: Taxonomy, org: OrgChart | None,
-              metrics: dict[str, Any] | None = None, unlabeled: Sequence[str] = ()):
+              metrics: dict[str, Any] | None = None, unlabeled: Sequence[str] = ()) -> TopicModel:
     """A TopicModel pinned to `taxonomy` with the shared options; `metrics` go to its metadata."""
     from classifier.model import TopicModel
 
@@ -57,30 +62,20 @@ def fit_model(texts: Sequence[str], labels: Sequence[str], *, taxonomy: Taxonomy
     return model
 
 
-def attach_metrics(model: Any, metrics: dict[str, Any]) -> None:
-    import dataclasses
-
+def attach_metrics(model: TopicModel, metrics: dict[str, Any]) -> None:
     meta = model.metadata
-    if isinstance(meta, dict):
-        meta["metrics"] = {**(meta.get("metrics") or {}), **metrics}
-    elif dataclasses.is_dataclass(meta):
-        merged = {**(getattr(meta, "metrics", None) or {}), **metrics}
-        try:
-            meta.metrics = merged
-        except dataclasses.FrozenInstanceError:
-            model.metadata = dataclasses.replace(meta, metrics=merged)
+    meta["metrics"] = {**(meta.get("metrics") or {}), **metrics}
 
 
-def report_metrics(report: Any, folds: int) -> dict[str, Any]:
+def report_metrics(report: EvalReport, folds: int) -> dict[str, Any]:
     return {"macro_f1": round(float(report.macro_f1), 6), "accuracy": round(float(report.accuracy), 6),
             "folds": folds, "seed": SEED}
 
 
 def build(out_dir: str | Path = registry.PACKAGED_DIR, training: str | Path = TRAINING_CSV, *,
-          folds: int = FOLDS, evaluate: bool = True):
+          folds: int = FOLDS, evaluate: bool = True) -> tuple[registry.ModelRef, EvalReport | None]:
     from classifier.datasets import load_labelled
     from classifier.evaluation import cross_validate
-    from service.orgs.loader import load_demo_org
 
     taxonomy, org = load_taxonomy(), load_demo_org()
     data = load_labelled(training, text_col="text", label_col="label")

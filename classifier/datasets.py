@@ -51,6 +51,7 @@ def read_rows(path: str | Path) -> tuple[list[str], list[dict[str, str]]]:
     if not p.is_file():
         raise DatasetError(f"文件不存在：{p} / file not found: {p}")
     suffix = p.suffix.lower()
+    body: Sequence[Sequence[object]]
     if suffix in XLSX_SUFFIXES:
         header, body = _xlsx_rows(p)
     elif suffix in CSV_SUFFIXES:
@@ -215,7 +216,7 @@ def outside(text: str, terms: dict[str, list[str]], keep: set[str], min_hits: in
     """Whether the term lists place `text` in a class outside `keep` (TipDM: 政法, 民政 … which
     the labelled set does not have): self-training could only give such a text a wrong label."""
     hits = {label: sum(text.count(w) for w in words) for label, words in terms.items()}
-    best = max(hits, key=hits.get, default=None)
+    best = max(hits, key=hits.__getitem__, default=None)
     return best is not None and best not in keep and hits[best] >= min_hits
 
 

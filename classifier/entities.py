@@ -116,7 +116,8 @@ def _ends_name(text: str, suffix: str, end: int) -> bool:
     return not (suffix in _OPEN_ENDED and _CJK.match(nxt) and nxt not in _NAME_CONTINUES)
 
 
-def _entity(text: str, lo: int, start: int, end: int, suffix: str, excluded: frozenset[str]):
+def _entity(text: str, lo: int, start: int, end: int, suffix: str,
+            excluded: frozenset[str]) -> tuple[int, int, str] | None:
     """(begin, end, name) of the entity whose suffix is text[start:end], or None."""
     stem = _stem(_window(text, max(lo, start - MAX_STEM), start, excluded))
     begin = start - len(stem)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Self
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -20,11 +23,14 @@ from sklearn.pipeline import FeatureUnion
 from classifier.keywords import fold, trie_regex
 from classifier.normalize import normalize
 
+if TYPE_CHECKING:
+    from jieba import Tokenizer as JiebaTokenizer
+
 WORD_BLOCK, CHAR_BLOCK, TERM_BLOCK = "words", "chars", "terms"
 TERM_WEIGHT = 0.5  # scale of the term-count block beside the unit-length TF-IDF blocks
 _CACHE_LIMIT = 20_000  # tokenised texts remembered per user dictionary (cross-validation re-fits)
 _TOKEN_CACHE: dict[str, dict[str, tuple[str, ...]]] = {}
-_JIEBA: dict[str, object] = {}  # one jieba.Tokenizer per user dictionary, shared by copies
+_JIEBA: dict[str, JiebaTokenizer] = {}  # one jieba.Tokenizer per user dictionary, shared by copies
 
 
 def prepare(text: str | None) -> str:
@@ -44,14 +50,14 @@ class Tokenizer:
         self.user_words = clean_words(user_words)
         self.key = hashlib.sha256("\n".join(self.user_words).encode()).hexdigest()[:16]
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, object]:
         return {"user_words": self.user_words, "key": self.key}
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
 
     @property
-    def jieba(self):
+    def jieba(self) -> JiebaTokenizer:
         tok = _JIEBA.get(self.key)
         if tok is None:
             import jieba
@@ -79,7 +85,7 @@ def _is_punct(word: str) -> bool:
     return len(word) == 1 and not word.isalnum()
 
 
-class TermMatcher(BaseEstimator, TransformerMixin):
+class TermMatcher(BaseEstimator, TransformerMixin):  # type: ignore[misc]  # sklearn ships no types: its bases are Any
     """Per-label counts of term-list hits (log-scaled), e.g. taxonomy keywords of each topic.
 
     A term listed under several labels says nothing about which one, so it is left out.
@@ -89,7 +95,11 @@ class TermMatcher(BaseEstimator, TransformerMixin):
         self.term_lists = term_lists
         self.weight = weight
 
-    def fit(self, docs: Sequence[str], y=None):
+    labels_: tuple[str, ...]  # fitted: the term lists' labels, sorted (column order)
+    owner_: dict[str, int]  # fitted: term → column of the one label that lists it
+    _regex: re.Pattern[str] | None  # built on first use, not pickled
+
+    def fit(self, docs: Sequence[str], y: object = None) -> Self:
         lists = {label: clean_words(words) for label, words in (self.term_lists or {}).items()}
         owners: dict[str, set[str]] = {}
         for label, words in lists.items():
@@ -101,21 +111,24 @@ class TermMatcher(BaseEstimator, TransformerMixin):
         self._regex = None
         return self
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if k != "_regex"}
 
     @property
-    def regex(self):
-        if getattr(self, "_regex", None) is None:
-            self._regex = trie_regex(self.owner_)
-        return self._regex
+    def regex(self) -> re.Pattern[str]:
+        regex = getattr(self, "_regex", None)  # absent on an unpickled matcher
+        if regex is None:
+            regex = self._regex = trie_regex(self.owner_)
+        return regex
 
     def hits(self, doc: str) -> list[tuple[str, int]]:
         """(term, label index) for every term found in a prepared text."""
         return [(m.group(), self.owner_[m.group()]) for m in self.regex.finditer(doc)]
 
     def transform(self, docs: Sequence[str]) -> sp.csr_matrix:
-        rows, cols, vals = [], [], []
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
         for r, doc in enumerate(docs):
             counts: dict[int, int] = {}
             for _term, label in self.hits(doc):
@@ -126,7 +139,7 @@ class TermMatcher(BaseEstimator, TransformerMixin):
                 vals.append(self.weight * math.log1p(n))
         return sp.csr_matrix((vals, (rows, cols)), shape=(len(docs), len(self.labels_)), dtype=np.float64)
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: object = None) -> npt.NDArray[np.object_]:
         return np.array([f"术语:{label}" for label in self.labels_], dtype=object)
 
 
@@ -147,9 +160,9 @@ def build_features(user_words: Iterable[str] = (), term_lists: Mapping[str, Sequ
     return FeatureUnion(parts)
 
 
-def block_names(union: FeatureUnion) -> list[tuple[str, np.ndarray]]:
+def block_names(union: FeatureUnion) -> list[tuple[str, npt.NDArray[np.object_]]]:
     """(block, feature names) of a fitted union, in column order."""
-    out = []
+    out: list[tuple[str, npt.NDArray[np.object_]]] = []
     for name, part in union.transformer_list:
         if isinstance(part, TfidfVectorizer):
             names = np.array(sorted(part.vocabulary_, key=part.vocabulary_.get), dtype=object)

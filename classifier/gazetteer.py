@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
+from classifier.keywords import Trie
 from classifier.places import screen, unmodelled_note
 from routing.orgchart import LEVEL_RANK, Level, OrgChart, Region
 
@@ -153,17 +154,17 @@ def _build_entries(org: OrgChart, stopwords: Iterable[str]) -> dict[str, _Entry]
     for alias in bare:  # 教育局, 市教育局, 县教育局 …
         entries[alias] = _Entry("bare", alias)
         entries.update({h + alias: _Entry("bare", alias, h) for h in LEVEL_HINTS})
-    for alias, region in _region_aliases(org).items():
+    for alias, owner in _region_aliases(org).items():
         if alias not in AMBIGUOUS_ALIASES:
-            entries[alias] = _Entry("region", region)
+            entries[alias] = _Entry("region", owner)
     entries.update({w: _Entry("stop", "") for w in stopwords})
     entries.update({w: _Entry("outside", w) for w in org.outside_names})
     for region in org.regions.values():
         for name in (region.name, *region.aliases):
             for dept in (org.departments[d] for d in region.departments):
                 entries.update({name + a: _Entry("dept", dept.name) for a in dept.aliases})
-    for variant, region in _variants(org).items():  # 建宁镇 for 建宁乡, 东城街道 for 东城办事处
-        entries.setdefault(variant, _Entry("region", region))
+    for variant, owner in _variants(org).items():  # 建宁镇 for 建宁乡, 东城街道 for 东城办事处
+        entries.setdefault(variant, _Entry("region", owner))
     for region in org.regions.values():
         entries.update({getattr(region, f): _Entry("region", region.name) for f in BODY_FIELDS})
         entries[region.name] = _Entry("region", region.name)
@@ -213,7 +214,7 @@ def _context_order(org: OrgChart, pos: int, context: list[tuple[int, str]]) -> l
 
 def trie_pattern(words: Iterable[str]) -> str:
     """A regex matching any of `words`, longest first at each position (a character trie)."""
-    trie: dict = {}
+    trie: Trie = {}
     for word in words:
         node = trie
         for ch in word:
@@ -222,7 +223,7 @@ def trie_pattern(words: Iterable[str]) -> str:
     return _node_pattern(trie) if trie else "(?!)"
 
 
-def _node_pattern(node: dict) -> str:
+def _node_pattern(node: Trie) -> str:
     branches = [re.escape(ch) + _node_pattern(child) for ch, child in sorted(node.items()) if ch]
     if not branches:
         return ""

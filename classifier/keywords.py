@@ -11,11 +11,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
 from classifier.base import TopicPrediction
 from classifier.normalize import normalize
 from routing.facts import UNKNOWN_TOPIC
 from routing.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    import jieba
 
 ABSTAIN_REASON = "未达到置信度阈值，需人工研判"
 NO_HIT_REASON = "未命中任何主题关键词"
@@ -26,6 +30,8 @@ SHORT_HIT = 2  # hits of this length or shorter are checked with jieba
 WINDOW = 4  # characters of context each side for that check
 MAX_REASON_WORDS = 8
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+# A character trie: each character maps to the trie of what may follow; "" marks a word's end.
+Trie: TypeAlias = dict[str, "Trie"]
 
 
 def keyword_weight(word: str) -> float:
@@ -40,7 +46,7 @@ def fold(text: str) -> str:
 
 def trie_regex(words: Iterable[str]) -> re.Pattern[str]:
     """One regex matching any of `words`, preferring the longest at each position."""
-    trie: dict = {}
+    trie: Trie = {}
     for word in words:
         node = trie
         for ch in word:
@@ -49,7 +55,7 @@ def trie_regex(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile(_node_pattern(trie) or r"(?!x)x")
 
 
-def _node_pattern(node: dict) -> str:
+def _node_pattern(node: Trie) -> str:
     alts = [re.escape(ch) + _node_pattern(sub) for ch, sub in sorted(node.items()) if ch]
     if not alts:
         return ""
@@ -75,11 +81,11 @@ class KeywordClassifier:
                 self._tags_of.setdefault(word, []).append(tag.name)
         self._topic_re = trie_regex(self._topics_of)
         self._tag_re = trie_regex(self._tags_of)
-        self._tokenizer = None  # jieba, built on first use
+        self._tokenizer: jieba.Tokenizer | None = None  # built on first use
 
     # --- jieba --------------------------------------------------------------------------
     @property
-    def tokenizer(self):
+    def tokenizer(self) -> jieba.Tokenizer:
         """A dedicated jieba tokenizer that keeps every taxonomy keyword whole (built once)."""
         if self._tokenizer is None:
             import jieba

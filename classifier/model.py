@@ -15,17 +15,19 @@ import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from classifier.base import TopicPrediction
 from classifier.features import CHAR_BLOCK, TERM_BLOCK, WORD_BLOCK, block_names, build_features, prepare
-from classifier.keywords import ABSTAIN_REASON
+from classifier.keywords import ABSTAIN_REASON, KeywordClassifier
 from routing.facts import UNKNOWN_TOPIC
 
 FORMAT = 1  # layout of the saved artifact; bump when an old file can no longer be read
@@ -41,6 +43,9 @@ PSEUDO_WEIGHT = 0.5  # a pseudo-label counts half a real one
 PSEUDO_BALANCE = "prior"
 MAX_REASON_WORDS = 6
 
+# sklearn ships no types, so these are Any to mypy; the names say what is expected.
+Estimator: TypeAlias = CalibratedClassifierCV | LinearSVC
+
 
 class ModelMismatchError(ValueError):
     """The saved model was trained against another taxonomy (or is not a topic model)."""
@@ -49,19 +54,20 @@ class ModelMismatchError(ValueError):
 class TopicModel:
     """Fitted with `TopicModel.fit`; implements the `Classifier` protocol."""
 
-    def __init__(self, features, estimator, labels: Sequence[str], threshold: float, metadata: dict[str, Any]) -> None:
+    def __init__(self, features: FeatureUnion, estimator: Estimator, labels: Sequence[str], threshold: float,
+                 metadata: dict[str, Any]) -> None:
         self.features = features  # fitted FeatureUnion over prepared text
         self.estimator = estimator  # CalibratedClassifierCV, or a bare LinearSVC for tiny data
         self.labels = tuple(labels)
         self.threshold = threshold
         self.metadata = metadata
-        self.tagger = None  # KeywordClassifier for hot tags; the default taxonomy's when unset
-        self._names = None
+        self.tagger: KeywordClassifier | None = None  # for hot tags; the default taxonomy's when unset
+        self._names: tuple[list[str], npt.NDArray[np.object_], npt.NDArray[np.bool_]] | None = None
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if k not in ("tagger", "_names")}
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         self.tagger = None
         self._names = None
@@ -171,11 +177,12 @@ class TopicModel:
         return out
 
     # --- explanations ----------------------------------------------------------------------
-    def _feature_names(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+    def _feature_names(self) -> tuple[list[str], npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
         """(names, block of each, whether a name is long enough to show), built once: the
         explanation of every item reads them."""
         if self._names is None:
-            names, blocks = [], []
+            names: list[npt.NDArray[np.object_]] = []
+            blocks: list[npt.NDArray[np.object_]] = []
             for block, block_names_ in block_names(self.features):
                 names.append(block_names_)
                 blocks.append(np.full(len(block_names_), block, dtype=object))
@@ -223,7 +230,6 @@ class TopicModel:
 
     def _tags(self, doc: str) -> tuple[str, ...]:
         if self.tagger is None:
-            from classifier.keywords import KeywordClassifier
             from routing.taxonomy import load_taxonomy
 
             self.tagger = KeywordClassifier(load_taxonomy())
@@ -287,34 +293,37 @@ def _quota(y: np.ndarray, classes: np.ndarray, per_class: int, balance: str) -> 
     return [int(round(per_class * len(classes) * n / counts.sum())) for n in counts]
 
 
-def _confident(svm: LinearSVC, Xu: sp.csr_matrix, quota: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+def _confident(svm: LinearSVC, Xu: sp.csr_matrix, quota: Sequence[int]) -> tuple[npt.NDArray[np.int_], np.ndarray]:
     """Indices and guessed labels of the unlabelled rows the SVM separates best, per label."""
     scores = _scores(svm, Xu)
     top = scores.argmax(axis=1)
     ordered = np.sort(scores, axis=1)
     margin = ordered[:, -1] - ordered[:, -2]
-    picked = []
+    per_label: list[int] = []
     for k in range(scores.shape[1]):
         rows = np.flatnonzero(top == k)
-        picked.extend(rows[np.argsort(-margin[rows], kind="stable")][: quota[k]])
-    picked = np.array(sorted(picked), dtype=int)
+        per_label.extend(rows[np.argsort(-margin[rows], kind="stable")][: quota[k]])
+    picked = np.array(sorted(per_label), dtype=np.int_)
     return picked, np.asarray(svm.classes_, dtype=object)[top[picked]]
 
 
 def _scores(svm: LinearSVC, X: sp.csr_matrix) -> np.ndarray:
-    scores = svm.decision_function(X)
+    scores: np.ndarray = svm.decision_function(X)
     return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
 
 
 def _class_coef(svm: LinearSVC, label: str) -> np.ndarray:
     k = list(svm.classes_).index(label)
-    coef = svm.coef_
+    coef: np.ndarray = svm.coef_
+    row: np.ndarray
     if coef.shape[0] == 1:  # binary: one hyperplane, positive side is classes_[1]
-        return coef[0] if k == 1 else -coef[0]
-    return coef[k]
+        row = coef[0] if k == 1 else -coef[0]
+    else:
+        row = coef[k]
+    return row
 
 
-def _calibrated(X: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, seed: int):
+def _calibrated(X: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, seed: int) -> Estimator:
     """Sigmoid-calibrated linear SVM (one final SVM on all data); bare SVM when a label has < 2 examples."""
     _, counts = np.unique(y, return_counts=True)
     folds = int(min(CALIBRATION_FOLDS, counts.min()))
@@ -332,7 +341,7 @@ def _version(docs: Sequence[str], labels: Sequence[str], seed: int) -> str:
     return f"{MAJOR}.{datetime.now(UTC):%Y%m%d.%H%M%S}-{h.hexdigest()[:8]}"
 
 
-def _describe(features, estimator, rounds: int) -> dict[str, Any]:
+def _describe(features: FeatureUnion, estimator: Estimator, rounds: int) -> dict[str, Any]:
     sizes = {block: len(names) for block, names in block_names(features)}
     words = dict(features.transformer_list)[WORD_BLOCK].analyzer.user_words
     return {

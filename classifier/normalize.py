@@ -5,6 +5,10 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import opencc
 
 # Block tags become a space; inline tags vanish, so 城管<b>暴力</b>执法 keeps 暴力执法 whole.
 _BLOCK = "p|br|div|li|tr|td|th|h[1-6]|ul|ol|table|section|article"
@@ -16,7 +20,7 @@ _HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 @lru_cache(maxsize=1)
-def _t2s():
+def _t2s() -> opencc.OpenCC:
     import opencc
 
     return opencc.OpenCC("t2s")

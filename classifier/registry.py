@@ -25,12 +25,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from classifier.base import Classifier
 from routing.taxonomy import Taxonomy
+
+if TYPE_CHECKING:  # both import sklearn, which loading the keyword baseline does not need
+    from classifier.evaluation import EvalReport
+    from classifier.model import TopicModel
 
 PACKAGED_DIR = Path(__file__).parent / "data" / "model"
 ACTIVE = "active.json"
@@ -58,9 +62,10 @@ class ModelRef:
 
     def metadata(self) -> dict[str, Any]:
         try:
-            return json.loads(self.metadata_path.read_text(encoding="utf-8"))
+            meta: dict[str, Any] = json.loads(self.metadata_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
+        return meta
 
 
 @dataclass(frozen=True)
@@ -77,14 +82,13 @@ class LoadedClassifier:
 
 
 # --- writing -------------------------------------------------------------------------------
-def metadata_dict(model: Any) -> dict[str, Any]:
-    meta = model.metadata
-    if dataclasses.is_dataclass(meta):
-        meta = dataclasses.asdict(meta)
-    return json.loads(json.dumps(meta, ensure_ascii=False, default=str))
+def metadata_dict(model: TopicModel) -> dict[str, Any]:
+    """The model's metadata as it reads back from JSON (dates and paths as strings)."""
+    meta: dict[str, Any] = json.loads(json.dumps(model.metadata, ensure_ascii=False, default=str))
+    return meta
 
 
-def save(model: Any, directory: str | Path) -> ModelRef:
+def save(model: TopicModel, directory: str | Path) -> ModelRef:
     """Write the artifact and its metadata (not activated)."""
     meta = metadata_dict(model)
     version = str(meta.get("version") or "")
@@ -130,7 +134,7 @@ def versions(directory: str | Path) -> list[str]:
     return sorted(p.name[len("topic-"):-len(".joblib")] for p in Path(directory).glob("topic-*.joblib"))
 
 
-def load_model(ref: ModelRef, taxonomy: Taxonomy):
+def load_model(ref: ModelRef, taxonomy: Taxonomy) -> TopicModel:
     from classifier.model import TopicModel
 
     return TopicModel.load(ref.artifact, expected_taxonomy_digest=taxonomy.digest)
@@ -190,7 +194,7 @@ class Promotion:
     current_f1: float | None
 
 
-def promote(candidate: Any, current: Any | None, *, candidate_data: Sequence[str] | None = None,
+def promote(candidate: EvalReport, current: EvalReport | None, *, candidate_data: Sequence[str] | None = None,
             current_data: Sequence[str] | None = None) -> Promotion:
     """Promote only a candidate that is not worse: macro-F1 ≥ the current model's, measured on
     the same evaluation data (reports of different data sizes, or different data when given,
@@ -209,7 +213,7 @@ def promote(candidate: Any, current: Any | None, *, candidate_data: Sequence[str
                             f"candidate macro-F1 {cand:.3f} < current {cur:.3f}: current kept", cand, cur)
 
 
-def _size(report: Any) -> int | None:
+def _size(report: EvalReport) -> int | None:
     for name in ("n", "n_samples", "support"):
         value = getattr(report, name, None)
         if isinstance(value, int):

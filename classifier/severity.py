@@ -215,7 +215,7 @@ def assess_severity(
     """
     rules = rules or load_rules()
     folded = fold(normalize(text))
-    hot_names = {topic, *tags} - {None}
+    hot_names = {name for name in (topic, *tags) if name is not None}
     fired: dict[str, Severity] = {}
     reasons: list[str] = []
     ruled_out = False  # a trigger word negated or only a hazard (未造成伤亡, 火灾隐患): the rules decided
@@ -243,7 +243,7 @@ def assess_severity(
     return SeverityAssessment(level, tuple(fired), tuple(reasons), bool(rules.emergency & fired.keys()))
 
 
-def _learned(rules: SeverityRules, text: str, fired: dict, reasons: list) -> None:
+def _learned(rules: SeverityRules, text: str, fired: dict[str, Severity], reasons: list[str]) -> None:
     """The learned signal, when the rules found no grave trigger: its trigger and its words."""
     from classifier.severity_model import packaged_model
 
@@ -255,7 +255,8 @@ def _learned(rules: SeverityRules, text: str, fired: dict, reasons: list) -> Non
     reasons.append(f"{trig.label}：学习模型判断（概率{signal.probability:.2f}），依据词语{_quote(signal.words)}")
 
 
-def _casualties(rules: SeverityRules, text: str, topic: str | None, fired: dict, reasons: list) -> None:
+def _casualties(rules: SeverityRules, text: str, topic: str | None, fired: dict[str, Severity],
+                reasons: list[str]) -> None:
     deaths, injured = count_casualties(text)
     level = _casualty_level(rules, deaths, injured)
     if level is None:

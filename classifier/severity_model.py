@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from classifier.features import prepare
 
@@ -59,10 +60,11 @@ class SeverityModel:
         self.features = np.asarray(self.vectorizer.get_feature_names_out())
         # the fitted numbers, for a fast per-item score without sklearn's per-call overhead
         self.vocabulary: dict[str, int] = dict(self.vectorizer.vocabulary_)
-        self.idf = self.vectorizer.idf_
+        self.idf: npt.NDArray[np.float64] = self.vectorizer.idf_
         self.classes = [str(c) for c in self.model.classes_]
-        self.weights = np.vstack([e.coef_[0] for e in self.model.estimators_])  # classes × features
-        self.intercepts = np.array([e.intercept_[0] for e in self.model.estimators_])
+        # classes × features
+        self.weights: npt.NDArray[np.float64] = np.vstack([e.coef_[0] for e in self.model.estimators_])
+        self.intercepts: npt.NDArray[np.float64] = np.array([e.intercept_[0] for e in self.model.estimators_])
 
     def _vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(feature indices, values) of the text as the vectorizer would give (sublinear TF-IDF, l2)."""
@@ -79,9 +81,9 @@ class SeverityModel:
     def probabilities(self, text: str) -> np.ndarray:
         """One-vs-rest probabilities, normalised over the classes (as predict_proba does)."""
         idx, values = self._vector(text)
-        scores = self.weights[:, idx] @ values + self.intercepts
+        scores: npt.NDArray[np.float64] = self.weights[:, idx] @ values + self.intercepts
         p = 1.0 / (1.0 + np.exp(-scores))
-        return p / p.sum()
+        return p / np.sum(p)  # np.sum: ndarray.sum() is Any to mypy
 
     def signal(self, text: str, threshold: float = THRESHOLD) -> LearnedSignal | None:
         """The most probable trigger and its words, or None (no trigger above the threshold)."""

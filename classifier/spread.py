@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from classifier.base import SeverityAssessment
 from routing.facts import SEVERITY_RANK, Severity
@@ -189,7 +190,7 @@ class SpreadTally:
             regions=len(regions), per_hour=round(sum(recent.values()) / window_hours, 2) if recent else None,
         )
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "items": self.items, "peak": dict(self.peak), "engagement": self.engagement,
             "units": sorted(self.units), "regions": sorted(self.regions), "hours": dict(self.hours),
@@ -197,7 +198,7 @@ class SpreadTally:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping) -> SpreadTally:
+    def from_json(cls, data: Mapping[str, Any]) -> SpreadTally:
         return cls(
             items=int(data.get("items", 0)), peak={k: int(v) for k, v in (data.get("peak") or {}).items()},
             engagement=data.get("engagement"), units=frozenset(data.get("units") or ()),

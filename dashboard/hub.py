@@ -29,13 +29,17 @@ import json
 import threading
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import structlog
 
 from service.auth.rules import Assignment, Principal, Role, assignment_of, sees
 from service.core.events import EscalationEvent, Event, IncidentEvent, SessionEnded
+
+if TYPE_CHECKING:  # the hub itself runs without the database
+    from dashboard.snapshot import Loaded
 
 log = structlog.get_logger()
 RESYNC = json.dumps({"type": "resync"})
@@ -64,7 +68,7 @@ def addressed(scope: Scope, event: EscalationEvent) -> bool:
     return scope.role in SUPERVISORS or (scope.role is Role.LIAISON and event.step.startswith("warn_"))
 
 
-def _dumps(message: dict) -> str:
+def _dumps(message: object) -> str:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -147,10 +151,10 @@ class Connection:
 
 
 class Hub:
-    def __init__(self, load: Callable[[list[int]], object], *, flush_seconds: float = 0.25, queue_size: int = 32,
+    def __init__(self, load: Callable[[list[int]], Loaded], *, flush_seconds: float = 0.25, queue_size: int = 32,
                  send_timeout: float = 10.0, known_max: int = 100_000) -> None:
-        """`load(ids)` (blocking; run in a thread) returns an object with `rows` (id → row of
-        dashboard.snapshot.load_rows) and `org` (the OrgChart that visibility is judged by)."""
+        """`load(ids)` (blocking; run in a thread) returns the `rows` (id → row of
+        dashboard.snapshot.load_rows) and the `org` (the OrgChart that visibility is judged by)."""
         self.load, self.flush_seconds, self.queue_size = load, flush_seconds, queue_size
         self.send_timeout = send_timeout
         self._seqs: dict[Scope, int] = defaultdict(int)  # per scope: messages built so far
@@ -244,7 +248,8 @@ class Hub:
                 del self._conns[conn.scope]
         conn.stop()
 
-    def end_sessions(self, login_ids: set[int] = frozenset(), usernames: set[str | None] = frozenset()) -> int:
+    def end_sessions(self, login_ids: Collection[int] = frozenset(),
+                     usernames: Collection[str | None] = frozenset()) -> int:
         """Close at once the sockets of these login sessions and of these users (on the
         loop's thread): sign-out and account disable end the live push too."""
         ended = [c for c in self.connections() if (c.login_id is not None and c.login_id in login_ids)

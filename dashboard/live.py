@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from functools import partial
+from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
@@ -142,14 +143,15 @@ def _audit_since(settings: Settings, after: int) -> list[tuple]:
     with session_scope(settings.database_url) as session:
         return list(session.exec(
             select(AuditEntry.id, AuditEntry.incident_id, AuditEntry.action, AuditEntry.at)
-            .where(AuditEntry.id > after, or_(col(AuditEntry.incident_id).is_not(None),
-                                              AuditEntry.action == DISABLED)).order_by(AuditEntry.id)
+            .where(col(AuditEntry.id) > after, or_(col(AuditEntry.incident_id).is_not(None),
+                                                   col(AuditEntry.action) == DISABLED)).order_by(col(AuditEntry.id))
             .limit(20_000)).all())
 
 
-def _escalation_details(settings: Settings, ids: list[int]) -> dict[int, dict]:
+def _escalation_details(settings: Settings, ids: list[int]) -> dict[int, Mapping[str, Any]]:
     with session_scope(settings.database_url) as session:
-        return dict(session.exec(select(AuditEntry.id, AuditEntry.detail).where(col(AuditEntry.id).in_(ids))).all())
+        rows = session.exec(select(AuditEntry.id, AuditEntry.detail).where(col(AuditEntry.id).in_(ids))).all()
+        return {entry_id: detail for entry_id, detail in rows if entry_id is not None}  # stored rows have ids
 
 
 def _newest_audit_id(settings: Settings) -> int:

@@ -67,20 +67,22 @@ def load_rows(session: Session, ids: Iterable[int]) -> dict[int, dict]:
     if not rows:
         return {}
     found = list(rows)
-    for c in session.exec(select(Clock.incident_id, Clock.kind, Clock.label, Clock.due_at)
-                          .where(col(Clock.incident_id).in_(found), Clock.met_at == None)):  # noqa: E711
-        rows[c.incident_id]["clocks"][c.kind] = {"label": c.label, "due_at": _iso(c.due_at)}
-    for e in session.exec(select(EscalationStep.incident_id, EscalationStep.step, EscalationStep.label,
-                                 EscalationStep.fired_at).where(col(EscalationStep.incident_id).in_(found))
-                          .order_by(EscalationStep.id)):
-        rows[e.incident_id]["escalation"] = {"step": e.step, "label": e.label, "fired_at": _iso(e.fired_at)}
-    db = str(session.get_bind().url)
+    for incident_id, kind, label, due_at in session.exec(
+            select(Clock.incident_id, Clock.kind, Clock.label, Clock.due_at)
+            .where(col(Clock.incident_id).in_(found), col(Clock.met_at).is_(None))):
+        rows[incident_id]["clocks"][kind] = {"label": label, "due_at": _iso(due_at)}
+    for incident_id, step, label, fired_at in session.exec(
+            select(EscalationStep.incident_id, EscalationStep.step, EscalationStep.label, EscalationStep.fired_at)
+            .where(col(EscalationStep.incident_id).in_(found)).order_by(col(EscalationStep.id))):
+        rows[incident_id]["escalation"] = {"step": step, "label": label, "fired_at": _iso(fired_at)}
+    db = str(session.get_bind().engine.url)
     unknown = [i for i in found if (db, i) not in _summaries]
     if unknown:  # the first item's title or text, read once per incident: items come in by the thousand
-        firsts = select(func.min(Item.id)).where(col(Item.incident_id).in_(unknown)).group_by(Item.incident_id)
-        for incident_id, title, text in session.exec(select(Item.incident_id, Item.title, Item.text)
-                                                     .where(col(Item.id).in_(firsts))):
-            _summaries[db, incident_id] = (title or text or "")[:SUMMARY_CHARS]
+        firsts = select(func.min(Item.id)).where(col(Item.incident_id).in_(unknown)).group_by(col(Item.incident_id))
+        for item_incident, title, text in session.exec(select(Item.incident_id, Item.title, Item.text)
+                                                       .where(col(Item.id).in_(firsts))):
+            if item_incident is not None:  # the query asks for these incidents' items
+                _summaries[db, item_incident] = (title or text or "")[:SUMMARY_CHARS]
         while len(_summaries) > SUMMARIES_KEPT:
             _summaries.pop(next(iter(_summaries)))
     for incident_id, row in rows.items():

@@ -98,16 +98,18 @@ def wall(viewer: ReaderDep, session: SessionDep, settings: SettingsDep) -> dict:
     start = day_start(now, settings.timezone)
     org = load_engine(settings, session).org
     visible = lambda row: sees(viewer, assignment_of(dict(row._mapping)), org)  # noqa: E731
+    # sqlmodel types select() for a fixed number of columns (at most four), not for *ASSIGNMENT
     clocks = session.exec(
-        select(Clock.due_at, Clock.met_at, *ASSIGNMENT[1:])
+        select(Clock.due_at, Clock.met_at, *ASSIGNMENT[1:])  # type: ignore[call-overload]
         .join(Incident, col(Incident.id) == Clock.incident_id)
         .where(col(Clock.kind).in_(KINDS),
                or_(and_(col(Clock.due_at) >= start, col(Clock.due_at) <= now),
                    and_(col(Clock.met_at) >= start, col(Clock.met_at) <= now)))
     ).all()
-    result = on_time_today([ClockTimes(r.due_at, r.met_at) for r in clocks if visible(r)], start, now)
+    # rows by position (typed as plain tuples): due_at, met_at, then the assignment columns
+    result = on_time_today([ClockTimes(r[0], r[1]) for r in clocks if visible(r)], start, now)
     steps = session.exec(
-        select(EscalationStep.step, *ASSIGNMENT)
+        select(EscalationStep.step, *ASSIGNMENT)  # type: ignore[call-overload]
         .join(Clock, col(Clock.id) == EscalationStep.clock_id)
         .join(Incident, col(Incident.id) == EscalationStep.incident_id)
         .where(col(Clock.met_at).is_(None), Incident.status != "closed")
@@ -115,5 +117,5 @@ def wall(viewer: ReaderDep, session: SessionDep, settings: SettingsDep) -> dict:
     return {
         "on_time": {"on_time": result.on_time, "late": result.late, "total": result.total, "rate": result.rate,
                     "since": start.isoformat()},
-        "ladder": ladder((r.id, r.step) for r in steps if visible(r)),
+        "ladder": ladder((r[1], r[0]) for r in steps if visible(r)),  # (Incident.id, step)
     }

@@ -74,6 +74,7 @@ def next_due(started_at: datetime, due_at: datetime, rule: EscalationRule,
 def recipients(step_name: str, decision: RoutingDecision, org: OrgChart) -> tuple[str, ...]:
     """Who is told at a step: units (提醒), their leaders and the office (催办), the level above (督办)."""
     level = org.region(decision.level_region)
+    names: list[str | None]  # a unit whose region is unknown has no leader: dropped below
     if step_name.startswith("warn_"):
         names = [*decision.first_responsible, *([decision.lead] if decision.lead else [])]
     elif step_name == "urge":

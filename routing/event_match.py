@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 # Generic tails cut off before comparing names: 凤凰小区 ~ 凤凰, 美聚龙楚公司 ~ 美聚龙楚.
 _TAILS = tuple(sorted(
@@ -165,13 +166,13 @@ class PairModel:
         return round((s.place + s.words) / 2, 4)
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> PairModel:
+    def from_dict(cls, data: Mapping[str, Any]) -> PairModel:
         values = {k: float(data[k]) for k in ("place_min", "problem_with_place", "problem_without_place")}
         bad = [k for k, v in values.items() if not 0 <= v <= 1]
         if bad:
             raise ValueError(f"grouping.model.{bad[0]}: must be between 0 and 1")
         return cls(**values)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, float]:
         return {"place_min": self.place_min, "problem_with_place": self.problem_with_place,
                 "problem_without_place": self.problem_without_place}

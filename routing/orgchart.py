@@ -1,7 +1,7 @@
 """The organisation as plain, frozen data: regions, their standing bodies, departments.
 
 Everything the routing rules and the gazetteer need to know about the administrative tree
-lives here, with no I/O. `service.orgs.loader` builds an `OrgChart` from YAML.
+lives here, with no I/O. `routing.orgfile` builds an `OrgChart` from YAML.
 """
 
 from __future__ import annotations

@@ -304,8 +304,8 @@ def _vertical_involved(ctx: Context, so_far: Partial) -> list[Department]:
     if named or ctx.departments:
         return named
     function = ctx.function
-    local = [ctx.org.authority(r.name, function) for r in ctx.regions] if function else []
-    local = [d for d in local if d is not None and d.vertical and d.name not in so_far.first_responsible]
+    authorities = [ctx.org.authority(r.name, function) for r in ctx.regions] if function else []
+    local = [d for d in authorities if d is not None and d.vertical and d.name not in so_far.first_responsible]
     if local and so_far.scope is Scope.MULTI_REGION:
         return local
     first = (ctx.org.departments.get(n) for n in so_far.first_responsible)

@@ -10,14 +10,15 @@ from sqlmodel import col, select
 
 
 def run_user(args: argparse.Namespace) -> int:
+    from routing.orgfile import load_org_text
     from service.auth.models import User
     from service.auth.service import create_user, disable_user
     from service.core.db import migrate, session_scope
     from service.core.errors import DomainError
     from service.core.events import SessionEnded
     from service.core.settings import get_settings
+    from routing.orgfile import load_org_text
     from service.core.uow import UnitOfWork
-    from service.orgs.loader import load_org_text
     from service.orgs.store import active_org_text, ensure_org
 
     settings = get_settings()

@@ -184,9 +184,10 @@ def cmd_corrections(args: argparse.Namespace) -> int:
 
 
 def _org():
+    from routing.orgfile import load_demo_org, load_org_text
     from service.core.db import session_scope
     from service.core.settings import get_settings
-    from service.orgs.loader import load_demo_org, load_org_text
+    from routing.orgfile import load_demo_org, load_org_text
     from service.orgs.store import active_org_text
 
     try:

@@ -33,11 +33,11 @@ def add_parser(sub) -> None:
 def offline_engine(org_file: str | None = None):
     """The engine `yuqing triage` uses: the org, the packaged taxonomy, the policy and model."""
     from classifier.registry import load_classifier
+    from routing.orgfile import load_demo_org, load_org
     from routing.policy import load_policy
     from routing.taxonomy import load_taxonomy
     from service.core.settings import get_settings
     from service.incidents.pipeline import Engine
-    from service.orgs.loader import load_demo_org, load_org
 
     settings, taxonomy = get_settings(), load_taxonomy()
     org = load_org(org_file) if org_file else load_demo_org()

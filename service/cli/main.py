@@ -66,13 +66,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_triage(args: argparse.Namespace) -> int:
+    from routing.orgfile import OrgFileError, load_demo_org, load_org
     from routing.policy import load_policy
     from routing.taxonomy import load_taxonomy
     from service.cli.triage import TriageInputError, now_local, parse_lines, triage_records
     from service.core.inputs import ReceivedWindow
     from service.core.settings import get_settings
     from service.incidents.pipeline import Engine
-    from service.orgs.loader import OrgFileError, load_demo_org, load_org
 
     settings = get_settings()
     try:
@@ -104,8 +104,8 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_org(args: argparse.Namespace) -> int:
+    from routing.orgfile import OrgFileError
     from service.core.settings import get_settings
-    from service.orgs.loader import OrgFileError
     from service.orgs.store import import_org
 
     settings = get_settings()

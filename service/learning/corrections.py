@@ -106,14 +106,15 @@ def load_corrections(session: Session, fields: Sequence[str] = FIELDS) -> list[C
     changes = [
         Change(e.id, e.incident_id, ACTIONS[e.action], str(e.detail.get("before", "")), str(e.detail.get("after", "")),
                e.actor, e.at, str(e.detail.get("why", "")))
-        for e in entries if e.incident_id is not None and e.detail.get("after")
+        for e in entries if e.id is not None and e.incident_id is not None and e.detail.get("after")
     ]
     incident_ids = sorted({c.incident_id for c in changes})
     if not incident_ids:
         return []
     rows = session.exec(select(Item.id, Item.incident_id, Item.title, Item.text)
                         .where(col(Item.incident_id).in_(incident_ids))).all()
-    items = [ItemText(i, inc, join_title(title or "", text)) for i, inc, title, text in rows]
+    items = [ItemText(i, inc, join_title(title or "", text)) for i, inc, title, text in rows
+             if i is not None and inc is not None]  # stored rows: both set (the query asks for the ids)
     return corrections_from(changes, items)
 
 

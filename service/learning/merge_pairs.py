@@ -62,17 +62,19 @@ def load_pairs(session: Session) -> tuple[list[LabelledPair], dict[int, Item]]:
     entries = session.exec(select(AuditEntry).where(col(AuditEntry.action).in_([MERGED, SPLIT]))
                            .order_by(col(AuditEntry.id))).all()
     decisions = [Decision(e.id, e.action, e.incident_id, _moved(e), e.actor)
-                 for e in entries if e.incident_id is not None and _moved(e)]
+                 for e in entries if e.id is not None and e.incident_id is not None and _moved(e)]
     incident_ids = sorted({d.incident_id for d in decisions})
     if not incident_ids:
         return [], {}
     rows = session.exec(select(Item).where(col(Item.incident_id).in_(incident_ids))).all()
     members: dict[int, list[int]] = {}
     for r in rows:
-        members.setdefault(r.incident_id, []).append(r.id)
+        if r.id is not None and r.incident_id is not None:  # stored rows: both set (the query asks for the ids)
+            members.setdefault(r.incident_id, []).append(r.id)
     pairs = pairs_from(decisions, members)
     wanted = {i for p in pairs for i in (p.a, p.b)}
-    items = {r.id: r for r in session.exec(select(Item).where(col(Item.id).in_(sorted(wanted)))).all()} if wanted else {}
+    found = session.exec(select(Item).where(col(Item.id).in_(sorted(wanted)))).all() if wanted else []
+    items = {r.id: r for r in found if r.id is not None}
     return pairs, items
 
 

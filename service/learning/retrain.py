@@ -16,6 +16,7 @@ import csv
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import structlog
 
@@ -86,8 +87,14 @@ def paired_folds(labels: Sequence[str], folds: int, seed: int) -> list[tuple[lis
         return [(list(a), list(b)) for a, b in skf.split(list(labels), list(labels))]
 
 
+class LabelPredictor(Protocol):
+    """What compare_recipes needs of a fitted model (classifier.model.TopicModel has it)."""
+
+    def best_labels(self, texts: Sequence[str]) -> list[str]: ...
+
+
 def compare_recipes(texts: Sequence[str], labels: Sequence[str], old_labels: Sequence[str], in_current: Sequence[bool],
-                    fit: Callable[[list[str], list[str]], object], *, folds: int = 5,
+                    fit: Callable[[list[str], list[str]], LabelPredictor], *, folds: int = 5,
                     seed: int = 0) -> tuple[EvalReport, EvalReport]:
     """(candidate, current) reports over the same folds of the corrected data (see module doc);
     predictions are the most probable label, as in classifier.evaluation.cross_validate."""
@@ -171,7 +178,7 @@ def _r(x: float) -> float:
 
 
 def _active_org(session):
-    from service.orgs.loader import load_demo_org, load_org_text
+    from routing.orgfile import load_demo_org, load_org_text
     from service.orgs.store import active_org_text
 
     found = active_org_text(session)

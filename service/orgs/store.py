@@ -7,10 +7,10 @@ from functools import lru_cache
 from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
+from routing.orgfile import demo_org_text, load_org_text, org_digest
 from service.core.columns import utcnow
 from service.core.db import migrate, session_scope
 from service.core.settings import Settings
-from service.orgs.loader import demo_org_text, load_org_text, org_digest
 from service.orgs.models import OrgVersion
 
 

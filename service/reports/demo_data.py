@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Literal, TypedDict
 
 from sqlmodel import Session, col, select
 
@@ -27,7 +28,7 @@ from service.incidents.models import Incident, Item
 from service.incidents.pipeline import Engine
 from service.incidents.rules import Channel, FollowUp
 from service.incidents.runtime import load_engine
-from service.items.schemas import ItemIn
+from service.items.schemas import ItemIn, Signals
 from service.items.views import store
 from service.orgs.store import ensure_org
 from service.review.models import Review
@@ -81,7 +82,7 @@ def seed_demo_data(settings: Settings, *, now: datetime | None = None, days: int
             process_items(UnitOfWork(session, settings), engine, ids[i:i + 100])
         incidents = session.exec(select(Incident).where(col(Incident.id).in_(
             select(Item.incident_id).where(Item.source == SOURCE)), col(Incident.merged_into).is_(None))
-            .order_by(Incident.received_at)).all()
+            .order_by(col(Incident.received_at))).all()
         counts = {"skipped": False, "items": len(ids), "incidents": len(incidents), "claimed": 0, "responded": 0,
                   "late": 0, "returned": 0, "closed": 0, "reviews": 0}
         for incident in incidents:
@@ -91,16 +92,17 @@ def seed_demo_data(settings: Settings, *, now: datetime | None = None, days: int
 
 
 def _items(rng: random.Random, now: datetime, days: int) -> list[ItemIn]:
-    out = []
+    out: list[tuple[datetime, ItemIn]] = []
     for i in range(days * 3):
         t, u = rng.sample(TOWNS[:13], 2)
         template = rng.choice(ACROSS) if rng.random() < 0.3 else rng.choice(PROBLEMS)
         text = template.format(t=t, u=u, p=rng.choice(PLACES))
         received = now - timedelta(hours=rng.uniform(1, days * 24))
-        kind = "verification_request" if rng.random() < 0.12 else None
-        out.append(ItemIn(source=SOURCE, external_id=f"demo-{i}", text=text, received_at=received, kind=kind,
-                          signals={"reposts": rng.randint(0, 500), "comments": rng.randint(0, 300)}))
-    return sorted(out, key=lambda item: item.received_at)
+        kind: Literal["verification_request"] | None = "verification_request" if rng.random() < 0.12 else None
+        signals = Signals(reposts=rng.randint(0, 500), comments=rng.randint(0, 300))
+        out.append((received, ItemIn(source=SOURCE, external_id=f"demo-{i}", text=text, received_at=received,
+                                     kind=kind, signals=signals)))
+    return [item for _, item in sorted(out, key=lambda pair: pair[0])]
 
 
 def _liaison(unit: str) -> Principal:
@@ -116,8 +118,21 @@ def _at(session: Session, when: datetime) -> None:
     session.flush()
 
 
+class _Call(TypedDict):
+    """The arguments every workflow step of one incident takes."""
+
+    session: Session
+    engine: Engine
+    incident_id: int
+
+
+def _stored_id(incident: Incident) -> int:
+    assert incident.id is not None  # loaded from the database
+    return incident.id
+
+
 def _handle(session: Session, engine: Engine, incident: Incident, rng: random.Random, now: datetime,
-            counts: dict) -> None:
+            counts: dict[str, int]) -> None:
     """One incident's history: most are claimed within hours and answered, a quarter of those
     late; some are returned first; some are never claimed."""
     if not incident.first_responsible:
@@ -126,7 +141,7 @@ def _handle(session: Session, engine: Engine, incident: Incident, rng: random.Ra
     liaison = _liaison(unit)
     t = incident.received_at
     due = 24 if incident.severity in ("特别重大", "重大") else 48
-    kw = {"session": session, "engine": engine, "incident_id": incident.id}
+    kw: _Call = {"session": session, "engine": engine, "incident_id": _stored_id(incident)}
     if rng.random() < 0.08 and t + timedelta(hours=3) < now:
         when = t + timedelta(hours=rng.uniform(0.5, 3))
         wf.return_incident(**kw, viewer=liaison, grounds="不属于本单位职责范围，请重新分办", now=when)
@@ -175,7 +190,7 @@ def _review(session: Session, incident: Incident, unit: str, rng: random.Random,
     timeliness = rng.randint(40, 65) if late else rng.randint(80, 100)
     score = round((timeliness + sum(marks)) / 4, 1)
     flagged = late and score < 80  # 问责 for a late, weakly rated response
-    session.add(Review(incident_id=incident.id, unit=unit, reviewer="reviewer_gaoping",
+    session.add(Review(incident_id=_stored_id(incident), unit=unit, reviewer="reviewer_gaoping",
                        reviewer_unit="中共高平市委宣传部", timeliness=timeliness, accuracy=marks[0],
                        authority=marks[1], handling=marks[2], score=score,
                        comments="回应及时、口径准确" if not late else "回应超时，需加强值守",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from typing import TypeVar
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -19,19 +20,21 @@ from service.reports.tables import COLUMNS, TABLES, Report, display
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_FORMAT = {"rate": "0.0%", "hours": "0.0", "score": "0.0", "points": "0.00", "count": "0"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+T = TypeVar("T")
 
 
-def guard(value: object) -> object:
+def guard(value: T) -> T | str:
     """Text that a spreadsheet would read as a formula, defused; other values unchanged."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 
 
-def rows_of(figures: Sequence[Figures], total: Figures | None = None) -> list[list[object]]:
-    rows = [[f.key, *(getattr(f, c.key) for c in COLUMNS)] for f in figures]
+def rows_of(figures: Sequence[Figures], total: Figures | None = None) -> list[tuple[str, list[float | None]]]:
+    """(key, the figures of COLUMNS) per row; the 合计 row last when `total` is given."""
+    rows = [(f.key, [getattr(f, c.key) for c in COLUMNS]) for f in figures]
     if total is not None:
-        rows.append(["合计", *(getattr(total, c.key) for c in COLUMNS)])
+        rows.append(("合计", [getattr(total, c.key) for c in COLUMNS]))
     return rows
 
 
@@ -41,8 +44,8 @@ def to_csv(report: Report, table: str) -> str:
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([TABLES[table][1], *(c.label for c in COLUMNS)])
-    for row in rows_of(report.table(table), report.overall if table == "unit" else None):
-        writer.writerow([guard(row[0]), *(display(v, c.kind) for v, c in zip(row[1:], COLUMNS, strict=True))])
+    for key, values in rows_of(report.table(table), report.overall if table == "unit" else None):
+        writer.writerow([guard(key), *(display(v, c.kind) for v, c in zip(values, COLUMNS, strict=True))])
     return out.getvalue()
 
 
@@ -58,9 +61,9 @@ def write_table(ws: Worksheet, first: str, figures: Sequence[Figures], total: Fi
         cell.font, cell.fill = Font(bold=True), HEAD_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     r = start_row
-    for r, row in enumerate(rows_of(figures, total), start=start_row + 1):
-        ws.cell(r, 1, guard(row[0]))
-        for j, (value, c) in enumerate(zip(row[1:], COLUMNS, strict=True), start=2):
+    for r, (key, values) in enumerate(rows_of(figures, total), start=start_row + 1):
+        ws.cell(r, 1, guard(key))
+        for j, (value, c) in enumerate(zip(values, COLUMNS, strict=True), start=2):
             cell = ws.cell(r, j, value)
             cell.number_format = NUMBER_FORMAT[c.kind]
     if total is not None:  # the 合计 row, last
@@ -75,7 +78,8 @@ def write_table(ws: Worksheet, first: str, figures: Sequence[Figures], total: Fi
 def to_xlsx(report: Report, title: str | None = None) -> bytes:
     """Sheets 按单位 / 按周 / 按领域; the unit sheet ends with the 合计 row."""
     wb = Workbook()
-    wb.remove(wb.active)
+    if wb.active is not None:  # a new workbook has one empty sheet: ours replace it
+        wb.remove(wb.active)
     for table, (sheet, first) in TABLES.items():
         ws = wb.create_sheet(sheet)
         write_table(ws, first, report.table(table), report.overall if table == "unit" else None)

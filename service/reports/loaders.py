@@ -89,25 +89,27 @@ def load_records(session: Session, org: OrgChart, viewer: Principal, period: Per
     def per_unit(action: str, value):
         return (select(col(AuditEntry.incident_id).label("iid"), unit_of.label("unit"), value.label("v"))
                 .where(AuditEntry.action == action, col(AuditEntry.incident_id).in_(ids))
-                .group_by(AuditEntry.incident_id, unit_of).subquery())
+                .group_by(col(AuditEntry.incident_id), unit_of).subquery())
 
     claims = per_unit("incident.claimed", func.min(AuditEntry.at))  # the first claim, even one that lapsed
     returns = per_unit("incident.returned", func.count())
-    late = or_(Clock.met_at > Clock.due_at, and_(col(Clock.met_at).is_(None), Clock.due_at < as_of))
+    late = or_(col(Clock.met_at) > col(Clock.due_at), and_(col(Clock.met_at).is_(None), col(Clock.due_at) < as_of))
     breaches = (select(col(Clock.incident_id).label("iid"), func.count().label("v"))
-                .where(col(Clock.incident_id).in_(ids), late).group_by(Clock.incident_id).subquery())
+                .where(col(Clock.incident_id).in_(ids), late).group_by(col(Clock.incident_id)).subquery())
     response, feedback = aliased(Clock), aliased(Clock)
-    q = (select(Incident.id, IncidentUnit.unit, Incident.level_region, Incident.topic, Incident.severity,
+    # sqlmodel types select() for at most four columns; the rows are unpacked by position below
+    q = (select(Incident.id, IncidentUnit.unit, Incident.level_region, Incident.topic, Incident.severity,  # type: ignore[call-overload]
                 Incident.received_at, Incident.verification_request, response.due_at, response.met_at,
                 feedback.due_at, feedback.met_at, claims.c.v, returns.c.v, breaches.c.v, Review.score,
                 Review.accountability)
          .join(IncidentUnit, IncidentUnit.incident_id == Incident.id)
-         .outerjoin(response, and_(response.incident_id == Incident.id, response.kind == "response"))
-         .outerjoin(feedback, and_(feedback.incident_id == Incident.id, feedback.kind == "feedback"))
+         .outerjoin(response, and_(col(response.incident_id) == col(Incident.id), col(response.kind) == "response"))
+         .outerjoin(feedback, and_(col(feedback.incident_id) == col(Incident.id), col(feedback.kind) == "feedback"))
          .outerjoin(claims, and_(claims.c.iid == Incident.id, claims.c.unit == IncidentUnit.unit))
          .outerjoin(returns, and_(returns.c.iid == Incident.id, returns.c.unit == IncidentUnit.unit))
          .outerjoin(breaches, breaches.c.iid == Incident.id)
-         .outerjoin(Review, and_(Review.incident_id == Incident.id, Review.unit == IncidentUnit.unit))
+         .outerjoin(Review, and_(col(Review.incident_id) == col(Incident.id),
+                                 col(Review.unit) == col(IncidentUnit.unit)))
          .where(col(Incident.id).in_(ids), col(IncidentUnit.role).in_(UNIT_ROLES)))
     if only_unit is not None:
         q = q.where(IncidentUnit.unit == only_unit)

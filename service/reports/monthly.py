@@ -10,6 +10,7 @@ from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from service.reports import export
 from service.reports.figures import Figures
@@ -92,6 +93,7 @@ def to_xlsx(report: Report, name: str, year: int, month: int, made_at: str) -> b
     tables as in the ordinary export."""
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook has one empty worksheet
     ws.title = "月报"
     heading = title(name, year, month)
     ws["A1"] = export.guard(heading)

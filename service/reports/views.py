@@ -5,7 +5,7 @@ incident list (a liaison sees his unit's figures, region holders their region an
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -70,9 +70,10 @@ def summary(viewer: ReaderDep, session: SessionDep, engine: EngineDep, settings:
             "scope": _scope_label(viewer, region, engine), "as_of": as_of.isoformat(), **report_json(report)}
 
 
-CSV_DOC = {200: {"content": {"text/csv": {}}, "description": "CSV（UTF-8，带 BOM）"}}
-XLSX_DOC = {200: {"content": {export.XLSX_TYPE: {}}, "description": "XLSX 工作簿"}}
-SVG_DOC = {200: {"content": {"image/svg+xml": {}}, "description": "SVG 图表"}}
+# OpenAPI `responses` of the file routes (FastAPI's parameter type: dict[int | str, dict[str, Any]])
+CSV_DOC: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}, "description": "CSV（UTF-8，带 BOM）"}}
+XLSX_DOC: dict[int | str, dict[str, Any]] = {200: {"content": {export.XLSX_TYPE: {}}, "description": "XLSX 工作簿"}}
+SVG_DOC: dict[int | str, dict[str, Any]] = {200: {"content": {"image/svg+xml": {}}, "description": "SVG 图表"}}
 
 
 @router.get("/export.csv", response_class=Response, responses=CSV_DOC,

@@ -60,9 +60,10 @@ def first_responses(session: Session, incident_ids: Iterable[int]) -> dict[int, 
     rows = session.exec(select(Response.incident_id, Response.unit, func.min(Response.at))
                         .where(col(Response.incident_id).in_(ids), Response.kind == "response",
                                col(Response.unit).is_not(None))
-                        .group_by(Response.incident_id, Response.unit)).all()
+                        .group_by(col(Response.incident_id), col(Response.unit))).all()
     for incident_id, unit, at in rows:
-        out.setdefault(incident_id, {})[unit] = _aware(at)
+        if unit is not None:  # the query keeps units only
+            out.setdefault(incident_id, {})[unit] = _aware(at)
     return out
 
 
@@ -87,14 +88,14 @@ def queue(session: Session, engine: Engine, viewer: Principal, *, reviewed: bool
     scope, newest response first, with the timeliness already computed."""
     visible = scoped(select(Incident.id), viewer, engine.org).where(
         col(Incident.status).in_([s.value for s in REVIEWABLE]))
-    done = exists().where(Review.incident_id == Response.incident_id, Review.unit == Response.unit)
+    done = exists().where(col(Review.incident_id) == col(Response.incident_id), col(Review.unit) == col(Response.unit))
     first = func.min(Response.at).label("first_at")
     pairs = (select(Response.incident_id, Response.unit, first)
              .where(col(Response.incident_id).in_(visible), Response.kind == "response",
                     col(Response.unit).is_not(None), done if reviewed else ~done)
-             .group_by(Response.incident_id, Response.unit))
+             .group_by(col(Response.incident_id), col(Response.unit)))
     total = session.exec(select(func.count()).select_from(pairs.subquery())).one()
-    page = session.exec(pairs.order_by(first.desc(), col(Response.incident_id).desc(), Response.unit)
+    page = session.exec(pairs.order_by(first.desc(), col(Response.incident_id).desc(), col(Response.unit))
                         .offset(offset).limit(limit)).all()
     ids = sorted({p[0] for p in page})
     incidents = {i.id: i for i in session.exec(select(Incident).where(col(Incident.id).in_(ids)))} if ids else {}
@@ -103,6 +104,8 @@ def queue(session: Session, engine: Engine, viewer: Principal, *, reviewed: bool
         select(Review).where(col(Review.incident_id).in_(ids)))} if ids else {}
     entries = []
     for incident_id, unit, at in page:
+        if unit is None:  # the query keeps units only
+            continue
         inc, at = incidents[incident_id], _aware(at)
         status = status_of(inc.status)
         rule = refusal(viewer, assignment_of(inc), engine.org, status, unit, answered.get(incident_id, {}))
@@ -133,7 +136,7 @@ def of_incident(session: Session, engine: Engine, viewer: Principal, incident_id
     """The incident's reviews, and each responding unit with its timeliness and whether this
     viewer may review it now (the page shows the form only then)."""
     incident = _visible(session, engine, viewer, incident_id)
-    reviews = list(session.exec(select(Review).where(Review.incident_id == incident_id).order_by(Review.id)))
+    reviews = list(session.exec(select(Review).where(Review.incident_id == incident_id).order_by(col(Review.id))))
     answered = first_responses(session, [incident_id]).get(incident_id, {})
     spans = windows(session, [incident_id]).get(incident_id, [])
     done = {r.unit for r in reviews}

@@ -56,6 +56,7 @@ def issue(*, session: Session, engine: Engine, viewer: Principal, incident_id: i
                                issued_by=viewer.username, issued_unit=viewer.unit, issued_at=now, due_at=due_at)
     session.add(notice)
     session.flush()
+    assert notice.id is not None  # assigned by the flush
     clock = Clock(incident_id=incident_id, kind=clock_kind(notice.id), label=f"督办单#{notice.id}反馈",
                   started_at=now, due_at=due_at, next_due_at=next_due(now, due_at, engine.policy.escalation))
     session.add(clock)
@@ -81,7 +82,7 @@ def answer(*, session: Session, engine: Engine, viewer: Principal, notice_id: in
     if not may(viewer, Action.RESPOND, a, engine.org) or viewer.unit not in notice.units:
         raise Forbidden("只有被督办单位可以反馈办理情况", "only a supervised unit answers this notice")
     # guarded on the row: of two answers at once exactly one lands (SQLite too)
-    won = session.execute(update(SupervisionNotice).where(col(SupervisionNotice.id) == notice_id,
+    won = session.exec(update(SupervisionNotice).where(col(SupervisionNotice.id) == notice_id,
                                                           col(SupervisionNotice.answered_at).is_(None))
                           .values(answered_at=now, answered_by=viewer.username, answered_unit=viewer.unit,
                                   answer=text.strip())).rowcount
@@ -102,13 +103,14 @@ def _view(n: SupervisionNotice, viewer: Principal, may_answer: bool, steps: list
             "may_answer": may_answer and n.answered_at is None and viewer.unit in n.units}
 
 
-def _steps(session: Session, notices: Sequence[SupervisionNotice]) -> dict[int, list[str]]:
+def _steps(session: Session, notices: Sequence[SupervisionNotice]) -> dict[int | None, list[str]]:
+    """Escalation labels by clock; keyed so that a notice without a clock (None) finds none."""
     ids = [n.clock_id for n in notices if n.clock_id is not None]
-    out: dict[int, list[str]] = {}
+    out: dict[int | None, list[str]] = {}
     if ids:
         for clock_id, label in session.exec(select(EscalationStep.clock_id, EscalationStep.label)
                                             .where(col(EscalationStep.clock_id).in_(ids))
-                                            .order_by(EscalationStep.id)):
+                                            .order_by(col(EscalationStep.id))):
             out.setdefault(clock_id, []).append(label)
     return out
 
@@ -117,7 +119,7 @@ def of_incident(session: Session, engine: Engine, viewer: Principal, incident_id
     incident = _visible(session, engine, viewer, incident_id)
     a, now = assignment_of(incident), utcnow()
     notices = list(session.exec(select(SupervisionNotice).where(SupervisionNotice.incident_id == incident_id)
-                                .order_by(SupervisionNotice.id)))
+                                .order_by(col(SupervisionNotice.id))))
     steps, responds = _steps(session, notices), may(viewer, Action.RESPOND, a, engine.org)
     return {"incident_id": incident_id,
             "notices": [_view(n, viewer, responds, steps.get(n.clock_id, []), now) for n in notices],
@@ -127,9 +129,9 @@ def of_incident(session: Session, engine: Engine, viewer: Principal, incident_id
 
 def open_notices(session: Session, engine: Engine, viewer: Principal, *, limit: int, offset: int) -> dict:
     """Unanswered notices on open incidents in the viewer's scope, the nearest due first."""
-    visible = scoped(select(Incident.id), viewer, engine.org).where(Incident.status != Status.CLOSED.value)
-    q = select(SupervisionNotice, Incident).join(Incident, Incident.id == SupervisionNotice.incident_id).where(
-        col(SupervisionNotice.incident_id).in_(visible), col(SupervisionNotice.answered_at).is_(None))
+    visible = scoped(select(Incident.id), viewer, engine.org).where(col(Incident.status) != Status.CLOSED.value)
+    q = (select(SupervisionNotice, Incident).join(Incident, col(Incident.id) == col(SupervisionNotice.incident_id))
+         .where(col(SupervisionNotice.incident_id).in_(visible), col(SupervisionNotice.answered_at).is_(None)))
     rows = session.exec(q.order_by(col(SupervisionNotice.due_at), col(SupervisionNotice.id))
                         .offset(offset).limit(limit)).all()
     steps, now = _steps(session, [n for n, _ in rows]), utcnow()

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from service.auth.deps import Permit
 from service.auth.rules import GRANTS, Action, Role, account_problem, token_principal
-from service.orgs.loader import load_demo_org
+from routing.orgfile import load_demo_org
 from tests.accounts.conftest import login
 from tests.accounts.test_permission_matrix import (
     ADMIN,

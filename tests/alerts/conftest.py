@@ -22,7 +22,7 @@ from redis import Redis
 
 from routing.orgchart import OrgChart
 from service.core.settings import Settings
-from service.orgs.loader import load_org_text
+from routing.orgfile import load_org_text
 from tests.conftest import COORD, INGEST
 
 RECEIVED = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 Beijing
@@ -31,7 +31,7 @@ ESTATE = "米山镇凤凰小区楼下烧烤店油烟扰民，多次反映无人�
 
 
 def demo_org() -> OrgChart:
-    path = Path(__file__).parents[2] / "service" / "orgs" / "demo_org.yaml"
+    path = Path(__file__).parents[2] / "routing" / "data" / "demo_org.yaml"
     return load_org_text(path.read_text(encoding="utf-8"), str(path))
 
 

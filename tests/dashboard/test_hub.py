@@ -17,7 +17,7 @@ import pytest
 from dashboard.hub import RESYNC, Hub
 from service.auth.rules import Principal, Role, assignment_of, sees
 from service.core.events import from_message
-from service.orgs.loader import load_demo_org
+from routing.orgfile import load_demo_org
 
 ORG = load_demo_org()
 MISHAN, SANJIA, SCJ = "米山镇人民政府", "三甲镇人民政府", "高平市市场监督管理局"

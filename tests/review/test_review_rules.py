@@ -6,7 +6,7 @@ import pytest
 
 from service.auth.rules import Assignment, Principal, Role
 from service.incidents.rules import Status
-from service.orgs.loader import load_demo_org
+from routing.orgfile import load_demo_org
 from service.review.service import refusal
 
 ORG = load_demo_org()

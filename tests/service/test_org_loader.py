@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from routing.orgchart import Level, OrgChart
-from service.orgs.loader import (
+from routing.orgfile import (
     OrgFileError,
     demo_org_text,
     load_demo_org,

@@ -21,7 +21,7 @@ from service.core.settings import Settings
 from service.incidents.models import Incident, Item
 from service.incidents.pipeline import Engine
 from service.main import create_app
-from service.orgs.loader import load_demo_org
+from routing.orgfile import load_demo_org
 from tests.conftest import COORD, INGEST
 
 ESTATE = "米山镇凤凰小区楼下烧烤店油烟扰民，多次反映无人处理"

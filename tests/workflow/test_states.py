@@ -7,7 +7,7 @@ import pytest
 
 from service.auth.rules import Assignment, Principal, Role
 from service.incidents.rules import Case, Channel, FollowUp, Status, Transition, available, check, clocks_met, status_of
-from service.orgs.loader import load_demo_org
+from routing.orgfile import load_demo_org
 
 ORG = load_demo_org()
 A, B = "米山镇人民政府", "高平市市场监督管理局"  # first responsible, co-responsible

@@ -1,8 +1,8 @@
-"""Build an `OrgChart` (routing.orgchart) from an organisation YAML file.
+"""Build an `OrgChart` (routing.orgchart) from an organisation YAML file; pure given the text.
 
 Every problem is reported at once, one per line, naming the file, the line and the field path
 in Chinese and English, so an administrator can fix an org file in one pass. The schema is
-documented at the top of demo_org.yaml.
+documented at the top of routing/data/demo_org.yaml, the packaged demo organisation.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic_core import ErrorDetails
 
 from routing.orgchart import LEVEL_RANK, Department, Level, OrgChart, Region, build_alias_index
 from routing.taxonomy import load_taxonomy
@@ -41,6 +42,9 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+SpecT = TypeVar("SpecT", bound=_Spec)
 
 
 class DepartmentSpec(_Spec):
@@ -115,10 +119,10 @@ def format_path(path: FieldPath) -> str:
     return out or "<root>"
 
 
-def _index_lines(node: yaml.Node, path: FieldPath, lines: dict, duplicates: list) -> None:
+def _index_lines(node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], duplicates: list[FieldPath]) -> None:
     """Map each field path to its line (the key's line for mapping entries)."""
     if isinstance(node, yaml.MappingNode):
-        seen: set = set()
+        seen: set[FieldPath] = set()
         for key, value in node.value:
             sub = path + (key.value if isinstance(key, yaml.ScalarNode) else "?",)
             if sub in seen:
@@ -132,9 +136,18 @@ def _index_lines(node: yaml.Node, path: FieldPath, lines: dict, duplicates: list
             _index_lines(item, path + (i,), lines, duplicates)
 
 
+class _Frame(TypedDict, total=False):
+    """An open collection while replaying parser events: a sequence has `index`, a mapping the rest."""
+
+    index: int  # of the current item, -1 before the first
+    key: str | None  # the current key
+    want_key: bool  # the next node is a key (else its value)
+    role: str  # of the last node started: key | value
+
+
 def _syntax_path(text: str) -> FieldPath:
     """Field path where the parser stopped, rebuilt from the events it produced before."""
-    frames: list[dict] = []  # per open collection: {"index"} or {"key", "want_key", "role"}
+    frames: list[_Frame] = []
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             _track(frames, event)
@@ -144,12 +157,12 @@ def _syntax_path(text: str) -> FieldPath:
     for f in frames:
         if "index" in f and f["index"] >= 0:
             path.append(f["index"])
-        elif not f.get("want_key", True) and f.get("key") is not None:
-            path.append(f["key"])
+        elif not f.get("want_key", True) and (key := f.get("key")) is not None:
+            path.append(key)
     return tuple(path)
 
 
-def _track(frames: list[dict], event: yaml.Event) -> None:
+def _track(frames: list[_Frame], event: yaml.Event) -> None:
     if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
         frames.pop()
         _node_done(frames)
@@ -157,7 +170,7 @@ def _track(frames: list[dict], event: yaml.Event) -> None:
         if frames and "index" in frames[-1]:
             frames[-1]["index"] += 1
         elif frames and frames[-1]["want_key"]:
-            frames[-1].update(key=getattr(event, "value", None), role="key")
+            frames[-1].update({"key": getattr(event, "value", None), "role": "key"})
         elif frames:
             frames[-1]["role"] = "value"
         if isinstance(event, yaml.MappingStartEvent):
@@ -168,7 +181,7 @@ def _track(frames: list[dict], event: yaml.Event) -> None:
             _node_done(frames)
 
 
-def _node_done(frames: list[dict]) -> None:
+def _node_done(frames: list[_Frame]) -> None:
     # after a key the mapping waits for its value; after a value, for the next key
     if frames and "want_key" in frames[-1]:
         frames[-1]["want_key"] = frames[-1].get("role") == "value"
@@ -225,7 +238,7 @@ class _Errors:
         line = self.line(at or path)
         self.items.append((line, f"{self.source} 第{line}行 {format_path(path)}: {zh} / {en}"))
 
-    def validate(self, model: type[_Spec], data: Any, path: FieldPath) -> Any:
+    def validate(self, model: type[SpecT], data: Any, path: FieldPath) -> SpecT | None:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
@@ -238,7 +251,7 @@ class _Errors:
             raise OrgFileError([msg for _, msg in sorted(self.items, key=lambda item: item[0])])
 
 
-def _explain(error: dict) -> tuple[str, str]:
+def _explain(error: ErrorDetails) -> tuple[str, str]:
     if error["type"] == "enum":
         got = error["input"]
         return (
@@ -359,7 +372,8 @@ class _Builder:
     def finish(self, home: str | None) -> None:
         for path, alias, owner in self.region_aliases:
             if alias in self.regions and alias != owner:
-                self.errors.add(path, f"别名 {alias!r} 是另一区域的名称", f"alias {alias!r} is the name of another region")
+                self.errors.add(path, f"别名 {alias!r} 是另一区域的名称",
+                                f"alias {alias!r} is the name of another region")
         if home is not None and not self.incomplete and home not in self.regions:
             self.errors.add(("home",), f"home {home!r} 不是已定义的区域", f"home {home!r} is not a region of the file")
 
@@ -397,6 +411,7 @@ def load_org_text(text: str, source: str = "<string>", *, functions: Iterable[st
         builder.region(raw, ("regions", i), None)
     builder.finish(top.home if top else None)
     errors.raise_if_any()
+    assert top is not None  # its validation errors were raised just above
     regions = {name: r for name, r in builder.regions.items() if r is not None}
     return OrgChart(
         regions=regions,
@@ -407,7 +422,7 @@ def load_org_text(text: str, source: str = "<string>", *, functions: Iterable[st
     )
 
 
-def _raw_regions(data: Any) -> list:
+def _raw_regions(data: Any) -> list[Any]:
     # the top level is invalid, but its regions can still be checked
     regions = data.get("regions") if isinstance(data, dict) else None
     return regions if isinstance(regions, list) else []
@@ -422,7 +437,7 @@ def load_demo_org() -> OrgChart:
 
 
 def demo_org_text() -> str:
-    return resources.files("service.orgs").joinpath(DEMO_ORG).read_text(encoding="utf-8")
+    return resources.files("routing.data").joinpath(DEMO_ORG).read_text(encoding="utf-8")
 
 
 def org_digest(text: str) -> str:
