@@ -17,7 +17,6 @@ def run_user(args: argparse.Namespace) -> int:
     from service.core.errors import DomainError
     from service.core.events import SessionEnded
     from service.core.settings import get_settings
-    from routing.orgfile import load_org_text
     from service.core.uow import UnitOfWork
     from service.orgs.store import active_org_text, ensure_org
 

@@ -187,7 +187,6 @@ def _org():
     from routing.orgfile import load_demo_org, load_org_text
     from service.core.db import session_scope
     from service.core.settings import get_settings
-    from routing.orgfile import load_demo_org, load_org_text
     from service.orgs.store import active_org_text
 
     try:

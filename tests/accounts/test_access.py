@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.auth.rules import Action, Assignment, Principal, Role, account_problem, may, sees
 from routing.orgfile import load_demo_org
+from service.auth.rules import Action, Assignment, Principal, Role, account_problem, may, sees
 
 ORG = load_demo_org()
 SCJ = "高平市市场监督管理局"

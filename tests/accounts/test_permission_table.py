@@ -12,9 +12,9 @@ from pathlib import Path
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from routing.orgfile import load_demo_org
 from service.auth.deps import Permit
 from service.auth.rules import GRANTS, Action, Role, account_problem, token_principal
-from routing.orgfile import load_demo_org
 from tests.accounts.conftest import login
 from tests.accounts.test_permission_matrix import (
     ADMIN,

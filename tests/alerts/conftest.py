@@ -21,8 +21,8 @@ from aiosmtpd.controller import Controller
 from redis import Redis
 
 from routing.orgchart import OrgChart
-from service.core.settings import Settings
 from routing.orgfile import load_org_text
+from service.core.settings import Settings
 from tests.conftest import COORD, INGEST
 
 RECEIVED = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 Beijing

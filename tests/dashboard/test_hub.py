@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import pytest
 
 from dashboard.hub import RESYNC, Hub
+from routing.orgfile import load_demo_org
 from service.auth.rules import Principal, Role, assignment_of, sees
 from service.core.events import from_message
-from routing.orgfile import load_demo_org
 
 ORG = load_demo_org()
 MISHAN, SANJIA, SCJ = "米山镇人民政府", "三甲镇人民政府", "高平市市场监督管理局"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from routing.orgfile import load_demo_org
 from service.auth.rules import Assignment, Principal, Role
 from service.incidents.rules import Status
-from routing.orgfile import load_demo_org
 from service.review.service import refusal
 
 ORG = load_demo_org()

@@ -14,10 +14,10 @@ import pytest
 
 from routing.facts import Severity
 from routing.orgchart import Level
+from routing.orgfile import load_demo_org
 from routing.policy import load_policy
 from routing.taxonomy import load_taxonomy
 from service.incidents.pipeline import Engine, ItemInput
-from routing.orgfile import load_demo_org
 
 S000 = "seed 000 三(五)1"  # 山西省 implementing opinions: 单一市、县 / 垂直管理 / 多个市 / 同一市属多个县 / 多个部门
 S001 = "seed 001 四"  # 高平市 plan: 单一乡（镇、办事处）、部门 / 多个乡 / 市政府办公室会同宣传部门 / 特别重大

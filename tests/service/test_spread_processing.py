@@ -13,6 +13,7 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
+from routing.orgfile import load_demo_org
 from routing.policy import load_policy
 from routing.taxonomy import load_taxonomy
 from service.cli.triage import TriageInputError, parse_lines, triage_records
@@ -21,7 +22,6 @@ from service.core.settings import Settings
 from service.incidents.models import Incident, Item
 from service.incidents.pipeline import Engine
 from service.main import create_app
-from routing.orgfile import load_demo_org
 from tests.conftest import COORD, INGEST
 
 ESTATE = "米山镇凤凰小区楼下烧烤店油烟扰民，多次反映无人处理"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.auth.rules import Principal, Role, assignment_of, sees
 from routing.orgfile import load_demo_org
+from service.auth.rules import Principal, Role, assignment_of, sees
 from tests.conftest import COORD, VIEWER
 from tests.workflow.helpers import ESTATE, FLOOD, FOOD, MISHAN, SCHOOL, SCJ, incident, login
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from routing.orgfile import load_demo_org
 from service.auth.rules import Assignment, Principal, Role
 from service.incidents.rules import Case, Channel, FollowUp, Status, Transition, available, check, clocks_met, status_of
-from routing.orgfile import load_demo_org
 
 ORG = load_demo_org()
 A, B = "米山镇人民政府", "高平市市场监督管理局"  # first responsible, co-responsible
