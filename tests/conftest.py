@@ -37,6 +37,13 @@ def pg_template() -> str:
     return databases.pg_template()
 
 
+@pytest.fixture(scope="session")
+def pg_dropper() -> Iterator[databases.Dropper]:
+    dropper = databases.Dropper()
+    yield dropper
+    dropper.close()  # every test database gone before the session ends
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The demo org and accounts already in place (what the app's first start writes), unless
@@ -47,9 +54,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{target}" if empty else databases.sqlite_clone(
             request.getfixturevalue("sqlite_template"), target)
         return
+    dropper = request.getfixturevalue("pg_dropper")
     name = databases.pg_create(None if empty else request.getfixturevalue("pg_template"))
     yield databases.pg_url(name)
-    databases.pg_drop(name)
+    dropper.drop(name)
 
 
 @pytest.fixture
