@@ -1,39 +1,63 @@
-"""Shared fixtures: a fresh database per test on SQLite and on the real PostgreSQL server."""
+"""Shared fixtures: a database per test on SQLite and on the real PostgreSQL server, cloned from
+a template migrated once per session (tests/support/databases.py)."""
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
 from service.core.settings import Settings
 from service.main import create_app
+from tests.support import databases
+from tests.support.workers import worker_redis_url
 
-PG_ADMIN = os.environ.get("YUQING_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("YUQING_TEST_REDIS", "redis://127.0.0.1:6379/15")
+PG_ADMIN = databases.PG_ADMIN
+REDIS_URL = worker_redis_url(os.environ.get("YUQING_TEST_REDIS", "redis://127.0.0.1:6379/15"))
 # the embedded server's own sweep (service.escalation.sweeper) would escalate the tests' fixed-date
 # incidents at today's time in the background: off unless a test turns it on
 os.environ.setdefault("SWEEP_SECONDS", "0")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'yuqing.db'}"
-        return
-    name = f"yuqing_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-    from service.core.db import get_engine
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "empty_database: the test's database is empty, not even migrated "
+                                       "(tests of migrations and of start-up on a new database)")
 
-    get_engine.cache_clear()  # release pooled connections before dropping
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return databases.sqlite_template(tmp_path_factory.mktemp("templates"))
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> str:
+    return databases.pg_template()
+
+
+@pytest.fixture(scope="session")
+def pg_dropper() -> Iterator[databases.Dropper]:
+    dropper = databases.Dropper()
+    yield dropper
+    dropper.close()  # every test database gone before the session ends
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The demo org and accounts already in place (what the app's first start writes), unless
+    the test is marked `empty_database`."""
+    empty = request.node.get_closest_marker("empty_database") is not None
+    if request.param == "sqlite":
+        target = tmp_path / "yuqing.db"
+        yield f"sqlite:///{target}" if empty else databases.sqlite_clone(
+            request.getfixturevalue("sqlite_template"), target)
+        return
+    dropper = request.getfixturevalue("pg_dropper")
+    name = databases.pg_create(None if empty else request.getfixturevalue("pg_template"))
+    yield databases.pg_url(name)
+    dropper.drop(name)
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ from redis import Redis
 from routing.orgchart import OrgChart
 from routing.orgfile import load_org_text
 from service.core.settings import Settings
-from tests.conftest import COORD, INGEST
+from tests.conftest import REDIS_URL
+from tests.support.factories import incident
 
 RECEIVED = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 Beijing
 ALL_RUNGS = RECEIVED + timedelta(hours=73)  # the 48 h response clock is past 督办 (supervise)
@@ -36,20 +37,7 @@ def demo_org() -> OrgChart:
 
 
 def make_incident(client, text: str = ESTATE, ext: str = "1") -> int:
-    r = client.post("/api/items", json={"external_id": ext, "text": text, "received_at": RECEIVED.isoformat()},
-                    headers=INGEST)
-    assert r.status_code == 202, r.text
-    return client.get(f"/api/items/{r.json()['items'][0]['id']}", headers=COORD).json()["incident_id"]
-
-
-def login(client, username: str) -> dict:
-    """Headers acting as `username` (cookie + CSRF), leaving the client without a cookie, so
-    one client acts as several people in turn."""
-    r = client.post("/api/auth/login", json={"username": username, "password": "demo12345"})
-    assert r.status_code == 200, r.text
-    token = client.cookies.get("yuqing_session")
-    client.cookies.clear()
-    return {"Cookie": f"yuqing_session={token}", "X-CSRF-Token": r.json()["csrf_token"]}
+    return incident(client, ext, text, RECEIVED)
 
 
 def free_port() -> int:
@@ -121,7 +109,7 @@ def smtp_server() -> Iterator[tuple[int, MailBox]]:
     controller.stop()
 
 
-QUEUE_REDIS = os.environ.get("YUQING_TEST_REDIS", "redis://127.0.0.1:6379/7")
+QUEUE_REDIS = REDIS_URL  # this worker's own Redis database
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from sqlmodel import func, select
 from service.alerts.models import Alert, AlertDelivery
 from service.core.db import session_scope
 from service.escalation.sweep import sweep_once
-from tests.alerts.conftest import ALL_RUNGS, RECEIVED, free_port, login, make_incident
+from tests.alerts.conftest import ALL_RUNGS, RECEIVED, free_port, make_incident
 from tests.conftest import COORD, VIEWER
+from tests.support.factories import login
 
 SECRET = "0123456789abcdef-secret"
 

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 from service.alerts.digest_service import run_digests
 from service.escalation.sweep import sweep_once
-from tests.alerts.conftest import RECEIVED, login, make_incident
+from tests.alerts.conftest import RECEIVED, make_incident
+from tests.support.factories import login
 
 SECRET = "0123456789abcdef-secret"
 

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from service.alerts.digest_service import run_digests
-from tests.alerts.conftest import login
 from tests.alerts.digest_fixtures import DAY, NOW, seed
 from tests.conftest import VIEWER
+from tests.support.factories import login
 
 
 def audiences(rows: list[dict]) -> list[tuple[str, str]]:

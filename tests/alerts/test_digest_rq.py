@@ -18,8 +18,9 @@ from service.alerts.models import DigestDelivery
 from service.core.db import session_scope
 from service.core.settings import Settings
 from service.main import create_app
-from tests.alerts.conftest import QUEUE_REDIS, free_port, login, run_worker
+from tests.alerts.conftest import QUEUE_REDIS, free_port, run_worker
 from tests.alerts.digest_fixtures import DAY, NOW, seed
+from tests.support.factories import login
 
 pytestmark = pytest.mark.redis
 REDIS_URL = QUEUE_REDIS

@@ -19,8 +19,9 @@ from service.core.db import session_scope
 from service.core.settings import Settings
 from service.escalation.sweep import daily_digest
 from service.main import create_app
-from tests.alerts.conftest import free_port, login
+from tests.alerts.conftest import free_port
 from tests.alerts.digest_fixtures import DAY, NOW, World, seed
+from tests.support.factories import login
 
 SECRET = "0123456789abcdef-digest"
 

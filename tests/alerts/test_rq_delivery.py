@@ -15,7 +15,8 @@ from rq.registry import FailedJobRegistry
 from service.core.columns import utcnow
 from service.escalation.sweep import sweep_once
 from service.main import create_app
-from tests.alerts.conftest import ALL_RUNGS, QUEUE_REDIS, free_port, login, run_worker
+from tests.alerts.conftest import ALL_RUNGS, QUEUE_REDIS, free_port, run_worker
+from tests.support.factories import login
 
 pytestmark = pytest.mark.redis
 REDIS_URL = QUEUE_REDIS

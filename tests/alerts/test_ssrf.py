@@ -16,7 +16,8 @@ from service.core.db import session_scope
 from service.core.settings import Settings
 from service.escalation.sweep import sweep_once
 from service.main import create_app
-from tests.alerts.conftest import RECEIVED, login, make_incident
+from tests.alerts.conftest import RECEIVED, make_incident
+from tests.support.factories import login
 
 SECRET = "0123456789abcdef-secret"
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from tests.reports.fixture import MISHAN, SANJIA, SCJ
-from tests.workflow.helpers import login
+from tests.support.factories import login
 
 NOV = {"from": "2026-11-01", "to": "2026-12-01"}
 SVG = "{http://www.w3.org/2000/svg}"

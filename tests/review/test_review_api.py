@@ -10,8 +10,9 @@ from service.core.bus import subscribe_local
 from service.core.db import session_scope
 from service.core.events import to_message
 from tests.conftest import COORD
-from tests.review.helpers import add_user, responded
-from tests.workflow.helpers import ESTATE, FOOD, MISHAN, SCJ, detail, incident, login
+from tests.incidents.helpers import ESTATE, FOOD, MISHAN, SCJ, detail
+from tests.review.helpers import responded
+from tests.support.factories import account, incident, login
 
 JUDGED = {"accuracy": 80, "authority": 90, "handling": 70, "comments": "口径准确，渠道权威"}
 
@@ -77,8 +78,8 @@ def test_reviewer_reviews_a_response_in_the_queue_audited_in_the_chain(client, s
 
 
 def test_refusals_write_nothing(client, settings) -> None:
-    add_user(settings, "reviewer_sanjia", "reviewer", region="三甲镇")
-    add_user(settings, "reviewer_mishan", "reviewer", unit=MISHAN, region="高平市")
+    account(settings, "reviewer_sanjia", "reviewer", region="三甲镇")
+    account(settings, "reviewer_mishan", "reviewer", unit=MISHAN, region="高平市")
     estate = responded(client, "1", ESTATE, "liaison_mishan", _ago(3))
     unclaimed = incident(client, "2", FOOD)
     reviewer = login(client, "reviewer_gaoping")

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from service.auth.rules import Principal, Role
 from service.review import service as rv
+from tests.incidents.helpers import ESTATE, MISHAN, detail, race
 from tests.review.helpers import responded
-from tests.workflow.helpers import ESTATE, MISHAN, detail, race
 
 
 def test_simultaneous_reviews_one_lands(client, settings) -> None:

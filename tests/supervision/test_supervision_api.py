@@ -14,8 +14,8 @@ from service.escalation.ladder import escalate
 from service.incidents.models import Clock, EscalationStep
 from service.incidents.runtime import load_engine
 from tests.conftest import COORD
-from tests.review.helpers import add_user
-from tests.workflow.helpers import ESTATE, FOOD, SCJ, clocks, detail, incident, login
+from tests.incidents.helpers import ESTATE, FOOD, SCJ, clocks, detail
+from tests.support.factories import account, incident, login
 
 HEXI = "河西镇人民政府"
 REQUIREMENT = "请于时限内报送核查处置情况"
@@ -33,7 +33,7 @@ def _issue(client, incident_id: int, headers: dict = COORD, **body) -> dict:
 
 
 def test_coordinator_issues_the_unit_answers_audited_and_chained(client, settings) -> None:
-    add_user(settings, "liaison_hexi", "liaison", unit=HEXI)
+    account(settings, "liaison_hexi", "liaison", unit=HEXI)
     food = incident(client, "1", FOOD)  # SCJ first responsible; 河西镇/马村镇 co-responsible
     coordinator = login(client, "coordinator_gaoping")
     notice = _issue(client, food, coordinator)
@@ -83,7 +83,7 @@ def test_coordinator_issues_the_unit_answers_audited_and_chained(client, setting
 
 
 def test_refusals_write_nothing(client, settings) -> None:
-    add_user(settings, "coordinator_sanjia", "coordinator", region="三甲镇")
+    account(settings, "coordinator_sanjia", "coordinator", region="三甲镇")
     estate = incident(client, "1", ESTATE)
     before = detail(client, estate)
     body = {"requirement": REQUIREMENT, "due_at": _due(24)}
