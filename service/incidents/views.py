@@ -3,7 +3,7 @@ detail with its timeline, and the coordinator's corrections (topic, severity, sp
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 from fastapi import APIRouter, Query
 from pydantic import Field
@@ -11,6 +11,7 @@ from sqlalchemy import exists, or_
 from sqlmodel import col, select
 
 from routing.facts import Severity
+from service.audit.actions import AuditAction, ItemSplit, Returned
 from service.audit.log import record
 from service.audit.models import AuditEntry
 from service.auth.deps import ViewerDep
@@ -101,12 +102,15 @@ def get_incident(incident_id: IdPath, viewer: ViewerDep, session: SessionDep, en
         if incident.claimed_by else None,
         "returned": {"by": incident.returned_by, "unit": incident.returned_unit, "at": incident.returned_at,
                      "grounds": incident.return_grounds} if incident.returned_by else None,
-        "returns": [{"by": e.actor, "unit": e.detail.get("unit"), "at": e.at, "grounds": e.detail.get("grounds")}
-                    for e in audit if e.action == "incident.returned"],
+        "returns": [_return(e, cast(Returned, e.detail)) for e in audit if e.action == AuditAction.INCIDENT_RETURNED],
         "merged_into": incident.merged_into,
         "actions": [str(t) for t in available(viewer, wf.case_of(incident), a, engine.org)],
         "timeline": _timeline(items, audit, responses, escalations),
     }
+
+
+def _return(e: AuditEntry, d: Returned) -> dict:
+    return {"by": e.actor, "unit": d.get("unit"), "at": e.at, "grounds": d.get("grounds")}
 
 
 def _timeline(items, audit, responses, escalations) -> list[dict]:
@@ -168,8 +172,8 @@ def split(incident_id: IdPath, item_id: IdPath, viewer: ViewerDep, session: Sess
     if session.exec(select(Item.id).where(Item.incident_id == incident_id)).all() == [item_id]:
         raise ApiError(409, "事件只有这一条信息，无需拆分", "the incident holds only this item")
     new = split_item(session, engine, incident, item)
-    record(session, "incident.item_split", incident_id=incident_id, item_id=item_id, actor=viewer.username,
-           new_incident_id=new.id)
+    record(session, AuditAction.INCIDENT_ITEM_SPLIT, ItemSplit(new_incident_id=new.id), incident_id=incident_id,
+           item_id=item_id, actor=viewer.username)
     session.commit()
     publish(settings, wf.incident_event("incident.created", new))
     return {"incident_id": new.id}

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
+from service.audit.actions import AuditAction, Reviewed
 from service.audit.log import record
 from service.auth.rules import Action, Assignment, Viewer, assignment_of, may, sees
 from service.core.columns import utcnow
@@ -187,8 +188,9 @@ def review(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int
             session.flush()
     except IntegrityError:
         raise ApiError(409, f"{j.unit}的回应已评估", f"the response of {j.unit} was reviewed already") from None
-    record(session, "incident.reviewed", incident_id=incident_id, actor=viewer.username, review_id=row.id,
-           unit=j.unit, timeliness=row.timeliness, accuracy=row.accuracy, authority=row.authority,
-           handling=row.handling, score=row.score, comments=row.comments, accountability=row.accountability,
-           accountability_ground=row.accountability_ground, accountability_note=row.accountability_note)
+    record(session, AuditAction.INCIDENT_REVIEWED, Reviewed(
+        review_id=row.id, unit=j.unit, timeliness=row.timeliness, accuracy=row.accuracy, authority=row.authority,
+        handling=row.handling, score=row.score, comments=row.comments, accountability=row.accountability,
+        accountability_ground=row.accountability_ground, accountability_note=row.accountability_note),
+        incident_id=incident_id, actor=viewer.username)
     return row, incident

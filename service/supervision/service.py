@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from routing.escalation import next_due
+from service.audit.actions import AuditAction, Supervised, SupervisionAnswered
 from service.audit.log import record
 from service.auth.rules import Action, Viewer, assignment_of, may, sees
 from service.core.columns import utcnow
@@ -62,8 +63,8 @@ def issue(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int,
     session.flush()
     notice.clock_id = clock.id
     session.add(notice)
-    record(session, "incident.supervised", incident_id=incident_id, actor=viewer.username, notice_id=notice.id,
-           units=names, requirement=notice.requirement, due_at=due_at.isoformat())
+    record(session, AuditAction.INCIDENT_SUPERVISED, Supervised(notice_id=notice.id, units=names,
+           requirement=notice.requirement, due_at=due_at.isoformat()), incident_id=incident_id, actor=viewer.username)
     return notice, incident
 
 
@@ -90,8 +91,9 @@ def answer(*, session: Session, engine: Engine, viewer: Viewer, notice_id: int, 
         session.execute(update(Clock).where(col(Clock.id) == notice.clock_id, col(Clock.met_at).is_(None))
                         .values(met_at=now, next_due_at=None))  # a met clock never escalates
     session.refresh(notice)
-    record(session, "incident.supervision_answered", incident_id=incident.id, actor=viewer.username,
-           notice_id=notice_id, unit=viewer.unit, answer=notice.answer, late=now > notice.due_at)
+    record(session, AuditAction.INCIDENT_SUPERVISION_ANSWERED, SupervisionAnswered(
+        notice_id=notice_id, unit=viewer.unit, answer=notice.answer, late=now > notice.due_at),
+        incident_id=incident.id, actor=viewer.username)
     return notice, incident
 
 
