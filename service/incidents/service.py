@@ -41,13 +41,13 @@ from service.incidents.ingest import add_places, item_input, spread_tally
 from service.incidents.models import Clock, Incident, IncidentPlace, Response
 from service.incidents.pipeline import Engine
 from service.incidents.retiming import regrade, retime, upgrade_if_more_severe
-from service.incidents.rules import Case, Channel, FollowUp, Status, Transition, check, clocks_met, status_of
+from service.incidents.rules import Case, Channel, FollowUp, Status, Transition, check, clocks_met
 from service.incidents.units import sync_units
 from service.items.models import Item
 
 
 def case_of(incident: Incident) -> Case:
-    return Case(status=status_of(incident.status), claimed_unit=incident.claimed_unit)
+    return Case(status=Status(incident.status), claimed_unit=incident.claimed_unit)
 
 
 def load(session: Session, engine: Engine, viewer: Viewer, incident_id: int, transition: Transition) -> Incident:

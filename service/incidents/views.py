@@ -23,7 +23,7 @@ from service.core.inputs import StrictModel
 from service.core.params import IdPath, Offset
 from service.incidents import service as wf
 from service.incidents.models import Clock, EscalationStep, Incident, IncidentUnit, Response
-from service.incidents.rules import LEGACY_OPEN, STATUS_LABEL, Status, Transition, available, status_of
+from service.incidents.rules import STATUS_LABEL, Status, Transition, available
 from service.incidents.splitting import split_item
 from service.incidents.units import REGION, UNIT_ROLES, scoped
 from service.incidents.visible import visible_incident
@@ -48,7 +48,7 @@ def list_incidents(viewer: ViewerDep, session: SessionDep, engine: EngineDep,
     if status == "open":
         q = q.where(Incident.status != Status.CLOSED.value)
     elif status is not None:
-        q = q.where(col(Incident.status).in_(_raw(status)))
+        q = q.where(Incident.status == status.value)
     for column, value in ((Incident.topic, topic), (Incident.severity, severity)):
         if value is not None:
             q = q.where(column == str(value))
@@ -64,13 +64,9 @@ def list_incidents(viewer: ViewerDep, session: SessionDep, engine: EngineDep,
     return list(session.exec(q.order_by(col(Incident.id).desc()).offset(offset).limit(limit)).all())
 
 
-def _raw(status: Status) -> list[str]:
-    return [status.value, LEGACY_OPEN] if status is Status.UNCLAIMED else [status.value]
-
-
 def _view(q, view: View, viewer: Viewer):
     if view == "unclaimed":
-        return q.where(col(Incident.status).in_(_raw(Status.UNCLAIMED)))
+        return q.where(Incident.status == Status.UNCLAIMED.value)
     if view == "mine":
         return q.where(Incident.claimed_by == viewer.username)
     if view == "escalated":  # the board: open incidents with a rung fired, a claim lapsed or a 督办单 unanswered
@@ -90,7 +86,7 @@ def get_incident(incident_id: IdPath, viewer: ViewerDep, session: SessionDep, en
     items, clocks = session.exec(by(Item)).all(), session.exec(by(Clock)).all()
     escalations, audit = session.exec(by(EscalationStep)).all(), session.exec(by(AuditEntry)).all()
     responses = session.exec(by(Response)).all()
-    status = status_of(incident.status)
+    status = Status(incident.status)
     return {
         "incident": incident,
         "status_label": STATUS_LABEL[status],

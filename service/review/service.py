@@ -20,7 +20,7 @@ from service.core.columns import utcnow
 from service.core.errors import ApiError
 from service.incidents.models import Clock, Incident, Response
 from service.incidents.pipeline import Engine
-from service.incidents.rules import STATUS_LABEL, Refusal, Status, status_of
+from service.incidents.rules import STATUS_LABEL, Refusal, Status
 from service.incidents.units import scoped
 from service.review.models import Review
 from service.review.scoring import Window, accountability_problems, judged_problems, overall, timeliness
@@ -105,7 +105,7 @@ def queue(session: Session, engine: Engine, viewer: Viewer, *, reviewed: bool, l
     entries = []
     for incident_id, unit, at in page:
         inc, at = incidents[incident_id], _aware(at)
-        status = status_of(inc.status)
+        status = Status(inc.status)
         rule = refusal(viewer, assignment_of(inc), engine.org, status, unit, answered.get(incident_id, {}))
         review = reviews.get((incident_id, unit))
         entries.append({
@@ -138,7 +138,7 @@ def of_incident(session: Session, engine: Engine, viewer: Viewer, incident_id: i
     answered = first_responses(session, [incident_id]).get(incident_id, {})
     spans = windows(session, [incident_id]).get(incident_id, [])
     done = {r.unit for r in reviews}
-    status, a = status_of(incident.status), assignment_of(incident)
+    status, a = Status(incident.status), assignment_of(incident)
     responders = [{"unit": u, "responded_at": at, "timeliness": timeliness(spans, at), "reviewed": u in done,
                    "may_review": u not in done and refusal(viewer, a, engine.org, status, u, answered) is None}
                   for u, at in sorted(answered.items(), key=lambda kv: kv[1])]
@@ -165,7 +165,7 @@ def review(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int
     j = judgement
     incident = _visible(session, engine, viewer, incident_id, lock=True)
     answered = first_responses(session, [incident_id]).get(incident_id, {})
-    found = refusal(viewer, assignment_of(incident), engine.org, status_of(incident.status), j.unit, answered)
+    found = refusal(viewer, assignment_of(incident), engine.org, Status(incident.status), j.unit, answered)
     if found is not None:
         raise ApiError(found.status, found.zh, found.en)
     problems = [*judged_problems(j.accuracy, j.authority, j.handling),

@@ -18,7 +18,7 @@ from service.core.columns import utcnow
 from service.core.errors import ApiError
 from service.incidents.models import Clock, EscalationStep, Incident
 from service.incidents.pipeline import Engine
-from service.incidents.rules import Status, status_of
+from service.incidents.rules import Status
 from service.incidents.units import scoped
 from service.supervision.models import SupervisionNotice, clock_kind
 from service.supervision.rules import due_problem, state_of, supervised_units
@@ -40,7 +40,7 @@ def issue(*, session: Session, engine: Engine, viewer: Viewer, incident_id: int,
     a = assignment_of(incident)
     if not may(viewer, Action.SUPERVISE, a, engine.org):
         raise ApiError(403, "您无权对该事件督办", "you may not supervise this incident")
-    if status_of(incident.status) is Status.CLOSED:
+    if Status(incident.status) is Status.CLOSED:
         raise ApiError(409, "事件已办结，不能督办", "a closed incident is not supervised")
     problem = due_problem(due_at, now)
     if problem is not None:
@@ -122,7 +122,7 @@ def of_incident(session: Session, engine: Engine, viewer: Viewer, incident_id: i
     steps, responds = _steps(session, notices), may(viewer, Action.RESPOND, a, engine.org)
     return {"incident_id": incident_id,
             "notices": [_view(n, viewer, responds, steps.get(n.clock_id, []), now) for n in notices],
-            "may_issue": may(viewer, Action.SUPERVISE, a, engine.org) and status_of(incident.status) is not Status.CLOSED,
+            "may_issue": may(viewer, Action.SUPERVISE, a, engine.org) and Status(incident.status) is not Status.CLOSED,
             "default_units": list(incident.first_responsible)}
 
 

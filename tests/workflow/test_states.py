@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from service.auth.rules import Assignment, Role, Viewer
-from service.incidents.rules import Case, Channel, FollowUp, Status, Transition, available, check, clocks_met, status_of
+from service.incidents.rules import Case, Channel, FollowUp, Status, Transition, available, check, clocks_met
 from service.orgs.loader import load_demo_org
 
 ORG = load_demo_org()
@@ -116,8 +116,3 @@ def test_clocks_met_by_responses_and_follow_ups() -> None:
     assert clocks_met(FollowUp.INFO, Channel.AUTHORITATIVE) == {"followup_info", "emergency_info"}
     assert clocks_met(FollowUp.RESULT, None) == {"followup_result"}
 
-
-def test_legacy_open_rows_are_unclaimed() -> None:
-    assert status_of("open") is S.UNCLAIMED
-    with pytest.raises(ValueError):
-        status_of("pending")
