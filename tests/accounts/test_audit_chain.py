@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlmodel import col, select
 
-from service.audit.chain import GENESIS, entry_hash, first_break, verify
 from service.audit.actions import AuditAction, Claimed, ItemFailed
+from service.audit.chain import GENESIS, entry_hash, first_break, verify
 from service.audit.log import record
 from service.audit.models import AuditEntry
 from service.core.db import session_scope

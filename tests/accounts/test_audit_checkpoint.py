@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select, text
 
-from service.audit.chain import CHAIN_STARTED, GENESIS, entry_hash
 from service.audit.actions import AuditAction, Closed
+from service.audit.chain import CHAIN_STARTED, GENESIS, entry_hash
 from service.audit.log import record
 from service.audit.models import AuditEntry
 from service.core.db import session_scope
