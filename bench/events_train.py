@@ -29,13 +29,12 @@ import csv
 import json
 import sys
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data" / "tipdm2020c"
-LOCAL = timezone(timedelta(hours=8))
 
 
 def read_rows(data_dir: Path) -> dict[str, dict]:
@@ -44,10 +43,11 @@ def read_rows(data_dir: Path) -> dict[str, dict]:
 
 
 def signatures(engine, rows: dict[str, dict], ids: list[str]) -> list:
+    from routing.local_time import BEIJING
     from service.incidents.pipeline import ItemInput
 
     items = [ItemInput(key=i, text=rows[i]["text"], title=rows[i]["title"],
-                       received_at=datetime.fromisoformat(rows[i]["time"]).replace(tzinfo=LOCAL)) for i in ids]
+                       received_at=datetime.fromisoformat(rows[i]["time"]).replace(tzinfo=BEIJING)) for i in ids]
     items.sort(key=lambda i: i.received_at)
     return [t.signature() for t in engine.triage_many(items)]
 

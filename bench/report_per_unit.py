@@ -15,18 +15,18 @@ import random
 import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import psycopg
 from scratch_db import filled_database
 
+from routing.local_time import BEIJING
 from service.auth.rules import Principal, Role
 from service.core.db import session_scope
 from service.incidents.units import unit_rows
 from service.reports.figures import by_unit
 from service.reports.loaders import Period, load_records
 
-TZ = ZoneInfo("Asia/Shanghai")
+TZ = BEIJING
 COPY = {
     "incident": "id, topic, severity, status, scope, vertical, emergency, verification_request, level_region, "
                 "first_responsible, co_responsible, coordinators, reasons, regions, departments, received_at, "

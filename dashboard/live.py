@@ -22,7 +22,7 @@ import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from functools import partial
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import structlog
@@ -33,6 +33,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dashboard.hub import Hub
 from dashboard.snapshot import load_changes
+from service.audit.actions import AuditAction, Escalated, Username, escalation_step
 from service.audit.models import AuditEntry
 from service.auth.deps import login_for_websocket, viewer_for_websocket
 from service.auth.rules import Principal
@@ -135,7 +136,7 @@ async def listen_redis(url: str, hub: Hub, retry_seconds: float = 1.0) -> None:
 
 
 AUDIT_EVERY = 1.0
-DISABLED = "user.disabled"
+DISABLED = AuditAction.USER_DISABLED
 AUDIT_OVERLAP = 500  # ids re-read behind the newest seen: a transaction may commit after a later id
 
 
@@ -169,7 +170,7 @@ async def follow_audit(settings: Settings, hub: Hub, every: float = AUDIT_EVERY)
         try:
             rows = await asyncio.to_thread(_audit_since, settings, max(0, newest - AUDIT_OVERLAP))
             fresh = [r for r in rows if r[0] not in seen]
-            escalations = [r[0] for r in fresh if r[2].startswith("escalation.") or r[2] == DISABLED]
+            escalations = [r[0] for r in fresh if escalation_step(r[2]) or r[2] == DISABLED]
             details = await asyncio.to_thread(_escalation_details, settings, escalations) if escalations else {}
         except Exception as exc:
             log.warning("live.audit_follow_failed", error=repr(exc))
@@ -177,14 +178,14 @@ async def follow_audit(settings: Settings, hub: Hub, every: float = AUDIT_EVERY)
         for entry_id, incident_id, action, at in fresh:
             seen[entry_id] = None
             if action == DISABLED:  # by `yuqing user disable` in another process
-                hub.end_sessions(usernames={details.get(entry_id, {}).get("username")})
+                hub.end_sessions(usernames={cast(Username, details.get(entry_id, {})).get("username")})
                 continue
             event: IncidentEvent = IncidentEvent(type=EventType.UPDATED, incident_id=incident_id, at=at.timestamp())
             if entry_id in details:
-                d = details[entry_id]
-                event = EscalationEvent(incident_id=incident_id, at=at.timestamp(),
-                                        step=action.removeprefix("escalation."), label=d.get("label") or "",
-                                        recipients=tuple(d.get("recipients") or ()), clock=d.get("clock"))
+                d = cast(Escalated, details[entry_id])
+                event = EscalationEvent(incident_id=incident_id, at=at.timestamp(), step=escalation_step(action),
+                                        label=d.get("label") or "", recipients=tuple(d.get("recipients") or ()),
+                                        clock=d.get("clock"))
             hub.notify_if_missed(event)
         if rows:
             newest = max(newest, rows[-1][0])

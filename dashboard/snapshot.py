@@ -60,7 +60,6 @@ def load_rows(session: Session, ids: Iterable[int]) -> dict[int, dict]:
     rows: dict[int, dict] = {}
     for r in session.exec(select(*cols).where(col(Incident.id).in_(ids))).all():
         row = dict(r._mapping)
-        row["status"] = "unclaimed" if row["status"] == "open" else row["status"]  # rows from before the workflow
         row["received_at"] = _iso(row["received_at"])
         row.update(as_of=as_of, clocks={}, escalation=None, summary="")
         rows[row["id"]] = row

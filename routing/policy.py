@@ -15,6 +15,7 @@ import yaml
 
 from routing.event_match import PairModel
 from routing.facts import Severity
+from routing.local_time import BEIJING_NAME
 
 DEFAULT_POLICY = "policy.yaml"
 
@@ -78,7 +79,7 @@ class Policy:
                 raise PolicyError("escalation.warn_fractions: each must be between 0 and 1")
             grouping = data["grouping"]
             return cls(
-                timezone=str(data.get("timezone", "Asia/Shanghai")),
+                timezone=str(data.get("timezone", BEIJING_NAME)),
                 clocks=clocks,
                 escalation=EscalationRule(tuple(sorted(fractions)), float(esc["supervise_after_hours"])),
                 grouping=GroupingRule(

@@ -2,7 +2,7 @@
 // user text as HTML, labels, the header (who, logout) and the alert banner.
 
 export const STATUS_LABEL = {
-  open: "待认领", unclaimed: "待认领", claimed: "已认领", responded: "已回应",
+  unclaimed: "待认领", claimed: "已认领", responded: "已回应",
   returned: "退回待审定", closed: "已办结",
 };
 export const ROLE_LABEL = {
@@ -93,8 +93,11 @@ export function show(node, message) {
   node.hidden = !message;
 }
 
+// the service's time zone (routing/local_time.py BEIJING_NAME): every page shows times in it
+export const ZONE = "Asia/Shanghai";
+
 const TIME_FORMAT = new Intl.DateTimeFormat("zh-CN", {
-  timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+  timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit",
   hour: "2-digit", minute: "2-digit", hour12: false,
 });
 

@@ -32,7 +32,7 @@ function params() {
 // The server decides (service.workflow.states); the button is offered where it will agree:
 // an unclaimed incident assigned to the liaison's unit.
 function canClaim(inc) {
-  if (!["open", "unclaimed"].includes(inc.status)) return false;
+  if (inc.status !== "unclaimed") return false;
   if (state.user.role === "admin") return true;
   return state.user.role === "liaison" && unitsOf(inc).includes(state.user.unit);
 }
@@ -179,7 +179,7 @@ async function claim(inc, button) {
 function matches(row) {
   const form = document.getElementById("filters").elements;
   const f = Object.fromEntries(FILTERS.map((n) => [n, form[n].value.trim()]));
-  const status = row.status === "open" ? "unclaimed" : row.status;
+  const status = row.status;
   if (f.topic && row.topic !== f.topic) return false;
   if (f.severity && row.severity !== f.severity) return false;
   if (f.status && status !== f.status) return false;

@@ -255,10 +255,10 @@ function allowed(data, user) {
   const s = data.incident.status;
   const out = [];
   if (["liaison", "admin"].includes(user.role)) {
-    if (["open", "unclaimed"].includes(s)) out.push("claim");
+    if (s === "unclaimed") out.push("claim");
     if (s === "claimed") out.push("respond");
     if (s === "responded") out.push("follow-up", "close");
-    if (["open", "unclaimed", "claimed"].includes(s)) out.push("return");
+    if (["unclaimed", "claimed"].includes(s)) out.push("return");
   }
   if (["coordinator", "admin"].includes(user.role)) {
     if (s === "returned") out.push("arbitrate");

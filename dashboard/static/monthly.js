@@ -1,7 +1,7 @@
 // 月报: the printable monthly report (GET /api/reports/monthly), laid out for A4 by print.css.
 // The summary paragraph is written by the server from the figures; names go in as text.
 
-import { api, errorText, setupHeader, show, whoami } from "./common.js";
+import { ZONE, api, errorText, setupHeader, show, whoami } from "./common.js";
 import { addDays, fillTable, fmt, today } from "./reports.js";
 
 const OVERALL = [
@@ -45,7 +45,7 @@ async function load() {
   history.replaceState(null, "", `/reports/monthly?${q}`);
   document.title = data.title;
   document.getElementById("m-title").textContent = data.title;
-  const made = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", dateStyle: "long" }).format(new Date(data.as_of));
+  const made = new Intl.DateTimeFormat("zh-CN", { timeZone: ZONE, dateStyle: "long" }).format(new Date(data.as_of));
   document.getElementById("m-meta").textContent = `统计范围：${data.name}　受理日期：${data.from} 至 ${addDays(data.to, -1)}　制表日期：${made}`;
   document.getElementById("m-summary").textContent = data.summary;
   overallTable(document.getElementById("m-overall"), data.overall);

@@ -2,9 +2,9 @@
 // and the export links. Figures come from GET /api/reports/summary (scoped by the server);
 // every name is inserted as text. The table builders are shared with the monthly report.
 
-import { api, el, errorText, setupHeader, show, whoami } from "./common.js";
+import { ZONE, api, el, errorText, setupHeader, show, whoami } from "./common.js";
 
-const TZ_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" });
+const TZ_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" });
 
 export function today() { return TZ_DAY.format(new Date()); }
 

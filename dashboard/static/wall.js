@@ -2,7 +2,7 @@
 // most urgent countdowns and today's on-time response rate. The open incidents are the
 // snapshot (GET /api/dashboard/snapshot) kept current by live pushes.
 
-import { SEVERITIES, api, el, errorText, list, setupHeader, show, whoami } from "./common.js";
+import { SEVERITIES, ZONE, api, el, errorText, list, setupHeader, show, whoami } from "./common.js";
 import { countdownNode, nextDue, startTicking } from "./countdown.js";
 import { Live } from "./live.js";
 
@@ -62,7 +62,7 @@ function scheduleFigures() { // at most every 2 s however busy the stream
 }
 
 function tickClock() {
-  const now = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit",
+  const now = new Intl.DateTimeFormat("zh-CN", { timeZone: ZONE, month: "2-digit", day: "2-digit",
     hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false }).format(new Date());
   document.getElementById("wall-clock").textContent = now;
 }

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from service.alerts.message import zone_name
 from service.alerts.models import REGION, UNIT
 from service.auth.rules import Principal, Role
-from service.incidents.rules import STATUS_LABEL, Status, status_of
+from service.incidents.rules import STATUS_LABEL, Status
 
 MAJOR = ("特别重大", "重大")  # most severe first
 LISTED = 20  # entries per section in the text and markdown (the JSON carries them all)
@@ -181,7 +181,7 @@ def compose(audience: Audience, day: date, timezone: str, now: datetime, inciden
 
     def entry(incident: IncidentRow, clock: ClockRow | None = None) -> dict:
         out = {"incident_id": incident.id, "topic": incident.topic, "severity": incident.severity,
-               "status": str(status_of(incident.status)), "status_label": STATUS_LABEL[status_of(incident.status)],
+               "status": str(Status(incident.status)), "status_label": STATUS_LABEL[Status(incident.status)],
                "link": f"{base}/incidents/{incident.id}"}
         if clock is not None:
             out |= {"clock": clock.kind, "clock_label": clock.label or clock.kind,
@@ -190,7 +190,7 @@ def compose(audience: Audience, day: date, timezone: str, now: datetime, inciden
 
     majors, breaches, due = [], [], []
     for incident in incidents:
-        is_open = status_of(incident.status) is not Status.CLOSED
+        is_open = Status(incident.status) is not Status.CLOSED
         if is_open and incident.severity in MAJOR:
             majors.append(entry(incident))
         for clock in incident.clocks:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, BackgroundTasks, Query
 from service.alerts import digest_service as digests
 from service.alerts.digest import local_day
 from service.alerts.models import Digest
+from service.audit.actions import AuditAction, DigestRun
 from service.audit.log import record
 from service.auth.deps import Allowed, ReaderDep
 from service.auth.rules import Action, Principal, Role
@@ -61,8 +62,8 @@ def run_digests(viewer: Manager, uow: UowDep, engine: EngineDep, settings: Setti
     if within is None and viewer.role is not Role.ADMIN:
         raise Forbidden("督办人员须属于某一地区", "a coordinator needs a region")
     created, delivery_ids = digests.build_digests(uow.session, engine.org, settings, day, now, within=within)
-    record(uow.session, "digest.run", actor=viewer.username, day=day.isoformat(), region=within,
-           digests=[d.id for d in created], deliveries=len(delivery_ids))
+    record(uow.session, AuditAction.DIGEST_RUN, DigestRun(day=day.isoformat(), region=within,
+           digests=[d.id for d in created], deliveries=len(delivery_ids)), actor=viewer.username)
     uow.commit()
     background.add_task(digests.dispatch_digests, settings, delivery_ids)  # after the response: sends may be slow
     return {"day": day.isoformat(), "created": [digests.public_digest(d) for d in created],

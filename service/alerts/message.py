@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from routing.local_time import BEIJING_ALIASES, BEIJING_LABEL
+
 
 class Message(Protocol):
     """Anything a channel can send; `timezone` is the deployment's, for local times."""
@@ -99,4 +101,4 @@ class DigestMessage:
 
 
 def zone_name(timezone: str) -> str:
-    return "北京时间" if timezone in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else timezone
+    return BEIJING_LABEL if timezone in BEIJING_ALIASES else timezone

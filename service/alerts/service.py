@@ -44,6 +44,7 @@ from service.alerts.models import (
     AlertChannel,
     AlertDelivery,
 )
+from service.audit.actions import AlertAcknowledged, AuditAction, ChannelAdded, ChannelRemoved
 from service.audit.log import record
 from service.auth.rules import Principal, Role, assignment_of, sees
 from service.core.bulk import insert_ignoring
@@ -210,8 +211,8 @@ def acknowledge(session: Session, org: OrgChart, viewer: Principal, alert_id: in
         session.rollback()
         session.refresh(alert)
         return alert, False
-    record(session, "alert.acknowledged", incident_id=alert.incident_id, actor=viewer.username,
-           alert_id=alert.id, step=alert.step, label=alert.label, audience=alert.audience)
+    record(session, AuditAction.ALERT_ACKNOWLEDGED, AlertAcknowledged(alert_id=alert.id, step=alert.step,
+           label=alert.label, audience=alert.audience), incident_id=alert.incident_id, actor=viewer.username)
     session.flush()
     session.refresh(alert)
     return alert, True
@@ -255,8 +256,8 @@ def add_channel(session: Session, org: OrgChart, viewer: Principal, *, audience_
                            enabled=enabled, created_by=viewer.username, created_at=utcnow())
     session.add(channel)
     session.flush()
-    record(session, "alert_channel.added", actor=viewer.username, channel_id=channel.id, kind=kind,
-           audience=audience, target=public_channel(channel)["target"])
+    record(session, AuditAction.ALERT_CHANNEL_ADDED, ChannelAdded(channel_id=channel.id, kind=kind, audience=audience,
+           target=public_channel(channel)["target"]), actor=viewer.username)
     return channel
 
 
@@ -273,8 +274,8 @@ def remove_channel(session: Session, org: OrgChart, viewer: Principal, channel_i
         raise NotFound("没有这个订阅", "no such subscription")
     channel.removed_at, channel.enabled = utcnow(), False
     session.add(channel)
-    record(session, "alert_channel.removed", actor=viewer.username, channel_id=channel.id, kind=channel.kind,
-           audience=channel.audience)
+    record(session, AuditAction.ALERT_CHANNEL_REMOVED, ChannelRemoved(channel_id=channel.id, kind=channel.kind,
+           audience=channel.audience), actor=viewer.username)
     return channel
 
 

@@ -31,12 +31,13 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.base import instance_state
 from sqlmodel import Session, col, select
 
+from service.audit.actions import AuditAction, ChainStarted
 from service.audit.models import AuditEntry
 
 GENESIS = "0" * 64
 SYSTEM_CHAIN = 0
 SYSTEM_CHAIN_LOCK = 0x7975_6175  # advisory lock id for chain 0 ("yuau")
-CHAIN_STARTED = "audit.chain_started"  # chain 0's record of a chain's first entry
+CHAIN_STARTED = AuditAction.CHAIN_STARTED  # chain 0's record of a chain's first entry
 
 
 def canonical(chain: int, seq: int, incident_id: int | None, item_id: int | None, actor: str, action: str,
@@ -57,6 +58,14 @@ def canonical(chain: int, seq: int, incident_id: int | None, item_id: int | None
 def entry_hash(e: AuditEntry, prev_hash: str) -> str:
     return hashlib.sha256(canonical(e.chain, e.seq, e.incident_id, e.item_id, e.actor, e.action, e.detail or {},
                                     e.at, prev_hash)).hexdigest()
+
+
+def install(session_class: type[OrmSession]) -> None:
+    """Chain the audit entries of every session of `session_class` at flush. Called where the
+    app's sessions are made (service.core.db), not on import: other sessions of the process
+    (a test's, a tool's) get no hook they did not ask for. Idempotent."""
+    if not event.contains(session_class, "before_flush", _chain_new_entries):
+        event.listen(session_class, "before_flush", _chain_new_entries)
 
 
 def _chain_new_entries(session: OrmSession, _ctx: object, _instances: object) -> None:
@@ -80,8 +89,8 @@ def link(conn, entries: list) -> list:
     _lock(conn, [c for c in chains if c != SYSTEM_CHAIN], SYSTEM_CHAIN in by_chain)
     tails = _tails(conn, chains)
     begun = [c for c in chains if c != SYSTEM_CHAIN and c not in tails]
-    markers = [type(entries[0])(incident_id=None, item_id=None, actor="system", action=CHAIN_STARTED,
-                                detail={"chain": c}, at=by_chain[c][0].at) for c in begun]
+    markers = [type(entries[0])(incident_id=None, item_id=None, actor="system", action=CHAIN_STARTED.value,
+                                detail=ChainStarted(chain=c), at=by_chain[c][0].at) for c in begun]
     if markers:
         if SYSTEM_CHAIN not in by_chain:
             _lock(conn, [], True)
@@ -123,8 +132,8 @@ def mark_existing_chains(conn) -> int:
     have = {c for (c,) in conn.execute(select(AuditEntry.chain).where(AuditEntry.chain != SYSTEM_CHAIN).distinct())}
     marked = {d.get("chain") for (d,) in conn.execute(select(AuditEntry.detail).where(
         AuditEntry.chain == SYSTEM_CHAIN, AuditEntry.action == CHAIN_STARTED))}
-    rows = [SimpleNamespace(incident_id=None, item_id=None, actor="system", action=CHAIN_STARTED,
-                            detail={"chain": c, "backfilled": True}, at=utcnow()) for c in sorted(have - marked)]
+    rows = [SimpleNamespace(incident_id=None, item_id=None, actor="system", action=CHAIN_STARTED.value,
+                            detail=ChainStarted(chain=c, backfilled=True), at=utcnow()) for c in sorted(have - marked)]
     if rows:
         link(conn, rows)
         conn.execute(AuditEntry.__table__.insert(), [{k: v for k, v in vars(r).items()} for r in rows])
@@ -141,9 +150,6 @@ def _tails(conn, chains: list[int]) -> dict[int, tuple[int, str]]:
              .where(col(AuditEntry.chain).in_(chains[i:i + 500]), AuditEntry.seq == top))
         tails.update({c: (n, h) for c, n, h in conn.execute(q).all()})
     return tails
-
-
-event.listen(OrmSession, "before_flush", _chain_new_entries)
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,18 @@
 """The append-only audit log: service functions call `record`; nothing updates or deletes.
-Entries are hash-chained when flushed (service.audit.chain)."""
+Entries are hash-chained when flushed (service.audit.chain, installed on every session by
+service.core.db)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import Any
 
 from sqlmodel import Session
 
-from service.audit import chain as audit_chain  # installs the chaining hook for record()
+from service.audit import chain as audit_chain
+from service.audit.actions import AuditAction, check_detail
 from service.audit.models import AuditEntry
 from service.core.bulk import insert_rows
 from service.core.columns import utcnow
@@ -16,9 +20,15 @@ from service.core.columns import utcnow
 SYSTEM = "system"
 
 
-def record(session: Session, action: str, *, incident_id: int | None = None, item_id: int | None = None,
-           actor: str = SYSTEM, **detail: object) -> AuditEntry:
-    entry = AuditEntry(incident_id=incident_id, item_id=item_id, actor=actor, action=action, detail=detail, at=utcnow())
+def record(session: Session, action: AuditAction, detail: Mapping[str, Any], *, incident_id: int | None = None,
+           item_id: int | None = None, actor: str = SYSTEM) -> AuditEntry:
+    """Add an entry; `detail` is the action's TypedDict (service.audit.actions), its keys checked."""
+    check_detail(action, detail)
+    # the chain fills at flush, on the class of the session that writes (the app's AppSession):
+    # installed here, by the one writer, not on import nor on every ORM session of the process
+    audit_chain.install(type(session))
+    entry = AuditEntry(incident_id=incident_id, item_id=item_id, actor=actor, action=action.value, detail=dict(detail),
+                       at=utcnow())
     session.add(entry)
     return entry
 
@@ -34,10 +44,11 @@ class AuditBatch:
 
     rows: list[SimpleNamespace] = field(default_factory=list)
 
-    def add(self, action: str, *, incident_id: int | None = None, item_id: int | None = None,
-            actor: str = SYSTEM, **detail: object) -> None:
-        self.rows.append(SimpleNamespace(incident_id=incident_id, item_id=item_id, actor=actor, action=action,
-                                         detail=detail, at=utcnow()))
+    def add(self, action: AuditAction, detail: Mapping[str, Any], *, incident_id: int | None = None,
+            item_id: int | None = None, actor: str = SYSTEM) -> None:
+        check_detail(action, detail)
+        self.rows.append(SimpleNamespace(incident_id=incident_id, item_id=item_id, actor=actor, action=action.value,
+                                         detail=dict(detail), at=utcnow()))
 
     def write(self, session: Session) -> None:
         if not self.rows:

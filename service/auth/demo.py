@@ -11,6 +11,7 @@ from functools import lru_cache
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from service.audit.actions import AuditAction, Username
 from service.audit.log import record
 from service.auth.models import User
 from service.auth.passwords import DEMO_PASSWORD, hash_password, verify_password
@@ -83,7 +84,7 @@ def ensure_demo_accounts(settings: Settings) -> list[str]:
             if not user.active and _is_demo(user, verified):
                 user.active = True
                 session.add(user)
-                record(session, "user.enabled", actor="demo", username=user.username)
+                record(session, AuditAction.USER_ENABLED, Username(username=user.username), actor="demo")
         org = active_org(session)
         for username, name, role, unit, region in DEMO_ACCOUNTS:
             if username in users:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from routing.orgchart import OrgChart
+from service.audit.actions import AuditAction, LoginThrottled, UserCreated, Username
 from service.audit.log import SYSTEM, record
 from service.auth import throttle
 from service.auth.models import LoginSession, User
@@ -57,8 +58,8 @@ def create_user(session: Session, org: OrgChart, *, username: str, password: str
                 password_hash=password_hash or hash_password(password), created_at=utcnow())
     session.add(user)
     session.flush()
-    record(session, "user.created", actor=actor, username=username, role=str(r), unit=user.unit,
-           region=user.region)
+    record(session, AuditAction.USER_CREATED, UserCreated(username=username, role=str(r), unit=user.unit,
+                                                      region=user.region), actor=actor)
     return user
 
 
@@ -91,7 +92,7 @@ def authenticate(session: Session, settings: Settings, username: str, password: 
     if not ok or user is None or not user.active or (not settings.demo and password == DEMO_PASSWORD):
         for key, count, rule in ((account_key, account_count, account_rule), (source_key, source_count, source_rule)):
             if count == rule.max_failures:  # delays start from now on
-                record(session, "login.throttled", actor=SYSTEM, key=key, failures=count)
+                record(session, AuditAction.LOGIN_THROTTLED, LoginThrottled(key=key, failures=count), actor=SYSTEM)
         session.commit()
         raise Unauthenticated("用户名或密码错误", "wrong username or password")
     with session.get_bind().begin() as conn:
@@ -153,5 +154,5 @@ def disable_user(session: Session, username: str, actor: str = "admin") -> User:
                                                          LoginSession.revoked_at == None)).all():  # noqa: E711
         login.revoked_at = now
         session.add(login)
-    record(session, "user.disabled", actor=actor, username=username)
+    record(session, AuditAction.USER_DISABLED, Username(username=username), actor=actor)
     return user

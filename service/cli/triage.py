@@ -13,10 +13,11 @@ from pydantic import ValidationError
 
 from routing.deadlines import to_policy_tz
 from routing.grouping import group_batch
+from routing.local_time import BEIJING
 from service.core.inputs import ReceivedWindow
 from service.core.settings import Settings
 from service.incidents.pipeline import Engine, Triage
-from service.items.schemas import LOCAL_TZ, ItemIn
+from service.items.schemas import ItemIn
 
 
 class TriageInputError(ValueError):
@@ -94,4 +95,4 @@ def to_record(t: Triage, incident: str, engine: Engine) -> dict:
 
 
 def now_local() -> datetime:
-    return datetime.now(LOCAL_TZ)
+    return datetime.now(BEIJING)

@@ -28,6 +28,11 @@ JSON = {"json_serializer": json_dumps, "json_deserializer": orjson.loads}
 _ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
+class AppSession(Session):
+    """The app's sessions (session_scope): audit entries added to one are hash-chained at flush,
+    a hook on this class only (service.audit.chain.install, with the first engine)."""
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -79,7 +84,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 @contextmanager
 def session_scope(url: str) -> Iterator[Session]:
-    with Session(get_engine(url), expire_on_commit=False) as session:
+    with AppSession(get_engine(url), expire_on_commit=False) as session:
         yield session
 
 

@@ -8,13 +8,15 @@ from functools import lru_cache
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from routing.local_time import BEIJING_NAME
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./yuqing.db"
     redis_url: str | None = None  # unset: embedded mode, items processed inline
-    timezone: str = "Asia/Shanghai"
+    timezone: str = BEIJING_NAME  # IANA name (routing.local_time)
     org_file: str | None = None  # None: the shipped demo organisation
     policy_file: str | None = None  # None: the shipped policy
     queue_name: str = "yuqing"

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from routing.escalation import next_due, recipients, steps_due
 from routing.facts import RoutingDecision
 from service.alerts.service import create_alerts, delivery_calls
+from service.audit.actions import AuditAction, Escalated
 from service.audit.log import AuditBatch
 from service.core.bulk import insert_ignoring
 from service.core.events import EscalationEvent
@@ -126,8 +127,8 @@ def _audit(session: Session, batch: Sequence, rows: list[Fired]) -> None:
     kinds = {c.id: c.kind for c in batch}
     audit = AuditBatch()
     for r in rows:
-        audit.add("escalation." + r.step, incident_id=r.incident_id, clock=kinds[r.clock_id], label=r.label,
-                  recipients=r.recipients, due_at=r.due_at.isoformat())
+        audit.add(AuditAction.escalation(r.step), Escalated(clock=kinds[r.clock_id], label=r.label,
+                  recipients=r.recipients, due_at=r.due_at.isoformat()), incident_id=r.incident_id)
         log.info("escalation.fired", incident_id=r.incident_id, clock=kinds[r.clock_id], step=r.step)
     audit.write(session)
 

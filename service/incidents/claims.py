@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from routing.escalation import recipients
+from service.audit.actions import AuditAction, ClaimExpired
 from service.audit.log import record
 from service.incidents.events import escalation_event
 from service.incidents.mapping import decision_of
@@ -38,8 +39,8 @@ def expire_claims(session: Session, engine: Engine, now: datetime) -> list[dict]
             continue
         # the unit's leaders and the government office, as at a missed deadline (催办)
         told = list(recipients("urge", decision_of(incident), engine.org))
-        record(session, "incident.claim_expired", incident_id=incident.id, claimed_by=claimed_by, unit=unit,
-               claimed_at=at.isoformat(), recipients=told)
+        record(session, AuditAction.INCIDENT_CLAIM_EXPIRED, ClaimExpired(claimed_by=claimed_by, unit=unit,
+               claimed_at=at.isoformat(), recipients=told), incident_id=incident.id)
         session.refresh(incident)
         events.append(escalation_event(incident, step=STEP, label=LABEL, recipients=tuple(told),
                                        expired_claim={"by": claimed_by, "unit": unit}))

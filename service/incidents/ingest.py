@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from classifier.spread import ItemSignals, SpreadTally, assess_spread
 from routing.facts import SEVERITY_RANK, Severity
 from routing.grouping import Assignment, Signature, assign
+from service.audit.actions import AuditAction, IncidentCreated, ItemMerged
 from service.audit.log import AuditBatch
 from service.core.bulk import insert_rows
 from service.core.columns import utcnow
@@ -213,8 +214,8 @@ def _write(session: Session, engine: Engine, items: Sequence[Item], triages: dic
         updates.append({"id": item.id, "incident_id": row.id, "status": "processed", "processed_at": now,
                         "analysis": _analysis(t), "merge_explanation": m.explanation if m else None})
         if m is not None:
-            side.audit.add("incident.item_merged", incident_id=row.id, item_id=item.id,
-                           explanation=m.explanation, score=m.score)
+            side.audit.add(AuditAction.INCIDENT_ITEM_MERGED, ItemMerged(explanation=m.explanation, score=m.score),
+                           incident_id=row.id, item_id=item.id)
             if SEVERITY_RANK[Severity(t.facts.severity)] > SEVERITY_RANK[Severity(row.severity)]:
                 side.write(session)
                 upgrade_if_more_severe(session, engine, row, t.facts.severity, actor="system")
@@ -324,8 +325,9 @@ def _open(session: Session, row: Incident, t: Triage, sig: Signature, side: Side
     side.units += ({"incident_id": row.id, "unit": u, "role": r} for u, r in pairs_of(row))
     side.clocks += ({"incident_id": row.id, "kind": c.kind, "label": c.label, "started_at": c.started_at,
                      "due_at": c.due_at, "next_due_at": c.started_at} for c in t.clocks)  # placed by the sweep
-    side.audit.add("incident.created", incident_id=row.id, item_id=int(t.item.key), topic=row.topic,
-                   severity=row.severity, first_responsible=row.first_responsible, reasons=row.reasons)
+    side.audit.add(AuditAction.INCIDENT_CREATED, IncidentCreated(topic=row.topic, severity=row.severity,
+                   first_responsible=row.first_responsible, reasons=row.reasons), incident_id=row.id,
+                   item_id=int(t.item.key))
 
 
 def _extend(session: Session, engine: Engine, row: Incident, before: Signature, after: Signature,

@@ -16,6 +16,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import update
 from sqlmodel import col
 
+from service.audit.actions import AuditAction, ItemFailed
 from service.audit.log import record
 from service.core.columns import utcnow
 from service.core.metrics import ITEMS_FAILED
@@ -56,7 +57,7 @@ def set_aside(uow: UnitOfWork, item_id: int, exc: BaseException) -> bool:
     marked = session.execute(update(Item).where(col(Item.id) == item_id, col(Item.status) == "pending")
                              .values(status="failed", error=error, processed_at=utcnow())).rowcount
     if marked:
-        record(session, "item.failed", item_id=item_id, error=error)
+        record(session, AuditAction.ITEM_FAILED, ItemFailed(error=error), item_id=item_id)
     uow.commit()
     if marked:
         ITEMS_FAILED.inc()

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from routing.deadlines import compute_clocks
 from routing.escalation import next_due
 from routing.facts import SEVERITY_RANK, Severity
+from service.audit.actions import REGRADED, AuditAction, Regraded
 from service.audit.log import record
 from service.incidents.mapping import apply_decision, reroute
 from service.incidents.models import Clock, Incident
@@ -31,7 +32,7 @@ def change_severity(session: Session, engine: Engine, incident: Incident, severi
 
 
 def regrade(session: Session, engine: Engine, incident: Incident, *, topic: str | None = None,
-            severity: Severity | None = None, actor: str, why: str) -> list[str]:
+            severity: Severity | None = None, actor: str, why: str) -> list[AuditAction]:
     """Set topic and/or severity, re-route and re-time; returns the audit actions written."""
     before = {"topic": incident.topic, "severity": incident.severity}
     after = {"topic": topic or incident.topic, "severity": str(severity or incident.severity)}
@@ -48,9 +49,10 @@ def regrade(session: Session, engine: Engine, incident: Incident, *, topic: str 
     sync_units(session, incident, before=units_before)
     retime(session, engine, incident)
     session.add(incident)
-    actions = [f"incident.{k}_changed" for k in changed]
+    actions = [REGRADED[k] for k in changed]
     for k, action in zip(changed, actions, strict=True):
-        record(session, action, incident_id=incident.id, actor=actor, before=before[k], after=after[k], why=why)
+        record(session, action, Regraded(before=before[k], after=after[k], why=why), incident_id=incident.id,
+               actor=actor)
     return actions
 
 

@@ -22,15 +22,10 @@ class Status(StrEnum):
     CLOSED = "closed"  # 已办结
 
 
-LEGACY_OPEN = "open"  # rows written before the workflow existed: unclaimed
 STATUS_LABEL = {Status.UNCLAIMED: "待认领", Status.CLAIMED: "已认领", Status.RESPONDED: "已回应",
                 Status.RETURNED: "退回待审定", Status.CLOSED: "已办结"}
 # deadlines pause for nothing: every state but closed keeps the clocks running
 OPEN = frozenset({Status.UNCLAIMED, Status.CLAIMED, Status.RESPONDED, Status.RETURNED})
-
-
-def status_of(raw: str) -> Status:
-    return Status.UNCLAIMED if raw == LEGACY_OPEN else Status(raw)
 
 
 class Channel(StrEnum):

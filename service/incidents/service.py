@@ -17,6 +17,20 @@ from sqlmodel import Session, col, delete, select
 from routing.facts import RoutingDecision, Severity
 from routing.grouping import merge as merge_signatures
 from routing.orgchart import OrgChart
+from service.audit.actions import (
+    Arbitrated,
+    AuditAction,
+    Claimed,
+    Closed,
+    FollowedUp,
+    LeadDesignated,
+    Merged,
+    MergedInto,
+    Responded,
+    Returned,
+    Transferred,
+    Units,
+)
 from service.audit.log import record
 from service.auth.rules import Principal, assignment_of
 from service.core.columns import utcnow
@@ -27,13 +41,13 @@ from service.incidents.mapping import apply_decision, reroute
 from service.incidents.models import Clock, Incident, IncidentPlace, Item, Response
 from service.incidents.pipeline import Engine
 from service.incidents.retiming import regrade, retime, upgrade_if_more_severe
-from service.incidents.rules import Case, Channel, FollowUp, Status, Transition, check, clocks_met, status_of
+from service.incidents.rules import Case, Channel, FollowUp, Status, Transition, check, clocks_met
 from service.incidents.units import sync_units
 from service.incidents.visible import visible_incident
 
 
 def case_of(incident: Incident) -> Case:
-    return Case(status=status_of(incident.status), claimed_unit=incident.claimed_unit)
+    return Case(status=Status(incident.status), claimed_unit=incident.claimed_unit)
 
 
 def load(session: Session, engine: Engine, viewer: Principal, incident_id: int, transition: Transition) -> Incident:
@@ -58,7 +72,8 @@ def claim(*, session: Session, engine: Engine, viewer: Principal, incident_id: i
     if won != 1:
         raise Conflict("事件已被其他人认领", "someone else claimed this incident meanwhile")
     session.refresh(incident)
-    record(session, "incident.claimed", incident_id=incident_id, actor=viewer.username, unit=viewer.unit)
+    record(session, AuditAction.INCIDENT_CLAIMED, Claimed(unit=viewer.unit), incident_id=incident_id,
+           actor=viewer.username)
     return incident
 
 
@@ -70,8 +85,8 @@ def respond(*, session: Session, engine: Engine, viewer: Principal, incident_id:
     incident.status = Status.RESPONDED.value
     incident.responded_at = incident.responded_at or now
     session.add(incident)
-    record(session, "incident.responded", incident_id=incident_id, actor=viewer.username, unit=viewer.unit,
-           channel=channel.value, text=text, link=link, clocks_met=met)
+    record(session, AuditAction.INCIDENT_RESPONDED, Responded(unit=viewer.unit, channel=channel.value, text=text,
+           link=link, clocks_met=met), incident_id=incident_id, actor=viewer.username)
     return incident
 
 
@@ -80,8 +95,9 @@ def follow_up(*, session: Session, engine: Engine, viewer: Principal, incident_i
     incident = load(session, engine, viewer, incident_id, Transition.FOLLOW_UP)
     now = now or utcnow()
     met = _publish(session, incident, viewer, kind.value, channel, text, link, now)
-    record(session, "incident.followed_up", incident_id=incident_id, actor=viewer.username, unit=viewer.unit,
-           kind=kind.value, channel=channel.value if channel else None, text=text, link=link, clocks_met=met)
+    record(session, AuditAction.INCIDENT_FOLLOWED_UP, FollowedUp(
+        unit=viewer.unit, kind=kind.value, channel=channel.value if channel else None, text=text, link=link,
+        clocks_met=met), incident_id=incident_id, actor=viewer.username)
     return incident
 
 
@@ -90,7 +106,7 @@ def close(*, session: Session, engine: Engine, viewer: Principal, incident_id: i
     incident = load(session, engine, viewer, incident_id, Transition.CLOSE)
     incident.status, incident.closed_at = Status.CLOSED.value, now or utcnow()
     session.add(incident)
-    record(session, "incident.closed", incident_id=incident_id, actor=viewer.username, note=note)
+    record(session, AuditAction.INCIDENT_CLOSED, Closed(note=note), incident_id=incident_id, actor=viewer.username)
     return incident
 
 
@@ -104,8 +120,8 @@ def return_incident(*, session: Session, engine: Engine, viewer: Principal, inci
     incident.returned_at, incident.return_grounds = now or utcnow(), grounds
     _unclaim(incident)
     session.add(incident)
-    record(session, "incident.returned", incident_id=incident_id, actor=viewer.username, unit=viewer.unit,
-           grounds=grounds)
+    record(session, AuditAction.INCIDENT_RETURNED, Returned(unit=viewer.unit, grounds=grounds), incident_id=incident_id,
+           actor=viewer.username)
     return incident
 
 
@@ -126,9 +142,10 @@ def arbitrate(*, session: Session, engine: Engine, viewer: Principal, incident_i
     incident.status = Status.UNCLAIMED.value
     session.add(incident)
     sync_units(session, incident)
-    record(session, "incident.arbitrated", incident_id=incident_id, actor=viewer.username, accept=accept,
-           note=note, returned_by=incident.returned_by, returned_unit=incident.returned_unit,
-           grounds=incident.return_grounds, before=before, after=_units_of(incident))
+    record(session, AuditAction.INCIDENT_ARBITRATED, Arbitrated(
+        accept=accept, note=note, returned_by=incident.returned_by, returned_unit=incident.returned_unit,
+        grounds=incident.return_grounds, before=before, after=_units_of(incident)), incident_id=incident_id,
+        actor=viewer.username)
     return incident
 
 
@@ -142,8 +159,8 @@ def transfer(*, session: Session, engine: Engine, viewer: Principal, incident_id
     _unclaim(incident)
     session.add(incident)
     sync_units(session, incident)
-    record(session, "incident.transferred", incident_id=incident_id, actor=viewer.username, note=note,
-           before=before, after=_units_of(incident))
+    record(session, AuditAction.INCIDENT_TRANSFERRED, Transferred(note=note, before=before, after=_units_of(incident)),
+           incident_id=incident_id, actor=viewer.username)
     return incident
 
 
@@ -157,8 +174,8 @@ def designate_lead(*, session: Session, engine: Engine, viewer: Principal, incid
     _apply(incident, _route(engine, incident, unit))
     session.add(incident)
     sync_units(session, incident)
-    record(session, "incident.lead_designated", incident_id=incident_id, actor=viewer.username,
-           before=before, after=incident.lead, note=note)
+    record(session, AuditAction.INCIDENT_LEAD_DESIGNATED, LeadDesignated(before=before, after=incident.lead, note=note),
+           incident_id=incident_id, actor=viewer.username)
     return incident
 
 
@@ -191,9 +208,10 @@ def merge(*, session: Session, engine: Engine, viewer: Principal, incident_id: i
     session.flush()
     retime(session, engine, survivor)
     upgrade_if_more_severe(session, engine, survivor, Severity(absorbed.severity), actor=viewer.username)
-    record(session, "incident.merged", incident_id=incident_id, actor=viewer.username, absorbed=other_id,
-           item_ids=item_ids, received_at=survivor.received_at.isoformat())
-    record(session, "incident.merged_into", incident_id=other_id, actor=viewer.username, survivor=incident_id)
+    record(session, AuditAction.INCIDENT_MERGED, Merged(absorbed=other_id, item_ids=item_ids,
+           received_at=survivor.received_at.isoformat()), incident_id=incident_id, actor=viewer.username)
+    record(session, AuditAction.INCIDENT_MERGED_INTO, MergedInto(survivor=incident_id), incident_id=other_id,
+           actor=viewer.username)
     return survivor, absorbed
 
 
@@ -222,9 +240,9 @@ def _unclaim(incident: Incident) -> None:
     incident.claimed_by = incident.claimed_unit = incident.claimed_at = None
 
 
-def _units_of(incident: Incident) -> dict:
-    return {"first_responsible": list(incident.first_responsible), "co_responsible": list(incident.co_responsible),
-            "lead": incident.lead}
+def _units_of(incident: Incident) -> Units:
+    return Units(first_responsible=list(incident.first_responsible), co_responsible=list(incident.co_responsible),
+                 lead=incident.lead)
 
 
 def _assign(incident: Incident, units: list[str]) -> None:

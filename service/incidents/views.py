@@ -3,7 +3,7 @@ detail with its timeline, and the coordinator's corrections (topic, severity, sp
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, Query
 from pydantic import Field
@@ -11,6 +11,7 @@ from sqlalchemy import exists, or_
 from sqlmodel import col, select
 
 from routing.facts import Severity
+from service.audit.actions import AuditAction, ItemSplit, Returned
 from service.audit.log import record
 from service.audit.models import AuditEntry
 from service.auth.deps import Allowed, ReaderDep
@@ -25,7 +26,7 @@ from service.incidents import service as wf
 from service.incidents.deps import EngineDep
 from service.incidents.events import incident_event
 from service.incidents.models import SUPERVISION_CLOCK, Clock, EscalationStep, Incident, IncidentUnit, Item, Response
-from service.incidents.rules import LEGACY_OPEN, STATUS_LABEL, Status, Transition, available, status_of
+from service.incidents.rules import STATUS_LABEL, Status, Transition, available
 from service.incidents.splitting import split_item
 from service.incidents.units import REGION, UNIT_ROLES, scoped
 from service.incidents.visible import visible_incident
@@ -47,7 +48,7 @@ def list_incidents(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
     if status == "open":
         q = q.where(Incident.status != Status.CLOSED.value)
     elif status is not None:
-        q = q.where(col(Incident.status).in_(_raw(status)))
+        q = q.where(Incident.status == status.value)
     for column, value in ((Incident.topic, topic), (Incident.severity, severity)):
         if value is not None:
             q = q.where(column == str(value))
@@ -63,13 +64,9 @@ def list_incidents(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
     return list(session.exec(q.order_by(col(Incident.id).desc()).offset(offset).limit(limit)).all())
 
 
-def _raw(status: Status) -> list[str]:
-    return [status.value, LEGACY_OPEN] if status is Status.UNCLAIMED else [status.value]
-
-
 def _view(q, view: View, viewer: Principal):
     if view == "unclaimed":
-        return q.where(col(Incident.status).in_(_raw(Status.UNCLAIMED)))
+        return q.where(Incident.status == Status.UNCLAIMED.value)
     if view == "mine":
         return q.where(Incident.claimed_by == viewer.username)
     if view == "escalated":  # the board: open incidents with a rung fired, a claim lapsed or a 督办单 unanswered
@@ -90,7 +87,7 @@ def get_incident(incident_id: IdPath, viewer: ReaderDep, session: SessionDep, en
     items, clocks = session.exec(by(Item)).all(), session.exec(by(Clock)).all()
     escalations, audit = session.exec(by(EscalationStep)).all(), session.exec(by(AuditEntry)).all()
     responses = session.exec(by(Response)).all()
-    status = status_of(incident.status)
+    status = Status(incident.status)
     return {
         "incident": incident,
         "status_label": STATUS_LABEL[status],
@@ -102,12 +99,15 @@ def get_incident(incident_id: IdPath, viewer: ReaderDep, session: SessionDep, en
         if incident.claimed_by else None,
         "returned": {"by": incident.returned_by, "unit": incident.returned_unit, "at": incident.returned_at,
                      "grounds": incident.return_grounds} if incident.returned_by else None,
-        "returns": [{"by": e.actor, "unit": e.detail.get("unit"), "at": e.at, "grounds": e.detail.get("grounds")}
-                    for e in audit if e.action == "incident.returned"],
+        "returns": [_return(e, cast(Returned, e.detail)) for e in audit if e.action == AuditAction.INCIDENT_RETURNED],
         "merged_into": incident.merged_into,
         "actions": [str(t) for t in available(viewer, wf.case_of(incident), a, engine.org)],
         "timeline": _timeline(items, audit, responses, escalations),
     }
+
+
+def _return(e: AuditEntry, d: Returned) -> dict:
+    return {"by": e.actor, "unit": d.get("unit"), "at": e.at, "grounds": d.get("grounds")}
 
 
 def _timeline(items, audit, responses, escalations) -> list[dict]:
@@ -169,8 +169,8 @@ def split(incident_id: IdPath, item_id: IdPath, viewer: Annotated[Principal, All
     if uow.session.exec(select(Item.id).where(Item.incident_id == incident_id)).all() == [item_id]:
         raise Conflict("事件只有这一条信息，无需拆分", "the incident holds only this item")
     new = split_item(uow.session, engine, incident, item)
-    record(uow.session, "incident.item_split", incident_id=incident_id, item_id=item_id, actor=viewer.username,
-           new_incident_id=new.id)
+    record(uow.session, AuditAction.INCIDENT_ITEM_SPLIT, ItemSplit(new_incident_id=new.id), incident_id=incident_id,
+           item_id=item_id, actor=viewer.username)
     uow.publish(incident_event(EventType.CREATED, new))
     uow.commit()
     return {"incident_id": new.id}

@@ -13,6 +13,7 @@ import structlog
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from service.audit.actions import AuditAction, ItemRetried
 from service.audit.log import record
 from service.core.db import session_scope
 from service.core.settings import Settings
@@ -31,7 +32,8 @@ def reset_failed(settings: Settings, item_ids: Sequence[int], actor: str) -> lis
             session.execute(update(Item).where(col(Item.id).in_([i for i, _ in failed]))
                             .values(status="pending", error=None, processed_at=None))
             for item_id, error in failed:
-                record(session, "item.retried", item_id=item_id, actor=actor, previous_error=error)
+                record(session, AuditAction.ITEM_RETRIED, ItemRetried(previous_error=error), item_id=item_id,
+                       actor=actor)
         session.commit()
     return [i for i, _ in failed]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, ConfigDict, Field, field_validator
 
 from classifier.spread import ITEM_SIGNALS, ItemSignals
 from routing.facts import Severity
+from routing.local_time import BEIJING
 from service.core.inputs import (
     EXTERNAL_ID_MAX,
     MAX_INT,
@@ -26,7 +26,6 @@ from service.core.inputs import (
 )
 from service.incidents.pipeline import ItemInput
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 RECEIVED_AT = ("接收时间，ISO 8601；不带时区按 Asia/Shanghai；不早于 RECEIVED_AT_FLOOR（默认 2000-01-01），"
                "不晚于当前时间加 RECEIVED_AT_AHEAD_MINUTES（默认 10 分钟）；缺省为接收时刻 / ISO 8601, no offset = "
@@ -66,7 +65,7 @@ class ItemIn(StrictModel):
     def _aware(cls, v: datetime | None) -> datetime | None:
         if v is None:
             return None
-        return representable(v.replace(tzinfo=LOCAL_TZ) if v.tzinfo is None else v)
+        return representable(v.replace(tzinfo=BEIJING) if v.tzinfo is None else v)
 
     def received_problem(self, window: ReceivedWindow, now: datetime) -> tuple[str, str] | None:
         """(zh, en) when received_at lies outside `window` (None: received now, always fine)."""

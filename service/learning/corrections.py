@@ -17,15 +17,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from sqlmodel import Session, col, select
 
 from classifier.datasets import dedupe, join_title
+from service.audit.actions import REGRADED, AuditAction, Regraded
 from service.audit.log import SYSTEM
 from service.audit.models import AuditEntry
 from service.incidents.models import Item
 
-ACTIONS = {"incident.topic_changed": "topic", "incident.severity_changed": "severity"}
+ACTIONS: dict[AuditAction, str] = {action: f for f, action in REGRADED.items()}  # action → field
 FIELDS = ("topic", "severity")
 # why of the automatic upgrade when a graver incident is merged in (service.incidents.retiming): even
 # when a person merged, the new level was not their judgement of these texts
@@ -103,11 +105,8 @@ def load_corrections(session: Session, fields: Sequence[str] = FIELDS) -> list[C
     actions = [a for a, f in ACTIONS.items() if f in fields]
     entries = session.exec(select(AuditEntry).where(col(AuditEntry.action).in_(actions))
                            .order_by(col(AuditEntry.id))).all()
-    changes = [
-        Change(e.id, e.incident_id, ACTIONS[e.action], str(e.detail.get("before", "")), str(e.detail.get("after", "")),
-               e.actor, e.at, str(e.detail.get("why", "")))
-        for e in entries if e.id is not None and e.incident_id is not None and e.detail.get("after")
-    ]
+    changes = [_change(e, cast(Regraded, e.detail))
+               for e in entries if e.id is not None and e.incident_id is not None and e.detail.get("after")]
     incident_ids = sorted({c.incident_id for c in changes})
     if not incident_ids:
         return []
@@ -116,6 +115,11 @@ def load_corrections(session: Session, fields: Sequence[str] = FIELDS) -> list[C
     items = [ItemText(i, inc, join_title(title or "", text)) for i, inc, title, text in rows
              if i is not None and inc is not None]  # stored rows: both set (the query asks for the ids)
     return corrections_from(changes, items)
+
+
+def _change(e: AuditEntry, d: Regraded) -> Change:
+    return Change(e.id, e.incident_id, ACTIONS[AuditAction(e.action)], str(d.get("before", "")),
+                  str(d.get("after", "")), e.actor, e.at, str(d.get("why", "")))
 
 
 def export_csv(corrections: Sequence[Correction], path: str | Path, field: str | None = None) -> int:

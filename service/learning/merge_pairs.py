@@ -15,14 +15,16 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from sqlmodel import Session, col, select
 
+from service.audit.actions import AuditAction, Merged
 from service.audit.log import SYSTEM
 from service.audit.models import AuditEntry
 from service.incidents.models import Item
 
-MERGED, SPLIT = "incident.merged", "incident.item_split"
+MERGED, SPLIT = AuditAction.INCIDENT_MERGED, AuditAction.INCIDENT_ITEM_SPLIT
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def load_pairs(session: Session) -> tuple[list[LabelledPair], dict[int, Item]]:
 
 def _moved(e: AuditEntry) -> tuple[int, ...]:
     if e.action == MERGED:
-        return tuple(int(i) for i in e.detail.get("item_ids") or ())
+        return tuple(int(i) for i in cast(Merged, e.detail).get("item_ids") or ())
     return (int(e.item_id),) if e.item_id is not None else ()
 
 

@@ -24,6 +24,7 @@ from classifier import registry
 from classifier.datasets import LabelledData, load_labelled
 from classifier.evaluation import EvalReport, score
 from routing.taxonomy import Taxonomy, load_taxonomy
+from service.audit.actions import AuditAction, Retrained
 from service.core.settings import Settings, get_settings
 
 TRAINING_SNAPSHOT = "training-{version}.csv"  # beside the artifact in MODEL_DIR
@@ -43,8 +44,11 @@ class RetrainResult:
     n_corrections: int  # topic corrections found in the audit log
     changed: int  # training rows the corrections added or relabelled
 
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
+    def as_dict(self) -> Retrained:  # also the detail of its audit entry
+        return Retrained(promoted=self.promoted, reason=self.reason, active_version=self.active_version,
+                         candidate_version=self.candidate_version, candidate_f1=self.candidate_f1,
+                         current_f1=self.current_f1, n_train=self.n_train, n_corrections=self.n_corrections,
+                         changed=self.changed)
 
 
 # --- pure ----------------------------------------------------------------------------------
@@ -188,9 +192,9 @@ def _active_org(session):
 def _finish(settings: Settings, result: RetrainResult, record) -> RetrainResult:
     from service.core.db import session_scope
 
-    action = "classifier.model_promoted" if result.promoted else "classifier.retrain_kept"
+    action = AuditAction.CLASSIFIER_MODEL_PROMOTED if result.promoted else AuditAction.CLASSIFIER_RETRAIN_KEPT
     with session_scope(settings.database_url) as session:
-        record(session, action, actor=ACTOR, **result.as_dict())
+        record(session, action, result.as_dict(), actor=ACTOR)
         session.commit()
     log.info(action, **result.as_dict())
     return result
@@ -200,7 +204,7 @@ def _finish(settings: Settings, result: RetrainResult, record) -> RetrainResult:
 def retrain_job(database_url: str, model_dir: str) -> dict:
     """The RQ job (module-level so a worker imports it): returns the result as a dict."""
     settings = get_settings().model_copy(update={"database_url": database_url, "model_dir": model_dir})
-    return retrain(settings).as_dict()
+    return dict(retrain(settings).as_dict())
 
 
 def enqueue_retrain(settings: Settings):

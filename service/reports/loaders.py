@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
+from service.audit.actions import AuditAction, Claimed, Returned, key_of
 from service.audit.models import AuditEntry
 from service.auth.rules import Principal, Role
 from service.incidents.models import Clock, Incident, IncidentUnit
@@ -24,6 +25,7 @@ from service.reports.figures import Record
 from service.review.models import Review
 
 MAX_SPAN_DAYS = 400
+UNIT = key_of("unit", Claimed, Returned)  # the detail key the claims and returns are counted by
 
 
 @dataclass(frozen=True)
@@ -84,15 +86,15 @@ def load_records(session: Session, org: OrgChart, viewer: Principal, period: Per
     ids = _incident_ids(viewer, org, start, end, region)
     only_unit = viewer.unit if viewer.role is not Role.ADMIN and not viewer.region else None
 
-    unit_of = AuditEntry.detail["unit"].as_string()
+    unit_of = AuditEntry.detail[UNIT].as_string()
 
-    def per_unit(action: str, value):
+    def per_unit(action: AuditAction, value):
         return (select(col(AuditEntry.incident_id).label("iid"), unit_of.label("unit"), value.label("v"))
                 .where(AuditEntry.action == action, col(AuditEntry.incident_id).in_(ids))
                 .group_by(col(AuditEntry.incident_id), unit_of).subquery())
 
-    claims = per_unit("incident.claimed", func.min(AuditEntry.at))  # the first claim, even one that lapsed
-    returns = per_unit("incident.returned", func.count())
+    claims = per_unit(AuditAction.INCIDENT_CLAIMED, func.min(AuditEntry.at))  # the first claim, even one that lapsed
+    returns = per_unit(AuditAction.INCIDENT_RETURNED, func.count())
     late = or_(col(Clock.met_at) > col(Clock.due_at), and_(col(Clock.met_at).is_(None), col(Clock.due_at) < as_of))
     breaches = (select(col(Clock.incident_id).label("iid"), func.count().label("v"))
                 .where(col(Clock.incident_id).in_(ids), late).group_by(col(Clock.incident_id)).subquery())

@@ -13,13 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
+from service.audit.actions import AuditAction, Reviewed
 from service.audit.log import record
 from service.auth.rules import Action, Assignment, Principal, assignment_of, may, sees
 from service.core.columns import utcnow
 from service.core.errors import Conflict, Invalid, refused
 from service.incidents.models import Clock, Incident, Response
 from service.incidents.pipeline import Engine
-from service.incidents.rules import STATUS_LABEL, Refusal, Status, status_of
+from service.incidents.rules import STATUS_LABEL, Refusal, Status
 from service.incidents.units import scoped
 from service.review.models import Review
 from service.review.scoring import Window, accountability_problems, judged_problems, overall, timeliness
@@ -107,7 +108,7 @@ def queue(session: Session, engine: Engine, viewer: Principal, *, reviewed: bool
         if unit is None:  # the query keeps units only
             continue
         inc, at = incidents[incident_id], _aware(at)
-        status = status_of(inc.status)
+        status = Status(inc.status)
         rule = refusal(viewer, assignment_of(inc), engine.org, status, unit, answered.get(incident_id, {}))
         review = reviews.get((incident_id, unit))
         entries.append({
@@ -140,7 +141,7 @@ def of_incident(session: Session, engine: Engine, viewer: Principal, incident_id
     answered = first_responses(session, [incident_id]).get(incident_id, {})
     spans = windows(session, [incident_id]).get(incident_id, [])
     done = {r.unit for r in reviews}
-    status, a = status_of(incident.status), assignment_of(incident)
+    status, a = Status(incident.status), assignment_of(incident)
     responders = [{"unit": u, "responded_at": at, "timeliness": timeliness(spans, at), "reviewed": u in done,
                    "may_review": u not in done and refusal(viewer, a, engine.org, status, u, answered) is None}
                   for u, at in sorted(answered.items(), key=lambda kv: kv[1])]
@@ -167,7 +168,7 @@ def review(*, session: Session, engine: Engine, viewer: Principal, incident_id: 
     j = judgement
     incident = _visible(session, engine, viewer, incident_id, lock=True)
     answered = first_responses(session, [incident_id]).get(incident_id, {})
-    found = refusal(viewer, assignment_of(incident), engine.org, status_of(incident.status), j.unit, answered)
+    found = refusal(viewer, assignment_of(incident), engine.org, Status(incident.status), j.unit, answered)
     if found is not None:
         raise refused(found.status, found.zh, found.en)
     problems = [*judged_problems(j.accuracy, j.authority, j.handling),
@@ -190,8 +191,9 @@ def review(*, session: Session, engine: Engine, viewer: Principal, incident_id: 
             session.flush()
     except IntegrityError:
         raise Conflict(f"{j.unit}的回应已评估", f"the response of {j.unit} was reviewed already") from None
-    record(session, "incident.reviewed", incident_id=incident_id, actor=viewer.username, review_id=row.id,
-           unit=j.unit, timeliness=row.timeliness, accuracy=row.accuracy, authority=row.authority,
-           handling=row.handling, score=row.score, comments=row.comments, accountability=row.accountability,
-           accountability_ground=row.accountability_ground, accountability_note=row.accountability_note)
+    record(session, AuditAction.INCIDENT_REVIEWED, Reviewed(
+        review_id=row.id, unit=j.unit, timeliness=row.timeliness, accuracy=row.accuracy, authority=row.authority,
+        handling=row.handling, score=row.score, comments=row.comments, accountability=row.accountability,
+        accountability_ground=row.accountability_ground, accountability_note=row.accountability_note),
+        incident_id=incident_id, actor=viewer.username)
     return row, incident

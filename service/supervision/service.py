@@ -11,13 +11,14 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from routing.escalation import next_due
+from service.audit.actions import AuditAction, Supervised, SupervisionAnswered
 from service.audit.log import record
 from service.auth.rules import Action, Principal, assignment_of, may
 from service.core.columns import utcnow
 from service.core.errors import Conflict, Forbidden, Invalid, NotFound
 from service.incidents.models import Clock, EscalationStep, Incident
 from service.incidents.pipeline import Engine
-from service.incidents.rules import Status, status_of
+from service.incidents.rules import Status
 from service.incidents.units import scoped
 from service.supervision.models import SupervisionNotice, clock_kind
 from service.supervision.rules import due_problem, state_of, supervised_units
@@ -39,7 +40,7 @@ def issue(*, session: Session, engine: Engine, viewer: Principal, incident_id: i
     a = assignment_of(incident)
     if not may(viewer, Action.SUPERVISE, a, engine.org):
         raise Forbidden("您无权对该事件督办", "you may not supervise this incident")
-    if status_of(incident.status) is Status.CLOSED:
+    if Status(incident.status) is Status.CLOSED:
         raise Conflict("事件已办结，不能督办", "a closed incident is not supervised")
     problem = due_problem(due_at, now)
     if problem is not None:
@@ -63,8 +64,8 @@ def issue(*, session: Session, engine: Engine, viewer: Principal, incident_id: i
     session.flush()
     notice.clock_id = clock.id
     session.add(notice)
-    record(session, "incident.supervised", incident_id=incident_id, actor=viewer.username, notice_id=notice.id,
-           units=names, requirement=notice.requirement, due_at=due_at.isoformat())
+    record(session, AuditAction.INCIDENT_SUPERVISED, Supervised(notice_id=notice.id, units=names,
+           requirement=notice.requirement, due_at=due_at.isoformat()), incident_id=incident_id, actor=viewer.username)
     return notice, incident
 
 
@@ -92,8 +93,9 @@ def answer(*, session: Session, engine: Engine, viewer: Principal, notice_id: in
         session.execute(update(Clock).where(col(Clock.id) == notice.clock_id, col(Clock.met_at).is_(None))
                         .values(met_at=now, next_due_at=None))  # a met clock never escalates
     session.refresh(notice)
-    record(session, "incident.supervision_answered", incident_id=incident.id, actor=viewer.username,
-           notice_id=notice_id, unit=viewer.unit, answer=notice.answer, late=now > notice.due_at)
+    record(session, AuditAction.INCIDENT_SUPERVISION_ANSWERED, SupervisionAnswered(
+        notice_id=notice_id, unit=viewer.unit, answer=notice.answer, late=now > notice.due_at),
+        incident_id=incident.id, actor=viewer.username)
     return notice, incident
 
 
@@ -123,7 +125,7 @@ def of_incident(session: Session, engine: Engine, viewer: Principal, incident_id
     steps, responds = _steps(session, notices), may(viewer, Action.RESPOND, a, engine.org)
     return {"incident_id": incident_id,
             "notices": [_view(n, viewer, responds, steps.get(n.clock_id, []), now) for n in notices],
-            "may_issue": may(viewer, Action.SUPERVISE, a, engine.org) and status_of(incident.status) is not Status.CLOSED,
+            "may_issue": may(viewer, Action.SUPERVISE, a, engine.org) and Status(incident.status) is not Status.CLOSED,
             "default_units": list(incident.first_responsible)}
 
 

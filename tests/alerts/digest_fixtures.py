@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from routing.local_time import BEIJING
 from service.auth.passwords import DEMO_PASSWORD
 from service.auth.service import create_user
 from service.core.db import session_scope
@@ -14,7 +14,7 @@ from service.core.settings import Settings
 from service.incidents.models import Clock, Incident
 from service.incidents.runtime import load_engine
 
-SH = ZoneInfo("Asia/Shanghai")
+SH = BEIJING
 DAY = date(2026, 11, 25)
 
 

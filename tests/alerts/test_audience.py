@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from routing.local_time import BEIJING_NAME
 from service.alerts.audience import (
     audiences,
     covers,
@@ -71,11 +72,11 @@ def test_message_names_incident_step_and_local_due_time() -> None:
                        clock_label="首次回应", step="urge", label="催办",
                        due_at=datetime(2026, 6, 2, 2, 0, tzinfo=UTC), link="http://x/incidents/12",
                        recipients=("高平市人民政府办公室",))
-    text = msg.text("Asia/Shanghai")
+    text = msg.text(BEIJING_NAME)
     assert msg.subject == "【舆情超期催办】事件 #12 食品药品监管（重大）首次回应"
     assert "到期时间：2026-06-02 10:00（北京时间）" in text and "查看：http://x/incidents/12" in text
-    assert "[查看事件 #12](http://x/incidents/12)" in msg.markdown("Asia/Shanghai")
-    assert msg.summary("Asia/Shanghai") == ("食品药品监管（重大）· 首次回应时限 超期催办 · 到期 2026-06-02 10:00（北京时间）"
+    assert "[查看事件 #12](http://x/incidents/12)" in msg.markdown(BEIJING_NAME)
+    assert msg.summary(BEIJING_NAME) == ("食品药品监管（重大）· 首次回应时限 超期催办 · 到期 2026-06-02 10:00（北京时间）"
                                             "· 送达 高平市人民政府办公室")
 
 

@@ -4,15 +4,15 @@ markdown and JSON, and the local-day boundary in Asia/Shanghai."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
+from routing.local_time import BEIJING, BEIJING_NAME
 from service.alerts.digest import LISTED, QUIET_LINE, ClockRow, IncidentRow, compose, day_bounds, duration, scope_viewer
 from service.alerts.message import DigestMessage
 from service.auth.rules import Assignment, sees
 from tests.alerts.conftest import demo_org
 
-SH = ZoneInfo("Asia/Shanghai")
-TZ = "Asia/Shanghai"
+SH = BEIJING
+TZ = BEIJING_NAME
 DAY = date(2026, 11, 25)
 
 

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlmodel import col, select
 
+from service.audit.actions import AuditAction, Claimed, ItemFailed
 from service.audit.chain import GENESIS, entry_hash, first_break, verify
 from service.audit.log import record
 from service.audit.models import AuditEntry
@@ -119,8 +120,9 @@ def test_concurrent_writers_keep_one_chain(client: TestClient, settings: Setting
         try:
             for i in range(15):
                 with session_scope(settings.database_url) as s:
-                    record(s, "test.note", incident_id=incident_id, actor=f"w{n}", i=i)
-                    record(s, "test.system", actor=f"w{n}", i=i)
+                    record(s, AuditAction.INCIDENT_CLAIMED, Claimed(unit=f"u{i}"), incident_id=incident_id,
+                           actor=f"w{n}")
+                    record(s, AuditAction.ITEM_FAILED, ItemFailed(error=f"e{i}"), actor=f"w{n}")
                     s.commit()
         except BaseException as exc:
             errors.append(exc)
@@ -138,11 +140,15 @@ def test_concurrent_writers_keep_one_chain(client: TestClient, settings: Setting
 
 @pytest.mark.empty_database  # builds its own rows from a bare schema
 def test_detail_hashes_the_same_after_the_json_column(settings: Settings) -> None:
+    # any JSON shape (an old row's, a value no schema types): added as a bare entry, which
+    # the session's hook chains like a recorded one
+    from service.core.columns import utcnow
     from service.core.db import migrate
 
     migrate(settings.database_url)
     with session_scope(settings.database_url) as s:
-        record(s, "test.shapes", pair=(1, 2), keys={1: "一", "2": "二"}, score=0.1 + 0.2, text="<script>")
+        s.add(AuditEntry(actor="system", action="test.shapes", at=utcnow(),
+                         detail={"pair": (1, 2), "keys": {1: "一", "2": "二"}, "score": 0.1 + 0.2, "text": "<script>"}))
         s.commit()
     with session_scope(settings.database_url) as s:
         count, broken = verify(s)
@@ -158,19 +164,21 @@ def test_batched_rows_chain_in_call_order_with_recorded_entries(settings: Settin
 
     migrate(settings.database_url)
     with session_scope(settings.database_url) as s:
-        record(s, "test.first", n=1)
+        record(s, AuditAction.ITEM_FAILED, ItemFailed(error="1"))
         batch = AuditBatch()
-        batch.add("test.second", item_id=7, pair=(1, 2), keys={1: "一", "2": "二"}, score=0.1 + 0.2,
-                  text="<script>\t换行\n\\N")
-        batch.add("test.third", actor="w1")
+        # values are not checked, keys are: odd shapes inside a real detail
+        batch.add(AuditAction.ITEM_FAILED, {"error": {"pair": (1, 2), "keys": {1: "一", "2": "二"}, "score": 0.1 + 0.2,
+                                                      "text": "<script>\t换行\n\\N"}}, item_id=7)
+        batch.add(AuditAction.ITEM_RETRIED, {"previous_error": None}, actor="w1")
         batch.write(s)
-        record(s, "test.fourth")
+        record(s, AuditAction.USER_ENABLED, {"username": "x"})
         s.commit()
     with session_scope(settings.database_url) as s:
         count, broken = verify(s)
         rows = s.exec(select(AuditEntry).order_by(AuditEntry.seq)).all()
     assert count == 4 and broken is None
     assert [(e.seq, e.action, e.actor, e.item_id) for e in rows] == [
-        (1, "test.first", "system", None), (2, "test.second", "system", 7), (3, "test.third", "w1", None),
-        (4, "test.fourth", "system", None)]
-    assert rows[1].detail["text"] == "<script>\t换行\n\\N" and rows[1].detail["keys"] == {"1": "一", "2": "二"}
+        (1, "item.failed", "system", None), (2, "item.failed", "system", 7), (3, "item.retried", "w1", None),
+        (4, "user.enabled", "system", None)]
+    shapes = rows[1].detail["error"]
+    assert shapes["text"] == "<script>\t换行\n\\N" and shapes["keys"] == {"1": "一", "2": "二"}

@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select, text
 
+from service.audit.actions import AuditAction, Closed
 from service.audit.chain import CHAIN_STARTED, GENESIS, entry_hash
 from service.audit.log import record
 from service.audit.models import AuditEntry
@@ -92,7 +93,8 @@ def test_checkpoint_finds_what_the_chains_alone_cannot(client: TestClient, setti
     assert client.post("/api/items", json=ITEMS, headers=INGEST).status_code == 202
     with session_scope(url) as s:  # a second entry on each incident's chain
         for (incident_id,) in s.exec(select(Incident.id)).all():
-            record(s, "incident.noted", incident_id=incident_id, actor="coordinator_gaoping")
+            record(s, AuditAction.INCIDENT_CLOSED, Closed(note="第二条"), incident_id=incident_id,
+                   actor="coordinator_gaoping")
         s.commit()
     checkpoint = tmp_path / "checkpoint.json"
     made = yuqing(url, "audit", "checkpoint", "--out", str(checkpoint))

@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from routing.local_time import BEIJING_NAME
 from service.core.settings import Settings
 from service.main import create_app
 
@@ -108,7 +109,7 @@ def second(browser: Browser) -> Iterator[Watched]:
 
 
 def _watched(browser: Browser) -> Iterator[Watched]:
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1440, "height": 900})
+    context = browser.new_context(locale="zh-CN", timezone_id=BEIJING_NAME, viewport={"width": 1440, "height": 900})
     page = context.new_page()
     w = Watched(page)
 

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from routing.local_time import BEIJING
 from service.reports.demo_data import seed_demo_data
 from tests.dashboard.conftest import LiveServer, Watched, login, shot
 
@@ -57,7 +57,7 @@ def test_leader_sees_reports_and_the_monthly_report(live_server: LiveServer, dem
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"  # a zip: the workbook
     shot(page, "reports", request)
 
-    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    month = datetime.now(BEIJING).strftime("%Y-%m")
     page.goto(f"{live_server.url}/reports/monthly?month={month}")
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
     year, m = month.split("-")

@@ -3,15 +3,15 @@ reviewer (宣传部门) finds the response in his queue and reviews it on the in
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from routing.local_time import BEIJING
 from tests.dashboard.conftest import LiveServer, Watched, login, shot
 from tests.dashboard.test_e2e_workflow import FOOD, detail, newest
 
-BEIJING = timezone(timedelta(hours=8))
 SCJ = "高平市市场监督管理局"
 REQUIREMENT = "请于明日12时前报送涉事餐馆核查处置情况<img src=x onerror=alert(1)>"
 

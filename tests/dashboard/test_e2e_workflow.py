@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.wallstats import day_start
+from routing.local_time import BEIJING_NAME
 from service.core.columns import utcnow
 from service.escalation.sweep import sweep_once
 from tests.dashboard.conftest import LiveServer, Watched, login, shot
@@ -196,7 +197,7 @@ def test_wallboard_counts_open_incidents_and_the_ladder(live_server: LiveServer,
     expect(urgent.nth(0).locator(".countdown")).to_contain_text("已超时 2小时")
     expect(urgent.nth(1)).to_contain_text("重大")  # then the 24 h clock
     # today's on-time rate: the overdue clock fell due 2 h ago, unanswered — if that was today
-    today = received + timedelta(hours=48) >= day_start(utcnow(), "Asia/Shanghai")
+    today = received + timedelta(hours=48) >= day_start(utcnow(), BEIJING_NAME)
     expect(page.locator("#ontime-rate")).to_have_text("0%" if today else "—")
     live_server.post_item("e2e-w4", "陈区镇养老院护工虐待老人视频流传")
     expect(counts.locator("[data-key=合计] .n")).to_have_text("5")  # live, no reload

@@ -8,18 +8,19 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from dashboard.wallstats import ClockTimes, day_start, ladder, on_time_today
+from routing.local_time import BEIJING_NAME
 from service.core.columns import utcnow
 from service.escalation.sweep import sweep_once
 from tests.conftest import COORD, INGEST
 
 NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
-START = day_start(NOW, "Asia/Shanghai")
+START = day_start(NOW, BEIJING_NAME)
 FOOD = "河西镇多家餐馆被曝使用过期食材"
 
 
 def test_the_day_starts_at_local_midnight() -> None:
     assert START == datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
-    assert day_start(datetime(2026, 11, 24, 15, 59, tzinfo=UTC), "Asia/Shanghai") == START - timedelta(days=1)
+    assert day_start(datetime(2026, 11, 24, 15, 59, tzinfo=UTC), BEIJING_NAME) == START - timedelta(days=1)
 
 
 def test_met_in_time_late_and_open_past_due_count_but_future_clocks_do_not() -> None:
@@ -55,7 +56,7 @@ def test_the_route_needs_a_login_and_answers_for_the_viewer(client: TestClient) 
     assert r.status_code == 202
     sweep_once(client.app.state.settings)  # now: 提醒 ×2 and 催办 on the response clock
     body = client.get("/api/dashboard/wall", headers=COORD).json()
-    today = received + timedelta(hours=48) >= day_start(utcnow(), "Asia/Shanghai")
+    today = received + timedelta(hours=48) >= day_start(utcnow(), BEIJING_NAME)
     assert (body["on_time"]["late"], body["on_time"]["on_time"]) == ((1, 0) if today else (0, 0))
     assert body["ladder"] == {"warn": 0, "urge": 1, "supervise": 0}
 

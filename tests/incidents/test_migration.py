@@ -44,3 +44,29 @@ def test_legacy_rows_are_migrated(database_url: str) -> None:
         (first, "region", "河西镇"), (first, "region", "高平市"),
         (second, "first", "米山镇人民政府"), (second, "lead", "高平市城市管理局"),
         (second, "region", "米山镇"), (second, "region", "高平市")])
+
+
+def test_open_rows_written_after_the_workflow_become_unclaimed(database_url: str) -> None:
+    # migration 0009: an 'open' row that came after 0004 (a process still on the old code)
+    # is rewritten, so the code no longer needs to know 'open'
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(service.__file__).parent / "migrations"))
+    cfg.attributes["connection_url"] = database_url
+    command.upgrade(cfg, "0008")
+    engine = get_engine(database_url)
+    incident = sa.table("incident", *(sa.column(c) for c in (
+        "topic", "severity", "status", "scope", "vertical", "emergency", "verification_request", "level_region",
+        "first_responsible", "co_responsible", "coordinators", "reasons", "regions", "departments", "received_at",
+        "last_seen", "created_at", "signature")))
+    row = {"topic": "安全生产", "severity": "一般", "scope": "single", "vertical": False, "emergency": False,
+           "verification_request": False, "level_region": "高平市", "first_responsible": "[]", "co_responsible": "[]",
+           "coordinators": "[]", "reasons": "[]", "regions": "[]", "departments": "[]",
+           "received_at": "2026-06-01 02:00:00", "last_seen": "2026-06-01 02:00:00",
+           "created_at": "2026-06-01 02:00:00", "signature": "{}"}
+    with engine.begin() as conn:
+        conn.execute(incident.insert(), [{**row, "status": s} for s in ("open", "claimed", "open", "closed")])
+    migrate(database_url)
+    with engine.connect() as conn:
+        statuses = [s for (s,) in conn.execute(sa.text("SELECT status FROM incident ORDER BY id"))]
+        revision = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert statuses == ["unclaimed", "claimed", "unclaimed", "closed"] and revision == "0009"

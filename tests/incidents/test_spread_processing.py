@@ -6,13 +6,13 @@ import json
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
+from routing.local_time import BEIJING
 from routing.orgfile import load_demo_org
 from routing.policy import load_policy
 from routing.taxonomy import load_taxonomy
@@ -153,7 +153,7 @@ def test_tally_is_kept_on_the_incident_and_rebuilt_after_a_split(client, setting
 
 def test_triage_accepts_signals() -> None:
     engine = Engine.build(load_demo_org(), load_taxonomy(), load_policy())
-    now = datetime(2026, 6, 1, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    now = datetime(2026, 6, 1, 10, tzinfo=BEIJING)
     lines = [json.dumps({"id": "hot", "text": ESTATE, "signals": {"comments": 2500}}, ensure_ascii=False),
              json.dumps({"id": "cold", "text": NEIGHBOUR}, ensure_ascii=False)]
     out = {r["id"]: r for r in triage_records(engine, parse_lines(lines, now))}

@@ -7,7 +7,7 @@ import pytest
 
 from routing.orgfile import load_demo_org
 from service.auth.rules import Assignment, Principal, Role
-from service.incidents.rules import Case, Channel, FollowUp, Status, Transition, available, check, clocks_met, status_of
+from service.incidents.rules import Case, Channel, FollowUp, Status, Transition, available, check, clocks_met
 
 ORG = load_demo_org()
 A, B = "米山镇人民政府", "高平市市场监督管理局"  # first responsible, co-responsible
@@ -116,8 +116,3 @@ def test_clocks_met_by_responses_and_follow_ups() -> None:
     assert clocks_met(FollowUp.INFO, Channel.AUTHORITATIVE) == {"followup_info", "emergency_info"}
     assert clocks_met(FollowUp.RESULT, None) == {"followup_result"}
 
-
-def test_legacy_open_rows_are_unclaimed() -> None:
-    assert status_of("open") is S.UNCLAIMED
-    with pytest.raises(ValueError):
-        status_of("pending")

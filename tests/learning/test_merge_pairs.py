@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from service.audit.actions import ItemSplit, Merged
 from service.audit.log import record
 from service.core.db import migrate, session_scope
 from service.core.settings import Settings
@@ -41,8 +42,9 @@ def test_load_and_export_from_the_audit_log(settings: Settings, tmp_path: Path) 
         session.add_all(items)
         session.flush()
         ids = [i.id for i in items]
-        record(session, MERGED, incident_id=a, actor="coord", absorbed=999, item_ids=[ids[2]])
-        record(session, SPLIT, incident_id=b, item_id=ids[4], actor="coord", new_incident_id=999)
+        record(session, MERGED, Merged(absorbed=999, item_ids=[ids[2]], received_at=T0.isoformat()), incident_id=a,
+               actor="coord")
+        record(session, SPLIT, ItemSplit(new_incident_id=999), incident_id=b, item_id=ids[4], actor="coord")
         items[4].incident_id = None  # the split item left incident b
         session.add(items[4])
         session.commit()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from routing.local_time import BEIJING
 from service.reports.figures import Record, by_topic, by_unit, by_week, iso_week, overall, summarise
 
 T0 = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # Monday 08:00 in Beijing
@@ -61,7 +61,7 @@ def test_incident_level_figures_count_each_incident_once() -> None:
 
 
 def test_weeks_are_local_iso_weeks() -> None:
-    tz = ZoneInfo("Asia/Shanghai")
+    tz = BEIJING
     # 2026-11-08 16:30 UTC is Monday 2026-11-09 00:30 in Beijing: week 46, not 45
     late_sunday_utc = rec(9, received_h=24 * 6 + 16.5)
     weeks = {f.key: f.received for f in by_week([*RECORDS, late_sunday_utc], AS_OF, tz)}

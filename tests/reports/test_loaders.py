@@ -4,10 +4,10 @@ fixture.py, computed by hand: per unit, per week, per topic, overall; and the sc
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from routing.local_time import BEIJING
 from service.auth.rules import Principal, Role
 from service.core.db import session_scope
 from service.core.settings import Settings
@@ -15,7 +15,7 @@ from service.reports.loaders import Period, load_records, period_problem
 from service.reports.tables import build
 from tests.reports.fixture import AS_OF, MISHAN, SANJIA, SCJ
 
-TZ = ZoneInfo("Asia/Shanghai")
+TZ = BEIJING
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 12, 1))
 ADMIN = Principal(1, "admin", Role.ADMIN)
 LEADER = Principal(2, "leader_gaoping", Role.LEADER, region="高平市")

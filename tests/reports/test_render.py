@@ -7,10 +7,10 @@ import csv
 import io
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
+from routing.local_time import BEIJING
 from service.reports import charts, export
 from service.reports.figures import Record
 from service.reports.tables import build, display
@@ -26,7 +26,7 @@ def report():
         return Record(incident_id=i, unit=unit, region="高平市", topic=topic, severity="一般", received_at=T0,
                       response_due=T0 + timedelta(hours=48), responded_at=T0 + timedelta(hours=respond_h))
     records = [rec(1, EVIL_UNIT, EVIL_TOPIC, 10), rec(2, FORMULA_UNIT, "-1+2", 50), rec(3, "+cmd|' /C calc'!A0", "ok", 1)]
-    return build(records, T0 + timedelta(days=5), ZoneInfo("Asia/Shanghai"))
+    return build(records, T0 + timedelta(days=5), BEIJING)
 
 
 def test_svg_escapes_labels() -> None:

@@ -7,16 +7,17 @@ vertically managed 晋城市生态环境局高平分局, 高平市税务局 and 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import pytest
 
 from routing.facts import IncidentFacts, Severity
+from routing.local_time import BEIJING
 from routing.orgchart import Department, Level, OrgChart, Region, build_alias_index
 from routing.policy import Policy, load_policy
 from routing.taxonomy import Taxonomy, load_taxonomy
 
-CST = timezone(timedelta(hours=8))
+CST = BEIJING
 
 # name, level, parent, aliases
 REGIONS = [

@@ -8,11 +8,12 @@ the negative cases, where a name must NOT be taken for one of ours.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import pytest
 
 from routing.facts import Severity
+from routing.local_time import BEIJING
 from routing.orgchart import Level
 from routing.orgfile import load_demo_org
 from routing.policy import load_policy
@@ -135,7 +136,7 @@ def engine() -> Engine:
 
 
 def _triage(engine: Engine, text: str, topic: str, severity: Severity):
-    at = datetime(2026, 11, 20, 9, tzinfo=timezone(timedelta(hours=8)))
+    at = datetime(2026, 11, 20, 9, tzinfo=BEIJING)
     return engine.triage(ItemInput("x", text, at, topic=topic, severity=severity))
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
+from routing.local_time import BEIJING
 from service.supervision.rules import due_problem, state_of, supervised_units
 
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
@@ -12,9 +13,8 @@ NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 def test_the_due_time_is_aware_in_the_future_and_at_most_30_days_ahead() -> None:
     assert due_problem(NOW + timedelta(hours=1), NOW) is None
     assert due_problem(NOW + timedelta(days=30), NOW) is None
-    beijing = timezone(timedelta(hours=8))
-    assert due_problem(datetime(2026, 6, 1, 10, 1, tzinfo=beijing), NOW) is None  # 02:01 UTC
-    assert due_problem(datetime(2026, 6, 1, 10, 0, tzinfo=beijing), NOW) == (
+    assert due_problem(datetime(2026, 6, 1, 10, 1, tzinfo=BEIJING), NOW) is None  # 02:01 UTC
+    assert due_problem(datetime(2026, 6, 1, 10, 0, tzinfo=BEIJING), NOW) == (
         "办理时限须晚于当前时间", "due_at must be in the future")
     assert due_problem(NOW + timedelta(days=30, seconds=1), NOW) == ("办理时限最长为30天", "due_at may be at most 30 days ahead")
     assert due_problem(datetime(2026, 6, 2), NOW) == ("办理时限须带时区", "due_at must carry a timezone offset")
