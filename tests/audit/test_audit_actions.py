@@ -42,6 +42,7 @@ def test_warn_steps_of_any_fraction_are_members() -> None:
 def test_a_wrong_detail_key_is_refused_and_nothing_is_written(settings: Settings) -> None:
     migrate(settings.database_url)
     with session_scope(settings.database_url) as s:
+        before = len(s.exec(select(AuditEntry)).all())  # the template's own (demo accounts)
         with pytest.raises(DetailError, match=r"missing \['unit'\], unknown \['unti'\]"):
             record(s, AuditAction.INCIDENT_CLAIMED, {"unti": "高平市公安局"})
         with pytest.raises(DetailError, match="unknown"):
@@ -55,7 +56,7 @@ def test_a_wrong_detail_key_is_refused_and_nothing_is_written(settings: Settings
             batch.add(AuditAction.ITEM_FAILED, {"eror": "x"}, item_id=1)
         assert batch.rows == [] and not s.new
         s.commit()
-        assert s.exec(select(AuditEntry)).all() == []
+        assert len(s.exec(select(AuditEntry)).all()) == before
 
 
 def test_optional_keys_may_be_left_out() -> None:
