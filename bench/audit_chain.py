@@ -25,7 +25,7 @@ from scratch_db import scratch_database  # noqa: E402
 
 from service.audit import chain as audit_chain  # noqa: E402
 from service.audit.log import record  # noqa: E402
-from service.core.columns import utcnow
+from service.core.columns import utcnow  # noqa: E402
 from service.core.db import migrate, session_scope  # noqa: E402
 from service.incidents.models import Incident  # noqa: E402
 

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in test:
             signal = model.signal(texts[i], args.threshold)
             learned_hits[i] = {signal.trigger} if signal else set()
-    both = [r or l for r, l in zip(rule_hits, learned_hits, strict=True)]  # as assess_severity does
+    both = [rule or learned for rule, learned in zip(rule_hits, learned_hits, strict=True)]  # as assess_severity does
     print(f"n={len(texts)}  folds={args.folds}  threshold={args.threshold}")
     print(f"{'trigger':22}{'n':>5}{'rules':>8}{'learned':>9}{'both':>7}")
     counts = Counter(labels)

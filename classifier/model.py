@@ -349,7 +349,7 @@ def _describe(features: FeatureUnion, estimator: Estimator, rounds: int) -> dict
         "word_tokens": "jieba + user dictionary, sublinear TF-IDF",
         "char_ngrams": [1, 3],
         "user_words": len(words),
-        "classifier": "LinearSVC (C=%s) + sigmoid calibration" % SVM_C
-        if isinstance(estimator, CalibratedClassifierCV) else "LinearSVC (C=%s), softmax scores" % SVM_C,
+        "classifier": f"LinearSVC (C={SVM_C}) + sigmoid calibration"
+        if isinstance(estimator, CalibratedClassifierCV) else f"LinearSVC (C={SVM_C}), softmax scores",
         "self_training_rounds": rounds,
     }

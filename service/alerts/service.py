@@ -237,8 +237,12 @@ def _check_audience(org: OrgChart, viewer: Principal, audience: Audience) -> Non
         raise Forbidden("只能管理本地区范围内的订阅", "you may only manage subscriptions within your region")
 
 
+# no ALERT_HOST_ALLOWLIST: only the hosts every deployment may reach (service.alerts.egress)
+NO_HOSTS = Allowlist()
+
+
 def add_channel(session: Session, org: OrgChart, viewer: Principal, *, audience_kind: str, audience: str, kind: str,
-                target: str, secret: str | None, enabled: bool = True, allow: Allowlist = Allowlist()) -> AlertChannel:
+                target: str, secret: str | None, enabled: bool = True, allow: Allowlist = NO_HOSTS) -> AlertChannel:
     """`allow`: the admin's ALERT_HOST_ALLOWLIST; a destination it refuses is 422 (egress)."""
     target, secret = target.strip(), (secret or None)
     _check_audience(org, viewer, (audience_kind, audience))

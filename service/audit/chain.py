@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from sqlalchemy import event, func, text
 from sqlalchemy.orm import Session as OrmSession
@@ -170,7 +171,7 @@ def first_break(entries: Iterable[AuditEntry]) -> Break | None:
         if e.chain != chain:
             chain, seq, prev = e.chain, 0, GENESIS
         seq += 1
-        where = lambda why: Break(e.id or 0, e.chain, e.seq, why)  # noqa: E731
+        where = partial(Break, e.id or 0, e.chain, e.seq)  # the break at this entry, given why
         if e.chain != (e.incident_id or SYSTEM_CHAIN):
             return where(f"incident_id {e.incident_id} does not belong to chain {e.chain}")
         if e.seq != seq:

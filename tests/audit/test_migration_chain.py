@@ -30,7 +30,7 @@ def test_existing_rows_are_chained_on_upgrade(database_url: str) -> None:
                                                 (1, "incident.item_merged"), (1, "incident.severity_changed")]):
             conn.execute(text("INSERT INTO audit_entry (incident_id, item_id, actor, action, detail, at) VALUES "
                               "(:inc, :item, 'system', :action, :detail, :at)"),
-                         {"inc": incident, "item": i, "action": action, "detail": '{"n": %d, "名": "旧"}' % i,
+                         {"inc": incident, "item": i, "action": action, "detail": f'{{"n": {i}, "名": "旧"}}',
                           "at": f"2026-01-01 00:00:0{i}"})
     migrate(database_url)
     with session_scope(database_url) as s:

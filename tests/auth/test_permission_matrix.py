@@ -41,7 +41,7 @@ def reads() -> list[tuple]:
     """GET detail: who sees which incident (404 hides existence; anonymous 401)."""
     sees = {SCJ: "A", MISHAN: "B", LEADER: "AB", COORDINATOR: "AB", REVIEWER: "AB", ADMIN: "ABC",
             TOKEN_VIEWER: "AB", TOKEN_COORD: "AB", ANON: ""}
-    return [(who, "GET", "/api/incidents/{%s}" % inc, None, 200 if inc in seen else (401 if who == ANON else 404))
+    return [(who, "GET", f"/api/incidents/{{{inc}}}", None, 200 if inc in seen else (401 if who == ANON else 404))
             for who, seen in sees.items() for inc in "ABC"]
 
 

@@ -14,10 +14,13 @@ import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from redis import Redis
 
 from routing.local_time import BEIJING_NAME
 from service.core.settings import Settings
 from service.main import create_app
+from tests.conftest import REDIS_URL
+from tests.dashboard.live_apps import serve
 
 CHROMIUM = "/usr/bin/chromium"
 # the machine is shared by several engineers' test runs: allow for a slow moment
@@ -150,3 +153,16 @@ def submitted(page: Page, heading: str) -> None:
     error = page.locator("#action-error")
     assert error.is_hidden(), error.inner_text()
     expect(page.locator("#action-ok")).to_contain_text(heading)
+
+
+@pytest.fixture
+def redis_settings(database_url: str) -> Settings:
+    Redis.from_url(REDIS_URL).flushdb()  # this run's own database (YUQING_TEST_REDIS)
+    return Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, demo_force=True, _env_file=None)
+
+
+@pytest.fixture
+def two_apps(redis_settings: Settings) -> Iterator[tuple[str, str]]:
+    """Two API 'processes' (apps with their own hub and Redis listener) on one database."""
+    with serve(redis_settings) as a, serve(redis_settings) as b:
+        yield a, b

@@ -9,61 +9,21 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import sys
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-import uvicorn
-from redis import Redis
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from service.core.settings import Settings
 from service.incidents.jobs import run_processing
-from service.main import create_app
-from tests.conftest import COORD, INGEST, REDIS_URL
+from tests.conftest import COORD, INGEST
+from tests.dashboard.live_apps import next_of, serve
 
 PASSWORD = "demo12345"
 MISHAN_ITEM = "米山镇凤凰小区烧烤店油烟扰民，多次反映无人处理<script>alert(1)</script>"
-
-
-@contextmanager
-def serve(settings: Settings) -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.05)
-    try:
-        yield f"127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
-
-
-@pytest.fixture
-def redis_settings(database_url: str) -> Settings:
-    Redis.from_url(REDIS_URL).flushdb()  # this run's own database (YUQING_TEST_REDIS)
-    return Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, demo_force=True, _env_file=None)
-
-
-@pytest.fixture
-def two_apps(redis_settings: Settings) -> Iterator[tuple[str, str]]:
-    """Two API 'processes' (apps with their own hub and Redis listener) on one database."""
-    with serve(redis_settings) as a, serve(redis_settings) as b:
-        yield a, b
 
 
 def cookie(host: str, username: str) -> str:
@@ -79,14 +39,6 @@ def new_incident(host: str, settings: Settings, external_id: str, text: str) -> 
     item_id = r.json()["items"][0]["id"]
     (incident_id,) = run_processing(settings, [item_id])
     return incident_id
-
-
-async def next_of(ws, kind: str, timeout: float = 10.0) -> dict:
-    async with asyncio.timeout(timeout):
-        while True:
-            message = json.loads(await ws.recv())
-            if message["type"] == kind:
-                return message
 
 
 async def quiet(ws, seconds: float) -> list[dict]:

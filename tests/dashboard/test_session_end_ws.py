@@ -16,7 +16,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from service.core.settings import Settings
-from tests.dashboard.test_live_ws import PASSWORD, next_of, redis_settings, serve, two_apps  # noqa: F401 — fixtures
+from tests.dashboard.live_apps import next_of, serve
+from tests.dashboard.test_live_ws import PASSWORD
 
 SOON = 5.0  # far below the 60 s re-check (dashboard.live.RECHECK_SECONDS)
 
