@@ -39,7 +39,7 @@ MEANING = {
     429: "尝试过于频繁 / too many attempts",
 }
 UNSAFE = {"post", "put", "patch", "delete"}
-OPEN = {("post", "/api/auth/login")}  # the only /api route without a key (tests/accounts/test_every_route.py)
+OPEN = {("post", "/api/auth/login")}  # the only /api route without a key (tests/api/test_every_route.py)
 # refusals a route's shape does not show: signing in is open to all, but refuses wrong passwords
 EXTRA = {("post", "/api/auth/login"): (401, 429),
          ("get", "/metrics"): (401, 404)}  # off without METRICS_TOKEN (404), else needs it (401)
