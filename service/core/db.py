@@ -33,6 +33,9 @@ class AppSession(Session):
     a hook on this class only (service.audit.chain.install, with the first engine)."""
 
 
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"  # service/migrations (Alembic)
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -94,7 +97,7 @@ def migrate(url: str) -> None:
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url)
     cfg.attributes["connection_url"] = url
     command.upgrade(cfg, "head")

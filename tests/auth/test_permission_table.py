@@ -15,8 +15,7 @@ from fastapi.testclient import TestClient
 from routing.orgfile import load_demo_org
 from service.auth.deps import Permit
 from service.auth.rules import GRANTS, Action, Role, account_problem, token_principal
-from tests.accounts.conftest import login
-from tests.accounts.test_permission_matrix import (
+from tests.auth.test_permission_matrix import (
     ADMIN,
     ANON,
     COORDINATOR,
@@ -29,6 +28,7 @@ from tests.accounts.test_permission_matrix import (
     TOKEN_VIEWER,
 )
 from tests.conftest import COORD, INGEST, VIEWER
+from tests.support.factories import login
 
 A = Action
 TOKEN_INGEST = "token:ingest"
@@ -147,7 +147,7 @@ def test_machine_tokens_are_principals_of_the_table() -> None:
 
 
 def test_a_row_per_action(client: TestClient) -> None:
-    csrf = {who: login(client, who) | {"cookie": client.cookies.get("yuqing_session")} for who in PEOPLE}
+    csrf = {who: login(client, who, keep_cookie=True) | {"cookie": client.cookies.get("yuqing_session")} for who in PEOPLE}
     wrong = []
     for action, (method, path, body) in ROUTE_OF.items():
         for who, may in {**MAY, ANON: set()}.items():

@@ -12,11 +12,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from service.core.db import session_scope
+from service.core.db import MIGRATIONS, session_scope
 from service.core.metrics import SWEEP_PHASE_FAILURES
 from service.escalation import sweep
 from service.escalation.ladder import due_clocks
-from service.escalation.sweeper import Sweeper, single_flight
+from service.escalation.sweeper import Sweeper, run_sweeps, single_flight
 from service.incidents.models import Clock, EscalationStep, Incident
 from tests.conftest import METRICS
 from tests.escalation.test_sweep import RECEIVED, make_incident, steps
@@ -47,7 +47,7 @@ def test_a_failing_phase_is_counted_and_escalation_still_fires(client, settings,
     assert done["escalations"] == 1 and steps(settings, incident) == [("response", "warn_50")]
     assert failures("recovery") == before + 1
     assert 'yuqing_sweep_phase_failures_total{phase="recovery"}' in client.get("/metrics", headers=METRICS).text
-    assert sweep.run_sweeps(settings) == 1  # once: every phase ran, the exit says one failed
+    assert run_sweeps(settings) == 1  # once: every phase ran, the exit says one failed
 
 
 def test_one_bad_clock_does_not_stop_the_others(client, settings) -> None:
@@ -176,7 +176,6 @@ def test_sweep_seconds_zero_or_redis_means_no_embedded_sweeper(settings, every) 
 def test_migration_0007_places_the_clocks_already_there(database_url) -> None:
     """A database from before next_due_at: unmet clocks get their next rung (the rungs they
     fired count), met ones stay NULL."""
-    from pathlib import Path
 
     from alembic import command
     from alembic.config import Config
@@ -185,7 +184,7 @@ def test_migration_0007_places_the_clocks_already_there(database_url) -> None:
     from service.core.db import get_engine
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(sweep.__file__).parent / "migrations"))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection_url"] = database_url
     command.upgrade(cfg, "0006")
     at = RECEIVED.replace(tzinfo=None) if database_url.startswith("sqlite") else RECEIVED

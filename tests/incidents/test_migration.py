@@ -46,6 +46,7 @@ def test_legacy_rows_are_migrated(database_url: str) -> None:
         (second, "region", "米山镇"), (second, "region", "高平市")])
 
 
+@pytest.mark.empty_database
 def test_open_rows_written_after_the_workflow_become_unclaimed(database_url: str) -> None:
     # migration 0009: an 'open' row that came after 0004 (a process still on the old code)
     # is rewritten, so the code no longer needs to know 'open'

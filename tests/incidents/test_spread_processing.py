@@ -17,7 +17,7 @@ from routing.orgfile import load_demo_org
 from routing.policy import load_policy
 from routing.taxonomy import load_taxonomy
 from service.cli.triage import TriageInputError, parse_lines, triage_records
-from service.core.db import session_scope
+from service.core.db import MIGRATIONS, session_scope
 from service.core.settings import Settings
 from service.incidents.models import Incident, Item
 from service.incidents.pipeline import Engine
@@ -172,7 +172,7 @@ def test_items_stored_before_the_signals_column_read_as_no_signals(database_url)
     from service.core.db import get_engine, migrate
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(migrate.__code__.co_filename).parent.parent / "migrations"))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection_url"] = database_url
     command.upgrade(cfg, "0001")
     with get_engine(database_url).begin() as conn:
