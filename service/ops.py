@@ -21,7 +21,7 @@ router = APIRouter(tags=["ops"])
 @router.get("/healthz", responses={503: {"description": "数据库或 Redis 不可达 / degraded"}},
          summary="数据库与 Redis 是否可达 / database and Redis reachable")
 def healthz(session: SessionDep, s: SettingsDep, response: Response) -> dict:
-    checks = {"database": _check(lambda: session.exec(text("SELECT 1")).one())}
+    checks = {"database": _check(lambda: session.execute(text("SELECT 1")).one())}
     if s.redis_url:
         checks["redis"] = _check(lambda: redis_connection(s.redis_url).ping())
     ok = all(v == "ok" for v in checks.values())

@@ -77,7 +77,7 @@ def is_recipient(viewer: Principal, audience: Audience, org: OrgChart) -> bool:
 def viewer_audiences(viewer: Principal, org: OrgChart) -> list[Audience]:
     """Every audience whose alerts this viewer receives (to filter in SQL)."""
     out: list[Audience] = [(UNIT, viewer.unit)] if viewer.unit else []
-    if viewer.role in REGION_ROLES and viewer.region in org.regions:
+    if viewer.role in REGION_ROLES and viewer.region is not None and viewer.region in org.regions:
         out += [(REGION, r) for r in org.regions if org.is_ancestor(viewer.region, r)]
     return out
 

@@ -9,16 +9,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Generic, TypeVar
 
 import structlog
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from service.alerts.channels import DeliveryError, Subscription, channel_for, where
 from service.alerts.egress import Allowlist, url_problem
 from service.alerts.message import Message
-from service.alerts.models import FAILED, QUEUED, RETRYING, SENT, AlertChannel
-from service.core.columns import utcnow
+from service.alerts.models import FAILED, QUEUED, RETRYING, SENT, AlertChannel, AlertDelivery, DigestDelivery
+from service.core.columns import pk, utcnow
 from service.core.db import session_scope
 from service.core.queue import Call, missing_jobs, queued
 from service.core.queue import dispatch as dispatch_calls
@@ -26,33 +26,35 @@ from service.core.settings import Settings
 
 log = structlog.get_logger()
 STRANDED_AFTER = timedelta(minutes=5)  # a waiting delivery older than this, without its job, lost it
+# a delivery table: both have id, channel_id, status, attempts, last_error, created_at, …
+Row = TypeVar("Row", AlertDelivery, DigestDelivery)
 
 
 @dataclass(frozen=True)
-class Kind:
+class Kind(Generic[Row]):
     name: str  # alert / digest: job ids and log events
-    model: type[SQLModel]  # its delivery table (id, channel_id, status, attempts, last_error, …)
-    message: Callable[[Session, Settings, Any], Message]  # the message a delivery row carries
+    model: type[Row]  # its delivery table
+    message: Callable[[Session, Settings, Row], Message]  # the message a delivery row carries
     job: str  # the RQ job by dotted name (service.alerts.jobs): a worker imports it
 
 
-def public_id(kind: Kind, delivery_id: int) -> str:
+def public_id(kind: Kind[Row], delivery_id: int) -> str:
     """The id a receiver sees (X-Yuqing-Delivery, `delivery_id`): alerts and digests number
     their rows separately, so the kind is part of it."""
     return f"{kind.name}-{delivery_id}"
 
 
-def job_id(kind: Kind, delivery_id: int) -> str:
+def job_id(kind: Kind[Row], delivery_id: int) -> str:
     return f"yuqing-{kind.name}-delivery-{delivery_id}"
 
 
-def dispatch(settings: Settings, kind: Kind, delivery_ids: Iterable[int]) -> None:
+def dispatch(settings: Settings, kind: Kind[Row], delivery_ids: Iterable[int]) -> None:
     """One RQ job per delivery, retried with pauses; inline (one attempt) without Redis."""
     # committed: `recover` re-dispatches what Redis loses
     dispatch_calls(settings, "alert_enqueue", calls(settings, kind, delivery_ids), deliveries=kind.name)
 
 
-def calls(settings: Settings, kind: Kind, delivery_ids: Iterable[int]) -> list[Call]:
+def calls(settings: Settings, kind: Kind[Row], delivery_ids: Iterable[int]) -> list[Call]:
     """The jobs of these deliveries; inline, a job run outside a worker is its own last try."""
     return [Call(kind.job, (delivery_id, settings.database_url), job_id=job_id(kind, delivery_id), timeout=120,
                  result_ttl=3600, failure_ttl=7 * 86400, retry_intervals=tuple(settings.alert_retry_intervals),
@@ -60,7 +62,7 @@ def calls(settings: Settings, kind: Kind, delivery_ids: Iterable[int]) -> list[C
             for delivery_id in delivery_ids]
 
 
-def run_job(kind: Kind, delivery_id: int, database_url: str) -> str:
+def run_job(kind: Kind[Row], delivery_id: int, database_url: str) -> str:
     """The body of a kind's RQ job: the last try (no retries left) marks the delivery failed."""
     from rq import get_current_job
 
@@ -71,13 +73,13 @@ def run_job(kind: Kind, delivery_id: int, database_url: str) -> str:
     return attempt(settings, kind, delivery_id, final=not (job and job.retries_left))
 
 
-def attempt(settings: Settings, kind: Kind, delivery_id: int, *, final: bool) -> str:
+def attempt(settings: Settings, kind: Kind[Row], delivery_id: int, *, final: bool) -> str:
     """One attempt at one delivery; records the outcome and re-raises a failure (so RQ retries)."""
     with session_scope(settings.database_url) as session:
         delivery = session.get(kind.model, delivery_id)
         if delivery is None or delivery.status == SENT:
             return "gone" if delivery is None else SENT
-        channel = session.get(AlertChannel, delivery.channel_id)
+        channel = session.get_one(AlertChannel, delivery.channel_id)  # kept when removed (removed_at)
         delivery.last_attempt_at = utcnow()
         if not channel.enabled or channel.removed_at is not None:  # nothing to retry
             delivery.status, delivery.last_error = FAILED, "订阅已停用或删除 / subscription disabled or removed"
@@ -116,13 +118,13 @@ def refuse_destination(settings: Settings, channel: AlertChannel) -> None:
         raise DeliveryError(f"{where(channel.target)} 被拒绝：{problem[0]} / {problem[1]}")
 
 
-def recover(session: Session, settings: Settings, kind: Kind, now: datetime) -> list[int]:
+def recover(session: Session, settings: Settings, kind: Kind[Row], now: datetime) -> list[int]:
     """Re-dispatch deliveries still waiting whose RQ job is gone (Redis lost it, or the process
     died between the commit and the enqueue): the database, not the queue, is the record."""
     if not queued(settings):
         return []
     model = kind.model
-    waiting = session.exec(select(model.id).where(col(model.status).in_([QUEUED, RETRYING]),
+    waiting = session.exec(select(pk(model.id)).where(col(model.status).in_([QUEUED, RETRYING]),
                                                   col(model.created_at) < now - STRANDED_AFTER)).all()
     missing = set(missing_jobs(settings, [job_id(kind, i) for i in waiting]))
     lost = [i for i in waiting if job_id(kind, i) in missing]

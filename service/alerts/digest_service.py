@@ -28,7 +28,7 @@ from service.alerts.models import REGION, UNIT, AlertChannel, Digest, DigestDeli
 from service.alerts.service import public_channel
 from service.auth.models import User
 from service.auth.rules import Principal, Role, assignment_of, sees
-from service.core.columns import utcnow
+from service.core.columns import id_of, utcnow
 from service.core.db import session_scope
 from service.core.settings import Settings
 from service.incidents.models import Clock, Incident
@@ -41,7 +41,7 @@ def leader_audiences(session: Session, org: OrgChart) -> list[Audience]:
     """Every audience with an active leader account, once (in account order)."""
     out: list[Audience] = []
     users = session.exec(select(User).where(User.role == Role.LEADER.value, User.active == True)  # noqa: E712
-                         .order_by(User.id)).all()
+                         .order_by(col(User.id))).all()
     for user in users:
         if user.region and user.region in org.regions:
             out.append((REGION, user.region))
@@ -56,14 +56,15 @@ def incident_rows(session: Session, day: date, timezone: str) -> list[tuple[Inci
     live on in the one they were merged into."""
     since = day_bounds(day, timezone)[0] - timedelta(days=1)
     met_lately = select(Clock.incident_id).where(col(Clock.met_at) >= since)
-    cond = and_(or_(Incident.status != "closed", col(Incident.id).in_(met_lately)),
+    cond = and_(or_(col(Incident.status) != "closed", col(Incident.id).in_(met_lately)),
                 col(Incident.merged_into).is_(None))
-    incidents = session.exec(select(Incident).where(cond).order_by(Incident.id)).all()
+    incidents = session.exec(select(Incident).where(cond).order_by(col(Incident.id))).all()
     clocks: dict[int, list[ClockRow]] = {}
-    for clock in session.exec(select(Clock).join(Incident, Incident.id == Clock.incident_id).where(cond)
-                              .order_by(Clock.id)).all():
+    for clock in session.exec(select(Clock).join(Incident, col(Incident.id) == col(Clock.incident_id)).where(cond)
+                              .order_by(col(Clock.id))).all():
         clocks.setdefault(clock.incident_id, []).append(ClockRow(clock.kind, clock.label, clock.due_at, clock.met_at))
-    return [(i, IncidentRow(i.id, i.topic, i.severity, i.status, tuple(clocks.get(i.id, ())))) for i in incidents]
+    return [(i, IncidentRow(id_of(i), i.topic, i.severity, i.status, tuple(clocks.get(id_of(i), ()))))
+            for i in incidents]
 
 
 # -- building -------------------------------------------------------------------------------
@@ -81,7 +82,7 @@ def build_digests(session: Session, org: OrgChart, settings: Settings, day: date
     rows = incident_rows(session, day, settings.timezone)
     channels = session.exec(select(AlertChannel).where(AlertChannel.enabled == True,  # noqa: E712
                                                        AlertChannel.removed_at == None)  # noqa: E711
-                            .order_by(AlertChannel.id)).all()
+                            .order_by(col(AlertChannel.id))).all()
     created, deliveries = [], []
     for audience in missing:
         viewer = scope_viewer(audience)
@@ -98,11 +99,12 @@ def build_digests(session: Session, org: OrgChart, settings: Settings, day: date
         created.append(digest)
         for channel in channels:
             if subscription_matches((channel.audience_kind, channel.audience), audience, org):
-                deliveries.append(DigestDelivery(digest_id=digest.id, channel_id=channel.id, created_at=now))
+                deliveries.append(DigestDelivery(digest_id=id_of(digest), channel_id=id_of(channel),
+                                                  created_at=now))
     session.add_all(deliveries)
     session.flush()
     log.info("digest.built", day=day.isoformat(), digests=len(created), deliveries=len(deliveries))
-    return created, [d.id for d in deliveries]
+    return created, [id_of(d) for d in deliveries]
 
 
 def run_digests(settings: Settings, day: date | None = None, now: datetime | None = None) -> dict:
@@ -127,8 +129,8 @@ def digest_due(settings: Settings, now: datetime) -> bool:
 
 # -- delivering -----------------------------------------------------------------------------
 def _digest_message(session: Session, _settings: Settings, delivery: DigestDelivery) -> DigestMessage:
-    digest = session.get(Digest, delivery.digest_id)
-    return DigestMessage(digest_id=digest.id, subject=digest.subject, body=digest.body)
+    digest = session.get_one(Digest, delivery.digest_id)
+    return DigestMessage(digest_id=id_of(digest), subject=digest.subject, body=digest.body)
 
 
 DIGESTS = delivery.Kind("digest", DigestDelivery, _digest_message, "service.alerts.jobs.deliver_digest_job")
@@ -172,7 +174,7 @@ def readable_audiences(viewer: Principal, org: OrgChart) -> list[Audience] | Non
     """The audiences to filter on in SQL; None: all (admin)."""
     if viewer.role is Role.ADMIN:
         return None
-    if viewer.role is Role.COORDINATOR and viewer.region in org.regions:
+    if viewer.role is Role.COORDINATOR and viewer.region is not None and viewer.region in org.regions:
         return ([(REGION, r) for r in org.regions if org.is_ancestor(viewer.region, r)]
                 + [(UNIT, u) for u in units_within(viewer.region, org)])
     own = own_audience(viewer)
@@ -189,8 +191,8 @@ def digests_for(session: Session, org: OrgChart, viewer: Principal, *, day: str 
             return []
         units = [n for k, n in auds if k == UNIT]
         regions = [n for k, n in auds if k == REGION]
-        query = query.where(or_(and_(Digest.audience_kind == UNIT, col(Digest.audience).in_(units)),
-                                and_(Digest.audience_kind == REGION, col(Digest.audience).in_(regions))))
+        query = query.where(or_(and_(col(Digest.audience_kind) == UNIT, col(Digest.audience).in_(units)),
+                                and_(col(Digest.audience_kind) == REGION, col(Digest.audience).in_(regions))))
     if day:
         query = query.where(Digest.day == day)
     return list(session.exec(query.order_by(col(Digest.id).desc()).limit(limit)).all())
@@ -204,8 +206,8 @@ def public_digest(digest: Digest, *, full: bool = False) -> dict:
 
 def deliveries_of(session: Session, digest_id: int) -> list[dict]:
     rows = session.exec(select(DigestDelivery, AlertChannel)
-                        .join(AlertChannel, AlertChannel.id == DigestDelivery.channel_id)
-                        .where(DigestDelivery.digest_id == digest_id).order_by(DigestDelivery.id)).all()
+                        .join(AlertChannel, col(AlertChannel.id) == col(DigestDelivery.channel_id))
+                        .where(DigestDelivery.digest_id == digest_id).order_by(col(DigestDelivery.id))).all()
     return [{"id": d.id, "digest_id": d.digest_id, "channel_id": c.id, "channel_kind": c.kind,
              "target": public_channel(c)["target"], "status": d.status, "attempts": d.attempts,
              "last_error": d.last_error, "created_at": d.created_at, "last_attempt_at": d.last_attempt_at,

@@ -15,7 +15,7 @@ from service.audit.actions import AuditAction, DigestRun
 from service.audit.log import record
 from service.auth.deps import Allowed, ReaderDep
 from service.auth.rules import Action, Principal, Role
-from service.core.columns import utcnow
+from service.core.columns import id_of, utcnow
 from service.core.deps import SessionDep, SettingsDep, UowDep
 from service.core.errors import Forbidden, NotFound
 from service.core.inputs import StrictDate
@@ -50,7 +50,7 @@ def get_digest(digest_id: IdPath, viewer: ReaderDep, session: SessionDep, engine
 
 @router.get("/{digest_id}/deliveries", summary="摘要推送状态与失败原因 / delivery status of a digest")
 def digest_deliveries(digest_id: IdPath, viewer: Manager, session: SessionDep, engine: EngineDep) -> list[dict]:
-    return digests.deliveries_of(session, _visible(session, engine, viewer, digest_id).id)
+    return digests.deliveries_of(session, id_of(_visible(session, engine, viewer, digest_id)))
 
 
 @router.post("/run", summary="立即生成今日摘要（已生成的不重复） / build today's digests now (none twice)")

@@ -125,7 +125,7 @@ def resolve(host: str, port: int, allow: Allowlist) -> Address:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as exc:
             raise EgressRefused(f"无法解析主机 {host}", f"cannot resolve {host}: {type(exc).__name__}") from None
-        found = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        found = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     for address in found:
         if problem := address_problem(address, allow):
             raise EgressRefused(*problem)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from types import SimpleNamespace
+from typing import Any, Protocol
 
 import structlog
 from sqlalchemy import and_, or_, update
@@ -48,12 +48,12 @@ from service.audit.actions import AlertAcknowledged, AuditAction, ChannelAdded, 
 from service.audit.log import record
 from service.auth.rules import Principal, Role, assignment_of, sees
 from service.core.bulk import insert_ignoring
-from service.core.columns import utcnow
+from service.core.columns import id_of, utcnow
 from service.core.errors import Forbidden, Invalid, NotFound
 from service.core.events import EscalationEvent
 from service.core.queue import Call
 from service.core.settings import Settings
-from service.incidents.models import Clock, EscalationStep, Incident
+from service.incidents.models import Clock, Incident
 
 log = structlog.get_logger()
 URL = re.compile(r"^https?://[^\s<>\"']+$")
@@ -61,7 +61,18 @@ EMAIL = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"']+$")  # no spa
 
 
 # -- creating -------------------------------------------------------------------------------
-def message_of(alert: Alert, incident: Incident, settings: Settings) -> AlertMessage:
+class Named(Protocol):
+    """An incident as an alert names it: its row, or the (id, topic, severity) of one."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+
+
+def message_of(alert: Alert, incident: Named, settings: Settings) -> AlertMessage:
     return AlertMessage(alert_id=alert.id or 0, incident_id=alert.incident_id, topic=incident.topic,
                         severity=incident.severity, clock=alert.clock, clock_label=alert.clock_label,
                         step=alert.step, label=alert.label, due_at=alert.due_at,
@@ -75,7 +86,7 @@ def _enabled_channels(session: Session) -> list[AlertChannel]:
 
 
 def _add(session: Session, org: OrgChart, settings: Settings, channels: Sequence[AlertChannel],
-         wanted: Sequence[tuple[Incident, Sequence[str], dict]]) -> list[AlertDelivery]:
+         wanted: Sequence[tuple[Named, Sequence[str], dict[str, Any]]]) -> list[AlertDelivery]:
     """The alerts of escalations (incident, recipients, alert fields), one per audience, each
     with a queued delivery per matching subscription; an alert already there (same key and
     audience: a rerun, or another sweeper meanwhile) is left alone. One INSERT … ON CONFLICT
@@ -83,13 +94,14 @@ def _add(session: Session, org: OrgChart, settings: Settings, channels: Sequence
     rows = []
     for incident, recipients, fields in wanted:
         for (kind, name), names in audiences(recipients, org).items():
-            row = {"audience_kind": kind, "audience": name, "recipients": list(names), "incident_id": incident.id,
-                   **fields}
-            msg = message_of(SimpleNamespace(id=None, **row), incident, settings)  # needs no alert id
+            row: dict[str, Any] = {"audience_kind": kind, "audience": name, "recipients": list(names),
+                                   "incident_id": incident.id, **fields}
+            msg = message_of(Alert(**row), incident, settings)  # needs no alert id (nor a session)
             rows.append({**row, "subject": msg.subject, "message": msg.summary(settings.timezone)})
     added = insert_ignoring(session, Alert, rows, ("key", "audience_kind", "audience"),
-                            (Alert.id, Alert.audience_kind, Alert.audience, Alert.created_at))
-    deliveries = [AlertDelivery(alert_id=alert_id, channel_id=channel.id, created_at=created)
+                            (col(Alert.id), col(Alert.audience_kind), col(Alert.audience),
+                             col(Alert.created_at)))
+    deliveries = [AlertDelivery(alert_id=alert_id, channel_id=id_of(channel), created_at=created)
                   for alert_id, kind, name, created in added for channel in channels
                   if subscription_matches((channel.audience_kind, channel.audience), (kind, name), org)]
     session.add_all(deliveries)
@@ -97,7 +109,24 @@ def _add(session: Session, org: OrgChart, settings: Settings, channels: Sequence
     return deliveries
 
 
-def create_alerts(session: Session, org: OrgChart, settings: Settings, steps: Sequence[EscalationStep]) -> list[int]:
+class Rung(Protocol):
+    """A fired rung: an EscalationStep row, or the escalation pass's columns of one."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def incident_id(self) -> int: ...
+    @property
+    def clock_id(self) -> int: ...
+    @property
+    def step(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def recipients(self) -> Sequence[str]: ...
+
+
+def create_alerts(session: Session, org: OrgChart, settings: Settings, steps: Sequence[Rung]) -> list[int]:
     """Add the alerts of newly fired rungs (EscalationStep rows, or anything with their
     attributes; the caller commits); returns the delivery ids to dispatch after the commit."""
     if not steps:
@@ -107,13 +136,13 @@ def create_alerts(session: Session, org: OrgChart, settings: Settings, steps: Se
                                                   .where(col(Incident.id).in_({s.incident_id for s in steps})))}
     clocks = {r.id: r for r in session.execute(select(Clock.id, Clock.kind, Clock.label, Clock.due_at)
                                                .where(col(Clock.id).in_({s.clock_id for s in steps})))}
-    wanted = []
+    wanted: list[tuple[Named, Sequence[str], dict[str, Any]]] = []
     for step in steps:
         incident, clock = incidents[step.incident_id], clocks[step.clock_id]
         wanted.append((incident, step.recipients, {
             "key": f"step:{step.id}", "step_id": step.id, "clock": clock.kind, "clock_label": clock.label,
             "step": step.step, "label": step.label, "due_at": clock.due_at, "created_at": now}))
-    return [d.id for d in _add(session, org, settings, channels, wanted)]
+    return [id_of(d) for d in _add(session, org, settings, channels, wanted)]
 
 
 def create_claim_alerts(session: Session, org: OrgChart, settings: Settings,
@@ -123,20 +152,20 @@ def create_claim_alerts(session: Session, org: OrgChart, settings: Settings,
     channels, now, out = _enabled_channels(session), utcnow(), []
     for event in events:
         incident = session.get(Incident, event.incident_id)
-        lapsed = incident.claim_expired_at if incident and incident.claim_expired_at else None
-        if lapsed is None:
+        if incident is None or incident.claim_expired_at is None:
             continue
+        lapsed = incident.claim_expired_at
         out += _add(session, org, settings, channels, [(incident, list(event.recipients), {
             "key": f"claim:{incident.id}:{int(lapsed.timestamp())}", "step_id": None, "clock": "claim",
             "clock_label": "认领", "step": (event.step or "claim_expired")[:16],
             "label": (event.label or "认领超时")[:16], "due_at": lapsed, "created_at": now})])
     session.flush()
-    return [d.id for d in out]
+    return [id_of(d) for d in out]
 
 
 def _alert_message(session: Session, settings: Settings, delivery: AlertDelivery) -> AlertMessage:
-    alert = session.get(Alert, delivery.alert_id)
-    return message_of(alert, session.get(Incident, alert.incident_id), settings)
+    alert = session.get_one(Alert, delivery.alert_id)
+    return message_of(alert, session.get_one(Incident, alert.incident_id), settings)
 
 
 ALERTS = delivery.Kind("alert", AlertDelivery, _alert_message, "service.alerts.jobs.deliver_job")
@@ -196,16 +225,16 @@ def acknowledge(session: Session, org: OrgChart, viewer: Principal, alert_id: in
     says whether this call did it (False: acknowledged before)."""
     alert = session.get(Alert, alert_id)
     incident = session.get(Incident, alert.incident_id) if alert else None
-    audience = (alert.audience_kind, alert.audience) if alert else None
-    if alert is None or incident is None or not (is_recipient(viewer, audience, org)
+    if alert is None or incident is None or not (is_recipient(viewer, (alert.audience_kind, alert.audience), org)
                                                  or sees(viewer, assignment_of(incident), org)):
         raise NotFound("没有这条升级提醒", "no such alert")
+    audience = (alert.audience_kind, alert.audience)
     if not is_recipient(viewer, audience, org):
         raise Forbidden("只有提醒的接收人可以确认", "only a recipient of the alert may acknowledge it")
     if viewer.machine:  # a machine token reads; acknowledging is a person's act
         raise Forbidden("令牌不能确认提醒，请以本人账号登录", "a token may not acknowledge: sign in as yourself")
     now = utcnow()
-    done = session.execute(update(Alert).where(col(Alert.id) == alert_id, col(Alert.acknowledged_at).is_(None))
+    done = session.exec(update(Alert).where(col(Alert.id) == alert_id, col(Alert.acknowledged_at).is_(None))
                            .values(acknowledged_by=viewer.username, acknowledged_at=now))
     if done.rowcount != 1:  # someone of the same audience was first: it stays his, nothing is written
         session.rollback()
@@ -267,7 +296,7 @@ def add_channel(session: Session, org: OrgChart, viewer: Principal, *, audience_
 
 def channels_for(session: Session, org: OrgChart, viewer: Principal) -> list[AlertChannel]:
     rows = session.exec(select(AlertChannel).where(AlertChannel.removed_at == None)  # noqa: E711
-                        .order_by(AlertChannel.id)).all()
+                        .order_by(col(AlertChannel.id))).all()
     return [c for c in rows if may_manage(viewer, (c.audience_kind, c.audience), org)]
 
 
@@ -287,8 +316,8 @@ def deliveries_for(session: Session, org: OrgChart, viewer: Principal, *, status
                    limit: int = 200) -> list[dict]:
     """Delivery rows (newest first) of alerts within the viewer's region (all for the admin)."""
     query = (select(AlertDelivery, Alert, AlertChannel)
-             .join(Alert, Alert.id == AlertDelivery.alert_id)
-             .join(AlertChannel, AlertChannel.id == AlertDelivery.channel_id))
+             .join(Alert, col(Alert.id) == col(AlertDelivery.alert_id))
+             .join(AlertChannel, col(AlertChannel.id) == col(AlertDelivery.channel_id)))
     if viewer.role is not Role.ADMIN:
         region = viewer.region or ""
         auds = [(REGION, r) for r in org.regions if region in org.regions and org.is_ancestor(region, r)]

@@ -73,7 +73,7 @@ def _chain_new_entries(session: OrmSession, _ctx: object, _instances: object) ->
     new = [o for o in session.new if isinstance(o, AuditEntry)]
     if new:
         # insert_order: the order of session.add, so a chain follows the order of record() calls
-        for marker in link(session.connection(), sorted(new, key=lambda e: instance_state(e).insert_order)):
+        for marker in link(session.connection(), sorted(new, key=lambda e: instance_state(e).insert_order or 0)):
             session.add(marker)  # added during before_flush: part of this same flush
 
 
@@ -128,7 +128,7 @@ def mark_existing_chains(conn) -> int:
     chains written before markers existed). Appends only."""
     from types import SimpleNamespace
 
-    from service.core.columns import utcnow
+    from service.core.columns import table_of, utcnow
 
     have = {c for (c,) in conn.execute(select(AuditEntry.chain).where(AuditEntry.chain != SYSTEM_CHAIN).distinct())}
     marked = {d.get("chain") for (d,) in conn.execute(select(AuditEntry.detail).where(
@@ -137,7 +137,7 @@ def mark_existing_chains(conn) -> int:
                             detail=ChainStarted(chain=c, backfilled=True), at=utcnow()) for c in sorted(have - marked)]
     if rows:
         link(conn, rows)
-        conn.execute(AuditEntry.__table__.insert(), [{k: v for k, v in vars(r).items()} for r in rows])
+        conn.execute(table_of(AuditEntry).insert(), [{k: v for k, v in vars(r).items()} for r in rows])
     return len(rows)
 
 

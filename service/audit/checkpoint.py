@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, tuple_
 from sqlmodel import Session, col, select
@@ -61,7 +62,7 @@ def sign(body: dict, key: bytes) -> dict:
 
 def heads(session: Session) -> dict[int, Head]:
     """Each chain's last entry (one indexed query: unique (chain, seq))."""
-    top = select(AuditEntry.chain, func.max(AuditEntry.seq).label("seq")).group_by(AuditEntry.chain).subquery()
+    top = select(AuditEntry.chain, func.max(AuditEntry.seq).label("seq")).group_by(col(AuditEntry.chain)).subquery()
     rows = session.exec(select(AuditEntry.chain, AuditEntry.seq, AuditEntry.hash)
                         .join(top, (top.c.chain == AuditEntry.chain) & (top.c.seq == AuditEntry.seq))).all()
     return {c: Head(c, s, h) for c, s, h in rows}
@@ -90,7 +91,7 @@ def read(path: str, key: bytes) -> list[Head]:
 
 def chain_problems(session: Session) -> list[str]:
     """Chains deleted whole, or present without chain 0's record of their creation."""
-    started = {d.get("chain") for d in session.exec(select(AuditEntry.detail).where(
+    started: set[Any] = {d.get("chain") for d in session.exec(select(AuditEntry.detail).where(  # JSON
         AuditEntry.chain == SYSTEM_CHAIN, AuditEntry.action == CHAIN_STARTED)).all()}
     present = set(session.exec(select(AuditEntry.chain).where(AuditEntry.chain != SYSTEM_CHAIN).distinct()).all())
     return ([f"chain {c} (incident {c}) is gone: chain 0 records its creation" for c in sorted(started - present)]

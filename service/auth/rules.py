@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from routing.orgchart import OrgChart
 
@@ -117,7 +118,9 @@ class Assignment:
 
 def assignment_of(incident: object) -> Assignment:
     """From any object with the incident's columns (the table row, an event payload)."""
-    get = (lambda k: incident.get(k)) if isinstance(incident, dict) else (lambda k: getattr(incident, k, None))
+    def get(name: str) -> Any:  # whatever the row or payload holds
+        return incident.get(name) if isinstance(incident, dict) else getattr(incident, name, None)
+
     return Assignment(level_region=get("level_region") or "", regions=tuple(get("regions") or ()),
                       first_responsible=tuple(get("first_responsible") or ()),
                       co_responsible=tuple(get("co_responsible") or ()), lead=get("lead"))

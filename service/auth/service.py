@@ -11,8 +11,9 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
 from service.audit.actions import AuditAction, LoginThrottled, UserCreated, Username
@@ -21,7 +22,7 @@ from service.auth import throttle
 from service.auth.models import LoginSession, User
 from service.auth.passwords import DEMO_PASSWORD, hash_password, password_problem, verify_password
 from service.auth.rules import PERSON_ROLES, Principal, Role, account_problem
-from service.core.columns import utcnow
+from service.core.columns import id_of, utcnow
 from service.core.errors import Conflict, Invalid, NotFound, Throttled, Unauthenticated
 from service.core.settings import Settings
 
@@ -31,7 +32,7 @@ def principal_of(user: User) -> Principal:
                   region=user.region, name=user.name)
 
 
-def public(user: User) -> dict:
+def public(user: User) -> dict[str, Any]:
     return {"id": user.id, "username": user.username, "name": user.name, "role": user.role,
             "unit": user.unit, "region": user.region}
 
@@ -78,7 +79,8 @@ def authenticate(session: Session, settings: Settings, username: str, password: 
     account_rule, source_rule = rules(settings)
     account_key, source_key = f"account:{username}"[:200], f"source:{source}"[:200]
     now = utcnow()
-    with session.get_bind().begin() as conn:  # its own transaction: committed before the check
+    # its own transaction: committed before the check (.engine: the session's bind is one)
+    with session.get_bind().engine.begin() as conn:
         wait, source_count = throttle.reserve(conn, source_key, source_rule, now)
         account_count = 0
         if not wait:
@@ -95,7 +97,7 @@ def authenticate(session: Session, settings: Settings, username: str, password: 
                 record(session, AuditAction.LOGIN_THROTTLED, LoginThrottled(key=key, failures=count), actor=SYSTEM)
         session.commit()
         raise Unauthenticated("用户名或密码错误", "wrong username or password")
-    with session.get_bind().begin() as conn:
+    with session.get_bind().engine.begin() as conn:
         throttle.succeeded(conn, account_key, source_key, source_rule)
     return user
 
@@ -115,7 +117,7 @@ def open_session(session: Session, settings: Settings, user: User) -> Opened:
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = utcnow()
     expires = now + timedelta(hours=settings.session_hours)
-    session.add(LoginSession(token_hash=token_hash(token), csrf_token=csrf, user_id=user.id, created_at=now,
+    session.add(LoginSession(token_hash=token_hash(token), csrf_token=csrf, user_id=id_of(user), created_at=now,
                              expires_at=expires))
     return Opened(token, csrf, expires)
 
@@ -125,7 +127,7 @@ def find_session(session: Session, token: str) -> tuple[LoginSession, User] | No
     if not token or len(token) > 128:
         return None
     digest = token_hash(token)
-    row = session.exec(select(LoginSession, User).join(User, User.id == LoginSession.user_id)
+    row = session.exec(select(LoginSession, User).join(User, col(User.id) == col(LoginSession.user_id))
                        .where(LoginSession.token_hash == digest)).first()
     if row is None:
         return None

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, select, update
 from sqlalchemy.engine import Connection
+from sqlmodel import col
 
 from service.auth.models import LoginThrottle
 
@@ -40,14 +41,14 @@ def delay(failures: int, rule: Rule) -> float:
     """Seconds the key must wait after its `failures`-th counted attempt. Pure."""
     if failures < rule.max_failures:
         return 0.0
-    return min(rule.cap, rule.base * 2 ** min(failures - rule.max_failures, 40))
+    return min(rule.cap, rule.base * 2.0 ** min(failures - rule.max_failures, 40))
 
 
 def _insert_missing(conn: Connection, key: str) -> None:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     conn.execute(insert(LoginThrottle).values(key=key, failures=0, next_at=EPOCH, last_at=EPOCH)
                  .on_conflict_do_nothing(index_elements=["key"]))
 
@@ -59,24 +60,24 @@ def reserve(conn: Connection, key: str, rule: Rule, now: datetime) -> tuple[floa
     t = LoginThrottle
     stale = now - timedelta(seconds=rule.window)
     counted = conn.execute(
-        update(t).where(t.key == key, t.next_at <= now)
-        .values(failures=case((t.last_at < stale, 1), else_=t.failures + 1), last_at=now)
-        .returning(t.failures)).scalar()
+        update(t).where(col(t.key) == key, col(t.next_at) <= now)
+        .values(failures=case((col(t.last_at) < stale, 1), else_=col(t.failures) + 1), last_at=now)
+        .returning(col(t.failures))).scalar()
     if counted is None:  # inside the wait
-        next_at = conn.execute(select(t.next_at).where(t.key == key)).scalar_one()
+        next_at = conn.execute(select(col(t.next_at)).where(col(t.key) == key)).scalar_one()
         return max(1.0, (next_at - now).total_seconds()), 0
     wait = delay(counted, rule)
     if wait:  # the row is still locked by the UPDATE above: no one slips in before this
-        conn.execute(update(t).where(t.key == key).values(next_at=now + timedelta(seconds=wait)))
+        conn.execute(update(t).where(col(t.key) == key).values(next_at=now + timedelta(seconds=wait)))
     return 0.0, counted
 
 
 def succeeded(conn: Connection, account_key: str, source_key: str, source_rule: Rule) -> None:
-    conn.execute(update(LoginThrottle).where(LoginThrottle.key == account_key).values(failures=0, next_at=EPOCH))
+    conn.execute(update(LoginThrottle).where(col(LoginThrottle.key) == account_key).values(failures=0, next_at=EPOCH))
     t = LoginThrottle
-    conn.execute(update(t).where(t.key == source_key)
-                 .values(failures=case((t.failures > 0, t.failures - 1), else_=0),
-                         next_at=case((t.failures - 1 < source_rule.max_failures, EPOCH), else_=t.next_at)))
+    conn.execute(update(t).where(col(t.key) == source_key)
+                 .values(failures=case((col(t.failures) > 0, col(t.failures) - 1), else_=0),
+                         next_at=case((col(t.failures) - 1 < source_rule.max_failures, EPOCH), else_=t.next_at)))
 
 
 def retry_after(seconds: float) -> str:
@@ -84,4 +85,4 @@ def retry_after(seconds: float) -> str:
 
 
 def failures_of(conn: Connection, key: str) -> int:
-    return conn.execute(select(LoginThrottle.failures).where(LoginThrottle.key == key)).scalar() or 0
+    return conn.execute(select(col(LoginThrottle.failures)).where(col(LoginThrottle.key) == key)).scalar() or 0

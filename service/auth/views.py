@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
@@ -27,7 +27,7 @@ class Login(StrictModel):
 
 
 @router.post("/login", summary="登录 / sign in (sets the session cookie)")
-def login(body: Login, request: Request, response: Response, uow: UowDep, settings: SettingsDep) -> dict:
+def login(body: Login, request: Request, response: Response, uow: UowDep, settings: SettingsDep) -> dict[str, Any]:
     # the peer address; behind a reverse proxy uvicorn takes it from X-Forwarded-For when the
     # proxy is in FORWARDED_ALLOW_IPS (default 127.0.0.1)
     source = request.client.host if request.client else "unknown"
@@ -40,14 +40,14 @@ def login(body: Login, request: Request, response: Response, uow: UowDep, settin
 
 
 @router.get("/me", summary="当前用户 / who am I, with the CSRF token for unsafe requests")
-def me(viewer: ReaderDep, request: Request) -> dict:
+def me(viewer: ReaderDep, request: Request) -> dict[str, Any]:
     login_session = getattr(request.state, "login_session", None)
     return {"user": _viewer_json(viewer), "csrf_token": login_session.csrf_token if login_session else None}
 
 
 @router.post("/logout", summary="退出登录 / sign out (revokes the session)")
 def logout(viewer: ReaderDep, request: Request, response: Response, uow: UowDep,
-           settings: SettingsDep) -> dict:
+           settings: SettingsDep) -> dict[str, Any]:
     login_session = getattr(request.state, "login_session", None)
     if login_session is not None:
         close_session(uow.session, login_session)
@@ -58,7 +58,7 @@ def logout(viewer: ReaderDep, request: Request, response: Response, uow: UowDep,
     return {"ok": True}
 
 
-def _viewer_json(v: Principal) -> dict:
+def _viewer_json(v: Principal) -> dict[str, Any]:
     return {"id": v.user_id, "username": v.username, "name": v.name, "role": str(v.role), "unit": v.unit,
             "region": v.region}
 
@@ -73,13 +73,13 @@ class NewUser(StrictModel):
 
 
 @users.get("", summary="账号列表（管理员） / list accounts (admin)")
-def list_users(session: SessionDep, _admin: Annotated[Principal, Allowed(Action.ADMIN)]) -> list[dict]:
+def list_users(session: SessionDep, _admin: Annotated[Principal, Allowed(Action.ADMIN)]) -> list[dict[str, Any]]:
     return [public(u) | {"active": u.active} for u in session.exec(select(User).order_by(col(User.id))).all()]
 
 
 @users.post("", status_code=201, summary="新建账号（管理员） / create an account (admin)")
 def add_user(body: NewUser, uow: UowDep, org: OrgDep,
-             admin: Annotated[Principal, Allowed(Action.ADMIN)]) -> dict:
+             admin: Annotated[Principal, Allowed(Action.ADMIN)]) -> dict[str, Any]:
     user = create_user(uow.session, org, username=body.username, password=body.password, role=body.role,
                        unit=body.unit, region=body.region, name=body.name, actor=admin.username)
     uow.commit()

@@ -10,7 +10,6 @@ from sqlmodel import col, select
 
 
 def run_user(args: argparse.Namespace) -> int:
-    from routing.orgfile import load_org_text
     from service.auth.models import User
     from service.auth.service import create_user, disable_user
     from service.core.db import migrate, session_scope
@@ -18,7 +17,7 @@ def run_user(args: argparse.Namespace) -> int:
     from service.core.events import SessionEnded
     from service.core.settings import get_settings
     from service.core.uow import UnitOfWork
-    from service.orgs.store import active_org_text, ensure_org
+    from service.orgs.store import active_org, ensure_org
 
     settings = get_settings()
     migrate(settings.database_url)
@@ -44,7 +43,7 @@ def run_user(args: argparse.Namespace) -> int:
         if password is None:
             return 2
         try:
-            user = create_user(session, load_org_text(*active_org_text(session)), username=args.username,
+            user = create_user(session, active_org(session), username=args.username,
                                password=password, role=args.role, unit=args.unit, region=args.region,
                                name=args.name, actor="cli")
         except DomainError as exc:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, Table
+from sqlalchemy.orm import Mapped
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel, col
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out, on SQLite as on PostgreSQL."""
 
     impl = DateTime(timezone=True)
@@ -40,3 +41,29 @@ def ts(nullable: bool = False, index: bool = False) -> Any:
 
 def js(default: Any = list) -> Any:
     return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table of a table model (table=True): SQLModel sets `__table__` on the class but
+    does not declare it to type checkers."""
+    table: Table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel, undeclared
+    return table
+
+
+class Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def id_of(row: Stored) -> int:
+    """The id of a row read from or flushed to the database: SQLModel types ids `int | None`
+    because they are unset until the INSERT."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id
+
+
+def pk(column: int | None) -> Mapped[int]:
+    """A primary-key column in a query (`select(pk(Item.id))`): SQLModel types ids `int | None`
+    (unset before the INSERT), but an id read back from the database is never NULL."""
+    return cast("Mapped[int]", col(column))

@@ -12,6 +12,8 @@ from pathlib import Path
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 
@@ -77,7 +79,7 @@ def _forget_pools_in_child() -> None:
 os.register_at_fork(before=_close_pools_before_fork, after_in_child=_forget_pools_in_child)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     # WAL lets the API read while a worker writes; FKs are off by default in SQLite.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")

@@ -15,7 +15,8 @@ from service.core.uow import UnitOfWork
 
 
 def get_app_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings  # set by create_app
+    return settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

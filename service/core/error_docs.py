@@ -5,6 +5,8 @@ and a new one is documented like the others. A route's own `responses=` entry wi
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,7 +54,7 @@ def signed_in_only(method: str, path: str) -> bool:
     return path.startswith("/api/") and (method, path) not in OPEN
 
 
-def statuses(method: str, path: str, operation: dict) -> set[int]:
+def statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
     """What a route may refuse with, from what it is: signed-in only, an id in its path, a
     write, a body or parameters to validate."""
     found = set(EXTRA.get((method, path), ()))
@@ -69,7 +71,7 @@ def statuses(method: str, path: str, operation: dict) -> set[int]:
     return found
 
 
-def add_errors(schema: dict) -> dict:
+def add_errors(schema: dict[str, Any]) -> dict[str, Any]:
     """Every operation of an OpenAPI schema gets its error responses (ErrorBody) and, when
     signed-in only, its security requirement; FastAPI's own 422 shape is replaced by ours."""
     ref = {"$ref": "#/components/schemas/ErrorBody"}
@@ -100,10 +102,12 @@ def document(app: FastAPI) -> None:
     """Have `app.openapi()` (the /openapi.json and /docs source) carry the error responses."""
     build = app.openapi
 
-    def openapi() -> dict:
+    def openapi() -> dict[str, Any]:
         schema = build()  # FastAPI caches it until the routes change
         if "ErrorBody" not in schema.get("components", {}).get("schemas", {}):
             add_errors(schema)
         return schema
 
-    app.openapi = openapi
+    # FastAPI's documented way to extend the schema ("Extending OpenAPI") is to replace this
+    # method on the instance; its typing does not allow the assignment
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -7,7 +7,9 @@ place that turns one into a status code (the CLI prints the same messages)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -64,7 +66,7 @@ def refused(status: int, zh: str, en: str) -> DomainError:
     return OF_STATUS[status](zh, en)
 
 
-def body(zh: str, en: str, **extra: object) -> dict:
+def body(zh: str, en: str, **extra: object) -> dict[str, Any]:
     return {"error": {"zh": zh, "en": en, **extra}}
 
 
@@ -89,7 +91,7 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body(zh, en), status_code=exc.status_code, headers=exc.headers)
 
 
-def invalid_body(errors: list[dict]) -> dict:
+def invalid_body(errors: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The 422 body of a validation failure; its message names the first problem (the item's
     index in a batch, and the field)."""
     errors = _matching_branch(errors)
@@ -113,14 +115,14 @@ def _is_tag(part: object) -> bool:
     return isinstance(part, str) and ("[" in part or part[:1].isupper())
 
 
-def _untagged(loc: tuple) -> tuple:
+def _untagged(loc: tuple[object, ...]) -> tuple[object, ...]:
     return tuple(p for i, p in enumerate(loc) if not (i == 1 and _is_tag(p)))
 
 
 TYPE_MISMATCH = {"list_type", "model_type", "dict_type", "model_attributes_type"}
 
 
-def _matching_branch(errors: list[dict]) -> list[dict]:
+def _matching_branch(errors: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
     """Of a union body (one item or a list of items), keep the errors of the member the input
     has the shape of: "should be a valid list" says nothing about a single item's fields."""
     tags = {e["loc"][1] for e in errors if len(e["loc"]) > 1 and _is_tag(e["loc"][1])}

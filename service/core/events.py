@@ -78,7 +78,7 @@ class SessionEnded:
 
 
 Event = IncidentEvent | EscalationEvent | AlertAcknowledged | SessionEnded
-_CLASS: dict[EventType, type[Any]] = {EventType.ESCALATION: EscalationEvent,
+_CLASS: dict[EventType, type[Event]] = {EventType.ESCALATION: EscalationEvent,
                                       EventType.ALERT_ACKNOWLEDGED: AlertAcknowledged,
                                       EventType.SESSION_ENDED: SessionEnded}
 
@@ -95,10 +95,12 @@ def from_message(message: object) -> Event | None:
     if not isinstance(message, dict):
         return None
     try:
-        kind = EventType(message.get("type"))
+        kind = EventType(message.get("type", ""))  # no type: ValueError, like an unknown one
         cls = _CLASS.get(kind, IncidentEvent)
         names = {f.name: f for f in fields(cls)}
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in message.items() if k in names}
+        # JSON values: the dataclass does not check them; incident_id is checked below
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                  for k, v in message.items() if k in names}
         event = cls(**{**values, "type": kind})
     except (ValueError, TypeError):
         return None

@@ -30,4 +30,6 @@ AFTER_COMMIT_FAILURES = Counter("yuqing_after_commit_failures", "Enqueue or publ
 def authorized(header: str, token: str | None) -> bool:
     """METRICS_TOKEN unset: no one (the route answers 404); set: `Authorization: Bearer <it>`."""
     given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    return bool(token) and bool(given) and hmac.compare_digest(given.encode(), token.encode())
+    if not token or not given:
+        return False
+    return hmac.compare_digest(given.encode(), token.encode())

@@ -56,7 +56,10 @@ def dispatch(settings: Settings, what: str, calls: Sequence[Call], **context: ob
         queue = get_queue(settings)
         with tolerated(what, jobs=len(calls), **context):
             for c in calls:
-                queue.enqueue(c.func, *c.args, job_id=c.job_id, job_timeout=c.timeout, result_ttl=c.result_ttl,
+                # rq types `func` as a TypeVar constrained to str or a callable, which refuses
+                # a value that may be either though rq takes both
+                queue.enqueue(c.func, *c.args, job_id=c.job_id,  # type: ignore[type-var]
+                              job_timeout=c.timeout, result_ttl=c.result_ttl,
                               failure_ttl=c.failure_ttl,
                               retry=Retry(max=len(c.retry_intervals), interval=list(c.retry_intervals))
                               if c.retry_intervals else None)
@@ -76,7 +79,9 @@ def enqueue(settings: Settings, call: Call) -> Job:
     """One job that only a worker may run (e.g. retraining); refused without Redis."""
     if not queued(settings):
         raise RuntimeError("REDIS_URL 未设置，无法排队 / REDIS_URL unset: cannot enqueue")
-    return get_queue(settings).enqueue(call.func, *call.args, job_id=call.job_id, job_timeout=call.timeout,
+    # rq's `func` TypeVar (str or callable) refuses the union it accepts (see dispatch)
+    return get_queue(settings).enqueue(call.func,  # type: ignore[type-var]
+                                       *call.args, job_id=call.job_id, job_timeout=call.timeout,
                                        result_ttl=call.result_ttl)
 
 

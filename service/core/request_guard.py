@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.core.errors import body
+from service.core.settings import Settings
 
 
 class BodyTooLarge(Exception):
@@ -31,7 +33,7 @@ def too_large(limit: int) -> bytes:
 NUL_REFUSED = body("地址或查询参数中含有 NUL 字符", "the path or query string contains a NUL character")
 
 
-def _json(payload: dict) -> bytes:
+def _json(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False).encode()
 
 
@@ -94,7 +96,7 @@ async def _refuse(send: Send, status: int, payload: bytes) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-def limits_of(settings) -> Callable[[Scope], int]:
+def limits_of(settings: Settings) -> Callable[[Scope], int]:
     """Item batches may be a few MB; every other body (sign-in, workflow steps) is small."""
     def limit_for(scope: Scope) -> int:
         if scope.get("method") == "POST" and scope.get("path", "").rstrip("/") == "/api/items":

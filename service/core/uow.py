@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from service.core.bus import Event, publish_many
+from service.core.bus import publish_many
+from service.core.events import Event
 from service.core.queue import Call, dispatch
 from service.core.settings import Settings
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from routing.escalation import recipients
 from service.audit.actions import AuditAction, ClaimExpired
 from service.audit.log import record
+from service.core.events import EscalationEvent
 from service.incidents.events import escalation_event
 from service.incidents.mapping import decision_of
 from service.incidents.models import Incident
@@ -21,15 +22,16 @@ from service.incidents.rules import Status
 STEP, LABEL = "claim_expired", "认领超时未回应"
 
 
-def expire_claims(session: Session, engine: Engine, now: datetime) -> list[dict]:
+def expire_claims(session: Session, engine: Engine, now: datetime) -> list[EscalationEvent]:
     """Expire the lapsed claims and commit; returns the `escalation` events to publish."""
     cutoff = now - timedelta(hours=engine.policy.claim_timeout_hours)
     lapsed = session.exec(select(Incident).where(Incident.status == Status.CLAIMED.value,
                                                  col(Incident.claimed_at) <= cutoff)).all()
-    events = []
+    events: list[EscalationEvent] = []
     for incident in lapsed:
         claimed_by, unit, at = incident.claimed_by, incident.claimed_unit, incident.claimed_at
-        done = session.execute(
+        assert at is not None  # selected by claimed_at <= cutoff
+        done = session.exec(
             update(Incident).where(col(Incident.id) == incident.id, col(Incident.status) == Status.CLAIMED.value,
                                    col(Incident.claimed_at) == at)
             .values(status=Status.UNCLAIMED.value, claimed_by=None, claimed_unit=None, claimed_at=None,

@@ -23,9 +23,10 @@ _cache: dict[str, tuple[float, dict]] = {}
 
 def _counts(session: Session) -> dict:
     now = utcnow()
-    open_clock = (select(Clock.id).join(Incident, Incident.id == Clock.incident_id)
+    open_clock = (select(Clock.id).join(Incident, col(Incident.id) == col(Clock.incident_id))
                   .where(Incident.status != "closed", Clock.kind == "response"))  # every state but closed is open
-    state = case((Clock.met_at != None, "met"), (Clock.due_at <= now, "overdue"), else_="running")  # noqa: E711
+    state = case((col(Clock.met_at) != None, "met"), (col(Clock.due_at) <= now, "overdue"),  # noqa: E711
+                 else_="running")
     by_state = dict(session.exec(select(state, func.count()).select_from(Clock)
                                  .where(col(Clock.id).in_(open_clock)).group_by(state)).all())
     breaches = session.exec(select(func.count()).select_from(Clock)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import structlog
-from sqlalchemy import and_, exists, literal_column, or_, text, update
+from sqlalchemy import ColumnClause, and_, exists, literal_column, or_, text, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -25,7 +25,7 @@ from routing.grouping import Assignment, Signature, assign
 from service.audit.actions import AuditAction, IncidentCreated, ItemMerged
 from service.audit.log import AuditBatch
 from service.core.bulk import insert_rows
-from service.core.columns import utcnow
+from service.core.columns import id_of, utcnow
 from service.core.events import EventType, IncidentEvent
 from service.core.settings import Settings
 from service.core.uow import UnitOfWork
@@ -58,7 +58,7 @@ def process_items(uow: UnitOfWork, engine: Engine, item_ids: Sequence[int], *, u
     items = _take(uow.session, item_ids, up_to)
     if not items:
         return []
-    ids = [i.id for i in items]
+    ids = [id_of(i) for i in items]
     try:
         return _process(uow, engine, items)
     except Exception as exc:
@@ -150,7 +150,8 @@ def _candidates(session: Session, sigs: list[Signature], engine: Engine) -> dict
         return {}
     cutoff = min(s.first_seen for s in sigs) - timedelta(days=engine.policy.grouping.lookback_days)
     other = aliased(IncidentPlace)
-    has_entity = exists().where(other.incident_id == IncidentPlace.incident_id, col(other.place).startswith("e:"))
+    has_entity = exists().where(col(other.incident_id) == col(IncidentPlace.incident_id),
+                                col(other.place).startswith("e:"))
     ids = select(IncidentPlace.incident_id).where(
         or_(col(IncidentPlace.place).in_(anyone), and_(col(IncidentPlace.place).in_(bare), ~has_entity)))
     wanted = select(Incident.id).where(col(Incident.id).in_(ids), Incident.last_seen >= cutoff)
@@ -174,8 +175,8 @@ class SignatureCache:
         self._kept: dict[tuple[str, int], tuple[str, Signature]] = {}
 
     def fetch(self, session: Session, wanted) -> dict[str, Signature]:
-        db = str(session.get_bind().url)
-        xmin = literal_column("incident.xmin::text")
+        db = str(session.get_bind().engine.url)
+        xmin: ColumnClause[str] = literal_column("incident.xmin::text")
         versions = session.execute(select(Incident.id, xmin).where(col(Incident.id).in_(wanted))).all()
         stale = [i for i, v in versions if self._kept.get((db, i), ("",))[0] != v]
         if stale:
@@ -321,7 +322,7 @@ class SideRows:
 
 
 def _open(session: Session, row: Incident, t: Triage, sig: Signature, side: SideRows) -> None:
-    side.add_places(row.id, signatures.places(sig))
+    side.add_places(id_of(row), signatures.places(sig))
     side.units += ({"incident_id": row.id, "unit": u, "role": r} for u, r in pairs_of(row))
     side.clocks += ({"incident_id": row.id, "kind": c.kind, "label": c.label, "started_at": c.started_at,
                      "due_at": c.due_at, "next_due_at": c.started_at} for c in t.clocks)  # placed by the sweep
@@ -338,7 +339,7 @@ def _extend(session: Session, engine: Engine, row: Incident, before: Signature, 
         row.received_at = after.first_seen
         side.write(session)  # the clocks of incidents opened in this batch, for retime's query
         retime(session, engine, row)
-    side.add_places(row.id, signatures.places(after) - signatures.places(before))
+    side.add_places(id_of(row), signatures.places(after) - signatures.places(before))
     session.add(row)
 
 

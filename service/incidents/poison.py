@@ -54,7 +54,7 @@ def describe(exc: BaseException) -> str:
 def set_aside(uow: UnitOfWork, item_id: int, exc: BaseException) -> bool:
     """Mark the item failed (if still pending) in a transaction of its own; True if it was."""
     session, error = uow.session, describe(exc)
-    marked = session.execute(update(Item).where(col(Item.id) == item_id, col(Item.status) == "pending")
+    marked = session.exec(update(Item).where(col(Item.id) == item_id, col(Item.status) == "pending")
                              .values(status="failed", error=error, processed_at=utcnow())).rowcount
     if marked:
         record(session, AuditAction.ITEM_FAILED, ItemFailed(error=error), item_id=item_id)

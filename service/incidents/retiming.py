@@ -12,6 +12,7 @@ from routing.escalation import next_due
 from routing.facts import SEVERITY_RANK, Severity
 from service.audit.actions import REGRADED, AuditAction, Regraded
 from service.audit.log import record
+from service.core.columns import id_of
 from service.incidents.mapping import apply_decision, reroute
 from service.incidents.models import Clock, Incident
 from service.incidents.pipeline import Engine
@@ -63,12 +64,13 @@ def retime(session: Session, engine: Engine, incident: Incident) -> None:
         verification_request=incident.verification_request, emergency=incident.emergency, policy=engine.policy,
     )
     existing = {c.kind: c for c in session.exec(select(Clock).where(Clock.incident_id == incident.id))}
-    fired = fired_steps(session, [c.id for c in existing.values()])
+    fired = fired_steps(session, [id_of(c) for c in existing.values()])
     for c in due:
-        clock = existing.get(c.kind) or Clock(incident_id=incident.id, kind=c.kind, label=c.label, started_at=c.started_at)
+        clock = existing.get(c.kind) or Clock(incident_id=id_of(incident), kind=c.kind, label=c.label,
+                                              started_at=c.started_at)
         clock.started_at, clock.due_at = c.started_at, c.due_at
         # the new ladder's next rung (rungs already fired stay fired); a met clock stays at rest
-        clock.next_due_at = None if clock.met_at else next_due(c.started_at, c.due_at, engine.policy.escalation,
-                                                                fired.get(clock.id, frozenset()))
+        done = fired.get(clock.id, frozenset()) if clock.id is not None else frozenset()  # new: none fired
+        clock.next_due_at = None if clock.met_at else next_due(c.started_at, c.due_at, engine.policy.escalation, done)
         session.add(clock)
 

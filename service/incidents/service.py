@@ -33,7 +33,7 @@ from service.audit.actions import (
 )
 from service.audit.log import record
 from service.auth.rules import Principal, assignment_of
-from service.core.columns import utcnow
+from service.core.columns import id_of, utcnow
 from service.core.errors import Conflict, Invalid, refused
 from service.incidents import signatures
 from service.incidents.ingest import add_places, item_input, spread_tally
@@ -65,7 +65,7 @@ def claim(*, session: Session, engine: Engine, viewer: Principal, incident_id: i
     incident = load(session, engine, viewer, incident_id, Transition.CLAIM)
     now = now or utcnow()
     # guarded on the state read: of two liaisons claiming at once exactly one wins (SQLite too)
-    won = session.execute(
+    won = session.exec(
         update(Incident).where(col(Incident.id) == incident_id, col(Incident.status) == incident.status)
         .values(status=Status.CLAIMED.value, claimed_by=viewer.username, claimed_unit=viewer.unit, claimed_at=now)
     ).rowcount
@@ -201,7 +201,7 @@ def merge(*, session: Session, engine: Engine, viewer: Principal, incident_id: i
     survivor.verification_request = survivor.verification_request or absorbed.verification_request
     survivor.emergency = survivor.emergency or absorbed.emergency
     # new items must find the survivor, not the closed incident
-    session.exec(delete(IncidentPlace).where(IncidentPlace.incident_id == other_id))
+    session.exec(delete(IncidentPlace).where(col(IncidentPlace.incident_id) == other_id))
     add_places(session, incident_id, signatures.places(joined) - signatures.places(before))
     absorbed.status, absorbed.closed_at, absorbed.merged_into = Status.CLOSED.value, now or utcnow(), incident_id
     session.add_all([survivor, absorbed])
@@ -226,7 +226,7 @@ def change_grade(*, session: Session, engine: Engine, viewer: Principal, inciden
 # --- helpers -------------------------------------------------------------------------------------
 def _publish(session: Session, incident: Incident, viewer: Principal, kind: str, channel: Channel | None, text: str,
              link: str | None, now: datetime) -> list[str]:
-    session.add(Response(incident_id=incident.id, kind=kind, channel=channel.value if channel else None, text=text,
+    session.add(Response(incident_id=id_of(incident), kind=kind, channel=channel.value if channel else None, text=text,
                          link=link, actor=viewer.username, unit=viewer.unit, at=now))
     kinds = clocks_met(kind, channel)
     met = list(session.exec(select(Clock.kind).where(Clock.incident_id == incident.id, col(Clock.kind).in_(kinds),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from routing.grouping import Signature, name_blocks, term_blocks
 
@@ -21,7 +23,7 @@ def to_json(sig: Signature) -> dict:
     }
 
 
-def from_json(key: str, data: dict) -> Signature:
+def from_json(key: str, data: Mapping[str, Any]) -> Signature:
     return Signature(
         key=key,
         topic=data["topic"],

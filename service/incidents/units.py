@@ -10,6 +10,7 @@ from sqlmodel import Session, col, delete, select
 
 from routing.orgchart import OrgChart
 from service.auth.rules import Principal, Role
+from service.core.columns import id_of
 from service.incidents.models import Incident, IncidentUnit
 
 UNIT_ROLES = ("first", "co", "lead")
@@ -30,7 +31,7 @@ def pairs_of(incident: Incident) -> list[tuple[str, str]]:
 
 
 def _rows(incident: Incident) -> list[IncidentUnit]:
-    return [IncidentUnit(incident_id=incident.id, unit=u, role=r) for u, r in pairs_of(incident)]
+    return [IncidentUnit(incident_id=id_of(incident), unit=u, role=r) for u, r in pairs_of(incident)]
 
 
 def sync_units(session: Session, incident: Incident, before: list[tuple[str, str]] | None = None) -> None:
@@ -41,7 +42,7 @@ def sync_units(session: Session, incident: Incident, before: list[tuple[str, str
     if before is not None and before == pairs_of(incident):
         return
     session.flush()
-    session.exec(delete(IncidentUnit).where(IncidentUnit.incident_id == incident.id))
+    session.exec(delete(IncidentUnit).where(col(IncidentUnit.incident_id) == incident.id))
     session.add_all(_rows(incident))
 
 

@@ -46,12 +46,12 @@ def list_incidents(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
                    limit: int = Query(100, ge=1, le=1000), offset: Offset = 0) -> list[Incident]:
     q = scoped(select(Incident), viewer, engine.org)
     if status == "open":
-        q = q.where(Incident.status != Status.CLOSED.value)
+        q = q.where(col(Incident.status) != Status.CLOSED.value)
     elif status is not None:
         q = q.where(Incident.status == status.value)
     for column, value in ((Incident.topic, topic), (Incident.severity, severity)):
         if value is not None:
-            q = q.where(column == str(value))
+            q = q.where(col(column) == str(value))
     if region is not None:
         org = engine.org
         below = [r for r in org.regions if org.is_ancestor(region, r)] if region in org.regions else []
@@ -70,9 +70,10 @@ def _view(q, view: View, viewer: Principal):
     if view == "mine":
         return q.where(Incident.claimed_by == viewer.username)
     if view == "escalated":  # the board: open incidents with a rung fired, a claim lapsed or a 督办单 unanswered
-        stepped = exists().where(EscalationStep.incident_id == Incident.id)
+        stepped = exists().where(col(EscalationStep.incident_id) == col(Incident.id))
         # a 督办单 carries its own clock (kind supervision:N), met when the notice is answered
-        supervised = exists().where(Clock.incident_id == Incident.id, col(Clock.kind).startswith(SUPERVISION_CLOCK),
+        supervised = exists().where(col(Clock.incident_id) == col(Incident.id),
+                                    col(Clock.kind).startswith(SUPERVISION_CLOCK),
                                     col(Clock.met_at).is_(None))
         return q.where(Incident.status != Status.CLOSED.value,
                        or_(stepped, supervised, col(Incident.claim_expired_at).is_not(None)))

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from service.audit.actions import AuditAction, ItemRetried
 from service.audit.log import record
+from service.core.columns import pk
 from service.core.db import session_scope
 from service.core.settings import Settings
 from service.core.uow import UnitOfWork
@@ -26,7 +27,7 @@ log = structlog.get_logger()
 def reset_failed(settings: Settings, item_ids: Sequence[int], actor: str) -> list[int]:
     """Set the failed ones among `item_ids` pending again, audited; returns their ids."""
     with session_scope(settings.database_url) as session:
-        failed = list(session.exec(select(Item.id, Item.error).where(
+        failed = list(session.exec(select(pk(Item.id), Item.error).where(
             col(Item.id).in_(list(item_ids)), Item.status == "failed").with_for_update()).all())
         if failed:
             session.execute(update(Item).where(col(Item.id).in_([i for i, _ in failed]))

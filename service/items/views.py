@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select, tuple_
 
 from service.auth.deps import Allowed
 from service.auth.rules import Action, Principal, allowed
-from service.core.columns import utcnow
+from service.core.columns import pk, utcnow
 from service.core.deps import SessionDep, SettingsDep, UowDep
 from service.core.errors import Forbidden, Invalid, NotFound
 from service.core.inputs import ReceivedWindow
@@ -89,7 +89,7 @@ def _dialect_insert(session: Session):
 def _existing(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
     if not keys:
         return {}
-    rows = session.exec(select(Item.source, Item.external_id, Item.id).where(
+    rows = session.exec(select(Item.source, Item.external_id, pk(Item.id)).where(
         tuple_(col(Item.source), col(Item.external_id)).in_(keys))).all()
     return {(s, e): i for s, e, i in rows}
 
