@@ -183,7 +183,7 @@ async def follow_audit(settings: Settings, hub: Hub, every: float = AUDIT_EVERY)
             event: IncidentEvent = IncidentEvent(type=EventType.UPDATED, incident_id=incident_id, at=at.timestamp())
             if entry_id in details:
                 d = cast(Escalated, details[entry_id])
-                event = EscalationEvent(incident_id=incident_id, at=at.timestamp(), step=escalation_step(action),
+                event = EscalationEvent(incident_id=incident_id, at=at.timestamp(), step=escalation_step(action) or "",
                                         label=d.get("label") or "", recipients=tuple(d.get("recipients") or ()),
                                         clock=d.get("clock"))
             hub.notify_if_missed(event)

@@ -48,7 +48,7 @@ def list_incidents(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
     if status == "open":
         q = q.where(col(Incident.status) != Status.CLOSED.value)
     elif status is not None:
-        q = q.where(Incident.status == status.value)
+        q = q.where(col(Incident.status) == status.value)
     for column, value in ((Incident.topic, topic), (Incident.severity, severity)):
         if value is not None:
             q = q.where(col(column) == str(value))

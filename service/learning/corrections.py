@@ -25,6 +25,7 @@ from classifier.datasets import dedupe, join_title
 from service.audit.actions import REGRADED, AuditAction, Regraded
 from service.audit.log import SYSTEM
 from service.audit.models import AuditEntry
+from service.core.columns import id_of
 from service.incidents.models import Item
 
 ACTIONS: dict[AuditAction, str] = {action: f for f, action in REGRADED.items()}  # action → field
@@ -118,7 +119,9 @@ def load_corrections(session: Session, fields: Sequence[str] = FIELDS) -> list[C
 
 
 def _change(e: AuditEntry, d: Regraded) -> Change:
-    return Change(e.id, e.incident_id, ACTIONS[AuditAction(e.action)], str(d.get("before", "")),
+    if e.incident_id is None:
+        raise ValueError(f"audit entry {e.id}: a re-grade names its incident")
+    return Change(id_of(e), e.incident_id, ACTIONS[AuditAction(e.action)], str(d.get("before", "")),
                   str(d.get("after", "")), e.actor, e.at, str(d.get("why", "")))
 
 

@@ -82,7 +82,7 @@ def load_pairs(session: Session) -> tuple[list[LabelledPair], dict[int, Item]]:
 
 def _moved(e: AuditEntry) -> tuple[int, ...]:
     if e.action == MERGED:
-        return tuple(int(i) for i in cast(Merged, e.detail).get("item_ids") or ())
+        return tuple(int(i) for i in cast(Merged, e.detail).get("item_ids") or () if i is not None)
     return (int(e.item_id),) if e.item_id is not None else ()
 
 
