@@ -1,8 +1,8 @@
 """Alerts for fired escalation rungs, their acknowledgement, subscriptions and deliveries.
 
 `create_alerts` runs inside the sweep's transaction (the alert is committed with the rung it
-belongs to, so a crash between them loses neither); `dispatch` runs after the commit and
-hands each delivery to an RQ job (REDIS_URL set) or sends it inline. Refusals are domain errors
+belongs to, so a crash between them loses neither); its `delivery_calls` are dispatched by the
+unit of work after the commit: an RQ job each (REDIS_URL set), or sent inline. Refusals are domain errors
 (404 not visible, 403 not yours, 422 bad input) raised before any write.
 """
 
@@ -171,13 +171,9 @@ def _alert_message(session: Session, settings: Settings, delivery: AlertDelivery
 ALERTS = delivery.Kind("alert", AlertDelivery, _alert_message, "service.alerts.jobs.deliver_job")
 
 
-def dispatch(settings: Settings, delivery_ids: Iterable[int]) -> None:
-    """One RQ job per delivery, retried with pauses; inline (one attempt) without Redis."""
-    delivery.dispatch(settings, ALERTS, delivery_ids)
-
-
 def delivery_calls(settings: Settings, delivery_ids: Iterable[int]) -> list[Call]:
-    """The same as jobs for a unit of work to dispatch after its commit."""
+    """One RQ job per delivery, retried with pauses (inline, one attempt, without Redis): for
+    the unit of work to dispatch after its commit."""
     return delivery.calls(settings, ALERTS, delivery_ids)
 
 
@@ -336,4 +332,4 @@ def deliveries_for(session: Session, org: OrgChart, viewer: Principal, *, status
 
 
 __all__ = ["FAILED", "QUEUED", "RETRYING", "SENT", "acknowledge", "add_channel", "alerts_for", "channels_for",
-           "create_alerts", "create_claim_alerts", "deliver", "deliveries_for", "dispatch", "recover_deliveries", "remove_channel"]
+           "create_alerts", "create_claim_alerts", "deliver", "deliveries_for", "delivery_calls", "recover_deliveries", "remove_channel"]

@@ -30,10 +30,6 @@ def subscribe_local(callback: Callable[[Event], None]) -> Callable[[], None]:
     return lambda: _local_subscribers.remove(callback)
 
 
-def publish(settings: Settings, event: Event) -> None:
-    publish_many(settings, [event])
-
-
 def publish_many(settings: Settings, events: Sequence[Event]) -> None:
     """Each event as its own message, all in one round trip to Redis (an ingest batch touches
     a hundred incidents: one round trip each cost the worker more than its grouping)."""
