@@ -40,6 +40,7 @@ from service.auth.rules import Principal
 from service.core.bus import channel, subscribe_local
 from service.core.db import session_scope
 from service.core.events import EscalationEvent, EventType, IncidentEvent, from_message
+from service.core.queue import redis_url
 from service.core.settings import Settings
 
 log = structlog.get_logger()
@@ -201,9 +202,9 @@ async def running(app: FastAPI, settings: Settings) -> AsyncIterator[Hub]:
     app.state.hub = hub
     await hub.start()
     unsubscribe = None
-    if settings.redis_url:
+    if (url := redis_url(settings)) is not None:
         # in-process publishes also reach Redis: taking both would count every event twice
-        listener = asyncio.create_task(listen_redis(settings.redis_url, hub))
+        listener = asyncio.create_task(listen_redis(url, hub))
     else:
         unsubscribe = subscribe_local(hub.notify_threadsafe)
         listener = asyncio.create_task(follow_audit(settings, hub))

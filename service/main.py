@@ -18,6 +18,7 @@ from service.auth.demo import demo_problem, ensure_demo_accounts, retire_demo_ac
 from service.core import error_docs, errors
 from service.core.db import migrate, session_scope
 from service.core.logs import configure_logging
+from service.core.queue import queued
 from service.core.request_guard import RequestGuard, limits_of
 from service.core.settings import Settings, get_settings
 from service.escalation.sweeper import embedded_sweeper
@@ -69,7 +70,7 @@ def lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMana
         warm_start(settings)  # the first item is not the one that loads model and dictionaries
         sweeper = embedded_sweeper(settings)  # without Redis the server walks the ladder itself
         structlog.get_logger().info("app.started", database=settings.database_url.split("@")[-1],
-                                    redis=bool(settings.redis_url), demo=settings.demo, sweeper=bool(sweeper))
+                                    redis=queued(settings), demo=settings.demo, sweeper=bool(sweeper))
         try:
             async with live.running(app, settings):  # live dashboard hub and its event feed
                 yield

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from service.core.deps import SessionDep, SettingsDep
 from service.core.errors import NotFound, Unauthenticated
 from service.core.metrics import authorized as metrics_authorized
-from service.core.queue import queue_depth
+from service.core.queue import queue_depth, redis_url
 from service.core.redis import redis_connection
 from service.incidents.gauges import render
 
@@ -22,8 +22,8 @@ router = APIRouter(tags=["ops"])
          summary="数据库与 Redis 是否可达 / database and Redis reachable")
 def healthz(session: SessionDep, s: SettingsDep, response: Response) -> dict:
     checks = {"database": _check(lambda: session.execute(text("SELECT 1")).one())}
-    if s.redis_url:
-        checks["redis"] = _check(lambda: redis_connection(s.redis_url).ping())
+    if (url := redis_url(s)) is not None:
+        checks["redis"] = _check(lambda: redis_connection(url).ping())
     ok = all(v == "ok" for v in checks.values())
     response.status_code = 200 if ok else 503
     return {"status": "ok" if ok else "degraded", **checks}

@@ -130,12 +130,13 @@ def _first_column(path: str) -> str:
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
+    from service.core.queue import queued
     from service.core.settings import get_settings
     from service.learning.retrain import enqueue_retrain, retrain
 
     settings = get_settings()
     if args.enqueue:
-        if not settings.redis_url:
+        if not queued(settings):
             print("REDIS_URL 未设置，无法排队 / REDIS_URL unset: cannot enqueue", file=sys.stderr)
             return 2
         job = enqueue_retrain(settings)

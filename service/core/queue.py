@@ -42,9 +42,15 @@ def get_queue(settings: Settings) -> Queue:
     return Queue(settings.queue_name, connection=redis_connection(settings.redis_url or ""))
 
 
+def redis_url(settings: Settings) -> str | None:
+    """The deployment's Redis (REDIS_URL), or None when embedded: for what talks to Redis
+    itself (the live feed's subscriber, /healthz)."""
+    return settings.redis_url or None
+
+
 def queued(settings: Settings) -> bool:
     """Whether background work goes to workers (REDIS_URL set) or runs in this process."""
-    return bool(settings.redis_url)
+    return redis_url(settings) is not None
 
 
 def dispatch(settings: Settings, what: str, calls: Sequence[Call], **context: object) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from service.core.metrics import SWEEP_PHASE_FAILURES
+from service.core.queue import queued
 from service.core.settings import Settings
 from service.escalation.sweep import sweep_pass
 
@@ -141,7 +142,7 @@ class Sweeper:
 def embedded_sweeper(settings: Settings) -> Sweeper | None:
     """The server's own sweeper: without Redis (with it, the `sweep --every` process of
     docker-compose does it) and unless SWEEP_SECONDS is 0."""
-    if settings.redis_url or settings.sweep_seconds <= 0:
+    if queued(settings) or settings.sweep_seconds <= 0:
         return None
     return Sweeper(settings, settings.sweep_seconds).start()
 
