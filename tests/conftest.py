@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from service.core.settings import Settings
 from service.main import create_app
-from tests.support import databases
+from tests.support import databases, passwords
 from tests.support.workers import worker_redis_url
 
 PG_ADMIN = databases.PG_ADMIN
@@ -20,6 +20,8 @@ REDIS_URL = worker_redis_url(os.environ.get("YUQING_TEST_REDIS", "redis://127.0.
 # the embedded server's own sweep (service.escalation.sweeper) would escalate the tests' fixed-date
 # incidents at today's time in the background: off unless a test turns it on
 os.environ.setdefault("SWEEP_SECONDS", "0")
+# argon2id at test cost in this process (tests/support/passwords.py): before any template is built
+passwords.use(passwords.CHEAP)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -19,7 +19,7 @@ from service.core.db import session_scope
 from service.core.settings import Settings
 from service.escalation.sweep import daily_digest
 from service.main import create_app
-from tests.alerts.conftest import free_port
+from tests.alerts.conftest import GENEROUS_TIMEOUT, free_port
 from tests.alerts.digest_fixtures import DAY, NOW, World, seed
 from tests.support.factories import login
 
@@ -78,7 +78,7 @@ def test_the_sweep_builds_once_after_the_digest_hour(client, settings) -> None:
 def test_inline_delivery_webhook_smtp_visible_failure(database_url, receiver, smtp_server) -> None:
     port, mailbox = smtp_server
     settings = Settings(database_url=database_url, demo=True, demo_force=True, redis_url=None, alert_host_allowlist="127.0.0.1", smtp_host="127.0.0.1", smtp_port=port,
-                        alert_timeout_seconds=3, _env_file=None)
+                        alert_timeout_seconds=GENEROUS_TIMEOUT, _env_file=None)
     with TestClient(create_app(settings)) as client:
         w: World = seed(settings)
         coord = login(client, "coordinator_gaoping")

@@ -17,6 +17,7 @@ from service.escalation.sweep import sweep_once
 from service.incidents.models import Item
 from service.main import create_app
 from tests.conftest import COORD, INGEST, METRICS, METRICS_TOKEN, REDIS_URL
+from tests.support.workers import COLD_START_ENV
 
 pytestmark = pytest.mark.redis
 
@@ -30,9 +31,9 @@ def queued_settings(database_url: str, request: pytest.FixtureRequest) -> Settin
 
 
 def run_worker(settings: Settings) -> None:
-    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url}
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url, **COLD_START_ENV}
     done = subprocess.run([sys.executable, "-m", "service.cli", "worker", "--burst"], env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
 
 

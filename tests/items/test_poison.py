@@ -28,6 +28,7 @@ from service.incidents.runtime import load_engine
 from service.main import create_app
 from tests.conftest import COORD, INGEST, METRICS, REDIS_URL, VIEWER
 from tests.items.poison_hook import ERROR, POISON, install
+from tests.support.workers import COLD_START_ENV
 
 GOOD = ["米山镇凤凰小区烧烤店油烟扰民，居民多次投诉", "河西镇、马村镇多家餐馆被曝使用过期食材",
         "米山镇某村道路坑洼多年无人修，村民出行困难", "米山镇凤凰小区烧烤店油烟扰民，夜间噪声也大"]
@@ -114,14 +115,14 @@ def test_items_retry_routes_the_item_once_the_fault_is_gone(poisoned, client, se
     r = client.post("/api/items", json=batch([GOOD[0], BAD], "r"), headers=INGEST)
     good_id, poison_id = (i["id"] for i in r.json()["items"])
     assert_set_aside(settings.database_url, poison_id)
-    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": ""}
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": "", **COLD_START_ENV}
     cli = [sys.executable, "-m", "service.cli", "items", "retry"]
     # the fault still there (the poison classifier in that process): failed again, exit 1
     again = subprocess.run([sys.executable, "-m", "tests.items.poison_hook", "items", "retry", str(poison_id)],
-                           env=env, capture_output=True, text=True, timeout=120)
+                           env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 1 and "failed again" in again.stdout, again.stderr[-2000:]
     assert items(settings.database_url)["r1"].status == "failed"
-    done = subprocess.run([*cli, str(poison_id), str(good_id)], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([*cli, str(poison_id), str(good_id)], env=env, capture_output=True, text=True, timeout=600)
     assert f"{poison_id}: 已处理" in done.stdout, done.stderr[-2000:]
     assert f"{good_id}: 未重试" in done.stdout and done.returncode == 1  # the good one was not failed
     fixed = items(settings.database_url)["r1"]
@@ -137,20 +138,20 @@ def test_poison_with_a_real_worker_process(database_url, tmp_path, request) -> N
     request.addfinalizer(lambda: Redis.from_url(REDIS_URL).flushdb())
     settings = Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, demo_force=True, _env_file=None)
     seen = tmp_path / "seen.txt"
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "POISON_SEEN": str(seen)}
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "POISON_SEEN": str(seen), **COLD_START_ENV}
     worker = [sys.executable, "-m", "tests.items.poison_hook", "worker", "--burst"]
     with TestClient(create_app(settings)) as client:
         first = client.post("/api/items", json=batch(GOOD[:2] + [BAD], "w"), headers=INGEST)
         client.post("/api/items", json=batch(GOOD[2:], "x"), headers=INGEST)
         assert first.status_code == 202
-        run = subprocess.run(worker, env=env, capture_output=True, text=True, timeout=180)
+        run = subprocess.run(worker, env=env, capture_output=True, text=True, timeout=600)
         assert run.returncode == 0, run.stderr[-2000:]
         assert_set_aside(database_url, first.json()["items"][2]["id"])
         queue = Queue(settings.queue_name, connection=Redis.from_url(REDIS_URL))
         assert FailedJobRegistry(queue=queue).count == 0  # the job did not raise: no RQ retries for poison
         seen.write_text("")
         client.post("/api/items", json=batch([GOOD[0] + "，再次反映"], "y"), headers=INGEST)
-        run = subprocess.run(worker, env=env, capture_output=True, text=True, timeout=180)
+        run = subprocess.run(worker, env=env, capture_output=True, text=True, timeout=600)
         assert run.returncode == 0, run.stderr[-2000:]
     assert items(database_url)["y0"].status == "processed"
     assert seen.read_text() and POISON not in seen.read_text()  # the fill-up did not take it
