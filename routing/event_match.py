@@ -168,12 +168,21 @@ def signals(heads_a: frozenset[str], names_a: frozenset[str], terms_a: Mapping[s
             title_a: Mapping[str, float], heads_b: frozenset[str], names_b: frozenset[str],
             terms_b: Mapping[str, float], title_b: Mapping[str, float], same_topic: bool = True,
             weight: Callable[[str], float] | None = None, gap_days: float = 0.0) -> PairSignals:
-    place, pa, pb = best_pair(heads_a | names_a, heads_b | names_b)
-    head = best_pair(heads_a, heads_b)[0]
-    titled = max(best_pair(heads_a, names_b)[0], best_pair(names_a, heads_b)[0], head)
-    named_both = bool((heads_a | names_a) and (heads_b | names_b))
-    others = list(heads_b | names_b)
-    shared = sum(1 for x in heads_a | names_a if any(name_similarity(x, y) >= NAMED for y in others))
+    place, pa, pb, head, titled, shared = 0.0, "", "", 0.0, 0.0, 0
+    names_b_all = list(heads_b | names_b)
+    for x in heads_a | names_a:  # one pass over the name pairs: each similarity computed once
+        x_head, matched = x in heads_a, False
+        for y in names_b_all:
+            sim = name_similarity(x, y)
+            if sim > place:
+                place, pa, pb = sim, x, y
+            if x_head or y in heads_b:
+                titled = max(titled, sim)
+                if x_head and y in heads_b:
+                    head = max(head, sim)
+            matched = matched or sim >= NAMED
+        shared += matched
+    named_both = bool((heads_a | names_a) and names_b_all)
     return PairSignals(place, head, cosine(terms_a, terms_b, weight), cosine(title_a, title_b, weight), named_both,
                        same_topic, (pa, pb), shared, gap_days, titled)
 
