@@ -35,6 +35,8 @@ _GENERIC_PARTS = re.compile(
 def name_key(name: str) -> str:
     """A name as compared: NFKC, lower case, generic tails cut (kept when nothing else is left)."""
     name = unicodedata.normalize("NFKC", name).lower().strip()
+    if len(name) > 3 and name[0] in "区市县":
+        name = name[1:]  # a name cut after a region's first character (A3区金路小区 → 区金路)
     for tail in _TAILS:
         if name.endswith(tail) and len(name) - len(tail) >= 2:
             return name[: -len(tail)]
@@ -73,15 +75,35 @@ def name_similarity(a: str, b: str) -> float:
     ka, kb = kind(a), kind(b)
     if ka and kb and ka != kb:
         return 0.0  # 锦绣医院 is not 锦绣小区
+    da, db = _DIGITS.findall(a), _DIGITS.findall(b)
+    if da and db and da != db:
+        return 0.0  # 805路 is not 808路, 3号线 not 4号线
     a, b = _core(name_key(a)), _core(name_key(b))
     if not a or not b:
         return 0.0
     if a == b:
         return 1.0
-    common = sum((Counter(a) & Counter(b)).values())
-    dice = 2 * common / (len(a) + len(b))
     short, long_ = sorted((a, b), key=len)
-    return max(dice, 0.9) if len(short) >= 2 and short in long_ else dice
+    if len(short) >= 2 and short in long_:
+        return 0.9
+    a, b = _distinct(a, b)
+    common = sum((Counter(a) & Counter(b)).values())
+    return 2 * common / (len(a) + len(b))
+
+
+def _distinct(a: str, b: str) -> tuple[str, str]:
+    """Two names without the leading part of two characters or more they share (a township, a
+    developer: 星沙万科城 and 星沙中茂城 are 万科城 and 中茂城), each keeping KEPT characters."""
+    n = 0
+    while n < min(len(a), len(b)) - KEPT and a[n] == b[n]:
+        n += 1
+    return (a[n:], b[n:]) if n >= 2 else (a, b)
+
+
+KEPT = 3  # characters of each name kept after a shared lead (中茂城 of 星沙中茂城)
+
+
+_DIGITS = re.compile(r"\d+")
 
 
 def best_pair(a: Iterable[str], b: Iterable[str]) -> tuple[float, str, str]:
@@ -121,21 +143,48 @@ class PairSignals:
     named_both: bool  # both name some place (title heads or entities)
     topic: bool  # the topics agree (or one is unknown)
     place_pair: tuple[str, str] = ("", "")
+    shared: int = 0  # names of the item matching some name of the other (estate, road, builder …)
+    gap_days: float = 0.0  # days between the item and the other's nearest item
+    titled: float = 0.0  # best match of names where one side is a title head (the place a title is about)
 
     @property
     def words(self) -> float:
         return max(self.problem, self.title)
 
+    @property
+    def specific(self) -> float:
+        """How specific the best common name is: a long name (万润滨江天著) is one place, a short
+        one (东方) many; 0 … 1 over 2 … 8 characters of the compared core."""
+        if self.place < NAMED:
+            return 0.0
+        core = min((_core(name_key(n)) for n in self.place_pair), key=len)
+        return min(max(len(core) - 2, 0) / 6, 1.0)
+
+
+NAMED = 0.6  # name similarity at which two names count as one place
+
 
 def signals(heads_a: frozenset[str], names_a: frozenset[str], terms_a: Mapping[str, float],
             title_a: Mapping[str, float], heads_b: frozenset[str], names_b: frozenset[str],
             terms_b: Mapping[str, float], title_b: Mapping[str, float], same_topic: bool = True,
-            weight: Callable[[str], float] | None = None) -> PairSignals:
-    place, pa, pb = best_pair(heads_a | names_a, heads_b | names_b)
-    head = best_pair(heads_a, heads_b)[0]
-    named_both = bool((heads_a | names_a) and (heads_b | names_b))
+            weight: Callable[[str], float] | None = None, gap_days: float = 0.0) -> PairSignals:
+    place, pa, pb, head, titled, shared = 0.0, "", "", 0.0, 0.0, 0
+    names_b_all = list(heads_b | names_b)
+    for x in heads_a | names_a:  # one pass over the name pairs: each similarity computed once
+        x_head, matched = x in heads_a, False
+        for y in names_b_all:
+            sim = name_similarity(x, y)
+            if sim > place:
+                place, pa, pb = sim, x, y
+            if x_head or y in heads_b:
+                titled = max(titled, sim)
+                if x_head and y in heads_b:
+                    head = max(head, sim)
+            matched = matched or sim >= NAMED
+        shared += matched
+    named_both = bool((heads_a | names_a) and names_b_all)
     return PairSignals(place, head, cosine(terms_a, terms_b, weight), cosine(title_a, title_b, weight), named_both,
-                       same_topic, (pa, pb))
+                       same_topic, (pa, pb), shared, gap_days, titled)
 
 
 @dataclass(frozen=True)
@@ -176,3 +225,62 @@ class PairModel:
     def to_dict(self) -> dict[str, float]:
         return {"place_min": self.place_min, "problem_with_place": self.problem_with_place,
                 "problem_without_place": self.problem_without_place}
+
+
+# --- the learned pair model (logistic regression over the signals) --------------------------
+FEATURES = ("place", "head", "titled", "problem", "title", "place_x_words", "titled_x_words", "named_both", "topic",
+            "shared", "specific", "gap")
+TEMPLATE_WORDS = 0.5  # near-identical wording with different places named: a copied template
+
+
+def features(s: PairSignals) -> tuple[float, ...]:
+    """The signals as the logistic model reads them, in the order of FEATURES, each in 0 … 1."""
+    return (s.place, s.head, s.titled, s.problem, s.title, s.place * s.words, s.titled * s.words,
+            float(s.named_both), float(s.topic),
+            min(s.shared, 3) / 3, s.specific, math.log1p(max(s.gap_days, 0.0)) / math.log1p(365))
+
+
+@dataclass(frozen=True)
+class LogisticPairModel:
+    """P(one incident) = σ(bias + Σ weight·feature), learned from labelled pairs (bench/events_train.py:
+    logistic regression, grouped cross-validation; the threshold chosen on clustering the
+    training folds). A pair naming two different places with near-identical wording is a template
+    copied for another estate and never joins, whatever the weights (issue 16)."""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def probability(self, s: PairSignals) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features(s), strict=True))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def joins(self, s: PairSignals) -> bool:
+        if s.named_both and s.place < NAMED and s.words >= TEMPLATE_WORDS:
+            return False
+        return self.probability(s) >= self.threshold
+
+    def strength(self, s: PairSignals) -> float:
+        return round(self.probability(s), 4)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LogisticPairModel:
+        raw = data["weights"]
+        if not isinstance(raw, Mapping) or set(raw) != set(FEATURES):
+            raise ValueError(f"grouping.model.weights: one weight for each of {', '.join(FEATURES)}")
+        threshold = float(data["threshold"])
+        if not 0 < threshold < 1:
+            raise ValueError("grouping.model.threshold: must be between 0 and 1")
+        return cls(tuple(float(raw[f]) for f in FEATURES), float(data["bias"]), threshold)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"weights": {f: round(w, 4) for f, w in zip(FEATURES, self.weights, strict=True)},
+                "bias": round(self.bias, 4), "threshold": round(self.threshold, 6)}
+
+
+AnyPairModel = PairModel | LogisticPairModel
+
+
+def model_from_dict(data: Mapping[str, Any]) -> AnyPairModel:
+    """The model a policy's grouping.model describes: weights (logistic) or thresholds."""
+    return LogisticPairModel.from_dict(data) if "weights" in data else PairModel.from_dict(data)

@@ -30,6 +30,8 @@ MAX_PLACES = 4
 
 # Chinese runs, and latin/alphanumeric words (pm2.5, 5g, wifi) but not bare numbers.
 _TOKEN = re.compile(r"(?P<cjk>[\u4e00-\u9fff]+)|[a-z][a-z0-9.]*[a-z0-9]|\d+[a-z][a-z0-9]*")
+# A letter with digits (a7, k9: masked region codes, block letters) tells no problem.
+_CODE = re.compile(r"^[a-z]\d*$")
 # A bigram holding one of these is a function-word fragment (的油, 我们, 这个, 了吗).
 _STOP_CHARS = frozenset("的了着吗呢吧啊呀哦嘛我你他她它们这那之其么个是在和与及或也都就还又被把给对从向将让请您很已再才于并而但该此")
 _STOP_BIGRAMS = frozenset(
@@ -56,7 +58,8 @@ def terms(text: str) -> dict[str, float]:
     for m in _TOKEN.finditer(text):
         run = m.group("cjk")
         if run is None:
-            counts[m.group()] += 1
+            if not _CODE.match(m.group()):
+                counts[m.group()] += 1
         else:
             counts.update(b for b in (run[i : i + 2] for i in range(len(run) - 1)) if _content(b))
             counts.update(w for w in _words(run) if len(w) > 2 or len(w) == 2 and _content(w))
@@ -148,7 +151,7 @@ def match(item: Signature, candidates: Iterable[Signature], rule: GroupingRule) 
         return None
     _rank, score, cand = best
     shared = tuple(sorted(item.entities & cand.entities))
-    text = explain_pair(item, cand, score) if rule.model is not None else explain(item, cand, score)
+    text = explain_pair(item, cand, score, rule.model) if rule.model is not None else explain(item, cand, score)
     return GroupMatch(cand.key, round(score, 4), shared, text)
 
 
@@ -170,7 +173,14 @@ def _score(item: Signature, cand: Signature, rule: GroupingRule) -> float | None
 def pair_signals(item: Signature, cand: Signature) -> event_match.PairSignals:
     topic = item.topic == cand.topic or UNKNOWN_TOPIC in (item.topic, cand.topic)
     return event_match.signals(item.heads, item.entities, item.terms, item.title_terms, cand.heads,
-                               cand.entities, cand.terms, cand.title_terms, topic, term_weight)
+                               cand.entities, cand.terms, cand.title_terms, topic, term_weight, gap_days(item, cand))
+
+
+def gap_days(item: Signature, cand: Signature) -> float:
+    """Days between the item and the incident's span (0 inside it)."""
+    if item.first_seen < cand.first_seen:
+        return (cand.first_seen - item.first_seen).total_seconds() / 86400
+    return max((item.first_seen - cand.last_seen).total_seconds() / 86400, 0.0)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -242,7 +252,7 @@ def explain(item: Signature, cand: Signature, score: float) -> str:
     return f"{place}，{problem}（{detail}），{_topic_note(item.topic, cand.topic)}，{_gap_note(item, cand)}"
 
 
-def explain_pair(item: Signature, cand: Signature, score: float) -> str:
+def explain_pair(item: Signature, cand: Signature, score: float, model: object = None) -> str:
     """E.g. 同一地点「中茂城」~「中贸城」（名称相似度0.67），同一问题（相似度0.52：购房、退还），
     综合相似度0.60，主题同为城乡建设，距上次出现120天."""
     s = pair_signals(item, cand)
@@ -254,7 +264,9 @@ def explain_pair(item: Signature, cand: Signature, score: float) -> str:
         place = "未见同一地名，表述几乎相同"
     words = "、".join(shared_terms({**item.title_terms, **item.terms}, {**cand.title_terms, **cand.terms}))
     problem = f"同一问题（相似度{max(s.problem, s.title):.2f}" + (f"：{words}）" if words else "）")
-    return f"{place}，{problem}，综合相似度{score:.2f}，{_topic_note(item.topic, cand.topic)}，{_gap_note(item, cand)}"
+    # the learned model's score is its probability that the two are one incident
+    overall = f"同一事件概率{score:.2f}" if isinstance(model, event_match.LogisticPairModel) else f"综合相似度{score:.2f}"
+    return f"{place}，{problem}，{overall}，{_topic_note(item.topic, cand.topic)}，{_gap_note(item, cand)}"
 
 
 NAMED_PLACE = 0.6  # name similarity at which the explanation says "the same place"

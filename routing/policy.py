@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from routing.event_match import PairModel
+from routing.event_match import AnyPairModel, model_from_dict
 from routing.facts import Severity
 from routing.local_time import BEIJING_NAME
 
@@ -44,7 +44,7 @@ class GroupingRule:
     lookback_days: float
     min_similarity_with_entity: float
     min_similarity_without_entity: float
-    model: PairModel | None = None  # learned weighing of place, problem and title (issue 16)
+    model: AnyPairModel | None = None  # learned weighing of place, problem and time (issue 16)
 
 
 # Spread signals (issue 3): per item (as the source reports them) and per incident.
@@ -158,13 +158,14 @@ def _spread(raw: Any) -> SpreadRule:
     return SpreadRule(thresholds, float(window))
 
 
-def _pair_model(raw: Any) -> PairModel | None:
+def _pair_model(raw: Any) -> AnyPairModel | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        raise PolicyError("grouping.model: a mapping {place_min, problem_with_place, problem_without_place} is required")
+        raise PolicyError("grouping.model: a mapping {weights, bias, threshold} or "
+                          "{place_min, problem_with_place, problem_without_place} is required")
     try:
-        return PairModel.from_dict(raw)
+        return model_from_dict(raw)
     except KeyError as exc:
         raise PolicyError(f"grouping.model: missing field {exc.args[0]!r}") from exc
     except (TypeError, ValueError) as exc:

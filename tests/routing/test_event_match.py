@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from routing.event_match import PairModel, PairSignals, best_pair, cosine, name_similarity, signals
+from routing.event_match import (
+    FEATURES,
+    NAMED,
+    LogisticPairModel,
+    PairModel,
+    PairSignals,
+    best_pair,
+    cosine,
+    features,
+    model_from_dict,
+    name_similarity,
+    signals,
+)
 from routing.policy import Policy, PolicyError, load_policy
 
 
@@ -39,7 +51,7 @@ def test_signals_say_whether_both_name_a_place() -> None:
                 {"ktv": 1.0, "噪音": 1.0}, {})
     assert s.named_both and s.place == 0.0 and s.problem == pytest.approx(1.0)
     same = signals(frozenset({"星沙中茂城"}), frozenset(), {}, {}, frozenset({"星沙中贸城"}), frozenset(), {}, {})
-    assert same.named_both and same.place >= 0.7
+    assert same.named_both and same.place >= NAMED  # 中茂城 ~ 中贸城 once the shared 星沙 is set aside
     unnamed = signals(frozenset(), frozenset(), {"ktv": 1.0}, {}, frozenset({"燕联"}), frozenset(), {"ktv": 1.0}, {})
     assert not unnamed.named_both  # one names no place: only near-identical wording can join them
 
@@ -57,14 +69,53 @@ def test_the_model_joins_one_place_one_problem_and_nothing_across_places() -> No
     assert model.strength(sig(0.9, 0.5)) > model.strength(sig(0.7, 0.5))
 
 
-def test_the_packaged_policy_has_a_pair_model_and_bad_ones_are_refused() -> None:
+def test_the_packaged_policy_has_a_learned_model_and_bad_ones_are_refused() -> None:
     model = load_policy().grouping.model
-    assert model is not None and 0 < model.problem_with_place < model.problem_without_place < 1
+    assert isinstance(model, LogisticPairModel) and 0 < model.threshold < 1
     data = model.to_dict()
-    assert PairModel.from_dict(data) == model
+    assert model_from_dict(data) == model
     base = {"clocks": {"response": {"hours": 24}}, "escalation": {"warn_fractions": [0.5], "supervise_after_hours": 1},
             "grouping": {"lookback_days": 1, "min_similarity_with_entity": 0.1, "min_similarity_without_entity": 0.5}}
     assert Policy.from_dict(base).grouping.model is None
-    for bad in ({**data, "place_min": 1.5}, {"place_min": 0.5}, {**data, "problem_with_place": "x"}, "x"):
+    thresholds = {"place_min": 0.7, "problem_with_place": 0.2, "problem_without_place": 0.9}
+    assert isinstance(Policy.from_dict({**base, "grouping": {**base["grouping"], "model": thresholds}}).grouping.model,
+                      PairModel)  # a policy of thresholds still loads
+    missing = {**data, "weights": {k: v for k, v in data["weights"].items() if k != "place"}}
+    for bad in ({**thresholds, "place_min": 1.5}, {"place_min": 0.5}, {**thresholds, "problem_with_place": "x"}, "x",
+                {**data, "threshold": 1.0}, missing, {**data, "weights": [1.0] * len(FEATURES)}):
         with pytest.raises(PolicyError):
             Policy.from_dict({**base, "grouping": {**base["grouping"], "model": bad}})
+
+
+def test_numbered_names_must_agree() -> None:
+    assert name_similarity("805路", "808路") == 0.0 and name_similarity("地铁3号线", "地铁4号线") == 0.0
+    assert name_similarity("805路公交车", "805路") >= 0.9
+    assert name_similarity("区金路小区", "金路小区") == 1.0
+    # the shared township does not make two estates one: 星沙万科城 ≠ 星沙中茂城, but 星沙中茂城 ~ 星沙中贸城
+    assert name_similarity("星沙万科城", "星沙中茂城") < 0.5 <= name_similarity("星沙中茂城", "星沙中贸城")  # a name cut after a region's first character
+
+
+def test_signals_tell_the_title_place_the_number_of_shared_names_and_the_gap() -> None:
+    s = signals(frozenset({"同鑫家园"}), frozenset({"新桥新村"}), {}, {}, frozenset(), frozenset({"同鑫家园", "新桥新村"}),
+                {}, {}, gap_days=40.0)
+    assert s.titled == 1.0 and s.head == 0.0 and s.shared == 2 and s.gap_days == 40.0
+    long_name = signals(frozenset({"万润滨江天著"}), frozenset(), {}, {}, frozenset({"万润滨江天著"}), frozenset(), {}, {})
+    assert long_name.specific > s.specific  # 万润滨江天著 is one place, 同鑫(家园) may be several
+    body_only = signals(frozenset({"依法处理好"}), frozenset({"凉塘路"}), {}, {}, frozenset({"星沙商业乐园"}),
+                        frozenset({"凉塘路"}), {}, {})
+    assert body_only.place == 1.0 and body_only.titled < 0.6  # only a road named in passing is common
+    assert len(features(s)) == len(FEATURES) and all(0 <= x <= 1 for x in features(s))
+
+
+def test_the_logistic_model_weighs_the_signals_and_refuses_templates() -> None:
+    weights = tuple(4.0 if f in ("titled", "problem") else 0.0 for f in FEATURES)
+    model = LogisticPairModel(weights, bias=-3.0, threshold=0.5)
+
+    def sig(place: float, words: float, named_both: bool = True) -> PairSignals:
+        return PairSignals(place, place, words, 0.0, named_both, True, titled=place)
+
+    assert model.joins(sig(1.0, 0.2))  # the same estate, the problem in other words
+    assert not model.joins(sig(0.0, 0.4))  # other places, somewhat alike wording
+    assert not model.joins(sig(0.3, 0.9))  # a template copied with another estate's name, however alike
+    assert model.joins(sig(0.0, 0.9, named_both=False))  # one names no place: the wording decides
+    assert model.strength(sig(1.0, 0.5)) > model.strength(sig(0.7, 0.5))

@@ -24,7 +24,7 @@ from routing.grouping import (
     similarity,
     terms,
 )
-from routing.policy import GroupingRule
+from routing.policy import GroupingRule, load_policy
 
 RULE = GroupingRule(lookback_days=180, min_similarity_with_entity=0.12, min_similarity_without_entity=0.6)
 T0 = datetime(2024, 3, 1, 9, 30)
@@ -253,8 +253,14 @@ def test_an_item_with_a_place_joins_an_incident_without_one_in_the_same_regions(
 
 
 # --- with the learned pair model (issue 16): real messages, no gazetteer help ----------------
-MODEL_RULE = GroupingRule(lookback_days=365, min_similarity_with_entity=0.12, min_similarity_without_entity=0.6,
-                          model=PairModel(place_min=0.7, problem_with_place=0.15, problem_without_place=0.9))
+THRESHOLD_RULE = GroupingRule(lookback_days=365, min_similarity_with_entity=0.12, min_similarity_without_entity=0.6,
+                              model=PairModel(place_min=0.6, problem_with_place=0.15, problem_without_place=0.9))
+
+
+@pytest.fixture(params=["thresholds", "learned"])
+def model_rule(request: pytest.FixtureRequest) -> GroupingRule:
+    """The hand-set thresholds, and the logistic model the packaged policy ships (bench/events_train.py)."""
+    return THRESHOLD_RULE if request.param == "thresholds" else load_policy().grouping
 
 
 def real(key: str, title: str, text: str, days: int, topic: str = UNKNOWN_TOPIC) -> Signature:
@@ -270,33 +276,33 @@ CHARGE_ELSEWHERE = real("c", "A7县星沙万科城恶意拖欠购房资金不退
 KTV = "小区3栋一楼开了一家KTV，每天营业到凌晨，噪音严重扰民，住户无法休息，请相关部门查处。"
 
 
-def test_a_misspelt_estate_months_later_joins_with_an_explanation() -> None:
-    found = match(CHARGE_2, [CHARGE_1], MODEL_RULE)
+def test_a_misspelt_estate_months_later_joins_with_an_explanation(model_rule: GroupingRule) -> None:
+    found = match(CHARGE_2, [CHARGE_1], model_rule)
     assert found is not None and found.key == "a"
     assert "同一地点「星沙中贸城」~「星沙中茂城」" in found.explanation and "同一问题（相似度" in found.explanation
     assert "距上次出现200天" in found.explanation
-    assert match(CHARGE_2, [CHARGE_1], replace(MODEL_RULE, lookback_days=180)) is None  # the window is the policy's
+    assert match(CHARGE_2, [CHARGE_1], replace(model_rule, lookback_days=180)) is None  # the window is the policy's
 
 
-def test_a_template_copied_with_another_estates_name_stays_apart() -> None:
-    assert match(CHARGE_ELSEWHERE, [CHARGE_1], MODEL_RULE) is None
+def test_a_template_copied_with_another_estates_name_stays_apart(model_rule: GroupingRule) -> None:
+    assert match(CHARGE_ELSEWHERE, [CHARGE_1], model_rule) is None
     a = real("k1", "举报A3区柏家塘小区KTV严重扰民", "柏家塘" + KTV, 0)
     b = real("k2", "举报A3区燕联小区KTV严重扰民", "燕联" + KTV, 5)
-    assert match(b, [a], MODEL_RULE) is None
+    assert match(b, [a], model_rule) is None
 
 
-def test_same_estate_another_problem_stays_apart_with_the_model() -> None:
+def test_same_estate_another_problem_stays_apart_with_the_model(model_rule: GroupingRule) -> None:
     fumes = real("f", "凤凰小区楼下烧烤店油烟扰民", FUMES_1, 0)
     elevator = real("e", "凤凰小区电梯经常坏", ELEVATOR, 3)
-    assert match(elevator, [fumes], MODEL_RULE) is None
-    assert match(real("g", "凤凰小区油烟问题还没人管", FUMES_2, 40), [fumes], MODEL_RULE) is not None
+    assert match(elevator, [fumes], model_rule) is None
+    assert match(real("g", "凤凰小区油烟问题还没人管", FUMES_2, 40), [fumes], model_rule) is not None
 
 
-def test_the_index_finds_a_misspelt_estate_and_a_title_naming_no_place() -> None:
+def test_the_index_finds_a_misspelt_estate_and_a_title_naming_no_place(model_rule: GroupingRule) -> None:
     # 中茂城/中贸城 share no entity key: the fuzzy name blocks bring them together
-    assert assign([CHARGE_2], [CHARGE_1], MODEL_RULE).incident_of == {"b": "a"}
+    assert assign([CHARGE_2], [CHARGE_1], model_rule).incident_of == {"b": "a"}
     assert not (set(CHARGE_1.entities) & set(CHARGE_2.entities))
     assert set(name_blocks(CHARGE_1)) & set(name_blocks(CHARGE_2))
     assert not set(name_blocks(CHARGE_1)) & set(name_blocks(real("z", "凤凰小区油烟扰民", FUMES_1, 1)))
     bare = real("n", "恶意拖欠购房资金不退还！", "A7县恶意拖欠购房资金不退还！ 收了我们的购房资金，一直拖欠不退还。", 10)
-    assert assign([bare], [CHARGE_1], MODEL_RULE).incident_of == {"n": "a"}
+    assert assign([bare], [CHARGE_1], model_rule).incident_of == {"n": "a"}
