@@ -6,8 +6,9 @@ nothing here commits."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
+import structlog
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -35,7 +36,9 @@ from service.calendar.service import load_calendar
 from service.core.columns import utcnow
 from service.core.errors import Conflict, Forbidden, Invalid, NotFound
 
+log = structlog.get_logger()
 NOT_FOUND = ("没有这条问责记录", "no such accountability record")
+NOTIFIED_FLOOR = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def check_unit(org: OrgChart, viewer: Principal, unit: str) -> None:
@@ -63,7 +66,7 @@ def due_of(notified_at: datetime, days: int | None, cal: WorkCalendar) -> dateti
     if days is None:
         return None
     try:
-        return rectification_due(notified_at, days, cal)
+        return rectification_due(notified_at, days, cal).astimezone(UTC)  # stored and answered in UTC
     except CalendarYearMissing:
         return None
 
@@ -81,8 +84,9 @@ def hold_accountable(*, session: Session, org: OrgChart, viewer: Principal, unit
     if (problem := case_problem(case) or days_problem(rectify_days)) is not None:
         raise Invalid(*problem, field="ground")
     notified_at = notified_at or now
-    if notified_at > now:
-        raise Invalid("通报时间不能晚于当前时间", "notified_at must not be in the future", field="notified_at")
+    if not NOTIFIED_FLOOR <= notified_at <= now:
+        raise Invalid("通报时间应在2000年以后且不晚于当前时间", "notified_at must be after 2000 and not in the future",
+                      field="notified_at")
     days = rectification_days(case, rectify_days)
     row = AccountabilityRecord(unit=unit, persons=list(persons), ground=ground, sanction=sanction, note=note.strip(),
                                incident_id=incident_id, recorded_by=viewer.username, notified_at=notified_at,
@@ -148,13 +152,16 @@ def get_record(session: Session, org: OrgChart, viewer: Principal, record_id: in
 
 
 def _set_pending_dues(session: Session, cal: WorkCalendar) -> int:
-    """整改 deadlines waiting for the calendar: set once the admin entered the year."""
+    """整改 deadlines waiting for the calendar: set once the admin entered the year; while it
+    is missing, logged each pass (`calendar.year_missing`) beside the admin's status flag."""
     n = 0
     for row in session.exec(select(AccountabilityRecord).where(col(AccountabilityRecord.rectify_days).is_not(None),
                                                                 col(AccountabilityRecord.due_at).is_(None),
                                                                 col(AccountabilityRecord.submitted_at).is_(None))):
         due = due_of(row.notified_at, row.rectify_days, cal)
-        if due is not None:
+        if due is None:
+            log.warning("calendar.year_missing", record_id=row.id, unit=row.unit, years=cal_years_needed(row, cal))
+        else:
             row.due_at = due
             session.add(row)
             record(session, AuditAction.RECTIFICATION_DUE_SET,
@@ -162,6 +169,11 @@ def _set_pending_dues(session: Session, cal: WorkCalendar) -> int:
                    incident_id=row.incident_id)
             n += 1
     return n
+
+
+def cal_years_needed(row: AccountabilityRecord, cal: WorkCalendar) -> list[int]:
+    start = row.notified_at.year
+    return [y for y in range(start, start + 2) if y not in cal.years]
 
 
 STEP_COLUMN = {REMIND: "reminded_at", LAPSE: "overdue_at"}
