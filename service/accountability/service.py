@@ -26,8 +26,9 @@ from routing.accountability import (
     rectification_state,
 )
 from routing.facts import Severity
+from routing.local_time import BEIJING
 from routing.orgchart import OrgChart
-from routing.workdays import CalendarYearMissing, WorkCalendar
+from routing.workdays import CalendarYearMissing, WorkCalendar, missing_years, years_to_flag
 from service.accountability.models import AccountabilityRecord
 from service.audit.actions import AccountabilityRecorded, AuditAction, RectificationStep, RectificationSubmitted
 from service.audit.log import record
@@ -184,7 +185,10 @@ def sweep_rectifications(session: Session, now: datetime) -> dict[str, int]:
     """The sweep's pass: set deadlines the calendar now allows, then fire each open report's
     提醒 (80 % of its period) and 逾期 (at its deadline) once, audited; guarded on the row, so two
     sweepers at once fire each step once."""
-    counts = {"due_set": _set_pending_dues(session, load_calendar(session)), REMIND: 0, LAPSE: 0}
+    cal = load_calendar(session)
+    if missing := missing_years(years_to_flag(now.astimezone(BEIJING).date()), cal):
+        log.warning("calendar.year_missing", years=missing)  # the admin's flag: GET /api/calendar/status
+    counts = {"due_set": _set_pending_dues(session, cal), REMIND: 0, LAPSE: 0}
     open_rows = session.exec(select(AccountabilityRecord).where(col(AccountabilityRecord.due_at).is_not(None),
                                                                  col(AccountabilityRecord.submitted_at).is_(None),
                                                                  col(AccountabilityRecord.overdue_at).is_(None)))

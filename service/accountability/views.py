@@ -64,7 +64,8 @@ def get_record(record_id: IdPath, viewer: ReaderDep, session: SessionDep, org: O
     return acc.get_record(session, org, viewer, record_id)
 
 
-@router.post("/api/accountability", status_code=201, summary="登记问责 / record accountability")
+@router.post("/api/accountability", status_code=201, summary="登记问责 / record accountability",
+             responses={404: {"description": "所涉事件不存在或不可见 / the incident is not visible"}})
 def hold(body: RecordIn, viewer: HolderDep, uow: UowDep, org: OrgDep) -> dict:
     row = acc.hold_accountable(session=uow.session, org=org, viewer=viewer, unit=body.unit,
                                persons=[p.model_dump() for p in body.persons], ground=body.ground,
