@@ -76,6 +76,11 @@ def reports_page(request: Request) -> FileResponse:
     return _page(request, "reports.html")  # figures, charts and exports
 
 
+@router.get("/register")
+def register_page(request: Request) -> FileResponse:
+    return _page(request, "register.html")  # 联络登记完整性、问责与整改、年度考核
+
+
 @router.get("/reports/monthly")
 def monthly_report_page(request: Request) -> FileResponse:
     return _page(request, "monthly.html")  # printable monthly report

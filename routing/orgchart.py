@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
+from routing.register import UnitRegister
+
 
 class Level(StrEnum):
     PROVINCE = "province"
@@ -73,6 +75,10 @@ class OrgChart:
     _alias_index: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     # names that contain one of ours but point elsewhere (神农架 is not 神农镇): never ours
     outside_names: tuple[str, ...] = ()
+    # the units of the annual 政务公开 assessment (seed 001 考核方案 附件1), in the scheme's order
+    assessed_units: tuple[str, ...] = ()
+    # the org file's 政务舆情 registers by unit (routing.register); the admin's edits live in the DB
+    registers: Mapping[str, UnitRegister] = field(default_factory=dict, compare=False)
 
     # --- lookups -------------------------------------------------------------------------
     def region(self, name: str) -> Region:

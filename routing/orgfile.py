@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from pydantic_core import ErrorDetails
 
 from routing.orgchart import LEVEL_RANK, Department, Level, OrgChart, Region, build_alias_index
+from routing.register import ROLES, Contact, UnitRegister, contact_problems
 from routing.taxonomy import load_taxonomy
 
 DEMO_ORG = "demo_org.yaml"
@@ -70,11 +71,32 @@ class RegionSpec(_Spec):
     children: list[Any] = []
 
 
+class ContactSpec(_Spec):
+    name: Name
+    phone: Name
+    post: str = ""
+
+
+class RegisterSpec(_Spec):
+    """A unit's 政务舆情 register (routing.register; seed 000 三(五)2): every role optional here,
+    the completeness report names what is missing."""
+
+    unit: Name
+    coordinating_office: ContactSpec | None = None
+    responsible: ContactSpec | None = None
+    liaison: ContactSpec | None = None
+    handler: ContactSpec | None = None
+
+
 class OrgSpec(_Spec):
     home: Name
     regions: list[Any] = Field(min_length=1)
     # names that contain one of ours but point elsewhere (神农架 ≠ 神农镇); optional
     outside_names: list[Name] = []
+    # the units of the annual 政务公开 assessment (seed 001 考核方案 附件1); optional
+    assessed_units: list[Name] = []
+    # per-unit 政务舆情 registers, validated entry by entry; optional
+    registers: list[Any] = []
 
 
 def default_bodies(name: str, level: Level | None = None) -> dict[str, str]:
@@ -410,6 +432,7 @@ def load_org_text(text: str, source: str = "<string>", *, functions: Iterable[st
     for i, raw in enumerate(raw_regions):
         builder.region(raw, ("regions", i), None)
     builder.finish(top.home if top else None)
+    registers = _registers(errors, top, builder) if top else {}
     errors.raise_if_any()
     assert top is not None  # its validation errors were raised just above
     regions = {name: r for name, r in builder.regions.items() if r is not None}
@@ -419,7 +442,38 @@ def load_org_text(text: str, source: str = "<string>", *, functions: Iterable[st
         home=top.home,
         _alias_index=build_alias_index(regions, builder.departments),
         outside_names=tuple(top.outside_names),
+        assessed_units=tuple(dict.fromkeys(top.assessed_units)),
+        registers=registers,
     )
+
+
+def _known_unit(errors: _Errors, builder: _Builder, name: str, path: FieldPath) -> bool:
+    if builder.incomplete or name in builder.unit_at:
+        return True
+    errors.add(path, f"组织架构中没有单位 {name!r}", f"{name!r} is not a unit of the file")
+    return False
+
+
+def _registers(errors: _Errors, top: OrgSpec, builder: _Builder) -> dict[str, UnitRegister]:
+    for i, unit in enumerate(top.assessed_units):
+        _known_unit(errors, builder, unit, ("assessed_units", i))
+    out: dict[str, UnitRegister] = {}
+    for i, raw in enumerate(top.registers):
+        at: FieldPath = ("registers", i)
+        spec = errors.validate(RegisterSpec, raw, at)
+        if spec is None or not _known_unit(errors, builder, spec.unit, at + ("unit",)):
+            continue
+        if spec.unit in out:
+            errors.add(at + ("unit",), f"单位 {spec.unit!r} 的联络登记重复", f"second register of {spec.unit!r}")
+            continue
+        contacts: dict[str, Contact | None] = {}
+        for role in ROLES:
+            c: ContactSpec | None = getattr(spec, role)
+            contact = contacts[role] = Contact(c.name, c.phone, c.post.strip()) if c else None
+            for zh, en in contact_problems(role, contact) if contact else []:
+                errors.add(at + (role, "phone"), zh, en)
+        out[spec.unit] = UnitRegister(unit=spec.unit, **contacts)
+    return out
 
 
 def _raw_regions(data: Any) -> list[Any]:

@@ -11,10 +11,12 @@ from fastapi import FastAPI
 
 from dashboard import live, pages, snapshot
 from service import ops
+from service.accountability import views as accountability
 from service.alerts import digest_views as digest
 from service.alerts import views as alert_routes
 from service.auth import views as auth
 from service.auth.demo import demo_problem, ensure_demo_accounts, retire_demo_accounts
+from service.calendar import views as calendar
 from service.core import error_docs, errors
 from service.core.db import migrate, session_scope
 from service.core.logs import configure_logging
@@ -28,6 +30,7 @@ from service.incidents.jobs import warm_up
 from service.incidents.runtime import load_engine
 from service.items import views as items
 from service.orgs.store import ensure_org
+from service.register import views as register
 from service.reports import views as reports
 from service.review import views as review
 from service.supervision import views as supervision
@@ -38,6 +41,9 @@ ROUTERS = (items.router, incidents.router, workflow.router, auth.router, auth.us
            supervision.router,  # 督办单
            reports.router,  # 统计报表与导出
            digest.router,  # 领导每日摘要
+           register.router,  # 单位政务舆情联络登记
+           calendar.router,  # 工作日历
+           accountability.router,  # 问责、整改、年度考核
            ops.router)  # /healthz and /metrics
 
 

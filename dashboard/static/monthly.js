@@ -9,7 +9,7 @@ const OVERALL = [
   ["核实反馈按时率", "feedback_on_time_rate", "rate"], ["认领用时中位数（小时）", "median_claim_hours", "hours"],
   ["回应用时中位数（小时）", "median_response_hours", "hours"], ["超时次数", "breaches", "count"],
   ["退回次数", "returns", "count"], ["评估平均分", "review_score", "score"], ["问责次数", "accountability", "count"],
-  ["考核得分", "assessment_score", "score"],
+  ["舆情回应得分", "assessment_score", "score"],
 ];
 // the monthly tables keep to what fits an A4 page
 const SHORT = ["received", "on_time", "late", "on_time_rate", "feedback_on_time_rate", "median_claim_hours",
@@ -67,7 +67,7 @@ const labels = {
   median_claim_hours: { label: "认领用时（时）", kind: "hours" }, median_response_hours: { label: "回应用时（时）", kind: "hours" },
   breaches: { label: "超时次数", kind: "count" }, returns: { label: "退回", kind: "count" },
   review_score: { label: "评估均分", kind: "score" }, accountability: { label: "问责", kind: "count" },
-  assessment_score: { label: "考核得分", kind: "score" },
+  assessment_score: { label: "舆情回应得分", kind: "score" },
 };
 
 async function main() {

@@ -46,7 +46,7 @@ export function kpiCards(root, t) {
     card("回应用时中位数", `${fmt(t.median_response_hours, "hours")} 小时`),
     card("超时 / 退回", `${t.breaches} / ${t.returns}`),
     card("评估平均分", fmt(t.review_score, "score"), `评估 ${t.reviews} 次 · 问责 ${t.accountability} 次`),
-    card("考核得分", fmt(t.assessment_score, "score"), `折合年度考核 ${fmt(t.assessment_points, "points")} 分（权重 4%）`),
+    card("舆情回应得分", fmt(t.assessment_score, "score"), "政务公开年度考核中舆情回应部分的参考，不折算年度考核分"),
   );
 }
 

@@ -58,6 +58,16 @@ class AuditAction(StrEnum):
     # the classifier's retrain (service.learning.retrain)
     CLASSIFIER_MODEL_PROMOTED = "classifier.model_promoted"
     CLASSIFIER_RETRAIN_KEPT = "classifier.retrain_kept"
+    # the 政务舆情 register and the working-day calendar (service.register, service.calendar)
+    REGISTER_EDITED = "register.edited"
+    CALENDAR_YEAR_SET = "calendar.year_set"
+    # accountability, 整改 and the annual assessment (service.accountability)
+    ACCOUNTABILITY_RECORDED = "accountability.recorded"
+    RECTIFICATION_DUE_SET = "rectification.due_set"
+    RECTIFICATION_SUBMITTED = "rectification.submitted"
+    RECTIFICATION_REMINDED = "rectification.reminded"
+    RECTIFICATION_OVERDUE = "rectification.overdue"
+    ASSESSMENT_RECORDED = "assessment.recorded"
     # chain 0's record of a chain's first entry (service.audit.chain)
     CHAIN_STARTED = "audit.chain_started"
 
@@ -286,6 +296,52 @@ class Retrained(TypedDict):  # classifier.model_promoted, classifier.retrain_kep
     changed: int
 
 
+class RegisterEdited(TypedDict):
+    unit: str
+    before: dict[str, Any] | None  # the register in force before (file or earlier edit)
+    after: dict[str, Any]
+
+
+class CalendarYearSet(TypedDict):
+    year: int
+    holidays: list[str]
+    workdays: list[str]
+    source: str
+
+
+class AccountabilityRecorded(TypedDict):
+    record_id: int | None
+    unit: str
+    persons: list[dict[str, str]]
+    ground: str
+    sanction: str
+    note: str
+    rectify_days: int | None
+    due_at: str | None  # None: the calendar lacks a year, set later (rectification.due_set)
+
+
+class RectificationStep(TypedDict):  # rectification.due_set / reminded / overdue
+    record_id: int | None
+    unit: str
+    due_at: str | None
+
+
+class RectificationSubmitted(TypedDict):
+    record_id: int | None
+    unit: str
+    report: str
+    late: bool
+
+
+class AssessmentRecorded(TypedDict):
+    assessment_id: int | None
+    unit: str
+    year: int
+    score: float
+    grade: str
+    record_id: int | None  # the 通报批评 of a 不合格
+
+
 class ChainStarted(TypedDict):
     chain: int
     backfilled: NotRequired[bool]  # written by migration 0008 for chains older than the markers
@@ -308,6 +364,10 @@ DETAIL: dict[AuditAction, type] = {
     _A.ALERT_ACKNOWLEDGED: AlertAcknowledged, _A.ALERT_CHANNEL_ADDED: ChannelAdded,
     _A.ALERT_CHANNEL_REMOVED: ChannelRemoved, _A.DIGEST_RUN: DigestRun,
     _A.CLASSIFIER_MODEL_PROMOTED: Retrained, _A.CLASSIFIER_RETRAIN_KEPT: Retrained,
+    _A.REGISTER_EDITED: RegisterEdited, _A.CALENDAR_YEAR_SET: CalendarYearSet,
+    _A.ACCOUNTABILITY_RECORDED: AccountabilityRecorded, _A.RECTIFICATION_DUE_SET: RectificationStep,
+    _A.RECTIFICATION_SUBMITTED: RectificationSubmitted, _A.RECTIFICATION_REMINDED: RectificationStep,
+    _A.RECTIFICATION_OVERDUE: RectificationStep, _A.ASSESSMENT_RECORDED: AssessmentRecorded,
     _A.CHAIN_STARTED: ChainStarted,
 }
 # the field re-graded → its action (service.incidents.retiming writes, service.learning.corrections reads)

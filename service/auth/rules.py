@@ -56,6 +56,9 @@ class Action(StrEnum):
     READ_UNROUTED = "read_unrouted"  # 查看未归入事件的信息（待处理、处理失败）
     READ_DIGESTS = "read_digests"  # 领导每日摘要
     MANAGE_ALERTS = "manage_alerts"  # 推送订阅、推送状态、立即生成摘要
+    ACCOUNTABILITY = "accountability"  # 问责登记、年度考核结果（及其整改）
+    EDIT_REGISTER = "edit_register"  # 编辑单位政务舆情联络登记
+    EDIT_CALENDAR = "edit_calendar"  # 编辑工作日历（节假日、调休）
 
 
 # THE permission table: which roles may take each action at all; `may` adds the scope
@@ -64,7 +67,8 @@ GRANTS: dict[Role, frozenset[Action]] = {
     Role.LEADER: frozenset({Action.READ, Action.ACKNOWLEDGE, Action.READ_DIGESTS}),
     Role.REVIEWER: frozenset({Action.READ, Action.REVIEW, Action.ACKNOWLEDGE}),
     Role.COORDINATOR: frozenset({Action.READ, Action.ARBITRATE, Action.SUPERVISE, Action.ACKNOWLEDGE,
-                                 Action.READ_DIGESTS, Action.MANAGE_ALERTS, Action.INGEST, Action.READ_UNROUTED}),
+                                 Action.READ_DIGESTS, Action.MANAGE_ALERTS, Action.INGEST, Action.READ_UNROUTED,
+                                 Action.ACCOUNTABILITY}),
     Role.ADMIN: frozenset(Action),
     Role.INGEST: frozenset({Action.INGEST, Action.READ_UNROUTED}),
 }
@@ -124,6 +128,24 @@ def assignment_of(incident: object) -> Assignment:
     return Assignment(level_region=get("level_region") or "", regions=tuple(get("regions") or ()),
                       first_responsible=tuple(get("first_responsible") or ()),
                       co_responsible=tuple(get("co_responsible") or ()), lead=get("lead"))
+
+
+def unit_region(org: OrgChart, unit: str) -> str | None:
+    """The region a unit belongs to: a department's region, a standing body's region."""
+    if unit in org.departments:
+        return org.departments[unit].region
+    return org.body_index.get(unit)
+
+
+def sees_unit(viewer: Principal, unit: str, org: OrgChart) -> bool:
+    """`viewer` sees the matters of `unit` (its 问责, 整改, assessment): the admin all, a region's
+    people the units of their region and below, a unit's people their own unit."""
+    if viewer.role is Role.ADMIN:
+        return True
+    if viewer.region:
+        region = unit_region(org, unit)
+        return region is not None and within(org, viewer.region, (region,))
+    return viewer.unit == unit
 
 
 def within(org: OrgChart, region: str, names: Iterable[str]) -> bool:

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from routing.deadlines import to_policy_tz
 from routing.grouping import group_batch
 from routing.local_time import BEIJING
+from routing.register import who_to_call
 from service.core.inputs import ReceivedWindow
 from service.core.settings import Settings
 from service.incidents.pipeline import Engine, Triage
@@ -91,6 +92,9 @@ def to_record(t: Triage, incident: str, engine: Engine) -> dict:
         "clocks": due,
         "reasons": list(t.reasons),
         "incident": incident,
+        # the registers of the org file: who to call at each unit named above (seed 000 三(五)2)
+        "who_to_call": who_to_call([*d.first_responsible, *d.co_responsible, *([d.lead] if d.lead else []),
+                                    *d.coordinators], engine.org.registers),
     }
 
 

@@ -17,6 +17,7 @@ from typing import TypeVar
 import structlog
 from sqlmodel import Session, col, select
 
+from service.accountability.service import sweep_rectifications
 from service.alerts.service import create_claim_alerts, delivery_calls, recover_deliveries
 from service.core.columns import utcnow
 from service.core.db import session_scope
@@ -80,6 +81,14 @@ def _deliveries(settings: Settings, now: datetime) -> int:
         return len(recover_deliveries(session, settings, now))
 
 
+def _rectifications(settings: Settings, now: datetime) -> int:
+    """整改 deadlines (service.accountability): set those the calendar now allows, 提醒 and 逾期."""
+    with session_scope(settings.database_url) as session:
+        counts = sweep_rectifications(session, now)
+        session.commit()
+    return sum(counts.values())
+
+
 def sweep_once(settings: Settings, now: datetime | None = None) -> dict:
     """One pass of every phase but the digest; `failed` names the phases that raised."""
     now = now or utcnow()
@@ -89,6 +98,7 @@ def sweep_once(settings: Settings, now: datetime | None = None) -> dict:
         "escalations": guarded("escalation", lambda: _escalation(settings, now), failed),
         "claims_expired": guarded("claim_expiry", lambda: _claims(settings, now), failed),
         "deliveries_recovered": guarded("delivery_recovery", lambda: _deliveries(settings, now), failed),
+        "rectifications": guarded("rectification", lambda: _rectifications(settings, now), failed),
     }
     return {**{k: v or 0 for k, v in counts.items()}, "failed": failed}
 

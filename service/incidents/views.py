@@ -30,6 +30,7 @@ from service.incidents.rules import STATUS_LABEL, Status, Transition, available
 from service.incidents.splitting import split_item
 from service.incidents.units import REGION, UNIT_ROLES, scoped
 from service.incidents.visible import visible_incident
+from service.register.service import contacts_for
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 
@@ -94,8 +95,7 @@ def get_incident(incident_id: IdPath, viewer: ReaderDep, session: SessionDep, en
         "status_label": STATUS_LABEL[status],
         "reasons": incident.reasons,  # why it was routed where it is
         "items": items, "clocks": clocks, "escalations": escalations, "audit": audit, "responses": responses,
-        "units": [{"unit": u.unit, "role": u.role} for u in session.exec(
-            select(IncidentUnit).where(IncidentUnit.incident_id == incident_id)) if u.role != REGION],
+        "units": _units(session, engine, incident_id),
         "claim": {"by": incident.claimed_by, "unit": incident.claimed_unit, "at": incident.claimed_at}
         if incident.claimed_by else None,
         "returned": {"by": incident.returned_by, "unit": incident.returned_unit, "at": incident.returned_at,
@@ -105,6 +105,15 @@ def get_incident(incident_id: IdPath, viewer: ReaderDep, session: SessionDep, en
         "actions": [str(t) for t in available(viewer, wf.case_of(incident), a, engine.org)],
         "timeline": _timeline(items, audit, responses, escalations),
     }
+
+
+def _units(session: SessionDep, engine: EngineDep, incident_id: int) -> list[dict]:
+    """The incident's units with their 政务舆情 register ("who to call", seed 000 三(五)2)."""
+    units = [(u.unit, u.role) for u in session.exec(select(IncidentUnit).where(IncidentUnit.incident_id == incident_id))
+             if u.role != REGION]
+    calls = {c["unit"]: c for c in contacts_for(session, engine.org, [u for u, _ in units])}
+    return [{"unit": u, "role": role, "register": calls[u]["register"], "register_missing": calls[u]["missing"]}
+            for u, role in units]
 
 
 def _return(e: AuditEntry, d: Returned) -> dict:

@@ -19,12 +19,12 @@ from datetime import date, datetime, timedelta
 from statistics import mean, median
 from zoneinfo import ZoneInfo
 
-# 考核: the seeds make government-information work part of the annual assessment at a weight of
-# at least 4 %; the parts and the deduction are this product's reading of 反应迅速 (on time),
-# 核实反馈 (verification feedback), the review's 回应准确/发声权威/处置得当, and 问责
+# 舆情回应得分: this product's reading of 反应迅速 (on time), 核实反馈 (verification feedback), the
+# review's 回应准确/发声权威/处置得当, and 问责. The seeds' "不低于4%" is the weight of *all* 政务公开
+# work in the annual 目标责任考核 (routing.assessment.WEIGHT_NOTE), not of this score: it is never
+# multiplied by 4 % (the 舆情回应 part's deductions in the assessment: routing.assessment).
 ASSESSMENT_WEIGHTS = {"response": 0.45, "feedback": 0.15, "review": 0.40}
 ACCOUNTABILITY_DEDUCTION = 5.0  # points off the 100 per accountability flag
-ASSESSMENT_SHARE = 0.04  # weight in the annual assessment
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class Figures:
 
     @property
     def assessment_score(self) -> float | None:
-        """考核得分 (0–100): the weighted mean of what the records show — on-time response, on-time
+        """舆情回应得分 (0–100): the weighted mean of what the records show — on-time response, on-time
         feedback to verification requests, the reviews' mean score — over the parts this group
         has (a unit never asked to verify is judged on the other two), less a deduction per
         accountability flag. None when nothing is decided or reviewed yet."""
@@ -88,12 +88,6 @@ class Figures:
             return None
         weighted = sum(ASSESSMENT_WEIGHTS[k] * v for k, v in known.items()) / sum(ASSESSMENT_WEIGHTS[k] for k in known)
         return max(0.0, 100 * weighted - ACCOUNTABILITY_DEDUCTION * self.accountability)
-
-    @property
-    def assessment_points(self) -> float | None:
-        """The score carried into the annual assessment at its weight (of 100 points)."""
-        score = self.assessment_score
-        return None if score is None else score * ASSESSMENT_SHARE
 
 
 def verdict(met: datetime | None, due: datetime | None, as_of: datetime) -> str | None:

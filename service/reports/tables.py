@@ -35,8 +35,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("review_score", "评估平均分", "score"),
     Column("reviews", "评估次数", "count"),
     Column("accountability", "问责次数", "count"),
-    Column("assessment_score", "考核得分", "score"),
-    Column("assessment_points", "折合年度考核分（权重4%）", "points"),
+    Column("assessment_score", "舆情回应得分", "score"),
 )
 
 # the first column of each table, and the sheet names of the XLSX export

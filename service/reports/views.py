@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from routing.assessment import WEIGHT_NOTE
+from service.accountability.service import records_for
 from service.auth.deps import ReaderDep
 from service.auth.rules import Principal
 from service.core.columns import utcnow
@@ -66,8 +68,12 @@ def summary(viewer: ReaderDep, session: SessionDep, engine: EngineDep, settings:
             start: StrictDate | None = FROM, to: StrictDate | None = TO, region: str | None = REGION) -> dict:
     period = _period(start, to, ZoneInfo(settings.timezone))
     report, as_of = _report(viewer, session, engine, settings, period, region)
+    since, until = period.bounds(ZoneInfo(settings.timezone))
     return {"from": period.start.isoformat(), "to": period.end.isoformat(), "region": region,
-            "scope": _scope_label(viewer, region, engine), "as_of": as_of.isoformat(), **report_json(report)}
+            "scope": _scope_label(viewer, region, engine), "as_of": as_of.isoformat(), **report_json(report),
+            # 问责 notified in the period (with their 整改), and how the 4 % is to be read (seed 000 二(三))
+            "accountability": records_for(session, engine.org, viewer, since=since, until=until),
+            "weight_note": WEIGHT_NOTE}
 
 
 # OpenAPI `responses` of the file routes (FastAPI's parameter type: dict[int | str, dict[str, Any]])

@@ -63,6 +63,12 @@ def test_triage_contract_on_demo_org(tmp_path: Path) -> None:
     assert manual["response_due"] == "2026-11-22T08:00:00+08:00"
     nowhere = out["nowhere"]
     assert nowhere["topic"] == "待研判" and nowhere["first_responsible"] == ["高平市人民政府办公室"]
+    # who to call: the org file's register of each unit named, in order (seed 000 三(五)2)
+    calls = {c["unit"]: c for c in food["who_to_call"]}
+    assert list(calls)[:3] == ["高平市市场监督管理局", "河西镇人民政府", "马村镇人民政府"]
+    assert calls["高平市市场监督管理局"]["register"]["handler"]["phone"] == "0356-5500103"
+    assert calls["河西镇人民政府"]["register"] is None and len(calls["河西镇人民政府"]["missing"]) == 4
+    assert nowhere["who_to_call"][0]["register"]["liaison"]["name"] == "郑琳"
 
 
 def test_triage_reports_bad_input_with_its_line(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def test_leader_sees_reports_and_the_monthly_report(live_server: LiveServer, dem
     assert page.locator("#t-week tbody tr").count() >= 5  # the default 30 days span 5 or 6 ISO weeks
     assert page.locator("#t-topic tbody tr").count() >= 5
     expect(page.locator("#kpis .kpi")).to_have_count(8)
-    expect(page.locator("#kpis .kpi").last).to_contain_text("考核得分")
+    expect(page.locator("#kpis .kpi").last).to_contain_text("舆情回应得分")
     assert all(w > 0 for w in images_loaded(page, "img[id^=chart-]"))
     assert page.locator("img[id^=chart-]").count() == 3
     expect(page.locator("#report-scope")).to_contain_text("统计范围：高平市")
