@@ -103,6 +103,7 @@ export function attachUnitPicker(input, { multiple = false } = {}) {
   };
   input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(search, 150); });
   input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && active < 0) { clearTimeout(timer); seq++; close(); return; } // sent as typed
     if (box.hidden || !shown.length) return;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
