@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
@@ -66,14 +67,19 @@ def load_rows(session: Session, ids: Iterable[int]) -> dict[int, dict]:
     if not rows:
         return {}
     found = list(rows)
-    for incident_id, kind, label, due_at in session.exec(
-            select(Clock.incident_id, Clock.kind, Clock.label, Clock.due_at)
-            .where(col(Clock.incident_id).in_(found), col(Clock.met_at).is_(None))):
-        rows[incident_id]["clocks"][kind] = {"label": label, "due_at": _iso(due_at)}
-    for incident_id, step, label, fired_at in session.exec(
-            select(EscalationStep.incident_id, EscalationStep.step, EscalationStep.label, EscalationStep.fired_at)
-            .where(col(EscalationStep.incident_id).in_(found)).order_by(col(EscalationStep.id))):
-        rows[incident_id]["escalation"] = {"step": step, "label": label, "fired_at": _iso(fired_at)}
+    for incident_id, kind, label, started_at, due_at in session.execute(
+            core_select(col(Clock.incident_id), col(Clock.kind), col(Clock.label), col(Clock.started_at),
+                        col(Clock.due_at)).where(col(Clock.incident_id).in_(found), col(Clock.met_at).is_(None))):
+        # started_at: a countdown's colour is the share of its own span left (a 督办单 starts late)
+        rows[incident_id]["clocks"][kind] = {"label": label, "due_at": _iso(due_at), "started_at": _iso(started_at)}
+    # the last rung fired of a clock still open: a rung of a clock since met is history, and a
+    # red 督办 tag beside that clock's 已完成 would contradict it (issue 17)
+    for incident_id, step, label, fired_at, kind in session.execute(
+            core_select(col(EscalationStep.incident_id), col(EscalationStep.step), col(EscalationStep.label),
+                        col(EscalationStep.fired_at), col(Clock.kind)).join(Clock, col(Clock.id) == col(EscalationStep.clock_id))
+            .where(col(EscalationStep.incident_id).in_(found), col(Clock.met_at).is_(None))
+            .order_by(col(EscalationStep.id))):
+        rows[incident_id]["escalation"] = {"step": step, "label": label, "fired_at": _iso(fired_at), "kind": kind}
     db = str(session.get_bind().engine.url)
     unknown = [i for i in found if (db, i) not in _summaries]
     if unknown:  # the first item's title or text, read once per incident: items come in by the thousand

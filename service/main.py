@@ -9,7 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import structlog
 from fastapi import FastAPI
 
-from dashboard import live, pages, snapshot
+from dashboard import board, live, pages, snapshot
 from service import ops
 from service.accountability import views as accountability
 from service.alerts import digest_views as digest
@@ -24,6 +24,7 @@ from service.core.queue import queued
 from service.core.request_guard import RequestGuard, limits_of
 from service.core.settings import Settings, get_settings
 from service.escalation.sweeper import embedded_sweeper
+from service.incidents import bulk_views as bulk
 from service.incidents import views as incidents
 from service.incidents import workflow_views as workflow
 from service.incidents.jobs import warm_up
@@ -35,7 +36,7 @@ from service.reports import views as reports
 from service.review import views as review
 from service.supervision import views as supervision
 
-ROUTERS = (items.router, incidents.router, workflow.router, auth.router, auth.users, live.router, snapshot.router,
+ROUTERS = (items.router, incidents.router, workflow.router, bulk.router, board.router, auth.router, auth.users, live.router, snapshot.router,
            alert_routes.router, alert_routes.channels,  # escalation alerts and their channels
            review.router,  # 回应效果评估
            supervision.router,  # 督办单

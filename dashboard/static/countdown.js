@@ -97,3 +97,30 @@ export function startTicking(root) {
   paint(root);
   return setInterval(() => paint(root), 1000);
 }
+
+// The board's clock columns (issue 17): each open clock kind has one, the known kinds by name
+// and the per-unit duties (duty:<id>) and 督办单 (supervision:<id>) grouped. Kinds not known
+// here land in 其他 with their own label, so a new kind is shown before the board knows it.
+export const CLOCK_GROUPS = [
+  { key: "response", label: "回应", has: (k) => k === "response" },
+  { key: "feedback", label: "反馈", has: (k) => k === "feedback" },
+  { key: "followup", label: "跟进", has: (k) => k.startsWith("followup_") || k === "emergency_info" || k === "press_conference" },
+  { key: "claim", label: "认领", has: (k) => k === "claim" },
+  { key: "supervision", label: "督办单", has: (k) => k.startsWith("supervision:") },
+  { key: "duty", label: "单位职责", has: (k) => k.startsWith("duty:") },
+  { key: "other", label: "其他", has: () => true },
+];
+
+export function groupOf(kind) {
+  return CLOCK_GROUPS.find((g) => g.has(String(kind || ""))) || CLOCK_GROUPS[CLOCK_GROUPS.length - 1];
+}
+
+// The open clocks of an incident by group key, each group soonest first.
+export function clocksByGroup(inc) {
+  const out = {};
+  for (const c of clocksOf(inc).filter((c) => !c.met_at && c.due_at)) {
+    (out[groupOf(c.kind).key] ||= []).push(c);
+  }
+  for (const cs of Object.values(out)) cs.sort((a, b) => Date.parse(a.due_at) - Date.parse(b.due_at));
+  return out;
+}

@@ -7,6 +7,8 @@ import {
 } from "./common.js";
 import { clocksOf, countdownNode, startTicking } from "./countdown.js";
 import { Live } from "./live.js";
+import { actionBar } from "./actionbar.js";
+import { attachUnitPicker, resolveUnits } from "./unitpicker.js";
 
 const incidentId = Number(location.pathname.split("/").filter(Boolean)[1]);
 const state = { user: null, data: null };
@@ -183,7 +185,9 @@ function field(spec) {
     input = el("input", { id, name: spec.name, type: spec.type || "text", required: spec.required, placeholder: spec.placeholder,
       value: spec.value, maxlength: spec.type === "number" ? undefined : 2000 });
   }
-  return el("label", { for: id, class: "field" }, el("span", {}, spec.label), input);
+  const label = el("label", { for: id, class: "field" }, el("span", {}, spec.label), input);
+  if (spec.picker) attachUnitPicker(input, { multiple: spec.picker === "multiple" });
+  return label;
 }
 
 function form(name, heading, fields, submit, body, { danger = false } = {}) {
@@ -194,13 +198,12 @@ function form(name, heading, fields, submit, body, { danger = false } = {}) {
     event.preventDefault();
     const button = node.querySelector("button[type=submit]");
     button.disabled = true;
-    await act(name, heading, body(node.elements));
+    await act(name, heading, await body(node.elements));
     button.disabled = false;
   });
   return node;
 }
 
-const units = (text) => String(text || "").split(/[、,，;；\s]+/).map((s) => s.trim()).filter(Boolean);
 const optional = (value) => (value && value.trim() ? value.trim() : undefined);
 
 const FORMS = {
@@ -221,18 +224,23 @@ const FORMS = {
   ], "退回", (f) => ({ path: "return", body: { grounds: f.grounds.value.trim() } }), { danger: true }),
   arbitrate: () => form("arbitrate", "审定退回", [
     { name: "accept", label: "审定", type: "select", options: [["true", "同意退回，改派"], ["false", "不同意退回，原单位继续办理"]] },
-    { name: "units", label: "改派单位（多个用、分隔）", placeholder: "高平市……局" },
+    { name: "units", label: "改派单位（多个用、分隔）", placeholder: "输入单位名称、简称或别名", picker: "multiple" },
     { name: "note", label: "审定意见", type: "textarea", required: true },
-  ], "审定", (f) => {
+  ], "审定", async (f) => {
     const accept = f.accept.value === "true";
-    return { path: "arbitrate", body: { accept, units: accept ? units(f.units.value) : undefined, note: f.note.value.trim() } };
+    const chosen = accept ? await resolveUnits(f.units.value) : [];
+    return { path: "arbitrate", body: { accept, units: chosen.length ? chosen : undefined, note: f.note.value.trim() } };
   }),
   transfer: () => form("transfer", "转办", [
-    { name: "units", label: "转办单位（多个用、分隔）", required: true },
+    { name: "units", label: "转办单位（第一责任，多个用、分隔）", required: true, placeholder: "输入单位名称、简称或别名", picker: "multiple" },
+    { name: "co", label: "配合单位（可空，多个用、分隔）", placeholder: "不填则保留原配合单位", picker: "multiple" },
     { name: "note", label: "说明", type: "textarea", required: true },
-  ], "转办", (f) => ({ path: "transfer", body: { units: units(f.units.value), note: f.note.value.trim() } })),
-  lead: () => form("lead", "指定牵头", [{ name: "unit", label: "牵头单位", required: true }],
-    "指定", (f) => ({ path: "lead", body: { unit: f.unit.value.trim() } })),
+  ], "转办", async (f) => {
+    const [first, co] = await Promise.all([resolveUnits(f.units.value), resolveUnits(f.co.value)]);
+    return { path: "transfer", body: { units: first, co_units: co.length ? co : undefined, note: f.note.value.trim() } };
+  }),
+  lead: () => form("lead", "指定牵头", [{ name: "unit", label: "牵头单位", required: true, placeholder: "输入单位名称、简称或别名", picker: "single" }],
+    "指定", async (f) => ({ path: "lead", body: { unit: (await resolveUnits(f.unit.value))[0] || f.unit.value.trim() } })),
   merge: () => form("merge", "合并事件", [{ name: "other", label: "并入的事件编号", type: "number", required: true }],
     "合并", (f) => ({ path: "merge", body: { other_incident_id: Number(f.other.value) } })),
   topic: () => form("topic", "调整主题", [
@@ -277,6 +285,7 @@ function renderActions(data) {
   root.dataset.forms = names.join(",");
   root.replaceChildren(...names.map((n) => FORMS[n]()));
   document.getElementById("no-actions").hidden = names.length > 0;
+  actionBar(names);
 }
 
 async function act(name, heading, { path, body }) {
@@ -365,17 +374,21 @@ function localToIso(value) {
 }
 
 function issueForm(data) {
-  return panelForm("supervise", "下发督办单", [
+  const node = panelForm("supervise", "下发督办单", [
     el("label", { for: "f-supervise-requirement", class: "field" }, el("span", {}, "督办要求"),
       el("textarea", { id: "f-supervise-requirement", name: "requirement", rows: 3, required: true, minlength: 4, maxlength: 5000 })),
     el("label", { for: "f-supervise-due", class: "field" }, el("span", {}, "办理时限"),
       el("input", { id: "f-supervise-due", name: "due", type: "datetime-local", required: true })),
     el("label", { for: "f-supervise-units", class: "field" }, el("span", {}, "被督办单位（须为承办该事件的单位，多个用、分隔；缺省为第一责任单位）"),
       el("input", { id: "f-supervise-units", name: "units", placeholder: list(data.default_units).join("、"), maxlength: 2000 })),
-  ], "下发", (f) => panelAct("supervision", "下发督办单", `/api/incidents/${incidentId}/supervision`, {
-    requirement: f.requirement.value.trim(), due_at: localToIso(f.due.value),
-    units: units(f.units.value).length ? units(f.units.value) : undefined,
-  }));
+  ], "下发", async (f) => {
+    const named = await resolveUnits(f.units.value);
+    return panelAct("supervision", "下发督办单", `/api/incidents/${incidentId}/supervision`, {
+      requirement: f.requirement.value.trim(), due_at: localToIso(f.due.value), units: named.length ? named : undefined,
+    });
+  });
+  attachUnitPicker(node.elements.units, { multiple: true });
+  return node;
 }
 
 function renderSupervision(data) {

@@ -36,6 +36,14 @@ class AppSession(Session):
 
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"  # service/migrations (Alembic)
+# the search index of each database (migration 0013): SQLite's FTS5 table item_fts with its
+# shadow tables and triggers, PostgreSQL's GIN index item_fts_terms; no model declares them
+UNMODELLED = "item_fts"
+
+
+def modelled(name: str | None, _type: str, _parents: object) -> bool:
+    """Alembic's include_name: whether a database object is one the models describe."""
+    return not (name or "").startswith(UNMODELLED)
 
 
 @lru_cache(maxsize=8)

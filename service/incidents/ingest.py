@@ -34,6 +34,7 @@ from service.incidents.mapping import decision_columns
 from service.incidents.models import Clock, Incident, IncidentPlace, IncidentUnit, Item
 from service.incidents.pipeline import Engine, ItemInput, Triage
 from service.incidents.retiming import retime, upgrade_if_more_severe
+from service.incidents.search import index_items
 from service.incidents.units import pairs_of
 
 log = structlog.get_logger()
@@ -98,6 +99,7 @@ def _process(uow: UnitOfWork, engine: Engine, items: list[Item]) -> list[int]:
     existing = _candidates(session, sigs, engine)
     plan = assign(sigs, existing.values(), engine.policy.grouping)
     rows = _write(session, engine, items, triages, existing, plan)
+    index_items(session, items)  # the board's full-text search (service.incidents.search)
     touched = [rows[key].id or 0 for key in dict.fromkeys(plan.incident_of.values())]
     uow.publish(*(IncidentEvent(type=EventType.ITEM_ADDED if key.startswith("x:") else EventType.CREATED,
                                 incident_id=rows[key].id or 0) for key in dict.fromkeys(plan.incident_of.values())))

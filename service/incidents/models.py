@@ -142,3 +142,13 @@ class Response(SQLModel, table=True):
     actor: str = Field(max_length=64)
     unit: str | None = None
     at: datetime = ts()
+
+
+class ItemSearch(SQLModel, table=True):
+    """The search terms of an item (routing.searchterms), written when the item is processed.
+    The full-text index over it is per database (migration 0013): an FTS5 external-content
+    table `item_fts` on SQLite, a GIN tsvector index `item_fts_terms` on PostgreSQL."""
+
+    __tablename__ = "item_search"
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    terms: str  # the terms, space-separated

@@ -150,11 +150,16 @@ def arbitrate(*, session: Session, engine: Engine, viewer: Principal, incident_i
 
 
 def transfer(*, session: Session, engine: Engine, viewer: Principal, incident_id: int, units: Sequence[str],
-             note: str) -> Incident:
-    """转办: the named units become first responsible; any claim lapses."""
+             note: str, co_units: Sequence[str] | None = None) -> Incident:
+    """转办: the named units become first responsible, `co_units` (when given, [] for none)
+    the 配合单位; any claim lapses."""
     incident = load(session, engine, viewer, incident_id, Transition.TRANSFER)
     before = _units_of(incident)
-    _assign(incident, _known_units(engine.org, units))
+    first = _known_units(engine.org, units)
+    if co_units is not None:  # [] clears them
+        co = _known_units(engine.org, co_units) if co_units else []
+        incident.co_responsible = [u for u in co if u not in first]
+    _assign(incident, first)
     incident.status = Status.UNCLAIMED.value
     _unclaim(incident)
     session.add(incident)

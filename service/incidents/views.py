@@ -7,7 +7,6 @@ from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, Query
 from pydantic import Field
-from sqlalchemy import exists, or_
 from sqlmodel import col, select
 
 from routing.facts import Severity
@@ -25,17 +24,15 @@ from service.core.uow import UnitOfWork
 from service.incidents import service as wf
 from service.incidents.deps import EngineDep
 from service.incidents.events import incident_event
-from service.incidents.models import SUPERVISION_CLOCK, Clock, EscalationStep, Incident, IncidentUnit, Item, Response
+from service.incidents.listing import Filters, View, filtered, in_view, org_units
+from service.incidents.models import Clock, EscalationStep, Incident, IncidentUnit, Item, Response
 from service.incidents.rules import STATUS_LABEL, Status, Transition, available
 from service.incidents.splitting import split_item
-from service.incidents.units import REGION, UNIT_ROLES, scoped
+from service.incidents.units import REGION
 from service.incidents.visible import visible_incident
 from service.register.service import contacts_for
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
-
-View = Literal["unclaimed", "mine", "escalated", "all"]
-
 
 @router.get("", summary="事件列表（按当前用户可见范围） / incidents the viewer may see")
 def list_incidents(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
@@ -43,42 +40,14 @@ def list_incidents(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
                    status: Status | Literal["open"] | None = Query(None, description="open = 未办结"),
                    topic: str | None = None, severity: Severity | None = None,
                    region: str | None = Query(None, description="地区（含下级）"),
-                   unit: str | None = Query(None, description="责任单位（第一责任、配合、牵头）"),
+                   unit: str | None = Query(None, max_length=200,
+                                            description="责任单位（第一责任、配合、牵头；全称、简称或别名）"),
+                   q: str | None = Query(None, max_length=200, description="全文检索（标题、正文、地点、单位）"),
                    limit: int = Query(100, ge=1, le=1000), offset: Offset = 0) -> list[Incident]:
-    q = scoped(select(Incident), viewer, engine.org)
-    if status == "open":
-        q = q.where(col(Incident.status) != Status.CLOSED.value)
-    elif status is not None:
-        q = q.where(col(Incident.status) == status.value)
-    for column, value in ((Incident.topic, topic), (Incident.severity, severity)):
-        if value is not None:
-            q = q.where(col(column) == str(value))
-    if region is not None:
-        org = engine.org
-        below = [r for r in org.regions if org.is_ancestor(region, r)] if region in org.regions else []
-        q = q.where(col(Incident.id).in_(select(IncidentUnit.incident_id).where(
-            col(IncidentUnit.unit).in_(below), IncidentUnit.role == REGION)))
-    if unit is not None:
-        q = q.where(col(Incident.id).in_(select(IncidentUnit.incident_id).where(
-            IncidentUnit.unit == unit, col(IncidentUnit.role).in_(UNIT_ROLES))))
-    q = _view(q, view, viewer)
-    return list(session.exec(q.order_by(col(Incident.id).desc()).offset(offset).limit(limit)).all())
-
-
-def _view(q, view: View, viewer: Principal):
-    if view == "unclaimed":
-        return q.where(Incident.status == Status.UNCLAIMED.value)
-    if view == "mine":
-        return q.where(Incident.claimed_by == viewer.username)
-    if view == "escalated":  # the board: open incidents with a rung fired, a claim lapsed or a 督办单 unanswered
-        stepped = exists().where(col(EscalationStep.incident_id) == col(Incident.id))
-        # a 督办单 carries its own clock (kind supervision:N), met when the notice is answered
-        supervised = exists().where(col(Clock.incident_id) == col(Incident.id),
-                                    col(Clock.kind).startswith(SUPERVISION_CLOCK),
-                                    col(Clock.met_at).is_(None))
-        return q.where(Incident.status != Status.CLOSED.value,
-                       or_(stepped, supervised, col(Incident.claim_expired_at).is_not(None)))
-    return q
+    f = Filters(status=status if status is None or status == "open" else status.value, topic=topic,
+                severity=str(severity) if severity is not None else None, region=region, unit=unit, q=q)
+    query = in_view(filtered(session, viewer, engine.org, f, org_units(engine.org, engine.taxonomy)), view, viewer)
+    return list(session.exec(query.order_by(col(Incident.id).desc()).offset(offset).limit(limit)).all())
 
 
 @router.get("/{incident_id}", summary="事件详情与时间线 / incident detail and timeline")

@@ -58,6 +58,7 @@ class ArbitrateIn(StrictModel):
 
 class TransferIn(StrictModel):
     units: list[str] = Field(min_length=1, max_length=20)
+    co_units: list[str] | None = Field(None, max_length=20, description="配合单位（缺省：保留原配合单位）")
     note: str = Field(min_length=2, max_length=2000)
 
 
@@ -133,7 +134,7 @@ def arbitrate(incident_id: IdPath, body: ArbitrateIn, viewer: Annotated[Principa
 def transfer(incident_id: IdPath, body: TransferIn, viewer: Annotated[Principal, Allowed(Action.ARBITRATE)],
              uow: UowDep, engine: EngineDep) -> Incident:
     incident = wf.transfer(session=uow.session, engine=engine, viewer=viewer, incident_id=incident_id,
-                           units=body.units, note=body.note)
+                           units=body.units, note=body.note, co_units=body.co_units)
     _done(uow, (EventType.UPDATED, incident))
     return incident
 

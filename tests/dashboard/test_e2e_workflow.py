@@ -127,7 +127,7 @@ def test_leader_sees_an_escalation_arrive_and_acknowledges_it(live_server: LiveS
     assert fired["escalations"] >= 3
     row = page.locator(f"#rows tr[data-incident-id='{incident_id}']")
     expect(row).to_be_visible()  # pushed: the leader did not reload
-    expect(row.locator(".esc-tag")).to_have_text("催办")
+    expect(row.locator(".esc-tag")).to_have_text("催办·回应")  # the rung and the open clock it fired for
     expect(row).to_have_class(re.compile(r"\bescalated\b"))
 
     # the alert banner: escalations pushed to the leader, each with its acknowledge button
