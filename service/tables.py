@@ -1,6 +1,7 @@
 """Every table module, imported once: what Alembic and the schema test compare against."""
 
 import service.alerts.models
+import service.attachments.models
 import service.audit.models
 import service.auth.models
 import service.incidents.models

@@ -56,15 +56,20 @@ class Action(StrEnum):
     READ_UNROUTED = "read_unrouted"  # 查看未归入事件的信息（待处理、处理失败）
     READ_DIGESTS = "read_digests"  # 领导每日摘要
     MANAGE_ALERTS = "manage_alerts"  # 推送订阅、推送状态、立即生成摘要
+    REPORT = "report"  # 舆情报送 (a person enters an item: POST /api/items/report)
+    IMPORT = "import"  # 导入12345热线等导出的 CSV/XLSX (POST /api/items/import)
 
 
 # THE permission table: which roles may take each action at all; `may` adds the scope
 GRANTS: dict[Role, frozenset[Action]] = {
-    Role.LIAISON: frozenset({Action.READ, Action.CLAIM, Action.RESPOND, Action.RETURN, Action.ACKNOWLEDGE}),
+    Role.LIAISON: frozenset({Action.READ, Action.CLAIM, Action.RESPOND, Action.RETURN, Action.ACKNOWLEDGE,
+                             Action.REPORT}),
     Role.LEADER: frozenset({Action.READ, Action.ACKNOWLEDGE, Action.READ_DIGESTS}),
-    Role.REVIEWER: frozenset({Action.READ, Action.REVIEW, Action.ACKNOWLEDGE}),
+    # 宣传部门's monitor reports what he finds and imports the hotline's export
+    Role.REVIEWER: frozenset({Action.READ, Action.REVIEW, Action.ACKNOWLEDGE, Action.REPORT, Action.IMPORT}),
     Role.COORDINATOR: frozenset({Action.READ, Action.ARBITRATE, Action.SUPERVISE, Action.ACKNOWLEDGE,
-                                 Action.READ_DIGESTS, Action.MANAGE_ALERTS, Action.INGEST, Action.READ_UNROUTED}),
+                                 Action.READ_DIGESTS, Action.MANAGE_ALERTS, Action.INGEST, Action.READ_UNROUTED,
+                                 Action.REPORT, Action.IMPORT}),
     Role.ADMIN: frozenset(Action),
     Role.INGEST: frozenset({Action.INGEST, Action.READ_UNROUTED}),
 }
