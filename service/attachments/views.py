@@ -8,20 +8,30 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, Form, UploadFile
 from fastapi.responses import Response
+from pydantic import Field
 
 from service.attachments import service as att
 from service.attachments.sniff import ALLOWED
 from service.auth.deps import Allowed, ReaderDep
 from service.auth.rules import Action, Principal
 from service.core.deps import SessionDep, SettingsDep, UowDep
+from service.core.inputs import StrictModel
 from service.core.params import IdPath
 from service.core.settings import Settings
 from service.incidents.deps import EngineDep
 
 router = APIRouter(tags=["attachments"])
-Files = Annotated[list[UploadFile], File(description="附件（PNG/JPEG/GIF/WebP 图片、PDF、Word、Excel）")]
+FILES = "附件（PNG/JPEG/GIF/WebP 图片、PDF、Word、Excel），每个不超过 ATTACHMENT_MAX_BYTES"
+
+
+class FilesIn(StrictModel):
+    files: list[UploadFile] = Field(min_length=1, max_length=100, description=FILES)
+
+
+# a multipart form of files; unknown fields are refused like every body's
+Files = Annotated[FilesIn, Form(media_type="multipart/form-data")]
 
 
 def uploads_of(files: list[UploadFile] | None, settings: Settings) -> list[att.Upload]:
@@ -58,6 +68,6 @@ def attach_to_response(incident_id: IdPath, response_id: IdPath, files: Files,
                        engine: EngineDep) -> dict:
     rows = att.attach_to_response(session=uow.session, settings=settings, org=engine.org, viewer=viewer,
                                   incident_id=incident_id, response_id=response_id,
-                                  uploads=uploads_of(files, settings))
+                                  uploads=uploads_of(files.files, settings))
     uow.commit()
     return {"attachments": [att.view(a) for a in rows]}

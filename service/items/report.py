@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile, status
-from pydantic import ValidationError
+from fastapi import APIRouter, Form, UploadFile, status
+from pydantic import Field, ValidationError
 
 from service.attachments import service as att
 from service.attachments.views import uploads_of
@@ -20,6 +20,7 @@ from service.auth.deps import Allowed
 from service.auth.rules import Action, Principal
 from service.core.deps import SettingsDep, UowDep
 from service.core.errors import Invalid
+from service.core.inputs import StrictModel
 from service.core.metrics import ITEMS_RECEIVED
 from service.incidents.deps import EngineDep
 from service.items.intake import accept
@@ -30,6 +31,18 @@ router = APIRouter(prefix="/api/items", tags=["items"])
 URL = re.compile(r"https?://[^\s<>\"']{1,1990}")  # only web links: a javascript: link would run in a page
 TOKEN = r"^[A-Za-z0-9_-]{8,64}$"
 Reporter = Annotated[Principal, Allowed(Action.REPORT)]
+
+
+class ReportIn(StrictModel):
+    """The form (multipart, with its files); the item's own bounds are ItemIn's."""
+
+    source: str = Field(max_length=64, description="来源类型：" + "、".join(SOURCE_KINDS))
+    text: str = Field(max_length=20_000, description="内容")
+    client_token: str = Field(pattern=TOKEN, description="表单的一次性编号：重复提交不重复报送")
+    title: str | None = Field(None, max_length=500)
+    link: str | None = Field(None, max_length=2000, description="原帖链接（仅保存，服务器不访问）")
+    found_at: str | None = Field(None, max_length=40, description="发现时间，ISO 8601；不带时区按北京时间")
+    files: list[UploadFile] | None = Field(None, max_length=100, description="截图等附件")
 
 
 def _item(source: str, token: str, title: str | None, text: str, found_at: str | None) -> ItemIn:
@@ -54,19 +67,14 @@ def sources() -> dict:
 
 @router.post("/report", status_code=status.HTTP_202_ACCEPTED,
              summary="舆情报送（人工报送一条，可带附件） / report an item by hand, with attachments")
-def report(viewer: Reporter, uow: UowDep, settings: SettingsDep, engine: EngineDep,
-           source: Annotated[str, Form(max_length=64, description="来源类型：" + "、".join(SOURCE_KINDS))],
-           text: Annotated[str, Form(max_length=20_000, description="内容")],
-           client_token: Annotated[str, Form(pattern=TOKEN, description="表单的一次性编号：重复提交不重复报送")],
-           title: Annotated[str | None, Form(max_length=500)] = None,
-           link: Annotated[str | None, Form(max_length=2000, description="原帖链接（仅保存，服务器不访问）")] = None,
-           found_at: Annotated[str | None, Form(max_length=40, description="发现时间，ISO 8601；不带时区按北京时间")] = None,
-           files: Annotated[list[UploadFile] | None, File(description="截图等附件")] = None) -> dict:
-    link = (link or "").strip() or None
+def report(viewer: Reporter, form: Annotated[ReportIn, Form(media_type="multipart/form-data")], uow: UowDep,
+           settings: SettingsDep, engine: EngineDep) -> dict:
+    link = (form.link or "").strip() or None
     if link is not None and not URL.fullmatch(link):
         raise Invalid("链接须以 http:// 或 https:// 开头", "the link must be an http(s) address", field="link")
-    item = _item(source, client_token, title, text, found_at)
-    uploads = uploads_of(files, settings)
+    source = form.source
+    item = _item(source, form.client_token, form.title, form.text, form.found_at)
+    uploads = uploads_of(form.files, settings)
     att.checked(uploads, settings)  # refused before anything is stored
     result = accept(uow, settings, engine, [item], extra=[{"link": link, "reported_by": viewer.username}])[0]
     saved = [] if result["duplicate"] else att.save(

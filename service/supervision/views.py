@@ -91,6 +91,6 @@ def sign(notice_id: IdPath, viewer: Annotated[Principal, Allowed(Action.RESPOND)
 def attach(notice_id: IdPath, files: Files, viewer: Annotated[Principal, Allowed(Action.RESPOND)],
            uow: UowDep, settings: SettingsDep, engine: EngineDep) -> dict:
     rows = documents.attach(session=uow.session, settings=settings, engine=engine, viewer=viewer,
-                            notice_id=notice_id, uploads=uploads_of(files, settings))
+                            notice_id=notice_id, uploads=uploads_of(files.files, settings))
     uow.commit()
     return {"attachments": [att.view(a) for a in rows]}
