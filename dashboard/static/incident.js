@@ -473,6 +473,7 @@ async function load() {
     renderActions(data);
     show(document.getElementById("detail-error"), "");
     await loadPanels(mine);
+    document.dispatchEvent(new CustomEvent("yuqing:loaded")); // supervision.js, attachments.js
   } catch (err) {
     if (mine === generation) show(document.getElementById("detail-error"), `加载失败：${errorText(err)}`);
   }
@@ -487,6 +488,7 @@ async function main() {
     show(document.getElementById("detail-error"), "事件编号无效");
     return;
   }
+  document.addEventListener("yuqing:changed", () => { state.panelsStale = true; load(); });
   await load();
   if (location.hash.length > 1) document.getElementById(location.hash.slice(1))?.scrollIntoView();
   startTicking(document.getElementById("clocks"));

@@ -110,3 +110,15 @@ def test_attachments_on_disk_under_random_names(settings, tmp_path: Path) -> Non
         with session_scope(on_disk.database_url) as s:
             assert s.get(Attachment, saved["id"]).content is None
         assert client.get(saved["url"], headers=coordinator).content == files.PDF
+
+
+def test_uploads_have_their_own_body_limit(settings) -> None:
+    small = settings.model_copy(update={"upload_body_limit_bytes": 4096})
+    with TestClient(create_app(small)) as client:
+        coordinator = login(client, "coordinator_gaoping")
+        before = counts(small)
+        r = report(client, coordinator, token="over-limit-0001", attach=[("大.pdf", files.PDF + b"0" * 8000)])
+        assert r.status_code == 413 and r.json()["error"]["en"].startswith("request body too large (limit 4096")
+        assert counts(small) == before
+        ok = report(client, coordinator, token="under-limit-001", attach=[("小.pdf", files.PDF)])
+        assert ok.status_code == 202, ok.text  # the form with a small file is well under it
