@@ -86,6 +86,21 @@ def monthly_report_page(request: Request) -> FileResponse:
     return _page(request, "monthly.html")  # printable monthly report
 
 
+@router.get("/report")
+def report_page(request: Request) -> FileResponse:
+    return _page(request, "report.html")  # 舆情报送 (a person enters an item)
+
+
+@router.get("/import")
+def import_page(request: Request) -> FileResponse:
+    return _page(request, "import.html")  # CSV/XLSX import with a preview
+
+
+@router.get("/supervision/{notice_id}/print")
+def supervision_print_page(request: Request, notice_id: IdPath) -> FileResponse:
+    return _page(request, "supervision_print.html")  # 督办单, A4
+
+
 @router.get("/favicon.ico")
 def favicon() -> Response:
     return Response(status_code=204)  # none: spares every page a 404 in the console

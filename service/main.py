@@ -14,6 +14,7 @@ from service import ops
 from service.accountability import views as accountability
 from service.alerts import digest_views as digest
 from service.alerts import views as alert_routes
+from service.attachments import views as attachments
 from service.auth import views as auth
 from service.auth.demo import demo_problem, ensure_demo_accounts, retire_demo_accounts
 from service.calendar import views as calendar
@@ -29,6 +30,8 @@ from service.incidents import views as incidents
 from service.incidents import workflow_views as workflow
 from service.incidents.jobs import warm_up
 from service.incidents.runtime import load_engine
+from service.items import import_views as item_import
+from service.items import report as item_report
 from service.items import views as items
 from service.orgs.store import ensure_org
 from service.register import views as register
@@ -36,10 +39,13 @@ from service.reports import views as reports
 from service.review import views as review
 from service.supervision import views as supervision
 
-ROUTERS = (items.router, incidents.router, workflow.router, bulk.router, board.router, auth.router, auth.users, live.router, snapshot.router,
+ROUTERS = (item_report.router, item_import.router,  # 舆情报送 and CSV/XLSX import, before /api/items/{id}
+           items.router, incidents.router, workflow.router, bulk.router, board.router, auth.router, auth.users,
+           live.router, snapshot.router,
            alert_routes.router, alert_routes.channels,  # escalation alerts and their channels
            review.router,  # 回应效果评估
            supervision.router,  # 督办单
+           attachments.router,  # 附件
            reports.router,  # 统计报表与导出
            digest.router,  # 领导每日摘要
            register.router,  # 单位政务舆情联络登记

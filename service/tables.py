@@ -2,6 +2,7 @@
 
 import service.accountability.models
 import service.alerts.models
+import service.attachments.models
 import service.audit.models
 import service.auth.models
 import service.calendar.models

@@ -23,6 +23,7 @@ const ACTION_LABEL = {
   "incident.claim_expired": "认领超时退回", "escalation.warn_50": "提醒", "escalation.warn_80": "提醒",
   "escalation.urge": "催办", "escalation.supervise": "督办", "alert.acknowledged": "确认升级提醒",
   "incident.reviewed": "回应评估", "incident.supervised": "下发督办单", "incident.supervision_answered": "督办单反馈",
+  "incident.supervision_signed": "签收督办单", "incident.attachment_added": "上传附件",
 };
 const DETAIL_LABEL = {
   grounds: "理由", reason: "理由", why: "理由", note: "说明", channel: "渠道", text: "内容", link: "链接",
@@ -35,6 +36,7 @@ const DETAIL_LABEL = {
   notice_id: "督办单", requirement: "督办要求", answer: "反馈内容", late: "超期反馈", review_id: "评估编号",
   timeliness: "反应迅速", accuracy: "回应准确", authority: "发声权威", handling: "处置得当", comments: "评估意见",
   accountability: "问责", accountability_ground: "问责事由", accountability_note: "问责理由",
+  doc_no: "文号", claimed: "同时认领", attachment_ids: "附件编号", owner: "附件所属", owner_id: "所属编号", names: "文件名", sha256: "SHA-256",
 };
 // the same key means something else in one action's detail
 const ACTION_DETAIL_LABEL = {
@@ -484,6 +486,7 @@ async function load() {
     renderActions(data);
     show(document.getElementById("detail-error"), "");
     await loadPanels(mine);
+    document.dispatchEvent(new CustomEvent("yuqing:loaded")); // supervision.js, attachments.js
   } catch (err) {
     if (mine === generation) show(document.getElementById("detail-error"), `加载失败：${errorText(err)}`);
   }
@@ -498,6 +501,7 @@ async function main() {
     show(document.getElementById("detail-error"), "事件编号无效");
     return;
   }
+  document.addEventListener("yuqing:changed", () => { state.panelsStale = true; load(); });
   await load();
   if (location.hash.length > 1) document.getElementById(location.hash.slice(1))?.scrollIntoView();
   startTicking(document.getElementById("clocks"));

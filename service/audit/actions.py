@@ -42,6 +42,8 @@ class AuditAction(StrEnum):
     INCIDENT_REVIEWED = "incident.reviewed"
     INCIDENT_SUPERVISED = "incident.supervised"
     INCIDENT_SUPERVISION_ANSWERED = "incident.supervision_answered"
+    INCIDENT_SUPERVISION_SIGNED = "incident.supervision_signed"
+    INCIDENT_ATTACHMENT_ADDED = "incident.attachment_added"
     # escalation steps of the shipped policy; other warn fractions are members too (_missing_)
     ESCALATION_WARN_50 = "escalation.warn_50"
     ESCALATION_WARN_80 = "escalation.warn_80"
@@ -50,6 +52,8 @@ class AuditAction(StrEnum):
     # items
     ITEM_FAILED = "item.failed"
     ITEM_RETRIED = "item.retried"
+    ITEM_REPORTED = "item.reported"  # 舆情报送 by a person
+    ITEMS_IMPORTED = "items.imported"  # a CSV/XLSX import (one entry per file)
     # alerts and digests
     ALERT_ACKNOWLEDGED = "alert.acknowledged"
     ALERT_CHANNEL_ADDED = "alert_channel.added"
@@ -242,6 +246,38 @@ class SupervisionAnswered(TypedDict):
     late: bool
 
 
+class SupervisionSigned(TypedDict):
+    notice_id: int
+    doc_no: str | None
+    unit: str | None
+    claimed: bool  # 签收 took the incident on for the unit (it was 待认领)
+
+
+class AttachmentAdded(TypedDict):  # on an item (item_id), a response or a notice's answer (incident_id)
+    attachment_ids: list[int]
+    owner: str  # item / response / notice
+    owner_id: int
+    names: list[str]
+    sha256: list[str]
+
+
+class ItemReported(TypedDict):
+    source: str
+    external_id: str
+    unit: str | None
+    link: str | None
+    attachments: int
+    duplicate: bool
+
+
+class ItemsImported(TypedDict):
+    filename: str
+    source: str
+    rows: int
+    created: int
+    duplicates: int
+
+
 class Escalated(TypedDict):  # every escalation.* step
     clock: str
     label: str
@@ -358,9 +394,11 @@ DETAIL: dict[AuditAction, type] = {
     _A.INCIDENT_LEAD_DESIGNATED: LeadDesignated, _A.INCIDENT_MERGED: Merged, _A.INCIDENT_MERGED_INTO: MergedInto,
     _A.INCIDENT_TOPIC_CHANGED: Regraded, _A.INCIDENT_SEVERITY_CHANGED: Regraded, _A.INCIDENT_REVIEWED: Reviewed,
     _A.INCIDENT_SUPERVISED: Supervised, _A.INCIDENT_SUPERVISION_ANSWERED: SupervisionAnswered,
+    _A.INCIDENT_SUPERVISION_SIGNED: SupervisionSigned, _A.INCIDENT_ATTACHMENT_ADDED: AttachmentAdded,
     _A.ESCALATION_WARN_50: Escalated, _A.ESCALATION_WARN_80: Escalated, _A.ESCALATION_URGE: Escalated,
     _A.ESCALATION_SUPERVISE: Escalated,
-    _A.ITEM_FAILED: ItemFailed, _A.ITEM_RETRIED: ItemRetried,
+    _A.ITEM_FAILED: ItemFailed, _A.ITEM_RETRIED: ItemRetried, _A.ITEM_REPORTED: ItemReported,
+    _A.ITEMS_IMPORTED: ItemsImported,
     _A.ALERT_ACKNOWLEDGED: AlertAcknowledged, _A.ALERT_CHANNEL_ADDED: ChannelAdded,
     _A.ALERT_CHANNEL_REMOVED: ChannelRemoved, _A.DIGEST_RUN: DigestRun,
     _A.CLASSIFIER_MODEL_PROMOTED: Retrained, _A.CLASSIFIER_RETRAIN_KEPT: Retrained,

@@ -59,16 +59,20 @@ class Action(StrEnum):
     ACCOUNTABILITY = "accountability"  # 问责登记、年度考核结果（及其整改）
     EDIT_REGISTER = "edit_register"  # 编辑单位政务舆情联络登记
     EDIT_CALENDAR = "edit_calendar"  # 编辑工作日历（节假日、调休）
+    REPORT = "report"  # 舆情报送 (a person enters an item: POST /api/items/report)
+    IMPORT = "import"  # 导入12345热线等导出的 CSV/XLSX (POST /api/items/import)
 
 
 # THE permission table: which roles may take each action at all; `may` adds the scope
 GRANTS: dict[Role, frozenset[Action]] = {
-    Role.LIAISON: frozenset({Action.READ, Action.CLAIM, Action.RESPOND, Action.RETURN, Action.ACKNOWLEDGE}),
+    Role.LIAISON: frozenset({Action.READ, Action.CLAIM, Action.RESPOND, Action.RETURN, Action.ACKNOWLEDGE,
+                             Action.REPORT}),
     Role.LEADER: frozenset({Action.READ, Action.ACKNOWLEDGE, Action.READ_DIGESTS}),
-    Role.REVIEWER: frozenset({Action.READ, Action.REVIEW, Action.ACKNOWLEDGE}),
+    # 宣传部门's monitor reports what he finds and imports the hotline's export
+    Role.REVIEWER: frozenset({Action.READ, Action.REVIEW, Action.ACKNOWLEDGE, Action.REPORT, Action.IMPORT}),
     Role.COORDINATOR: frozenset({Action.READ, Action.ARBITRATE, Action.SUPERVISE, Action.ACKNOWLEDGE,
                                  Action.READ_DIGESTS, Action.MANAGE_ALERTS, Action.INGEST, Action.READ_UNROUTED,
-                                 Action.ACCOUNTABILITY}),
+                                 Action.ACCOUNTABILITY, Action.REPORT, Action.IMPORT}),
     Role.ADMIN: frozenset(Action),
     Role.INGEST: frozenset({Action.INGEST, Action.READ_UNROUTED}),
 }

@@ -51,10 +51,13 @@ def main(argv: list[str] | None = None) -> int:
                                              "truncated or re-hashed since it")
     checkpoint = audit_sub.add_parser("checkpoint", help="write the chain heads, signed with AUDIT_CHECKPOINT_KEY")
     checkpoint.add_argument("--out", required=True, help="file to write (keep copies away from the database)")
-    items = sub.add_parser("items", help="opinion items set aside as failed")
+    items = sub.add_parser("items", help="opinion items: retry failed ones, import a CSV/XLSX export")
     items_sub = items.add_subparsers(dest="items_command", required=True)
     iretry = items_sub.add_parser("retry", help="set failed items pending again (audited) and process them")
     iretry.add_argument("ids", nargs="+", type=int, metavar="ID")
+    from service.cli.items import add_import_parser
+
+    add_import_parser(items_sub)
     from service.cli.classifier import add_parser as add_classifier
 
     add_classifier(sub)
@@ -192,6 +195,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_items(args: argparse.Namespace) -> int:
+    if args.items_command == "import":
+        from service.cli.items import run_import
+
+        return run_import(args)
     from service.items.retry import run
 
     return run(args)

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -96,10 +97,19 @@ async def _refuse(send: Send, status: int, payload: bytes) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
+# multipart uploads: the 舆情报送 form, an import file (and its preview), attachments
+UPLOADS = re.compile(r"/api/(items/(report|import(/preview)?)|incidents/\d+/responses/\d+/attachments"
+                     r"|supervision/\d+/attachments)")
+
+
 def limits_of(settings: Settings) -> Callable[[Scope], int]:
-    """Item batches may be a few MB; every other body (sign-in, workflow steps) is small."""
+    """Item batches may be a few MB, uploads a few files; every other body (sign-in, workflow
+    steps) is small."""
     def limit_for(scope: Scope) -> int:
-        if scope.get("method") == "POST" and scope.get("path", "").rstrip("/") == "/api/items":
+        path = scope.get("path", "").rstrip("/")
+        if scope.get("method") == "POST" and path == "/api/items":
             return settings.items_body_limit_bytes
+        if scope.get("method") == "POST" and UPLOADS.fullmatch(path):
+            return settings.upload_body_limit_bytes
         return settings.body_limit_bytes
     return limit_for

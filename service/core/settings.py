@@ -86,6 +86,15 @@ class Settings(BaseSettings):
     received_at_ahead_minutes: float = Field(10, ge=0)
     body_limit_bytes: int = Field(64 * 1024, ge=1024)  # auth, workflow and every other route
     items_body_limit_bytes: int = Field(4 * 1024 * 1024, ge=1024)  # POST /api/items (batches)
+    # uploads (multipart): the 舆情报送 form with its files, attachments, an import file
+    upload_body_limit_bytes: int = Field(25 * 1024 * 1024, ge=1024)
+    # attachments (service.attachments): under this directory with random names, or, unset,
+    # in the database; each file at most this size, at most this many per item/response/answer
+    attachments_dir: str | None = None
+    attachment_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    attachments_per_owner: int = Field(10, ge=1, le=100)
+    # CSV/XLSX import (service.items.importing): at most this many data rows per file
+    import_max_rows: int = Field(5000, ge=1, le=100_000)
 
     @field_validator("redis_url")
     @classmethod

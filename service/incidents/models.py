@@ -32,6 +32,10 @@ class Item(SQLModel, table=True):
     merge_explanation: str | None = None
     analysis: dict = js(dict)  # topic prediction, severity triggers, mentions, entities
     signals: dict = js(dict)  # spread counters as the source gives them: reposts, comments, likes, views
+    # 舆情报送 by a person (service.items.report): the post's address as he gave it (stored,
+    # never fetched by the server) and who reported it
+    link: str | None = Field(default=None, max_length=2000)
+    reported_by: str | None = Field(default=None, max_length=64)
 
 
 class Incident(SQLModel, table=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.core.columns import js, ts
@@ -21,6 +22,7 @@ class SupervisionNotice(SQLModel, table=True):
     Answered (办理情况反馈) by one of those units; the answer meets its clock."""
 
     __tablename__ = "supervision_notice"
+    __table_args__ = (UniqueConstraint("doc_no", name="uq_supervision_notice_doc_no"),)
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     clock_id: int | None = Field(default=None, foreign_key="clock.id")
@@ -34,3 +36,23 @@ class SupervisionNotice(SQLModel, table=True):
     answered_by: str | None = Field(default=None, max_length=64)
     answered_unit: str | None = Field(default=None, max_length=200)
     answer: str | None = None
+    # the notice as a document (rules.doc_number): 文号 per issuing region and year, and the
+    # supervised unit's 签收, required before it answers. Notices from before 0014 have no 文号.
+    doc_no: str | None = Field(default=None, max_length=64)
+    doc_region: str | None = Field(default=None, max_length=200)
+    doc_year: int | None = None
+    doc_seq: int | None = None
+    signed_at: datetime | None = ts(nullable=True)
+    signed_by: str | None = Field(default=None, max_length=64)
+    signed_unit: str | None = Field(default=None, max_length=200)
+
+
+class SupervisionCounter(SQLModel, table=True):
+    """The last 文号 sequence issued per (issuing region, year): updated inside the issuing
+    transaction, so numbers have no gaps (a rolled-back issue rolls its number back) and two
+    coordinators issuing at once wait for each other on this row."""
+
+    __tablename__ = "supervision_counter"
+    region: str = Field(primary_key=True, max_length=200)
+    year: int = Field(primary_key=True)
+    last: int = 0

@@ -36,3 +36,19 @@ def state_of(due_at: datetime, answered_at: datetime | None, now: datetime) -> s
     if answered_at is not None:
         return "answered"
     return "overdue" if now > due_at else "open"
+
+
+def doc_number(region: str, year: int, seq: int) -> str:
+    """文号 of the `seq`-th notice of `year` issued by `region`'s government office, e.g.
+    高平市 → 高政舆督〔2026〕3号 (the issue's form: the region's first character, 政 for the
+    government office, 舆督 for 舆情督办; 〔〕 are the official brackets of a 发文字号)."""
+    return f"{region[:1]}政舆督〔{year}〕{seq}号"
+
+
+def answer_refusal(signed: bool, answered: bool) -> tuple[str, str] | None:
+    """A notice is answered once, and only after the supervised unit signed for it (签收)."""
+    if answered:
+        return "该督办单已反馈", "this supervision notice was answered already"
+    if not signed:
+        return "请先签收督办单再反馈办理情况", "sign for the notice (签收) before answering it"
+    return None

@@ -15,20 +15,20 @@ from service.audit.actions import AuditAction, Supervised, SupervisionAnswered
 from service.audit.log import record
 from service.auth.rules import Action, Principal, assignment_of, may
 from service.core.columns import utcnow
-from service.core.errors import Conflict, Forbidden, Invalid, NotFound
+from service.core.errors import Conflict, Forbidden, Invalid
 from service.incidents.models import Clock, EscalationStep, Incident
 from service.incidents.pipeline import Engine
 from service.incidents.rules import Status
 from service.incidents.units import scoped
+from service.incidents.visible import visible_incident
+from service.supervision.documents import allocate, supervised_notice
 from service.supervision.models import SupervisionNotice, clock_kind
-from service.supervision.rules import due_problem, state_of, supervised_units
+from service.supervision.rules import answer_refusal, due_problem, state_of, supervised_units
 
 STATE_LABEL = {"open": "办理中", "overdue": "已超期", "answered": "已反馈"}
 
 
 def _visible(session: Session, engine: Engine, viewer: Principal, incident_id: int, lock: bool = False) -> Incident:
-    from service.incidents.visible import visible_incident
-
     return visible_incident(session, engine.org, viewer, incident_id, lock=lock)
 
 
@@ -53,8 +53,11 @@ def issue(*, session: Session, engine: Engine, viewer: Principal, incident_id: i
         raise Invalid(f"{'、'.join(unassigned)}未承办该事件，请先转办",
                        f"not assigned this incident (transfer it first): {', '.join(unassigned)}",
                        field="units", units=unassigned)
+    region = viewer.region or engine.org.home  # the issuing government office's region (a token: home)
+    year, seq, doc_no = allocate(session, region, now)
     notice = SupervisionNotice(incident_id=incident_id, units=names, requirement=requirement.strip(),
-                               issued_by=viewer.username, issued_unit=viewer.unit, issued_at=now, due_at=due_at)
+                               issued_by=viewer.username, issued_unit=viewer.unit, issued_at=now, due_at=due_at,
+                               doc_no=doc_no, doc_region=region, doc_year=year, doc_seq=seq)
     session.add(notice)
     session.flush()
     assert notice.id is not None  # assigned by the flush
@@ -72,16 +75,12 @@ def issue(*, session: Session, engine: Engine, viewer: Principal, incident_id: i
 def answer(*, session: Session, engine: Engine, viewer: Principal, notice_id: int, text: str,
            now: datetime | None = None) -> tuple[SupervisionNotice, Incident]:
     now = now or utcnow()
-    notice = session.get(SupervisionNotice, notice_id, with_for_update=True)
-    if notice is None:
-        raise NotFound("没有这个督办单", "no such supervision notice")
-    try:
-        incident = _visible(session, engine, viewer, notice.incident_id)
-    except NotFound:  # the notice of an incident he does not see: as if there were none
-        raise NotFound("没有这个督办单", "no such supervision notice") from None
+    notice, incident = supervised_notice(session, engine, viewer, notice_id, lock=True)
     a = assignment_of(incident)
     if not may(viewer, Action.RESPOND, a, engine.org) or viewer.unit not in notice.units:
         raise Forbidden("只有被督办单位可以反馈办理情况", "only a supervised unit answers this notice")
+    if refusal := answer_refusal(notice.signed_at is not None, notice.answered_at is not None):
+        raise Conflict(*refusal)
     # guarded on the row: of two answers at once exactly one lands (SQLite too)
     won = session.exec(update(SupervisionNotice).where(col(SupervisionNotice.id) == notice_id,
                                                           col(SupervisionNotice.answered_at).is_(None))
@@ -101,8 +100,10 @@ def answer(*, session: Session, engine: Engine, viewer: Principal, notice_id: in
 
 def _view(n: SupervisionNotice, viewer: Principal, may_answer: bool, steps: list[str], now: datetime) -> dict:
     state = state_of(n.due_at, n.answered_at, now)
+    supervised = may_answer and viewer.unit in n.units
     return {**n.model_dump(), "state": state, "state_label": STATE_LABEL[state], "escalations": steps,
-            "may_answer": may_answer and n.answered_at is None and viewer.unit in n.units}
+            "may_sign": supervised and n.signed_at is None,
+            "may_answer": supervised and n.answered_at is None and n.signed_at is not None}
 
 
 def _steps(session: Session, notices: Sequence[SupervisionNotice]) -> dict[int | None, list[str]]:

@@ -10,14 +10,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, Field
 
+from service.attachments import service as att
+from service.attachments.views import Files, uploads_of
 from service.auth.deps import Allowed, ReaderDep
 from service.auth.rules import Action, Principal
-from service.core.deps import SessionDep, UowDep
+from service.core.deps import SessionDep, SettingsDep, UowDep
 from service.core.events import EventType
 from service.core.inputs import StrictModel
 from service.core.params import IdPath, Offset
 from service.incidents.deps import EngineDep
 from service.incidents.events import incident_event
+from service.supervision import documents
 from service.supervision import service as sv
 from service.supervision.models import SupervisionNotice
 from service.supervision.rules import MIN_REQUIREMENT
@@ -66,3 +69,28 @@ def answer(notice_id: IdPath, body: AnswerIn, viewer: Annotated[Principal, Allow
     uow.publish(incident_event(EventType.UPDATED, incident))
     uow.commit()
     return notice
+
+
+@router.get("/api/supervision/{notice_id}", summary="督办单（文书） / one supervision notice as a document")
+def notice_document(notice_id: IdPath, viewer: ReaderDep, session: SessionDep, engine: EngineDep) -> dict:
+    return documents.document(session=session, engine=engine, viewer=viewer, notice_id=notice_id)
+
+
+@router.post("/api/supervision/{notice_id}/sign",
+             summary="签收督办单（待认领的事件同时认领） / sign for a notice (claims a 待认领 incident)")
+def sign(notice_id: IdPath, viewer: Annotated[Principal, Allowed(Action.RESPOND)],
+         uow: UowDep, engine: EngineDep) -> SupervisionNotice:
+    notice, incident = documents.sign(session=uow.session, engine=engine, viewer=viewer, notice_id=notice_id)
+    uow.publish(incident_event(EventType.UPDATED, incident))
+    uow.commit()
+    return notice
+
+
+@router.post("/api/supervision/{notice_id}/attachments", status_code=201,
+             summary="上传督办单反馈附件 / attach files to a notice's answer")
+def attach(notice_id: IdPath, files: Files, viewer: Annotated[Principal, Allowed(Action.RESPOND)],
+           uow: UowDep, settings: SettingsDep, engine: EngineDep) -> dict:
+    rows = documents.attach(session=uow.session, settings=settings, engine=engine, viewer=viewer,
+                            notice_id=notice_id, uploads=uploads_of(files.files, settings))
+    uow.commit()
+    return {"attachments": [att.view(a) for a in rows]}

@@ -32,12 +32,12 @@ from tests.support.factories import login
 
 A = Action
 TOKEN_INGEST = "token:ingest"
-LIAISON = {A.READ, A.CLAIM, A.RESPOND, A.RETURN, A.ACKNOWLEDGE}
+LIAISON = {A.READ, A.CLAIM, A.RESPOND, A.RETURN, A.ACKNOWLEDGE, A.REPORT}
 AS_LEADER = {A.READ, A.ACKNOWLEDGE, A.READ_DIGESTS}
 AS_COORDINATOR = {A.READ, A.ARBITRATE, A.SUPERVISE, A.ACKNOWLEDGE, A.READ_DIGESTS, A.MANAGE_ALERTS, A.INGEST,
-                  A.READ_UNROUTED}
+                  A.READ_UNROUTED, A.REPORT, A.IMPORT}
 # who may take which action at all (scope aside), written out by hand, not read from GRANTS
-MAY = {SCJ: LIAISON, MISHAN: LIAISON, LEADER: AS_LEADER, REVIEWER: {A.READ, A.REVIEW, A.ACKNOWLEDGE},
+MAY = {SCJ: LIAISON, MISHAN: LIAISON, LEADER: AS_LEADER, REVIEWER: {A.READ, A.REVIEW, A.ACKNOWLEDGE, A.REPORT, A.IMPORT},
        COORDINATOR: AS_COORDINATOR, ADMIN: set(Action),
        TOKEN_VIEWER: AS_LEADER, TOKEN_COORD: AS_COORDINATOR, TOKEN_INGEST: {A.INGEST, A.READ_UNROUTED}}
 MISSING = 999999  # no such incident, alert or notice: a principal past the gate gets 404 or 422, nothing changes
@@ -56,6 +56,8 @@ ROUTE_OF = {
     A.READ_UNROUTED: ("GET", "/api/items?status=failed", None),
     A.READ_DIGESTS: ("GET", "/api/digests", None),
     A.MANAGE_ALERTS: ("GET", "/api/alert-channels", None),
+    A.REPORT: ("POST", "/api/items/report", None),  # no form fields: 422 past the gate
+    A.IMPORT: ("POST", "/api/items/import", None),  # no file: 422
 }
 # every route that needs more than READ, and what it needs (any of); a new one is added here
 NOT_JUST_READING = {
@@ -77,6 +79,13 @@ NOT_JUST_READING = {
     ("POST", "/api/incidents/{incident_id}/reviews"): {A.REVIEW},
     ("POST", "/api/incidents/{incident_id}/supervision"): {A.SUPERVISE},
     ("POST", "/api/supervision/{notice_id}/answer"): {A.RESPOND},
+    ("POST", "/api/supervision/{notice_id}/sign"): {A.RESPOND},
+    ("POST", "/api/supervision/{notice_id}/attachments"): {A.RESPOND},
+    ("POST", "/api/incidents/{incident_id}/responses/{response_id}/attachments"): {A.RESPOND},
+    ("POST", "/api/items/report"): {A.REPORT},
+    ("GET", "/api/items/report/sources"): {A.REPORT, A.IMPORT},
+    ("POST", "/api/items/import"): {A.IMPORT},
+    ("POST", "/api/items/import/preview"): {A.IMPORT},
     ("POST", "/api/alerts/{alert_id}/ack"): {A.ACKNOWLEDGE},
     ("GET", "/api/alerts/deliveries"): {A.MANAGE_ALERTS},
     ("GET", "/api/alert-channels"): {A.MANAGE_ALERTS},

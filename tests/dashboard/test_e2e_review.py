@@ -56,6 +56,8 @@ def test_supervision_answer_and_review(live_server: LiveServer, watched: Watched
     liaison = second.page
     login(liaison, live_server.url, "liaison_scj")
     liaison.goto(url)
+    liaison.click(f".doc-line[data-notice-id='{notice_id}'] [data-role=sign]")  # 签收 first: it claims
+    expect(liaison.locator("#incident-status")).to_have_text("已认领")
     liaison.fill(f"#f-answer-{notice_id}-answer", "已对涉事餐馆立案调查，过期食材已封存。")
     liaison.click(f"#answer-{notice_id} button[type=submit]")
     panel_done(liaison, "supervision", f"反馈督办单 #{notice_id}")
@@ -64,8 +66,6 @@ def test_supervision_answer_and_review(live_server: LiveServer, watched: Watched
     expect(answered.locator(".notice-answer")).to_have_text("已对涉事餐馆立案调查，过期食材已封存。")
     expect(answered.locator(".countdown")).to_have_text("已按时完成")
     expect(liaison.locator("#supervise")).to_have_count(0)  # liaisons do not issue
-    liaison.click("#claim button[type=submit]")
-    expect(liaison.locator("#incident-status")).to_have_text("已认领")
     liaison.select_option("#f-respond-channel", "发布权威信息")
     liaison.fill("#f-respond-text", "经核查，涉事餐馆已停业整改。")
     liaison.click("#respond button[type=submit]")

@@ -57,6 +57,13 @@ def test_coordinator_issues_the_unit_answers_audited_and_chained(client, setting
     assert r.status_code == 403 and r.json()["error"]["zh"] == "只有被督办单位可以反馈办理情况"
 
     scj = login(client, "liaison_scj")
+    listed = client.get(f"/api/incidents/{food}/supervision", headers=scj).json()["notices"][0]
+    assert (listed["may_sign"], listed["may_answer"]) == (True, False)
+    early = client.post(f"/api/supervision/{nid}/answer", headers=scj, json={"answer": "已对涉事餐馆立案调查"})
+    assert early.status_code == 409 and early.json()["error"]["zh"] == "请先签收督办单再反馈办理情况"
+    signed = client.post(f"/api/supervision/{nid}/sign", headers=scj)
+    assert signed.status_code == 200, signed.text
+    assert (signed.json()["signed_by"], signed.json()["signed_unit"]) == ("liaison_scj", SCJ)
     assert client.get(f"/api/incidents/{food}/supervision", headers=scj).json()["notices"][0]["may_answer"] is True
     r = client.post(f"/api/supervision/{nid}/answer", headers=scj, json={"answer": "已对涉事餐馆立案调查"})
     assert r.status_code == 200, r.text
@@ -133,7 +140,9 @@ def test_a_supervision_clock_escalates_until_answered(client, settings) -> None:
     estate = incident(client, "1", ESTATE)  # 一般: its response clock runs 48 h
     late = _issue(client, estate, due_at=_due(2))
     answered = _issue(client, estate, due_at=_due(2))
-    assert client.post(f"/api/supervision/{answered['id']}/answer", headers=login(client, "liaison_mishan"),
+    mishan = login(client, "liaison_mishan")
+    assert client.post(f"/api/supervision/{answered['id']}/sign", headers=mishan).status_code == 200
+    assert client.post(f"/api/supervision/{answered['id']}/answer", headers=mishan,
                        json={"answer": "已按要求办理完毕"}).status_code == 200
     issued = datetime.fromisoformat(late["issued_at"])
 
@@ -171,5 +180,6 @@ def test_an_unanswered_notice_puts_the_incident_on_the_escalation_board(client, 
     nid = _issue(client, food, coordinator)["id"]
     assert board() == [food]
     scj = login(client, "liaison_scj")
+    assert client.post(f"/api/supervision/{nid}/sign", headers=scj).status_code == 200
     assert client.post(f"/api/supervision/{nid}/answer", headers=scj, json={"answer": "已立案调查"}).status_code == 200
     assert board() == []  # answered: off the board again
