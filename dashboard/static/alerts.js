@@ -10,7 +10,7 @@ const state = { rows: [] };
 const listNode = document.getElementById("inbox-list");
 
 function clockList(row) {
-  return el("div", { class: "inbox-clocklist" }, ...row.entries.map((e) =>
+  return el("div", { class: "inbox-clocklist" }, ...row.entries.filter((e) => e.kind !== "major").map((e) =>
     el("span", { "data-clock": e.clock }, `${e.clock_label || e.clock}：${e.label}（到期 ${fmtTime(e.due_at)}）`)));
 }
 
@@ -23,7 +23,7 @@ function item(row) {
     box,
     el("div", { class: "inbox-main" },
       el("div", {}, rungTag(row), " ", incidentLink(row), " ",
-        el("span", { class: "muted small" }, `${row.severity || ""} · ${row.clocks}时限 · ${row.rungs} 次提醒`)),
+        el("span", { class: "muted small" }, [row.severity, row.clocks && `${row.clocks}时限`, `${row.rungs} 次提醒`].filter(Boolean).join(" · "))),
       row.message ? el("div", { class: "small" }, row.message) : null,
       clockList(row)),
     el("span", { class: "muted small" }, row.unread ? "未读" : "已确认"));
@@ -76,8 +76,9 @@ async function ack(button, body) {
   button.disabled = true;
   try {
     const done = await acknowledge(body);
-    document.getElementById("inbox-status").textContent = `已确认 ${done.acknowledged} 条`;
     await Promise.all([loadInbox(), loadHistory()]);
+    const status = document.getElementById("inbox-status");
+    status.textContent = `已确认 ${done.acknowledged} 条。${status.textContent}`;
   } catch (err) {
     show(document.getElementById("inbox-error"), `确认失败：${errorText(err)}`);
   } finally {

@@ -110,7 +110,7 @@ export class Inbox {
     button.addEventListener("click", () => this.ack(button, { ids: row.ids }));
     return el("li", { class: `inbox-row${row.unread ? " unread" : ""}`, "data-incident-id": row.incident_id },
       rungTag(row), incidentLink(row),
-      el("span", { class: "inbox-clocks" }, `${row.clocks}时限`),
+      row.clocks ? el("span", { class: "inbox-clocks" }, `${row.clocks}时限`) : null,
       row.rungs > 1 ? el("span", { class: "inbox-rungs" }, `${row.rungs} 次`) : null,
       el("span", { class: "inbox-due muted" }, `到期 ${fmtTime(row.due_at)}`),
       row.unread ? button : el("span", { class: "inbox-read muted" }, "已确认"));

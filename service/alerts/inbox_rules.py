@@ -35,8 +35,10 @@ def stage(step: str, due_at: datetime, now: datetime) -> tuple[str, str]:
         return "claim", "认领超时"
     if step == "supervise":
         return "supervise", "超时督办"
+    if step == "urge":  # fired at the deadline: past it
+        return "overdue", "超时催办"
     if due_at <= now:
-        return "overdue", "超时催办" if step == "urge" else "已超时"
+        return "overdue", "已超时"
     pct = step[5:] if step.startswith("warn_") else ""
     return "due", f"临期提醒（已过 {pct}%）" if pct else "临期提醒"
 
@@ -95,5 +97,5 @@ def fold(entries: Iterable[Entry]) -> list[Row]:
 
 
 def clocks_text(entries: Sequence[Entry]) -> str:
-    """The clocks involved, in Chinese (回应、反馈 …)."""
-    return "、".join(dict.fromkeys(e.clock_label or e.clock for e in entries))
+    """The clocks involved, in Chinese (回应、反馈 …); the 特别重大 alert is no clock."""
+    return "、".join(dict.fromkeys(e.clock_label or e.clock for e in entries if e.clock != MAJOR))

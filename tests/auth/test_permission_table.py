@@ -78,6 +78,7 @@ NOT_JUST_READING = {
     ("POST", "/api/incidents/{incident_id}/supervision"): {A.SUPERVISE},
     ("POST", "/api/supervision/{notice_id}/answer"): {A.RESPOND},
     ("POST", "/api/alerts/{alert_id}/ack"): {A.ACKNOWLEDGE},
+    ("POST", "/api/alerts/inbox/ack"): {A.ACKNOWLEDGE},  # bulk: the viewer's own entries
     ("GET", "/api/alerts/deliveries"): {A.MANAGE_ALERTS},
     ("GET", "/api/alert-channels"): {A.MANAGE_ALERTS},
     ("POST", "/api/alert-channels"): {A.MANAGE_ALERTS},
