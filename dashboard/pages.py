@@ -66,6 +66,11 @@ def wall_page(request: Request) -> FileResponse:
     return _page(request, "wall.html")
 
 
+@router.get("/alerts")
+def alerts_page(request: Request) -> FileResponse:
+    return _page(request, "alerts.html")  # 提醒: the whole inbox and its history
+
+
 @router.get("/review")
 def review_page(request: Request) -> FileResponse:
     return _page(request, "review.html")  # 回应效果评估 queue (宣传部门)

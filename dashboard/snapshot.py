@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
 from service.auth.deps import ReaderDep
+from service.auth.names import display_names
 from service.auth.rules import Principal, assignment_of, sees
 from service.core.db import session_scope
 from service.core.deps import SessionDep, SettingsDep
@@ -93,7 +94,9 @@ def load_rows(session: Session, ids: Iterable[int]) -> dict[int, dict]:
     for incident_id, row in rows.items():
         # user text from the internet: clients insert it as text, never as HTML
         row["summary"] = _summaries.get((db, incident_id), "")
+    names = display_names(session, (row.get("claimed_by") for row in rows.values()))
     for incident_id, row in rows.items():
+        row["claimed_by_name"] = names.get(row.get("claimed_by") or "")  # the UI shows the 姓名
         row["response_due"] = (row["clocks"].get("response") or {}).get("due_at")
         row["feedback_due"] = (row["clocks"].get("feedback") or {}).get("due_at")
         # absent means null: rows go to hundreds of sockets several times a second

@@ -4,6 +4,8 @@ ladder. Pure counts over plain rows, and the route that reads them.
 - On time today: a response clock (回应, 核实处置反馈) counts when it fell due today (local day,
   up to now) or was met today; it is on time when met by its due time. One still open past
   its due time today is late.
+- A rate is shown with its base (按时 n / 应回应 m) and only from MIN_BASE clocks on: "100 %"
+  of one clock says nothing (issue 17).
 - Ladder: each open incident stands on the highest rung (提醒 < 催办 < 督办) fired for a clock
   of it that is still running; a met clock's old alarms no longer count.
 """
@@ -29,6 +31,7 @@ from service.incidents.runtime import load_engine
 from service.reports.figures import verdict
 
 KINDS = ("response", "feedback")
+MIN_BASE = 5  # fewer judged clocks than this: the rate is not shown, only the counts
 RUNGS = ("warn", "urge", "supervise")  # 提醒, 催办, 督办: low to high
 ASSIGNMENT = (Incident.id, Incident.level_region, Incident.regions, Incident.first_responsible,
               Incident.co_responsible, Incident.lead)
@@ -52,6 +55,10 @@ class OnTime:
     @property
     def rate(self) -> float | None:
         return self.on_time / self.total if self.total else None
+
+    def shown_rate(self, minimum: int = MIN_BASE) -> float | None:
+        """The rate, or None below `minimum` judged clocks (a rate of a handful misleads)."""
+        return self.rate if self.total >= max(minimum, 1) else None
 
 
 def day_start(now: datetime, tz: str) -> datetime:
@@ -115,7 +122,7 @@ def wall(viewer: ReaderDep, session: SessionDep, settings: SettingsDep) -> dict:
         .where(col(Clock.met_at).is_(None), Incident.status != "closed")
     ).all()
     return {
-        "on_time": {"on_time": result.on_time, "late": result.late, "total": result.total, "rate": result.rate,
-                    "since": start.isoformat()},
+        "on_time": {"on_time": result.on_time, "late": result.late, "total": result.total,
+                    "rate": result.shown_rate(), "min_base": MIN_BASE, "since": start.isoformat()},
         "ladder": ladder((r[1], r[0]) for r in steps if visible(r)),  # (Incident.id, step)
     }

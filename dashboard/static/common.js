@@ -1,5 +1,7 @@
 // Shared by every page: API calls with the CSRF token, DOM building that never parses
-// user text as HTML, labels, the header (who, logout) and the alert banner.
+// user text as HTML, labels, the header (who, logout); the alert band is inbox.js.
+
+import { showUnread } from "./inbox.js"; // a cycle: used only at run time, after both loaded
 
 export const STATUS_LABEL = {
   unclaimed: "待认领", claimed: "已认领", responded: "已回应",
@@ -10,6 +12,17 @@ export const ROLE_LABEL = {
   coordinator: "政府办公室督办", admin: "系统管理员",
 };
 export const SEVERITIES = ["特别重大", "重大", "一般"];
+// codes the API speaks, in the words the UI shows (the UI speaks Chinese only)
+export const SOURCE_LABEL = {
+  web: "网络", "12345": "12345热线", media: "媒体", leader: "领导批示", demo: "演示数据", weibo: "微博",
+  wechat: "微信", news: "新闻", forum: "论坛", video: "短视频", letter: "来信", phone: "电话", api: "接口",
+};
+export function sourceLabel(code) { return SOURCE_LABEL[code] || (code ? "其他渠道" : ""); }
+// 2026-W47 (ISO week) → 2026年第47周
+export function weekLabel(key) {
+  const m = /^(\d{4})-W(\d{1,2})$/.exec(String(key || ""));
+  return m ? `${m[1]}年第${Number(m[2])}周` : key;
+}
 export const CHANNELS = ["发布权威信息", "新闻发布会或吹风会", "接受媒体采访", "政府网站", "政务新媒体"];
 
 let csrfToken = null;
@@ -162,6 +175,7 @@ export function setupHeader(user) {
     });
     logout.disabled = false;  // enabled once it works: a click before the script ran did nothing
   }
+  if (document.querySelector(".topbar nav")) showUnread();  // the header's 提醒 count
 }
 
 export function setLiveStatus(state) {
@@ -172,65 +186,5 @@ export function setLiveStatus(state) {
   node.title = state === "live" ? "连接状态：实时推送" : "连接状态：连接断开，正在重连";
 }
 
-// Escalation alerts for this viewer (GET /api/alerts); quiet when the route is absent.
-export class AlertBanner {
-  constructor(root) {
-    this.root = root;
-    this.available = true;
-  }
-
-  async refresh() {
-    if (!this.root || !this.available) return;
-    let alerts;
-    try {
-      const data = await api("/api/alerts?unacknowledged=true");
-      alerts = Array.isArray(data) ? data : (data.alerts || data.items || []);
-    } catch (err) {
-      if (err.status === 404 || err.status === 405) this.available = false;
-      return;
-    }
-    const open = alerts.filter((a) => !a.acknowledged_at && !a.acked_at && !a.acknowledged);
-    this.root.replaceChildren(...open.map((a) => this.row(a)));
-    this.root.hidden = open.length === 0;
-  }
-
-  // An escalation pushed over the WebSocket: the alerts API is the record when it exists;
-  // without it the banner still shows the alert, dismissable on this page only.
-  pushed(msg) {
-    if (!this.root) return;
-    if (this.available) { this.refresh(); return; }
-    const key = `${msg.incident_id}:${msg.step}`;
-    if (this.root.querySelector(`[data-live-key="${CSS.escape(key)}"]`)) return;
-    const close = el("button", { type: "button", class: "ack" }, "关闭");
-    const row = el("div", { class: "alert-row", "data-live-key": key },
-      el("strong", { class: "alert-label" }, `升级提醒：${msg.label || msg.step || ""}`), " ",
-      msg.incident_id ? el("a", { href: `/incidents/${encodeURIComponent(msg.incident_id)}` }, `事件 #${msg.incident_id}`) : "",
-      " ", el("span", { class: "alert-text" }, msg.incident && msg.incident.topic ? msg.incident.topic : ""),
-      " ", el("span", { class: "muted" }, fmtTime(msg.at)), close);
-    close.addEventListener("click", () => { row.remove(); this.root.hidden = !this.root.childElementCount; });
-    this.root.append(row);
-    this.root.hidden = false;
-  }
-
-  row(alert) {
-    const label = [alert.clock_label, alert.label || alert.step || "升级提醒"].filter(Boolean).join(" ");
-    const button = el("button", { type: "button", class: "ack", "data-alert-id": alert.id }, "确认");
-    button.addEventListener("click", async () => {
-      button.disabled = true;
-      try {
-        await api(`/api/alerts/${encodeURIComponent(alert.id)}/ack`, { method: "POST" });
-        await this.refresh();
-      } catch (err) {
-        button.disabled = false;
-        button.title = errorText(err);
-      }
-    });
-    const incident = alert.incident_id
-      ? el("a", { href: `/incidents/${encodeURIComponent(alert.incident_id)}` }, `事件 #${alert.incident_id}`) : "";
-    const text = alert.message || alert.text || alert.title || "";
-    return el("div", { class: "alert-row", "data-alert-id": alert.id },
-      el("strong", { class: "alert-label" }, label), " ", incident, " ",
-      el("span", { class: "alert-text" }, text), " ",
-      el("span", { class: "muted" }, fmtTime(alert.created_at || alert.fired_at)), button);
-  }
-}
+// The alert band of every page is the inbox (inbox.js): one row per incident, a fixed height.
+export { Inbox as AlertBanner } from "./inbox.js";

@@ -3,7 +3,7 @@
 
 import {
   AlertBanner, CHANNELS, SEVERITIES, STATUS_LABEL, api, claimantOf, el, errorText, fmtTime, list, safeLink,
-  setupHeader, show, whoami,
+  setupHeader, show, sourceLabel, whoami,
 } from "./common.js";
 import { clocksOf, countdownNode, startTicking } from "./countdown.js";
 import { Live } from "./live.js";
@@ -11,7 +11,8 @@ import { actionBar } from "./actionbar.js";
 import { attachUnitPicker, resolveUnits } from "./unitpicker.js";
 
 const incidentId = Number(location.pathname.split("/").filter(Boolean)[1]);
-const state = { user: null, data: null };
+const state = { user: null, data: null, names: {} };
+const personName = (username) => state.names[username] || username || "";
 
 const ACTION_LABEL = {
   "incident.created": "立案分办", "incident.item_added": "合并新信息", "incident.item_merged": "合并新信息", "incident.item_split": "拆分信息",
@@ -37,6 +38,8 @@ const DETAIL_LABEL = {
   timeliness: "反应迅速", accuracy: "回应准确", authority: "发声权威", handling: "处置得当", comments: "评估意见",
   accountability: "问责", accountability_ground: "问责事由", accountability_note: "问责理由",
   doc_no: "文号", claimed: "同时认领", attachment_ids: "附件编号", owner: "附件所属", owner_id: "所属编号", names: "文件名", sha256: "SHA-256",
+  claimed_at: "认领时间", claimed_unit: "认领单位", alert_id: "提醒编号", audience: "接收对象", region: "地区",
+  new_incident_id: "新事件", key: "编号", error: "错误", changed: "变更", target: "地址", role: "角色", username: "账号",
 };
 // the same key means something else in one action's detail
 const ACTION_DETAIL_LABEL = {
@@ -72,7 +75,7 @@ function details(detail, action) {
   const dl = el("dl", { class: "kv" });
   for (const [key, value] of Object.entries(detail || {})) {
     if (HIDDEN_DETAIL.has(key) || value === null || value === undefined || value === "") continue;
-    dl.append(el("dt", {}, labels[key] || key), el("dd", {}, detailValue(key, value)));
+    dl.append(el("dt", {}, labels[key] || "其他"), el("dd", {}, detailValue(key, value)));  // no English keys
   }
   return dl.childElementCount ? dl : null;
 }
@@ -80,7 +83,7 @@ function details(detail, action) {
 function summary(data) {
   const inc = data.incident;
   const returned = data.returned || list(data.returns).slice(-1)[0] || null;
-  const returnedBy = returned && [returned.by, returned.unit].filter(Boolean).join("，");
+  const returnedBy = returned && [personName(returned.by), returned.unit].filter(Boolean).join("，");
   const grounds = returned && returned.grounds;
   const node = document.getElementById("summary");
   node.replaceChildren(
@@ -146,7 +149,7 @@ function timeline(data) {
   for (const item of list(data.items)) {
     entries.push({ at: item.received_at, node: el("li", { class: "tl item", "data-item-id": item.id },
       el("div", { class: "tl-head" }, el("span", { class: "tl-kind" }, "收到信息"), " ",
-        el("span", { class: "muted" }, `${item.source || ""} ${item.external_id || ""}`), " ",
+        el("span", { class: "muted" }, `${sourceLabel(item.source)} ${item.external_id || ""}`), " ",
         el("time", {}, fmtTime(item.received_at))),
       item.title ? el("div", { class: "item-title" }, item.title) : null,
       el("div", { class: "item-text" }, item.text),
@@ -165,7 +168,7 @@ function timeline(data) {
   for (const r of audited ? [] : list(data.responses)) {
     entries.push({ at: r.at || r.created_at, node: el("li", { class: "tl response" },
       el("div", { class: "tl-head" }, el("span", { class: "tl-kind" }, FOLLOW_KIND[r.kind] || "回应"), " ",
-        el("span", {}, r.channel || ""), " ", el("span", { class: "actor" }, r.actor || r.by || ""), " ",
+        el("span", {}, r.channel || ""), " ", el("span", { class: "actor" }, r.actor_name || r.actor || r.by || ""), " ",
         el("time", {}, fmtTime(r.at || r.created_at))),
       el("div", { class: "item-text" }, r.text || ""), r.link ? safeLink(r.link) : null) });
   }
@@ -220,7 +223,11 @@ const FORMS = {
     { name: "text", label: "内容", type: "textarea", required: true },
     { name: "link", label: "链接", type: "url", placeholder: "https://" },
   ], "提交跟进", (f) => ({ path: "follow-up", body: { kind: f.kind.value, text: f.text.value.trim(), link: optional(f.link.value) } })),
-  close: () => form("close", "办结", [], "办结", () => ({ path: "close", body: {} })),
+  // 办结 ends every clock and alert of the incident: a note for the record, and a deliberate tick
+  close: () => form("close", "办结", [
+    { name: "note", label: "办结说明", type: "textarea", required: true, placeholder: "回应与处置情况、依据" },
+    { name: "confirm", label: "确认回应、跟进均已完成，办结后不再提醒", type: "checkbox", required: true },
+  ], "确认办结", (f) => ({ path: "close", body: { note: f.note.value.trim() } }), { danger: true }),
   return: () => form("return", "退回（非本单位职责）", [
     { name: "grounds", label: "退回理由", type: "textarea", required: true },
   ], "退回", (f) => ({ path: "return", body: { grounds: f.grounds.value.trim() } }), { danger: true }),
@@ -357,7 +364,7 @@ function noticeNode(n) {
       el("dt", {}, "办理时限"), el("dd", {}, fmtTime(n.due_at), " ", countdownNode(clock)),
       el("dt", {}, "下发"), el("dd", {}, `${n.issued_by}${n.issued_unit ? `（${n.issued_unit}）` : ""} ${fmtTime(n.issued_at)}`),
       ...(n.answered_at ? [el("dt", {}, "办理情况"), el("dd", { class: "notice-answer" }, n.answer || ""),
-        el("dt", {}, "反馈"), el("dd", {}, `${n.answered_by}${n.answered_unit ? `（${n.answered_unit}）` : ""} ${fmtTime(n.answered_at)}`)] : [])));
+        el("dt", {}, "反馈"), el("dd", {}, `${personName(n.answered_by)}${n.answered_unit ? `（${n.answered_unit}）` : ""} ${fmtTime(n.answered_at)}`)] : [])));
 }
 
 function answerForm(n) {
@@ -415,7 +422,7 @@ function reviewNode(r) {
       ...scoreRow("发声权威", r.authority), ...scoreRow("处置得当", r.handling),
       ...(r.comments ? [el("dt", {}, "评估意见"), el("dd", {}, r.comments)] : []),
       ...(r.accountability_note ? [el("dt", {}, "问责理由"), el("dd", {}, r.accountability_note)] : []),
-      el("dt", {}, "评估人"), el("dd", {}, `${r.reviewer} ${fmtTime(r.at)}`)));
+      el("dt", {}, "评估人"), el("dd", {}, `${personName(r.reviewer)} ${fmtTime(r.at)}`)));
 }
 
 function scoreField(name, label) {
@@ -478,6 +485,8 @@ async function load() {
     const data = await api(`/api/incidents/${incidentId}`);
     if (mine !== generation) return;
     state.data = data;
+    // username → 姓名 from the audit log (every act there has its actor's name): panels name people
+    for (const a of list(data.audit)) if (a.actor && a.actor_name) state.names[a.actor] = a.actor_name;
     document.title = `#${data.incident.id} ${data.incident.topic} · 事件详情`;
     summary(data);
     clocks(data);

@@ -82,6 +82,8 @@ export class Live {
       this.seq = msg.seq;
       if (gap) { this.resync(); return; }
     }
+    // the inbox band (inbox.js) listens beside the page: it needs no hook in each page script
+    if (msg.type === "changes" || msg.type === "alert") window.dispatchEvent(new CustomEvent(`yuqing:${msg.type}`, { detail: msg }));
     if (msg.type === "changes") this.onChanges(msg);
     else if (msg.type === "alert") this.onAlert(msg);
     else if (msg.type === "resync") this.resync();
@@ -89,7 +91,9 @@ export class Live {
 
   async resync() {
     try {
-      this.onSnapshot(await api(this.snapshotPath));
+      const snap = await api(this.snapshotPath);
+      window.dispatchEvent(new CustomEvent("yuqing:snapshot", { detail: snap }));
+      this.onSnapshot(snap);
     } catch (err) {
       this.onSnapshot(null, err);
     }

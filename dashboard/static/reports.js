@@ -2,7 +2,7 @@
 // and the export links. Figures come from GET /api/reports/summary (scoped by the server);
 // every name is inserted as text. The table builders are shared with the monthly report.
 
-import { ZONE, api, el, errorText, setupHeader, show, whoami } from "./common.js";
+import { ZONE, api, el, errorText, setupHeader, show, weekLabel, whoami } from "./common.js";
 
 const TZ_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" });
 
@@ -26,7 +26,7 @@ export function fmt(value, kind) {
 export function fillTable(table, first, rows, columns, total) {
   const head = el("tr", {}, el("th", {}, first), ...columns.map((c) => el("th", { class: "num" }, c.label)));
   const line = (f, cls) => el("tr", { class: cls, dataset: { key: f.key } },
-    el("td", { class: "key" }, f.key),
+    el("td", { class: "key" }, weekLabel(f.key)),
     ...columns.map((c) => el("td", { class: `num k-${c.kind}`, dataset: { col: c.key } }, fmt(f[c.key], c.kind))));
   const body = rows.map((f) => line(f));
   if (total) body.push(line({ ...total, key: "合计" }, "total"));

@@ -1,5 +1,5 @@
 // 大屏 (wallboard) for the duty room: open incidents by severity, the escalation ladder, the
-// most urgent countdowns and today's on-time response rate. The open incidents are the
+// clocks next to breach and today's on-time response rate (with its base). The open incidents are the
 // snapshot (GET /api/dashboard/snapshot) kept current by live pushes.
 
 import { SEVERITIES, ZONE, api, el, errorText, list, setupHeader, show, whoami } from "./common.js";
@@ -29,14 +29,21 @@ function render() {
     big("s1", bySeverity["特别重大"], "特别重大"), big("s2", bySeverity["重大"], "重大"),
     big("s3", bySeverity["一般"], "一般"), big("total", open.length, "合计"));
 
-  const urgent = open.map((row) => ({ row, clock: nextDue(row) })).filter((x) => x.clock)
-    .sort((a, b) => Date.parse(a.clock.due_at) - Date.parse(b.clock.due_at)).slice(0, URGENT);
+  // next to breach first (the clocks still in time, soonest deadline on top), then the ones
+  // already overdue, the most recent breach first: the oldest breach is not the next task
+  const now = Date.now();
+  const timed = open.map((row) => ({ row, clock: nextDue(row) })).filter((x) => x.clock)
+    .map((x) => ({ ...x, due: Date.parse(x.clock.due_at) }));
+  const ahead = timed.filter((x) => x.due > now).sort((a, b) => a.due - b.due);
+  const over = timed.filter((x) => x.due <= now).sort((a, b) => b.due - a.due);
+  const urgent = [...ahead, ...over].slice(0, URGENT);
+  document.getElementById("urgent-counts").textContent = `未超时 ${ahead.length} 件 · 已超时 ${over.length} 件`;
   const node = document.getElementById("urgent");
-  node.replaceChildren(...urgent.map(({ row, clock }) => el("li", { "data-incident-id": row.id },
+  node.replaceChildren(...urgent.map(({ row, clock }) => el("li", { "data-incident-id": row.id, "data-due": clock.due_at },
     el("span", { class: `badge ${{ 特别重大: "s1", 重大: "s2" }[row.severity] || "s3"}` }, row.severity),
     el("span", { class: "what" }, `#${row.id} ${row.topic} `, el("span", { class: "unit" }, list(row.first_responsible).join("、")),
       row.summary ? el("span", { class: "sum" }, row.summary) : null),
-    el("span", { class: "muted" }, clock.label || clock.kind),
+    el("span", { class: "muted" }, clock.label || "时限"),
     countdownNode(clock))));
   if (!urgent.length) node.replaceChildren(el("li", { class: "muted" }, "暂无未办结事件"));
 }
@@ -47,10 +54,15 @@ async function figures() {
   const root = document.getElementById("ontime");
   try {
     const { on_time: s, ladder } = await api("/api/dashboard/wall");
-    const pct = s.rate === null || s.rate === undefined ? "—" : `${Math.round(s.rate * 1000) / 10}%`;
-    root.replaceChildren(el("div", { class: `pct${s.rate !== null && s.rate < 0.8 ? " low" : ""}`, id: "ontime-rate" }, pct),
-      el("div", { class: "sub" }, `今日应回应 ${s.total} 件，按时 ${s.on_time} 件，超时 ${s.late} 件`));
+    // a rate only with its base, and only from min_base judged clocks on (the server decides)
+    const shown = s.rate !== null && s.rate !== undefined;
+    const pct = shown ? `${Math.round(s.rate * 1000) / 10}%` : s.total ? "样本不足" : "—";
+    const base = shown ? `按时 ${s.on_time} / 应回应 ${s.total} 件，超时 ${s.late} 件`
+      : `今日应回应 ${s.total} 件（满 ${s.min_base || 5} 件显示比率），按时 ${s.on_time} 件，超时 ${s.late} 件`;
+    root.replaceChildren(el("div", { class: `pct${shown && s.rate < 0.8 ? " low" : ""}${shown ? "" : " few"}`, id: "ontime-rate" }, pct),
+      el("div", { class: "sub", id: "ontime-base" }, base));
     document.getElementById("ladder").replaceChildren(...LADDER.map(([k, label]) => big(k, ladder[k] || 0, label)));
+    document.getElementById("ladder-base").textContent = `未办结 ${incidents.size} 件中，按各事件最高一级计`;
   } catch (err) {
     root.replaceChildren(el("div", { class: "sub" }, errorText(err)));
   }

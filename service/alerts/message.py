@@ -25,7 +25,7 @@ class Message(Protocol):
 
     def payload(self, timezone: str) -> dict: ...
 
-STEP_NAMES = {"提醒": "临期提醒", "催办": "超期催办", "督办": "超期督办"}
+STEP_NAMES = {"提醒": "临期提醒", "催办": "超期催办", "督办": "超期督办", "特别重大": "特别重大事件"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,9 @@ class AlertMessage:
 
     def summary(self, timezone: str) -> str:
         """One line for the dashboard banner (which shows the label and the incident link itself)."""
+        if self.step == "major":  # the principal leader leads it (service.alerts.leader)
+            return (f"{self.topic}（{self.severity}）· 由{'、'.join(self.recipients) or '主要负责人'}牵头指导、协调、督促回应"
+                    f" · 回应到期 {self.due_local(timezone)}（{zone_name(timezone)}）")
         return (f"{self.topic}（{self.severity}）· {self.clock_label or self.clock}时限 {STEP_NAMES.get(self.label, self.label)}"
                 f" · 到期 {self.due_local(timezone)}（{zone_name(timezone)}）· 送达 {'、'.join(self.recipients) or '—'}")
 

@@ -97,3 +97,32 @@ class DigestDelivery(SQLModel, table=True):
     created_at: datetime = ts()
     last_attempt_at: datetime | None = ts(nullable=True)
     sent_at: datetime | None = ts(nullable=True)
+
+
+class InboxEntry(SQLModel, table=True):
+    """The inbox: one row per (incident, clock, audience) that follows the clock up its ladder
+    (50 % → 80 % → breach → 督办) in place, instead of one row per rung. A new rung raises it
+    and makes it unread again; it is resolved (kept, for the history) once the clock is met or
+    the incident is closed. The rungs themselves stay in `alert` (deliveries name them)."""
+
+    __tablename__ = "inbox_entry"
+    __table_args__ = (UniqueConstraint("incident_id", "clock", "audience_kind", "audience", name="uq_inbox_clock_audience"),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    clock: str = Field(max_length=32)  # the clock kind; claim (a lapsed claim), major (特别重大 routed)
+    clock_label: str = ""
+    audience_kind: str = Field(max_length=8)
+    audience: str = Field(max_length=200, index=True)
+    alert_id: int = Field(foreign_key="alert.id")  # its highest rung so far
+    step: str = Field(max_length=16)
+    label: str = Field(max_length=16)
+    rank: int = 0  # service.alerts.inbox_rules.rank_of(step): a rung only ever raises the entry
+    rungs: int = 1  # how many rungs it stands for
+    message: str = ""
+    due_at: datetime = ts()
+    opened_at: datetime = ts()
+    updated_at: datetime = ts(index=True)
+    acknowledged_by: str | None = Field(default=None, max_length=64)
+    acknowledged_at: datetime | None = ts(nullable=True)
+    resolved_at: datetime | None = ts(nullable=True, index=True)
+    resolved_reason: str | None = Field(default=None, max_length=16)  # met | closed | claimed

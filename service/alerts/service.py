@@ -18,7 +18,7 @@ from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
 from routing.orgchart import OrgChart
-from service.alerts import delivery
+from service.alerts import delivery, inbox
 from service.alerts.audience import (
     Audience,
     audiences,
@@ -80,12 +80,12 @@ def message_of(alert: Alert, incident: Named, settings: Settings) -> AlertMessag
                         recipients=tuple(alert.recipients))
 
 
-def _enabled_channels(session: Session) -> list[AlertChannel]:
+def enabled_channels(session: Session) -> list[AlertChannel]:
     return list(session.exec(select(AlertChannel).where(AlertChannel.enabled == True,  # noqa: E712
                                                         AlertChannel.removed_at == None)).all())  # noqa: E711
 
 
-def _add(session: Session, org: OrgChart, settings: Settings, channels: Sequence[AlertChannel],
+def add_alerts(session: Session, org: OrgChart, settings: Settings, channels: Sequence[AlertChannel],
          wanted: Sequence[tuple[Named, Sequence[str], dict[str, Any]]]) -> list[AlertDelivery]:
     """The alerts of escalations (incident, recipients, alert fields), one per audience, each
     with a queued delivery per matching subscription; an alert already there (same key and
@@ -100,9 +100,12 @@ def _add(session: Session, org: OrgChart, settings: Settings, channels: Sequence
             rows.append({**row, "subject": msg.subject, "message": msg.summary(settings.timezone)})
     added = insert_ignoring(session, Alert, rows, ("key", "audience_kind", "audience"),
                             (col(Alert.id), col(Alert.audience_kind), col(Alert.audience),
-                             col(Alert.created_at)))
+                             col(Alert.created_at), col(Alert.key)))
+    by_key = {(r["key"], r["audience_kind"], r["audience"]): r for r in rows}
+    inbox.record_rungs(session, [{**by_key[key, kind, name], "id": alert_id}
+                                 for alert_id, kind, name, _, key in added])
     deliveries = [AlertDelivery(alert_id=alert_id, channel_id=id_of(channel), created_at=created)
-                  for alert_id, kind, name, created in added for channel in channels
+                  for alert_id, kind, name, created, _ in added for channel in channels
                   if subscription_matches((channel.audience_kind, channel.audience), (kind, name), org)]
     session.add_all(deliveries)
     session.flush()
@@ -131,7 +134,7 @@ def create_alerts(session: Session, org: OrgChart, settings: Settings, steps: Se
     attributes; the caller commits); returns the delivery ids to dispatch after the commit."""
     if not steps:
         return []
-    channels, now = _enabled_channels(session), utcnow()
+    channels, now = enabled_channels(session), utcnow()
     incidents = {r.id: r for r in session.execute(select(Incident.id, Incident.topic, Incident.severity)
                                                   .where(col(Incident.id).in_({s.incident_id for s in steps})))}
     clocks = {r.id: r for r in session.execute(select(Clock.id, Clock.kind, Clock.label, Clock.due_at)
@@ -142,20 +145,20 @@ def create_alerts(session: Session, org: OrgChart, settings: Settings, steps: Se
         wanted.append((incident, step.recipients, {
             "key": f"step:{step.id}", "step_id": step.id, "clock": clock.kind, "clock_label": clock.label,
             "step": step.step, "label": step.label, "due_at": clock.due_at, "created_at": now}))
-    return [id_of(d) for d in _add(session, org, settings, channels, wanted)]
+    return [id_of(d) for d in add_alerts(session, org, settings, channels, wanted)]
 
 
 def create_claim_alerts(session: Session, org: OrgChart, settings: Settings,
                         events: Sequence[EscalationEvent]) -> list[int]:
     """Alerts for lapsed claims (the escalation events of service.incidents.claims), not
     committed; returns the delivery ids to dispatch."""
-    channels, now, out = _enabled_channels(session), utcnow(), []
+    channels, now, out = enabled_channels(session), utcnow(), []
     for event in events:
         incident = session.get(Incident, event.incident_id)
         if incident is None or incident.claim_expired_at is None:
             continue
         lapsed = incident.claim_expired_at
-        out += _add(session, org, settings, channels, [(incident, list(event.recipients), {
+        out += add_alerts(session, org, settings, channels, [(incident, list(event.recipients), {
             "key": f"claim:{incident.id}:{int(lapsed.timestamp())}", "step_id": None, "clock": "claim",
             "clock_label": "认领", "step": (event.step or "claim_expired")[:16],
             "label": (event.label or "认领超时")[:16], "due_at": lapsed, "created_at": now})])
@@ -236,6 +239,7 @@ def acknowledge(session: Session, org: OrgChart, viewer: Principal, alert_id: in
         session.rollback()
         session.refresh(alert)
         return alert, False
+    inbox.acknowledge_rung(session, alert, viewer.username, now)
     record(session, AuditAction.ALERT_ACKNOWLEDGED, AlertAcknowledged(alert_id=alert.id, step=alert.step,
            label=alert.label, audience=alert.audience), incident_id=alert.incident_id, actor=viewer.username)
     session.flush()

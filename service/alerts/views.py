@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import Field
 
+from service.alerts import inbox as alert_inbox
 from service.alerts import service as alerts
 from service.alerts.egress import Allowlist
 from service.alerts.models import CHANNEL_KINDS
@@ -46,6 +47,38 @@ def list_deliveries(viewer: Manager, session: SessionDep, engine: EngineDep,
                     status: Literal["queued", "retrying", "sent", "failed"] | None = None,
                     limit: int = Query(200, ge=1, le=1000)) -> list[dict]:
     return alerts.deliveries_for(session, engine.org, viewer, status=status, limit=limit)
+
+
+class AckIn(StrictModel):
+    ids: list[int] = Field(default_factory=list, max_length=1000, description="提醒条目 id（inbox 的 ids）")
+    all: bool = Field(False, description="确认我全部未读的提醒")
+
+
+@router.get("/inbox", summary="提醒收件箱：每个事件一行，最紧急的在前 / the alert inbox, one row per incident")
+def inbox(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
+          limit: int = Query(200, ge=1, le=1000)) -> dict:
+    return alert_inbox.inbox_for(session, engine.org, viewer, limit=limit)
+
+
+@router.get("/inbox/unread", summary="未读提醒数（按事件）/ unread count, by incident")
+def unread(viewer: ReaderDep, session: SessionDep, engine: EngineDep) -> dict:
+    return {"unread": alert_inbox.unread_count(session, engine.org, viewer)}
+
+
+@router.get("/inbox/history", summary="已处理、已满足或已办结的提醒 / alerts acknowledged or over")
+def history(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
+            limit: int = Query(200, ge=1, le=1000)) -> list[dict]:
+    return alert_inbox.history_for(session, engine.org, viewer, limit=limit)
+
+
+@router.post("/inbox/ack", summary="批量确认提醒 / acknowledge alerts in bulk")
+def acknowledge_many(body: AckIn, viewer: Annotated[Principal, Allowed(Action.ACKNOWLEDGE)],
+                     uow: UowDep, engine: EngineDep) -> dict:
+    done = alert_inbox.acknowledge_entries(uow.session, engine.org, viewer, ids=body.ids, every=body.all)
+    uow.publish(*(AlertAcknowledged(incident_id=e.incident_id, alert_id=e.alert_id, step=e.step, by=viewer.username)
+                  for e in done))
+    uow.commit()
+    return {"acknowledged": len(done), "unread": alert_inbox.unread_count(uow.session, engine.org, viewer)}
 
 
 @router.post("/{alert_id}/ack", summary="确认升级提醒 / acknowledge an alert")

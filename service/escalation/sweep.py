@@ -1,5 +1,6 @@
-"""The periodic, idempotent sweep: recover stranded items, walk the escalation ladder, expire
-claims, recover lost deliveries, build the leaders' digest.
+"""The periodic, idempotent sweep: recover stranded items, tell principal leaders of 特别重大
+incidents, walk the escalation ladder, expire claims, mark finished inbox entries resolved,
+recover lost deliveries, build the leaders' digest.
 
 Each rung is a row unique per (clock, step): a rerun, or two sweepers at once, never alert
 twice. Clocks live in the database, so a restart loses none. Each phase runs in its own
@@ -18,6 +19,8 @@ import structlog
 from sqlmodel import Session, col, select
 
 from service.accountability.service import sweep_rectifications
+from service.alerts.inbox import resolve
+from service.alerts.leader import create_major_alerts
 from service.alerts.service import create_claim_alerts, delivery_calls, recover_deliveries
 from service.core.columns import utcnow
 from service.core.db import session_scope
@@ -76,6 +79,25 @@ def _claims(settings: Settings, now: datetime) -> int:
     return len(expired)
 
 
+def _majors(settings: Settings, now: datetime) -> int:
+    """The principal leader told of every incident newly routed or upgraded to 特别重大."""
+    with session_scope(settings.database_url) as session:
+        uow, engine = UnitOfWork(session, settings), load_engine(settings, session)
+        deliveries, events = create_major_alerts(session, engine.org, settings, now)
+        uow.publish(*events)
+        uow.dispatch("alert_enqueue", delivery_calls(settings, deliveries))
+        uow.commit()
+    return len(events)
+
+
+def _inbox(settings: Settings, now: datetime) -> int:
+    """Inbox entries of met clocks and closed incidents marked resolved (the history)."""
+    with session_scope(settings.database_url) as session:
+        done = resolve(session, now)
+        session.commit()
+    return done
+
+
 def _deliveries(settings: Settings, now: datetime) -> int:
     with session_scope(settings.database_url) as session:
         return len(recover_deliveries(session, settings, now))
@@ -95,8 +117,10 @@ def sweep_once(settings: Settings, now: datetime | None = None) -> dict:
     failed: list[str] = []
     counts = {
         "recovered": guarded("recovery", lambda: _recovery(settings, now), failed),
+        "major_alerts": guarded("major_alerts", lambda: _majors(settings, now), failed),
         "escalations": guarded("escalation", lambda: _escalation(settings, now), failed),
         "claims_expired": guarded("claim_expiry", lambda: _claims(settings, now), failed),
+        "inbox_resolved": guarded("inbox", lambda: _inbox(settings, now), failed),
         "deliveries_recovered": guarded("delivery_recovery", lambda: _deliveries(settings, now), failed),
         "rectifications": guarded("rectification", lambda: _rectifications(settings, now), failed),
     }

@@ -3,17 +3,19 @@ detail with its timeline, and the coordinator's corrections (topic, severity, sp
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, Query
 from pydantic import Field
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from routing.facts import Severity
 from service.audit.actions import AuditAction, ItemSplit, Returned
 from service.audit.log import record
 from service.audit.models import AuditEntry
 from service.auth.deps import Allowed, ReaderDep
+from service.auth.names import display_names
 from service.auth.rules import Action, Principal, assignment_of
 from service.core.deps import SessionDep, UowDep
 from service.core.errors import Conflict, Invalid, NotFound
@@ -43,11 +45,17 @@ def list_incidents(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
                    unit: str | None = Query(None, max_length=200,
                                             description="责任单位（第一责任、配合、牵头；全称、简称或别名）"),
                    q: str | None = Query(None, max_length=200, description="全文检索（标题、正文、地点、单位）"),
-                   limit: int = Query(100, ge=1, le=1000), offset: Offset = 0) -> list[Incident]:
+                   limit: int = Query(100, ge=1, le=1000), offset: Offset = 0) -> list[dict]:
     f = Filters(status=status if status is None or status == "open" else status.value, topic=topic,
                 severity=str(severity) if severity is not None else None, region=region, unit=unit, q=q)
     query = in_view(filtered(session, viewer, engine.org, f, org_units(engine.org, engine.taxonomy)), view, viewer)
-    return list(session.exec(query.order_by(col(Incident.id).desc()).offset(offset).limit(limit)).all())
+    return with_names(session, session.exec(query.order_by(col(Incident.id).desc()).offset(offset).limit(limit)).all())
+
+
+def with_names(session: Session, incidents: Sequence[Incident]) -> list[dict]:
+    """The incidents with the claimant's 姓名 beside his username (the UI shows names)."""
+    names = display_names(session, (i.claimed_by for i in incidents))
+    return [{**i.model_dump(), "claimed_by_name": names.get(i.claimed_by or "")} for i in incidents]
 
 
 @router.get("/{incident_id}", summary="事件详情与时间线 / incident detail and timeline")
@@ -59,20 +67,26 @@ def get_incident(incident_id: IdPath, viewer: ReaderDep, session: SessionDep, en
     escalations, audit = session.exec(by(EscalationStep)).all(), session.exec(by(AuditEntry)).all()
     responses = session.exec(by(Response)).all()
     status = Status(incident.status)
+    names = display_names(session, [incident.claimed_by, incident.returned_by, *(e.actor for e in audit),
+                                    *(r.actor for r in responses)])
     return {
-        "incident": incident,
+        "incident": {**incident.model_dump(), "claimed_by_name": names.get(incident.claimed_by or "")},
         "status_label": STATUS_LABEL[status],
         "reasons": incident.reasons,  # why it was routed where it is
-        "items": items, "clocks": clocks, "escalations": escalations, "audit": audit, "responses": responses,
+        "items": items, "clocks": clocks, "escalations": escalations,
+        "audit": [{**e.model_dump(), "actor_name": names.get(e.actor, e.actor)} for e in audit],
+        "responses": [{**r.model_dump(), "actor_name": names.get(r.actor or "", r.actor)} for r in responses],
         "units": _units(session, engine, incident_id),
-        "claim": {"by": incident.claimed_by, "unit": incident.claimed_unit, "at": incident.claimed_at}
+        "claim": {"by": incident.claimed_by, "by_name": names.get(incident.claimed_by or ""),
+                  "unit": incident.claimed_unit, "at": incident.claimed_at}
         if incident.claimed_by else None,
         "returned": {"by": incident.returned_by, "unit": incident.returned_unit, "at": incident.returned_at,
                      "grounds": incident.return_grounds} if incident.returned_by else None,
         "returns": [_return(e, cast(Returned, e.detail)) for e in audit if e.action == AuditAction.INCIDENT_RETURNED],
         "merged_into": incident.merged_into,
         "actions": [str(t) for t in available(viewer, wf.case_of(incident), a, engine.org)],
-        "timeline": _timeline(items, audit, responses, escalations),
+        "timeline": [{**e, "actor_name": names.get(e["actor"] or "", e["actor"])} if "actor" in e else e
+                     for e in _timeline(items, audit, responses, escalations)],
     }
 
 

@@ -101,7 +101,7 @@ def weekly_trend(title: str, rows: Sequence[Figures]) -> str:
         h = plot_h * f.received / most
         body.append(f'<rect x="{cx - step * 0.3:.1f}" y="{top + plot_h - h:.1f}" width="{step * 0.6:.1f}" '
                     f'height="{h:.1f}" fill="#c9d8ec"/>')
-        body.append(_text(cx, top + plot_h + 16, f.key.split("-")[-1], anchor="middle", fill=MUTED, size=11))
+        body.append(_text(cx, top + plot_h + 16, f"第{int(f.key[6:])}周", anchor="middle", fill=MUTED, size=11))
         if f.on_time_rate is not None:
             points.append((cx, top + plot_h * (1 - f.on_time_rate)))
     if len(points) > 1:

@@ -87,6 +87,7 @@ NOT_JUST_READING = {
     ("POST", "/api/items/import"): {A.IMPORT},
     ("POST", "/api/items/import/preview"): {A.IMPORT},
     ("POST", "/api/alerts/{alert_id}/ack"): {A.ACKNOWLEDGE},
+    ("POST", "/api/alerts/inbox/ack"): {A.ACKNOWLEDGE},  # bulk: the viewer's own entries
     ("GET", "/api/alerts/deliveries"): {A.MANAGE_ALERTS},
     ("GET", "/api/alert-channels"): {A.MANAGE_ALERTS},
     ("POST", "/api/alert-channels"): {A.MANAGE_ALERTS},

@@ -34,7 +34,7 @@ def test_coordinator_regrades_merges_and_splits(live_server: LiveServer, watched
     page.click("#merge button[type=submit]")
     submitted(page, "合并事件")
     expect(page.locator("#timeline .tl.item")).to_have_count(2)
-    expect(page.locator(".tl[data-action='incident.merged']")).to_contain_text("coordinator_gaoping")
+    expect(page.locator(".tl[data-action='incident.merged']")).to_contain_text("赵督办（市政府办）")
     assert detail(live_server, heating)["incident"]["status"] == "closed"
     page.goto(f"{live_server.url}/incidents/{heating}")
     expect(page.locator("#merged-note a")).to_have_attribute("href", f"/incidents/{food}")
@@ -77,6 +77,6 @@ def test_a_live_update_keeps_what_the_officer_is_typing(live_server: LiveServer,
         assert r.status_code == 200, r.text
 
     expect(page.locator("#incident-status")).to_have_text("已认领")  # pushed
-    expect(page.locator("#claimant")).to_have_text("liaison_scj")
+    expect(page.locator("#claimant")).to_have_text("张联络（市场监管局）")
     expect(page.locator("#f-transfer-note")).to_have_value("拟转办市教育局，待核实")
     expect(page.locator("#f-severity-severity")).to_have_value("特别重大")

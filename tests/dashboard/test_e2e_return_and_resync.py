@@ -33,7 +33,7 @@ def test_return_then_arbitration_reroutes_and_keeps_who_returned_it(live_server:
     liaison.fill("#f-return-grounds", GROUNDS)
     liaison.click("#return button[type=submit]")
     expect(liaison.locator("#incident-status")).to_have_text("退回待审定")
-    expect(liaison.locator("#returned-note")).to_contain_text("liaison_scj")
+    expect(liaison.locator("#returned-note")).to_contain_text("张联络（市场监管局）")
     expect(liaison.locator("#actions form")).to_have_count(0)  # nothing left for the liaison to do
 
     expect(coordinator.locator("#incident-status")).to_have_text("退回待审定")  # live, no reload
@@ -44,9 +44,9 @@ def test_return_then_arbitration_reroutes_and_keeps_who_returned_it(live_server:
     coordinator.click("#arbitrate button[type=submit]")
     expect(coordinator.locator("#incident-status")).to_have_text("待认领")
     expect(coordinator.locator("#summary")).to_contain_text("河西镇人民政府")
-    expect(coordinator.locator("#returned-note")).to_contain_text("liaison_scj")  # still visible after 审定
+    expect(coordinator.locator("#returned-note")).to_contain_text("张联络（市场监管局）")  # still visible after 审定
     arbitrated = coordinator.locator(".tl[data-action='incident.arbitrated']")
-    expect(arbitrated).to_contain_text("coordinator_gaoping")
+    expect(arbitrated).to_contain_text("赵督办（市政府办）")
     expect(arbitrated).to_contain_text("同意退回，改派")
     shot(coordinator, "incident-arbitrated", request)
 

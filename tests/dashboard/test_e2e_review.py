@@ -46,7 +46,7 @@ def test_supervision_answer_and_review(live_server: LiveServer, watched: Watched
     expect(notice.locator(".countdown")).to_contain_text("剩余 23小时")
     notice_id = int(notice.get_attribute("data-notice-id"))
     expect(page.locator(f".clock[data-kind='supervision:{notice_id}']")).to_contain_text(f"督办单#{notice_id}反馈")
-    expect(page.locator(".tl[data-action='incident.supervised']")).to_contain_text("coordinator_gaoping")
+    expect(page.locator(".tl[data-action='incident.supervised']")).to_contain_text("赵督办（市政府办）")
     stored = detail(live_server, incident_id)["clocks"][-1]["due_at"]
     assert datetime.fromisoformat(stored) == due  # the officer's wall time, in Beijing time
     expect(page.locator("#review-forms form")).to_have_count(0)  # coordinators do not review
@@ -101,7 +101,7 @@ def test_supervision_answer_and_review(live_server: LiveServer, watched: Watched
     expect(review.locator("[data-role=score]")).to_have_text("综合 88.8")  # (100 + 85 + 90 + 80) / 4
     expect(review).to_contain_text("回应及时，口径准确")
     expect(page.locator("#review-forms form")).to_have_count(0)  # reviewed once
-    expect(page.locator(".tl[data-action='incident.reviewed']")).to_contain_text("reviewer_gaoping")
+    expect(page.locator(".tl[data-action='incident.reviewed']")).to_contain_text("陈审核（市委宣传部）")
     shot(page, "review-done", request)
 
     page.goto(f"{live_server.url}/review")

@@ -65,3 +65,11 @@ def test_the_route_needs_a_login_and_answers_for_the_viewer(client: TestClient) 
     assert client.get("/api/dashboard/wall").json() == {
         "on_time": {**body["on_time"], "on_time": 0, "late": 0, "total": 0, "rate": None},
         "ladder": {"warn": 0, "urge": 0, "supervise": 0}}
+
+
+def test_a_rate_is_shown_only_from_its_minimum_base() -> None:
+    from dashboard.wallstats import MIN_BASE, OnTime
+
+    assert OnTime(1, 0).rate == 1.0 and OnTime(1, 0).shown_rate() is None  # "100 %" of one clock says nothing
+    assert OnTime(MIN_BASE - 1, 1).shown_rate() == (MIN_BASE - 1) / MIN_BASE
+    assert OnTime(0, 0).shown_rate(0) is None

@@ -72,4 +72,4 @@ def test_weekly_trend_does_not_skip_empty_weeks() -> None:
         ("2026-W52", 2), ("2026-W53", 0), ("2027-W01", 0), ("2027-W02", 1)]
     root = ET.fromstring(charts.weekly_trend("趋势", rows))
     labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
-    assert labels.count("W53") == 1 and labels.count("W01") == 1
+    assert labels.count("第53周") == 1 and labels.count("第1周") == 1  # Chinese, not ISO's W53
