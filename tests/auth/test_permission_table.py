@@ -35,7 +35,7 @@ TOKEN_INGEST = "token:ingest"
 LIAISON = {A.READ, A.CLAIM, A.RESPOND, A.RETURN, A.ACKNOWLEDGE, A.REPORT}
 AS_LEADER = {A.READ, A.ACKNOWLEDGE, A.READ_DIGESTS}
 AS_COORDINATOR = {A.READ, A.ARBITRATE, A.SUPERVISE, A.ACKNOWLEDGE, A.READ_DIGESTS, A.MANAGE_ALERTS, A.INGEST,
-                  A.READ_UNROUTED, A.REPORT, A.IMPORT}
+                  A.READ_UNROUTED, A.REPORT, A.IMPORT, A.ACCOUNTABILITY}
 # who may take which action at all (scope aside), written out by hand, not read from GRANTS
 MAY = {SCJ: LIAISON, MISHAN: LIAISON, LEADER: AS_LEADER, REVIEWER: {A.READ, A.REVIEW, A.ACKNOWLEDGE, A.REPORT, A.IMPORT},
        COORDINATOR: AS_COORDINATOR, ADMIN: set(Action),
@@ -58,6 +58,9 @@ ROUTE_OF = {
     A.MANAGE_ALERTS: ("GET", "/api/alert-channels", None),
     A.REPORT: ("POST", "/api/items/report", None),  # no form fields: 422 past the gate
     A.IMPORT: ("POST", "/api/items/import", None),  # no file: 422
+    A.ACCOUNTABILITY: ("POST", "/api/assessments", {}),  # 422 past the gate, nothing stored
+    A.EDIT_REGISTER: ("PUT", "/api/register/不存在的单位", {}),  # 404 past the gate
+    A.EDIT_CALENDAR: ("GET", "/api/calendar/status", None),
 }
 # every route that needs more than READ, and what it needs (any of); a new one is added here
 NOT_JUST_READING = {
@@ -97,6 +100,13 @@ NOT_JUST_READING = {
     ("POST", "/api/digests/run"): {A.MANAGE_ALERTS},
     ("GET", "/api/users"): {A.ADMIN},
     ("POST", "/api/users"): {A.ADMIN},
+    ("PUT", "/api/register/{unit}"): {A.EDIT_REGISTER},
+    ("GET", "/api/calendar/status"): {A.EDIT_CALENDAR},
+    ("PUT", "/api/calendar/{year}"): {A.EDIT_CALENDAR},
+    ("POST", "/api/calendar/{year}/seed"): {A.EDIT_CALENDAR},
+    ("POST", "/api/accountability"): {A.ACCOUNTABILITY},
+    ("POST", "/api/accountability/{record_id}/report"): {A.RESPOND},
+    ("POST", "/api/assessments"): {A.ACCOUNTABILITY},
 }
 OPEN = {("POST", "/api/auth/login")}
 
