@@ -91,6 +91,8 @@ NOT_JUST_READING = {
     ("POST", "/api/items/import/preview"): {A.IMPORT},
     ("POST", "/api/alerts/{alert_id}/ack"): {A.ACKNOWLEDGE},
     ("POST", "/api/alerts/inbox/ack"): {A.ACKNOWLEDGE},  # bulk: the viewer's own entries
+    ("POST", "/api/bulk/claim"): {A.CLAIM},  # each incident checked again in its own scope
+    ("POST", "/api/bulk/transfer"): {A.ARBITRATE},
     ("GET", "/api/alerts/deliveries"): {A.MANAGE_ALERTS},
     ("GET", "/api/alert-channels"): {A.MANAGE_ALERTS},
     ("POST", "/api/alert-channels"): {A.MANAGE_ALERTS},

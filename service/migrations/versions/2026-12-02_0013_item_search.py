@@ -1,7 +1,7 @@
 """item_search: the board's full-text search over items (issue 17 part 3)
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0012
 Create Date: 2026-12-02 05:00:00
 
 item_search holds each item's terms (routing.searchterms: character pairs of Chinese runs,
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0009"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
