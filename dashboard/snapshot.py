@@ -66,10 +66,12 @@ def load_rows(session: Session, ids: Iterable[int]) -> dict[int, dict]:
     if not rows:
         return {}
     found = list(rows)
-    for incident_id, kind, label, due_at in session.exec(
-            select(Clock.incident_id, Clock.kind, Clock.label, Clock.due_at)
+    clock_columns: list = [Clock.incident_id, Clock.kind, Clock.label, Clock.due_at, Clock.unit]
+    for incident_id, kind, label, due_at, unit in session.exec(
+            select(*clock_columns)
             .where(col(Clock.incident_id).in_(found), col(Clock.met_at).is_(None))):
-        rows[incident_id]["clocks"][kind] = {"label": label, "due_at": _iso(due_at)}
+        entry = {"label": label, "due_at": _iso(due_at)}
+        rows[incident_id]["clocks"][kind] = {**entry, "unit": unit} if unit else entry  # a unit's duty (routing.duties)
     for incident_id, step, label, fired_at in session.exec(
             select(EscalationStep.incident_id, EscalationStep.step, EscalationStep.label, EscalationStep.fired_at)
             .where(col(EscalationStep.incident_id).in_(found)).order_by(col(EscalationStep.id))):

@@ -21,6 +21,7 @@ from service.core.logs import configure_logging
 from service.core.request_guard import RequestGuard, limits_of
 from service.core.settings import Settings, get_settings
 from service.escalation.sweeper import embedded_sweeper
+from service.incidents import duty_views as duties
 from service.incidents import views as incidents
 from service.incidents import workflow_views as workflow
 from service.incidents.jobs import warm_up
@@ -31,7 +32,7 @@ from service.reports import views as reports
 from service.review import views as review
 from service.supervision import views as supervision
 
-ROUTERS = (items.router, incidents.router, workflow.router, auth.router, auth.users, live.router, snapshot.router,
+ROUTERS = (items.router, incidents.router, workflow.router, duties.router, auth.router, auth.users, live.router, snapshot.router,
            alert_routes.router, alert_routes.channels,  # escalation alerts and their channels
            review.router,  # 回应效果评估
            supervision.router,  # 督办单

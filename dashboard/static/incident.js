@@ -6,6 +6,7 @@ import {
   setupHeader, show, whoami,
 } from "./common.js";
 import { clocksOf, countdownNode, startTicking } from "./countdown.js";
+import { DUTY_DETAIL_LABEL, DUTY_HIDDEN_DETAIL } from "./duty_labels.js";
 import { Live } from "./live.js";
 
 const incidentId = Number(location.pathname.split("/").filter(Boolean)[1]);
@@ -21,6 +22,7 @@ const ACTION_LABEL = {
   "incident.claim_expired": "认领超时退回", "escalation.warn_50": "提醒", "escalation.warn_80": "提醒",
   "escalation.urge": "催办", "escalation.supervise": "督办", "alert.acknowledged": "确认升级提醒",
   "incident.reviewed": "回应评估", "incident.supervised": "下发督办单", "incident.supervision_answered": "督办单反馈",
+  "incident.duty_claimed": "认领本单位职责", "incident.duty_responded": "本单位回应", "incident.duty_confirmed": "确认牵头部门回应", "incident.statement_recorded": "登记统一口径", "incident.party_reported": "向同级党委报告",
 };
 const DETAIL_LABEL = {
   grounds: "理由", reason: "理由", why: "理由", note: "说明", channel: "渠道", text: "内容", link: "链接",
@@ -33,13 +35,14 @@ const DETAIL_LABEL = {
   notice_id: "督办单", requirement: "督办要求", answer: "反馈内容", late: "超期反馈", review_id: "评估编号",
   timeliness: "反应迅速", accuracy: "回应准确", authority: "发声权威", handling: "处置得当", comments: "评估意见",
   accountability: "问责", accountability_ground: "问责事由", accountability_note: "问责理由",
+  ...DUTY_DETAIL_LABEL,
 };
 // the same key means something else in one action's detail
 const ACTION_DETAIL_LABEL = {
   "incident.reviewed": { score: "综合得分" },
   "incident.supervised": { units: "被督办单位", due_at: "办理时限" },
 };
-const HIDDEN_DETAIL = new Set(["reasons", "signature"]);
+const HIDDEN_DETAIL = new Set(["reasons", "signature", ...DUTY_HIDDEN_DETAIL]);
 const FOLLOW_KIND = { info: "跟进发布权威信息", result: "发布调查结果" };
 
 const CLOCK_LABEL = { response: "回应", feedback: "核实处置反馈", followup_info: "跟进发布权威信息",
@@ -470,6 +473,7 @@ async function load() {
     timeline(data);
     renderActions(data);
     show(document.getElementById("detail-error"), "");
+    document.dispatchEvent(new CustomEvent("incident:loaded")); // duties.js repaints its panel
     await loadPanels(mine);
   } catch (err) {
     if (mine === generation) show(document.getElementById("detail-error"), `加载失败：${errorText(err)}`);
@@ -486,6 +490,7 @@ async function main() {
     return;
   }
   await load();
+  document.addEventListener("duties:changed", () => load()); // a duty step (duties.js) changed the incident
   if (location.hash.length > 1) document.getElementById(location.hash.slice(1))?.scrollIntoView();
   startTicking(document.getElementById("clocks"));
   startTicking(document.getElementById("notices"));

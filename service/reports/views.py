@@ -20,7 +20,8 @@ from service.core.errors import Invalid
 from service.core.inputs import StrictDate
 from service.incidents.deps import EngineDep
 from service.reports import charts, export, monthly
-from service.reports.loaders import Period, load_records, period_problem
+from service.reports.duty_figures import by_unit_and_duty, duty_json
+from service.reports.loaders import Period, load_duties, load_records, period_problem
 from service.reports.tables import TABLES, Report, build, report_json
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
@@ -66,8 +67,11 @@ def summary(viewer: ReaderDep, session: SessionDep, engine: EngineDep, settings:
             start: StrictDate | None = FROM, to: StrictDate | None = TO, region: str | None = REGION) -> dict:
     period = _period(start, to, ZoneInfo(settings.timezone))
     report, as_of = _report(viewer, session, engine, settings, period, region)
+    duties = load_duties(session, engine.org, viewer, period, tz=ZoneInfo(settings.timezone),
+                         region=_region(region, engine))
     return {"from": period.start.isoformat(), "to": period.end.isoformat(), "region": region,
-            "scope": _scope_label(viewer, region, engine), "as_of": as_of.isoformat(), **report_json(report)}
+            "scope": _scope_label(viewer, region, engine), "as_of": as_of.isoformat(), **report_json(report),
+            "duties": duty_json(by_unit_and_duty(duties, as_of))}  # on time per unit per duty (issue 15)
 
 
 # OpenAPI `responses` of the file routes (FastAPI's parameter type: dict[int | str, dict[str, Any]])
