@@ -74,7 +74,8 @@ class Duty:
 
 def duties_of(decision: RoutingDecision, *, severity: Severity | str, received_at: datetime,
               verification_request: bool, policy: Policy, org: OrgChart, emergency: bool = False) -> tuple[Duty, ...]:
-    """Every duty of an incident routed as `decision`, in order: lead, first, localities, report."""
+    """Every duty of an incident routed as `decision`: the answering units in routing's order, then the
+    localities, then the report."""
     require_aware(received_at, "received_at")
     level = Severity(severity)
     clocks = {c.kind: DutyClock(c.kind, c.label, c.due_at) for c in compute_clocks(
@@ -85,12 +86,12 @@ def duties_of(decision: RoutingDecision, *, severity: Severity | str, received_a
     firsts = tuple(dict.fromkeys(decision.first_responsible))
     lead = decision.lead if decision.lead and (len(firsts) > 1 or decision.lead not in firsts) else None
     out: list[Duty] = []
-    if lead is not None:
-        out.append(Duty(lead, DutyRole.LEAD, f"牵头回应，会同{_join(u for u in firsts if u != lead) or '各责任部门'}"
-                        "统一口径，可代各责任部门答复（各部门确认）",
-                        f"{RULE_COORDINATE}；{RULE_MULTI_DEPARTMENT}", True, answer, f"回应（{lead}）"))
-    for unit in firsts:
+    # routing's order; a lead from outside the first-responsible units comes first
+    for unit in ((lead,) if lead is not None and lead not in firsts else ()) + firsts:
         if unit == lead:
+            out.append(Duty(unit, DutyRole.LEAD, f"牵头回应，会同{_join(u for u in firsts if u != lead) or '各责任部门'}"
+                            "统一口径，可代各责任部门答复（各部门确认）",
+                            f"{RULE_COORDINATE}；{RULE_MULTI_DEPARTMENT}", True, answer, f"回应（{unit}）"))
             continue
         owes = "按职责分工回应本单位职责范围内的问题" if len(firsts) > 1 else "作为第一责任主体回应"
         if lead is not None:

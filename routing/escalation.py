@@ -82,7 +82,9 @@ def recipients(step_name: str, decision: RoutingDecision, org: OrgChart, unit: s
     if step_name.startswith("warn_"):
         names = [*units, *([decision.lead] if decision.lead and not unit else [])]
     elif step_name == "urge":
-        names = [*(_leader_of(u, org) for u in units), level.office]
+        # a duty is urged through the office that coordinates the 本级 (a township's: the city's)
+        office = org.roles_region(level.name).office if unit else level.office
+        names = [*(_leader_of(u, org) for u in units), office]
     elif step_name == "supervise":
         above = org.parent(level.name) or level
         names = [above.leader]

@@ -43,6 +43,11 @@ def test_two_departments_each_answer_their_duty(client, settings) -> None:
     own = clocks(client, iid)
     for unit, duty in d.items():  # each duty's own clock, naming its unit, on the board's clock list
         assert own[duty["clock_kind"]]["label"] == f"回应（{unit}）" and own[duty["clock_kind"]]["unit"] == unit
+    board = client.get("/api/dashboard/snapshot", headers=gaj).json()["incidents"]
+    row = next(r for r in board if r["id"] == iid)  # the board's clocks map names each duty's unit
+    assert row["clocks"][d[GAJ]["clock_kind"]] == {"label": f"回应（{GAJ}）", "due_at": row["clocks"][
+        d[GAJ]["clock_kind"]]["due_at"], "unit": GAJ}
+    assert "unit" not in row["clocks"]["response"]
     r = client.post(f"/api/incidents/{iid}/duties/{d[JYJ]['id']}/claim", headers=gaj)
     assert r.status_code == 403 and r.json()["error"]["zh"] == "只能认领本单位的职责"
     r = client.post(f"/api/incidents/{iid}/duties/{d[GAJ]['id']}/respond", headers=gaj, json=ANSWER)
@@ -141,6 +146,18 @@ def test_especially_major_is_reported_to_the_party_committee(client, settings) -
     general = incident(client, "2", FOOD)
     r = client.post(f"/api/incidents/{general}/party-report", headers=COORD, json=body)
     assert r.status_code == 409 and "无需向同级党委报告" in r.json()["error"]["zh"]
+
+
+def test_an_unreported_especially_major_incident_escalates_to_the_office_and_leader(client, settings) -> None:
+    iid = incident(client, "1", ESTATE, RECEIVED, severity="特别重大")
+    sweep_once(settings, RECEIVED + timedelta(hours=4, minutes=1))  # the report was due after 4 h
+    steps = _rungs(settings, iid)["party_report"]
+    assert [s for s, _ in steps] == ["warn_50", "warn_80", "urge"]
+    assert steps[0] == ("warn_50", [OFFICE]) and steps[-1] == ("urge", ["高平市人民政府主要负责人", OFFICE])
+    # recorded late: the figures say so
+    r = client.post(f"/api/incidents/{iid}/party-report", headers=login(client, "coordinator_gaoping"),
+                    json={"reporter": "王市长", "method": "电话报告"})
+    assert r.status_code == 200 and duties(client, iid)[OFFICE]["on_time"] is False
 
 
 def _rungs(settings, iid: int) -> dict[str, list[tuple[str, list[str]]]]:

@@ -46,7 +46,7 @@ CASES = [
      [("高平市公安局", F, True, {"response": 24}), ("高平市水务局", F, True, {"response": 24})],
      RULE_MULTI_DEPARTMENT),
     ("designated-lead", S000, facts("安全生产", G, departments=["高平市公安局", "高平市水务局"], lead="高平市水务局"),
-     [("高平市水务局", L, True, {"response": 48}), ("高平市公安局", F, True, {"response": 48})], None),
+     [("高平市公安局", F, True, {"response": 48}), ("高平市水务局", L, True, {"response": 48})], None),
     # 涉及多个乡……市直业务主管部门是第一责任主体；相关涉事市、县按照属地管理原则进行回应
     ("multi-township", S001, facts("食品药品监管", G, regions=["河西镇", "马村镇"]),
      [("高平市市场监督管理局", F, True, {"response": 48}), ("河西镇人民政府", C, False, {"response": 48}),
@@ -116,7 +116,7 @@ def test_the_lead_answers_for_the_first_responsible_only(org, taxonomy, policy) 
     d = duties_of(route(f, org, taxonomy), severity=G, received_at=at(1), verification_request=False,
                   policy=policy, org=org)
     assert [(x.unit, answered_by_lead(x, "高平市水务局")) for x in d] == [
-        ("高平市水务局", False), ("高平市公安局", True), ("河西镇人民政府", False)]  # 属地: its own part
+        ("高平市公安局", True), ("高平市水务局", False), ("河西镇人民政府", False)]  # 属地: its own part
 
 
 def test_responded_when_every_required_duty_is_met(org, taxonomy, policy) -> None:
@@ -142,3 +142,12 @@ def test_the_party_report_period_comes_from_the_policy(org, taxonomy, policy) ->
         with pytest.raises(PolicyError):
             Policy.from_dict({**data, "duties": bad})
     assert policy.duties.party_report.hours == {E: 4.0}  # the shipped default (policy.yaml duties)
+
+
+def test_a_lead_from_outside_the_first_responsible_comes_first(org, taxonomy, policy) -> None:
+    f = facts("义务教育", G, departments=["高平市教育局"], lead="高平市公安局")
+    d = duties_of(route(f, org, taxonomy), severity=G, received_at=at(1), verification_request=False,
+                  policy=policy, org=org)
+    assert [(x.unit, x.role, x.required) for x in d] == [("高平市公安局", L, True), ("高平市教育局", F, True)]
+    assert "或确认牵头部门（高平市公安局）的回应" in d[1].owes
+    assert not any(uses_incident_clock(x, d) for x in d)  # two answers owed: each on its own clock
