@@ -68,11 +68,13 @@ def load_rows(session: Session, ids: Iterable[int]) -> dict[int, dict]:
     if not rows:
         return {}
     found = list(rows)
-    for incident_id, kind, label, started_at, due_at in session.execute(
+    for incident_id, kind, label, started_at, due_at, unit in session.execute(
             core_select(col(Clock.incident_id), col(Clock.kind), col(Clock.label), col(Clock.started_at),
-                        col(Clock.due_at)).where(col(Clock.incident_id).in_(found), col(Clock.met_at).is_(None))):
+                        col(Clock.due_at), col(Clock.unit))
+            .where(col(Clock.incident_id).in_(found), col(Clock.met_at).is_(None))):
         # started_at: a countdown's colour is the share of its own span left (a 督办单 starts late)
-        rows[incident_id]["clocks"][kind] = {"label": label, "due_at": _iso(due_at), "started_at": _iso(started_at)}
+        entry = {"label": label, "due_at": _iso(due_at), "started_at": _iso(started_at)}
+        rows[incident_id]["clocks"][kind] = {**entry, "unit": unit} if unit else entry  # a unit's duty (routing.duties)
     # the last rung fired of a clock still open: a rung of a clock since met is history, and a
     # red 督办 tag beside that clock's 已完成 would contradict it (issue 17)
     for incident_id, step, label, fired_at, kind in session.execute(

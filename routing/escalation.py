@@ -71,14 +71,20 @@ def next_due(started_at: datetime, due_at: datetime, rule: EscalationRule,
     return next((s.at for s in ladder(started_at, due_at, rule) if s.name not in done), None)
 
 
-def recipients(step_name: str, decision: RoutingDecision, org: OrgChart) -> tuple[str, ...]:
-    """Who is told at a step: units (提醒), their leaders and the office (催办), the level above (督办)."""
+def recipients(step_name: str, decision: RoutingDecision, org: OrgChart, unit: str | None = None) -> tuple[str, ...]:
+    """Who is told at a step: units (提醒), their leaders and the office (催办), the level above (督办).
+
+    A duty's own clock (`unit`: routing.duties) warns that unit only and urges its leaders: each
+    unmet duty escalates to the unit that owes it (seed 000 三(五)1, each answers for its part)."""
     level = org.region(decision.level_region)
+    units = (unit,) if unit else decision.first_responsible
     names: list[str | None]  # a unit whose region is unknown has no leader: dropped below
     if step_name.startswith("warn_"):
-        names = [*decision.first_responsible, *([decision.lead] if decision.lead else [])]
+        names = [*units, *([decision.lead] if decision.lead and not unit else [])]
     elif step_name == "urge":
-        names = [*(_leader_of(unit, org) for unit in decision.first_responsible), level.office]
+        # a duty is urged through the office that coordinates the 本级 (a township's: the city's)
+        office = org.roles_region(level.name).office if unit else level.office
+        names = [*(_leader_of(u, org) for u in units), office]
     elif step_name == "supervise":
         above = org.parent(level.name) or level
         names = [above.leader]

@@ -61,6 +61,15 @@ class SpreadRule:
 
 
 @dataclass(frozen=True)
+class DutyRule:
+    """The duties of an incident beyond the clocks (routing.duties): the party-committee report
+    of an especially major item and whether the localities' own parts hold the incident's response."""
+
+    party_report: ClockRule = ClockRule("party_report", "向同级党委报告", {Severity.ESPECIALLY_MAJOR: 4.0})
+    co_locality_required: bool = False
+
+
+@dataclass(frozen=True)
 class Policy:
     timezone: str
     clocks: tuple[ClockRule, ...]
@@ -68,6 +77,7 @@ class Policy:
     grouping: GroupingRule
     spread: SpreadRule = SpreadRule()  # no section in the file: spread never raises severity
     claim_timeout_hours: float = 4.0  # a claim unanswered this long reverts to unclaimed (and escalates)
+    duties: DutyRule = DutyRule()  # no section in the file: the defaults above
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Policy:
@@ -90,6 +100,7 @@ class Policy:
                 ),
                 spread=_spread(data.get("spread")),
                 claim_timeout_hours=_positive(data.get("claim_timeout_hours", 4.0), "claim_timeout_hours"),
+                duties=_duties(data.get("duties")),
             )
         except KeyError as exc:
             raise PolicyError(f"policy: missing field {exc.args[0]!r}") from exc
@@ -124,6 +135,21 @@ def _clock(kind: str, spec: dict[str, Any]) -> ClockRule:
     if only_for not in (None, "verification_request", "emergency"):
         raise PolicyError(f"clocks.{kind}.only_for: unknown condition {only_for!r}")
     return ClockRule(kind, str(spec.get("label", kind)), hours, only_for, bool(spec.get("enabled", True)))
+
+
+def _duties(raw: Any) -> DutyRule:
+    if raw is None:
+        return DutyRule()
+    if not isinstance(raw, dict):
+        raise PolicyError("duties: a mapping is required")
+    report = raw.get("party_report")
+    if report is not None and not isinstance(report, dict):
+        raise PolicyError("duties.party_report: a mapping {label, hours} is required")
+    rule = DutyRule.party_report if report is None else _clock("party_report", report)
+    required = raw.get("co_locality_required", False)
+    if not isinstance(required, bool):
+        raise PolicyError("duties.co_locality_required: true or false")
+    return DutyRule(party_report=replace(rule, kind="party_report"), co_locality_required=required)
 
 
 def _spread(raw: Any) -> SpreadRule:

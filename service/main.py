@@ -26,6 +26,7 @@ from service.core.request_guard import RequestGuard, limits_of
 from service.core.settings import Settings, get_settings
 from service.escalation.sweeper import embedded_sweeper
 from service.incidents import bulk_views as bulk
+from service.incidents import duty_views as duties
 from service.incidents import views as incidents
 from service.incidents import workflow_views as workflow
 from service.incidents.jobs import warm_up
@@ -40,8 +41,8 @@ from service.review import views as review
 from service.supervision import views as supervision
 
 ROUTERS = (item_report.router, item_import.router,  # 舆情报送 and CSV/XLSX import, before /api/items/{id}
-           items.router, incidents.router, workflow.router, bulk.router, board.router, auth.router, auth.users,
-           live.router, snapshot.router,
+           items.router, incidents.router, workflow.router, duties.router, bulk.router, board.router,
+           auth.router, auth.users, live.router, snapshot.router,
            alert_routes.router, alert_routes.channels,  # escalation alerts and their channels
            review.router,  # 回应效果评估
            supervision.router,  # 督办单

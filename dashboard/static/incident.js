@@ -6,6 +6,7 @@ import {
   setupHeader, show, sourceLabel, whoami,
 } from "./common.js";
 import { clocksOf, countdownNode, startTicking } from "./countdown.js";
+import { DUTY_DETAIL_LABEL, DUTY_HIDDEN_DETAIL } from "./duty_labels.js";
 import { Live } from "./live.js";
 import { actionBar } from "./actionbar.js";
 import { attachUnitPicker, resolveUnits } from "./unitpicker.js";
@@ -25,6 +26,7 @@ const ACTION_LABEL = {
   "escalation.urge": "催办", "escalation.supervise": "督办", "alert.acknowledged": "确认升级提醒",
   "incident.reviewed": "回应评估", "incident.supervised": "下发督办单", "incident.supervision_answered": "督办单反馈",
   "incident.supervision_signed": "签收督办单", "incident.attachment_added": "上传附件",
+  "incident.duty_claimed": "认领本单位职责", "incident.duty_responded": "本单位回应", "incident.duty_confirmed": "确认牵头部门回应", "incident.statement_recorded": "登记统一口径", "incident.party_reported": "向同级党委报告",
 };
 const DETAIL_LABEL = {
   grounds: "理由", reason: "理由", why: "理由", note: "说明", channel: "渠道", text: "内容", link: "链接",
@@ -40,13 +42,14 @@ const DETAIL_LABEL = {
   doc_no: "文号", claimed: "同时认领", attachment_ids: "附件编号", owner: "附件所属", owner_id: "所属编号", names: "文件名", sha256: "SHA-256",
   claimed_at: "认领时间", claimed_unit: "认领单位", alert_id: "提醒编号", audience: "接收对象", region: "地区",
   new_incident_id: "新事件", key: "编号", error: "错误", changed: "变更", target: "地址", role: "角色", username: "账号",
+  ...DUTY_DETAIL_LABEL,
 };
 // the same key means something else in one action's detail
 const ACTION_DETAIL_LABEL = {
   "incident.reviewed": { score: "综合得分" },
   "incident.supervised": { units: "被督办单位", due_at: "办理时限" },
 };
-const HIDDEN_DETAIL = new Set(["reasons", "signature"]);
+const HIDDEN_DETAIL = new Set(["reasons", "signature", ...DUTY_HIDDEN_DETAIL]);
 const FOLLOW_KIND = { info: "跟进发布权威信息", result: "发布调查结果" };
 
 const CLOCK_LABEL = { response: "回应", feedback: "核实处置反馈", followup_info: "跟进发布权威信息",
@@ -494,6 +497,7 @@ async function load() {
     timeline(data);
     renderActions(data);
     show(document.getElementById("detail-error"), "");
+    document.dispatchEvent(new CustomEvent("incident:loaded")); // duties.js repaints its panel
     await loadPanels(mine);
     document.dispatchEvent(new CustomEvent("yuqing:loaded")); // supervision.js, attachments.js
   } catch (err) {
@@ -512,6 +516,7 @@ async function main() {
   }
   document.addEventListener("yuqing:changed", () => { state.panelsStale = true; load(); });
   await load();
+  document.addEventListener("duties:changed", () => load()); // a duty step (duties.js) changed the incident
   if (location.hash.length > 1) document.getElementById(location.hash.slice(1))?.scrollIntoView();
   startTicking(document.getElementById("clocks"));
   startTicking(document.getElementById("notices"));

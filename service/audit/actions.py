@@ -44,6 +44,12 @@ class AuditAction(StrEnum):
     INCIDENT_SUPERVISION_ANSWERED = "incident.supervision_answered"
     INCIDENT_SUPERVISION_SIGNED = "incident.supervision_signed"
     INCIDENT_ATTACHMENT_ADDED = "incident.attachment_added"
+    # each unit's duty on an incident (service.incidents.duties, issue 15)
+    DUTY_CLAIMED = "incident.duty_claimed"
+    DUTY_RESPONDED = "incident.duty_responded"
+    DUTY_CONFIRMED = "incident.duty_confirmed"
+    STATEMENT_RECORDED = "incident.statement_recorded"
+    PARTY_REPORTED = "incident.party_reported"
     # escalation steps of the shipped policy; other warn fractions are members too (_missing_)
     ESCALATION_WARN_50 = "escalation.warn_50"
     ESCALATION_WARN_80 = "escalation.warn_80"
@@ -276,6 +282,45 @@ class ItemsImported(TypedDict):
     rows: int
     created: int
     duplicates: int
+class DutyClaimed(TypedDict):
+    duty_id: int
+    unit: str
+    role: str
+
+
+class DutyResponded(TypedDict):
+    duty_id: int
+    unit: str
+    role: str
+    channel: str
+    text: str
+    link: str | None
+    answers_for: list[str]  # the units whose duties this answer met (the lead's: the others too)
+    deadlines: list[str]  # the labels of the clocks it met: 回应（高平市公安局）, and 回应 with the last one
+    statement_id: int | None
+    on_time: bool
+
+
+class DutyConfirmed(TypedDict):
+    duty_id: int
+    unit: str
+    lead: str | None
+    note: str | None
+
+
+class StatementRecorded(TypedDict):
+    statement_id: int | None
+    text: str
+
+
+class PartyReported(TypedDict):
+    duty_id: int
+    report_to: str | None
+    reporter: str
+    method: str
+    reported_at: str
+    note: str | None
+    on_time: bool
 
 
 class Escalated(TypedDict):  # every escalation.* step
@@ -395,6 +440,8 @@ DETAIL: dict[AuditAction, type] = {
     _A.INCIDENT_TOPIC_CHANGED: Regraded, _A.INCIDENT_SEVERITY_CHANGED: Regraded, _A.INCIDENT_REVIEWED: Reviewed,
     _A.INCIDENT_SUPERVISED: Supervised, _A.INCIDENT_SUPERVISION_ANSWERED: SupervisionAnswered,
     _A.INCIDENT_SUPERVISION_SIGNED: SupervisionSigned, _A.INCIDENT_ATTACHMENT_ADDED: AttachmentAdded,
+    _A.DUTY_CLAIMED: DutyClaimed, _A.DUTY_RESPONDED: DutyResponded, _A.DUTY_CONFIRMED: DutyConfirmed,
+    _A.STATEMENT_RECORDED: StatementRecorded, _A.PARTY_REPORTED: PartyReported,
     _A.ESCALATION_WARN_50: Escalated, _A.ESCALATION_WARN_80: Escalated, _A.ESCALATION_URGE: Escalated,
     _A.ESCALATION_SUPERVISE: Escalated,
     _A.ITEM_FAILED: ItemFailed, _A.ITEM_RETRIED: ItemRetried, _A.ITEM_REPORTED: ItemReported,

@@ -12,6 +12,7 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from routing.deadlines import to_policy_tz
+from routing.duties import ROLE_LABEL, duties_of
 from routing.grouping import group_batch
 from routing.local_time import BEIJING
 from routing.register import who_to_call
@@ -95,7 +96,20 @@ def to_record(t: Triage, incident: str, engine: Engine) -> dict:
         # the registers of the org file: who to call at each unit named above (seed 000 三(五)2)
         "who_to_call": who_to_call([*d.first_responsible, *d.co_responsible, *([d.lead] if d.lead else []),
                                     *d.coordinators], engine.org.registers),
+        "duties": duty_records(t, engine),
     }
+
+
+def duty_records(t: Triage, engine: Engine) -> list[dict]:
+    """Each unit's duty (routing.duties): unit, role, what it owes, whether the incident's
+    response waits for it, and its clocks (kind → due time in the policy's zone)."""
+    duties = duties_of(t.decision, severity=t.facts.severity, received_at=t.item.received_at,
+                       verification_request=t.item.verification_request, emergency=t.severity.emergency,
+                       policy=engine.policy, org=engine.org)
+    return [{"unit": d.unit, "role": str(d.role), "role_label": ROLE_LABEL[d.role], "owes": d.owes,
+             "required": d.required, "clause": d.clause,
+             "clocks": {c.kind: to_policy_tz(c.due_at, engine.policy).isoformat() for c in d.clocks}}
+            for d in duties]
 
 
 def now_local() -> datetime:

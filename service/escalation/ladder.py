@@ -72,7 +72,7 @@ def escalate(uow: UnitOfWork, engine: Engine, now: datetime) -> list[Fired]:
             return fired
 
 
-DUE_COLUMNS = (col(Clock.id), col(Clock.kind), col(Clock.started_at), col(Clock.due_at), col(Clock.met_at),
+DUE_COLUMNS = (col(Clock.id), col(Clock.kind), col(Clock.unit), col(Clock.started_at), col(Clock.due_at), col(Clock.met_at),
                col(Clock.incident_id), col(Incident.status), *(col(getattr(Incident, f)) for f in RoutingDecision.__dataclass_fields__
                                                               if f != "reasons"))
 
@@ -104,7 +104,7 @@ def _fire_batch(session: Session, engine: Engine, settings: Settings, batch: Seq
             continue
         decision = decision_of(clock)
         wanted += ({"clock_id": clock.id, "incident_id": clock.incident_id, "step": s.name, "label": s.label,
-                    "due_at": s.at, "fired_at": now, "recipients": list(recipients(s.name, decision, engine.org))}
+                    "due_at": s.at, "fired_at": now, "recipients": list(recipients(s.name, decision, engine.org, clock.unit))}
                    for s in due)
         placed[clock.id] = next_due(clock.started_at, clock.due_at, rule, done.get(clock.id, frozenset())
                                     | {s.name for s in due})

@@ -30,6 +30,7 @@ from service.core.events import EventType, IncidentEvent
 from service.core.settings import Settings
 from service.core.uow import UnitOfWork
 from service.incidents import poison, signatures
+from service.incidents.duty_sync import sync_duties
 from service.incidents.mapping import decision_columns
 from service.incidents.models import Clock, Incident, IncidentPlace, IncidentUnit, Item
 from service.incidents.pipeline import Engine, ItemInput, Triage
@@ -208,6 +209,7 @@ def _write(session: Session, engine: Engine, items: Sequence[Item], triages: dic
     for k, row in rows.items():
         _extend(session, engine, row, existing[k], plan.incidents[k], tallies[k], side)
     side.write(session)  # before any re-timing below reads the clocks
+    sync_duties(session, engine, list(new.values()))  # each unit's duty and its clock (routing.duties)
     rows.update(new)
     now, updates = utcnow(), []
     for item in items:

@@ -98,6 +98,7 @@ class Clock(SQLModel, table=True):
     started_at: datetime = ts()
     due_at: datetime = ts(index=True)
     met_at: datetime | None = ts(nullable=True)
+    unit: str | None = None  # a duty's clock (service.incidents.duties): the unit that owes it
     # when the sweep must look at the clock next: the next rung's time (routing.escalation.next_due),
     # NULL once met or every rung fired. A writer that does not know the policy may store
     # started_at (or leave it out: the insert default): the next pass places the real rung.
@@ -156,3 +157,47 @@ class ItemSearch(SQLModel, table=True):
     __tablename__ = "item_search"
     item_id: int = Field(foreign_key="item.id", primary_key=True)
     terms: str  # the terms, space-separated
+class IncidentDuty(SQLModel, table=True):
+    """One unit's duty on an incident (routing.duties): its own claim, answer and clock.
+
+    `clock_kind` is the clock that times it: the incident's own `response` clock when it is the
+    incident's only required answer, else `duty:{id}` (or `party_report`). A duty no longer
+    routed (re-assignment, re-grade) is `dropped`, kept for the record."""
+
+    __tablename__ = "incident_duty"
+    __table_args__ = (UniqueConstraint("incident_id", "unit", "role", name="uq_incident_duty_unit_role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    unit: str = Field(max_length=200, index=True)
+    role: str = Field(max_length=16)  # routing.duties.DutyRole
+    owes: str
+    clause: str
+    required: bool = True
+    label: str
+    clock_kind: str | None = Field(default=None, max_length=32)
+    status: str = Field(default="open", max_length=16)  # open / claimed / met / dropped
+    due_at: datetime | None = ts(nullable=True)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = ts(nullable=True)
+    met_at: datetime | None = ts(nullable=True)  # answered (for the report: when it was reported)
+    met_by: str | None = Field(default=None, max_length=64)  # the account that answered or recorded
+    met_unit: str | None = None  # who answered: the unit itself, or the lead for it
+    response_id: int | None = Field(default=None, foreign_key="response.id")
+    statement_id: int | None = None  # the agreed statement in force when it answered
+    confirmed_by: str | None = Field(default=None, max_length=64)  # confirmed the lead's answer
+    confirmed_at: datetime | None = ts(nullable=True)
+    reporter: str | None = None  # party report: who reported (name and post)
+    channel: str | None = Field(default=None, max_length=32)  # party report: how; an answer: its channel
+    note: str | None = None
+
+
+class IncidentStatement(SQLModel, table=True):
+    """The agreed statement (会商/统一口径) the coordinator records; the units' answers follow it."""
+
+    __tablename__ = "incident_statement"
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    text: str
+    actor: str = Field(max_length=64)
+    unit: str | None = None
+    at: datetime = ts()

@@ -13,6 +13,7 @@ from routing.facts import SEVERITY_RANK, Severity
 from service.audit.actions import REGRADED, AuditAction, Regraded
 from service.audit.log import record
 from service.core.columns import id_of
+from service.incidents.duty_sync import sync_duties
 from service.incidents.mapping import apply_decision, reroute
 from service.incidents.models import Clock, Incident
 from service.incidents.pipeline import Engine
@@ -73,4 +74,5 @@ def retime(session: Session, engine: Engine, incident: Incident) -> None:
         done = fired.get(clock.id, frozenset()) if clock.id is not None else frozenset()  # new: none fired
         clock.next_due_at = None if clock.met_at else next_due(c.started_at, c.due_at, engine.policy.escalation, done)
         session.add(clock)
+    sync_duties(session, engine, [incident])  # each unit's duty re-routed and re-timed with it
 

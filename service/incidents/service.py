@@ -36,6 +36,8 @@ from service.auth.rules import Principal, assignment_of
 from service.core.columns import id_of, utcnow
 from service.core.errors import Conflict, Invalid, refused
 from service.incidents import signatures
+from service.incidents.duty_answers import RESPONSE_CLOCKS, answer, claim_units_duty, settle
+from service.incidents.duty_sync import holds_response, sync_duties
 from service.incidents.ingest import add_places, item_input, spread_tally
 from service.incidents.mapping import apply_decision, reroute
 from service.incidents.models import Clock, Incident, IncidentPlace, Item, Response
@@ -72,6 +74,7 @@ def claim(*, session: Session, engine: Engine, viewer: Principal, incident_id: i
     if won != 1:
         raise Conflict("事件已被其他人认领", "someone else claimed this incident meanwhile")
     session.refresh(incident)
+    claim_units_duty(session, incident_id, viewer, now)
     record(session, AuditAction.INCIDENT_CLAIMED, Claimed(unit=viewer.unit), incident_id=incident_id,
            actor=viewer.username)
     return incident
@@ -81,9 +84,17 @@ def respond(*, session: Session, engine: Engine, viewer: Principal, incident_id:
             link: str | None = None, now: datetime | None = None) -> Incident:
     incident = load(session, engine, viewer, incident_id, Transition.RESPOND)
     now = now or utcnow()
-    met = _publish(session, incident, viewer, "response", channel, text, link, now)
-    incident.status = Status.RESPONDED.value
-    incident.responded_at = incident.responded_at or now
+    # several units answer for it (routing.duties): this answer meets the unit's duty, and the
+    # incident's own clocks only with the last required one
+    held = holds_response(session, incident_id)
+    met, response = _publish(session, incident, viewer, "response", channel, text, link, now,
+                             keep=RESPONSE_CLOCKS if held else ())
+    met += answer(session, incident, viewer, response, now)[1]
+    if held:
+        met += settle(session, incident)
+    else:
+        incident.status = Status.RESPONDED.value
+        incident.responded_at = incident.responded_at or now
     session.add(incident)
     record(session, AuditAction.INCIDENT_RESPONDED, Responded(unit=viewer.unit, channel=channel.value, text=text,
            link=link, clocks_met=met), incident_id=incident_id, actor=viewer.username)
@@ -94,7 +105,7 @@ def follow_up(*, session: Session, engine: Engine, viewer: Principal, incident_i
               link: str | None = None, channel: Channel | None = None, now: datetime | None = None) -> Incident:
     incident = load(session, engine, viewer, incident_id, Transition.FOLLOW_UP)
     now = now or utcnow()
-    met = _publish(session, incident, viewer, kind.value, channel, text, link, now)
+    met, _ = _publish(session, incident, viewer, kind.value, channel, text, link, now)
     record(session, AuditAction.INCIDENT_FOLLOWED_UP, FollowedUp(
         unit=viewer.unit, kind=kind.value, channel=channel.value if channel else None, text=text, link=link,
         clocks_met=met), incident_id=incident_id, actor=viewer.username)
@@ -142,6 +153,7 @@ def arbitrate(*, session: Session, engine: Engine, viewer: Principal, incident_i
     incident.status = Status.UNCLAIMED.value
     session.add(incident)
     sync_units(session, incident)
+    sync_duties(session, engine, [incident])
     record(session, AuditAction.INCIDENT_ARBITRATED, Arbitrated(
         accept=accept, note=note, returned_by=incident.returned_by, returned_unit=incident.returned_unit,
         grounds=incident.return_grounds, before=before, after=_units_of(incident)), incident_id=incident_id,
@@ -164,6 +176,7 @@ def transfer(*, session: Session, engine: Engine, viewer: Principal, incident_id
     _unclaim(incident)
     session.add(incident)
     sync_units(session, incident)
+    sync_duties(session, engine, [incident])
     record(session, AuditAction.INCIDENT_TRANSFERRED, Transferred(note=note, before=before, after=_units_of(incident)),
            incident_id=incident_id, actor=viewer.username)
     return incident
@@ -179,6 +192,7 @@ def designate_lead(*, session: Session, engine: Engine, viewer: Principal, incid
     _apply(incident, _route(engine, incident, unit))
     session.add(incident)
     sync_units(session, incident)
+    sync_duties(session, engine, [incident])
     record(session, AuditAction.INCIDENT_LEAD_DESIGNATED, LeadDesignated(before=before, after=incident.lead, note=note),
            incident_id=incident_id, actor=viewer.username)
     return incident
@@ -230,15 +244,18 @@ def change_grade(*, session: Session, engine: Engine, viewer: Principal, inciden
 
 # --- helpers -------------------------------------------------------------------------------------
 def _publish(session: Session, incident: Incident, viewer: Principal, kind: str, channel: Channel | None, text: str,
-             link: str | None, now: datetime) -> list[str]:
-    session.add(Response(incident_id=id_of(incident), kind=kind, channel=channel.value if channel else None, text=text,
-                         link=link, actor=viewer.username, unit=viewer.unit, at=now))
-    kinds = clocks_met(kind, channel)
+             link: str | None, now: datetime, keep: Iterable[str] = ()) -> tuple[list[str], Response]:
+    """The response row and the incident clocks it meets (but those in `keep`)."""
+    response = Response(incident_id=id_of(incident), kind=kind, channel=channel.value if channel else None, text=text,
+                        link=link, actor=viewer.username, unit=viewer.unit, at=now)
+    session.add(response)
+    session.flush()  # its id, for the duties it answers
+    kinds = clocks_met(kind, channel) - frozenset(keep)
     met = list(session.exec(select(Clock.kind).where(Clock.incident_id == incident.id, col(Clock.kind).in_(kinds),
                                                      Clock.met_at == None)).all())  # noqa: E711
     session.execute(update(Clock).where(col(Clock.incident_id) == incident.id, col(Clock.kind).in_(met))
                     .values(met_at=now, next_due_at=None))  # a met clock never escalates
-    return sorted(met)
+    return sorted(met), response
 
 
 def _unclaim(incident: Incident) -> None:

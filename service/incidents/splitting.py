@@ -9,6 +9,7 @@ from sqlmodel import Session, col, delete, select
 from routing.grouping import merge
 from service.core.columns import id_of
 from service.incidents import signatures
+from service.incidents.duty_sync import sync_duties
 from service.incidents.ingest import add_places, item_input, open_incident, spread_tally
 from service.incidents.models import Incident, IncidentPlace, Item
 from service.incidents.pipeline import Engine
@@ -17,6 +18,7 @@ from service.incidents.pipeline import Engine
 def split_item(session: Session, engine: Engine, incident: Incident, item: Item) -> Incident:
     triage = engine.triage(item_input(item))
     new = open_incident(session, triage, triage.signature())
+    sync_duties(session, engine, [new])
     item.incident_id = new.id
     item.merge_explanation = None
     session.add(item)

@@ -19,8 +19,9 @@ from routing.orgchart import OrgChart
 from service.audit.actions import AuditAction, Claimed, Returned, key_of
 from service.audit.models import AuditEntry
 from service.auth.rules import Principal, Role
-from service.incidents.models import Clock, Incident, IncidentUnit
+from service.incidents.models import Clock, Incident, IncidentDuty, IncidentUnit
 from service.incidents.units import REGION, UNIT_ROLES, scope_names
+from service.reports.duty_figures import DutyRecord
 from service.reports.figures import Record
 from service.review.models import Review
 
@@ -129,3 +130,17 @@ def load_records(session: Session, org: OrgChart, viewer: Principal, period: Per
             returns=returned or 0, breaches=breached or 0,
             review_scores=() if score is None else (float(score),), accountability=int(bool(flagged)))
     return sorted(records.values(), key=lambda r: (r.incident_id, r.unit))
+
+
+def load_duties(session: Session, org: OrgChart, viewer: Principal, period: Period, *, tz: ZoneInfo,
+                region: str | None = None) -> list[DutyRecord]:
+    """Every duty (not dropped) of the incidents counted, one query; a liaison gets his unit's."""
+    start, end = period.bounds(tz)
+    q = (select(IncidentDuty.incident_id, IncidentDuty.unit, IncidentDuty.role, IncidentDuty.due_at)
+         .add_columns(col(IncidentDuty.met_at))
+         .where(col(IncidentDuty.incident_id).in_(_incident_ids(viewer, org, start, end, region)),
+                col(IncidentDuty.status) != "dropped"))
+    only_unit = viewer.unit if viewer.role is not Role.ADMIN and not viewer.region else None
+    if only_unit is not None:
+        q = q.where(col(IncidentDuty.unit) == only_unit)
+    return [DutyRecord(iid, unit, role, due, met) for iid, unit, role, due, met in session.execute(q).all()]

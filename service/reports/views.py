@@ -22,7 +22,8 @@ from service.core.errors import Invalid
 from service.core.inputs import StrictDate
 from service.incidents.deps import EngineDep
 from service.reports import charts, export, monthly
-from service.reports.loaders import Period, load_records, period_problem
+from service.reports.duty_figures import by_unit_and_duty, duty_json
+from service.reports.loaders import Period, load_duties, load_records, period_problem
 from service.reports.tables import TABLES, Report, build, report_json
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
@@ -69,11 +70,14 @@ def summary(viewer: ReaderDep, session: SessionDep, engine: EngineDep, settings:
     period = _period(start, to, ZoneInfo(settings.timezone))
     report, as_of = _report(viewer, session, engine, settings, period, region)
     since, until = period.bounds(ZoneInfo(settings.timezone))
+    duties = load_duties(session, engine.org, viewer, period, tz=ZoneInfo(settings.timezone),
+                         region=_region(region, engine))
     return {"from": period.start.isoformat(), "to": period.end.isoformat(), "region": region,
             "scope": _scope_label(viewer, region, engine), "as_of": as_of.isoformat(), **report_json(report),
             # 问责 notified in the period (with their 整改), and how the 4 % is to be read (seed 000 二(三))
             "accountability": records_for(session, engine.org, viewer, since=since, until=until),
-            "weight_note": WEIGHT_NOTE}
+            "weight_note": WEIGHT_NOTE,
+            "duties": duty_json(by_unit_and_duty(duties, as_of))}  # on time per unit per duty (issue 15)
 
 
 # OpenAPI `responses` of the file routes (FastAPI's parameter type: dict[int | str, dict[str, Any]])

@@ -76,6 +76,12 @@ NOT_JUST_READING = {
     ("POST", "/api/incidents/{incident_id}/transfer"): {A.ARBITRATE},
     ("POST", "/api/incidents/{incident_id}/lead"): {A.ARBITRATE},
     ("POST", "/api/incidents/{incident_id}/merge"): {A.ARBITRATE},
+    # each unit's own duty (issue 15): a liaison for his unit's duty, the coordinator for the rest
+    ("POST", "/api/incidents/{incident_id}/duties/{duty_id}/claim"): {A.CLAIM},
+    ("POST", "/api/incidents/{incident_id}/duties/{duty_id}/respond"): {A.RESPOND},
+    ("POST", "/api/incidents/{incident_id}/duties/{duty_id}/confirm"): {A.RESPOND},
+    ("POST", "/api/incidents/{incident_id}/statement"): {A.ARBITRATE},
+    ("POST", "/api/incidents/{incident_id}/party-report"): {A.ARBITRATE},
     ("POST", "/api/incidents/{incident_id}/severity"): {A.ARBITRATE},
     ("POST", "/api/incidents/{incident_id}/topic"): {A.ARBITRATE},
     ("POST", "/api/incidents/{incident_id}/items/{item_id}/split"): {A.ARBITRATE},

@@ -147,3 +147,16 @@ def test_next_due_is_when_steps_due_first_returns_something(policy: Policy, now)
     assert following > now
     assert steps_due(START, DUE, following - timedelta(seconds=1), policy.escalation, open=True, done=fired) == ()
     assert steps_due(START, DUE, following, policy.escalation, open=True, done=fired) != ()
+
+
+def test_a_duty_clock_goes_to_its_own_unit() -> None:
+    """routing.duties: each unmet duty escalates to the unit that owes it and its leaders."""
+    org = build_org()
+    d = RoutingDecision(Scope.MULTI_DEPARTMENT, False, "高平市", ("高平市教育局", "高平市公安局"), lead="高平市教育局")
+    assert recipients("warn_50", d, org, unit="高平市公安局") == ("高平市公安局",)
+    assert recipients("urge", d, org, unit="高平市公安局") == ("高平市人民政府主要负责人", "高平市人民政府办公室")
+    assert recipients("warn_50", d, org) == ("高平市教育局", "高平市公安局")  # the incident's own clock: as before
+    township = RoutingDecision(Scope.ESPECIALLY_MAJOR, False, "米山镇", ("米山镇人民政府",))
+    assert recipients("urge", township, org, unit="高平市人民政府办公室") == (
+        "高平市人民政府主要负责人", "高平市人民政府办公室")  # the 本级 of a township is the city
+    assert recipients("urge", township, org)[-1] == "米山镇人民政府办公室"
