@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlmodel import Session
 
+from service.audit import chain as audit_chain
 from service.audit.models import AuditEntry
 from service.incidents.models import Clock, Incident, IncidentUnit
 from service.incidents.units import unit_rows
@@ -52,6 +53,9 @@ def _clock(session: Session, iid: int, kind: str, received: datetime, due_h: flo
 
 
 def _audit(session: Session, iid: int, action: str, unit: str, at: datetime) -> None:
+    # rows written past `record` (fixed times): the chain hook must be on this session's class all the same,
+    # whatever ran before in this worker
+    audit_chain.install(type(session))
     session.add(AuditEntry(incident_id=iid, actor="tester", action=action, detail={"unit": unit}, at=at))
     session.flush()  # chained in the order written
 
