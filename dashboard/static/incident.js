@@ -55,8 +55,14 @@ const FOLLOW_KIND = { info: "跟进发布权威信息", result: "发布调查结
 const CLOCK_LABEL = { response: "回应", feedback: "核实处置反馈", followup_info: "跟进发布权威信息",
   followup_result: "发布调查结果", emergency_info: "发布权威信息（突发事件）", press_conference: "召开新闻发布会" };
 
+// a clock's name: the policy's kinds by label, a unit's duty or a 督办单 (duty:N, supervision:N) by its own label
+function clockName(kind) {
+  const own = (state.data?.clocks || []).find((c) => c.kind === kind);
+  return CLOCK_LABEL[kind] || own?.label || (String(kind).startsWith("duty:") ? "单位职责" : "其他时限");
+}
+
 function detailValue(key, value) {
-  if (key === "clocks_met" || key === "clock") return list(value).map((k) => CLOCK_LABEL[k] || k).join("、");
+  if (key === "clocks_met" || key === "clock") return list(value).map(clockName).join("、");
   if (key === "link" && value) return safeLink(value);
   if (key === "accept") return value ? "同意退回，改派" : "不同意退回";
   if (key === "notice_id") return `#${value}`;

@@ -1,9 +1,9 @@
 // 督办单 print view: the notice as an A4 document (print.css: @page A4). Text only.
 
-import { api, el, errorText, fmtTime, list, setupHeader, show, whoami } from "./common.js";
+import { ZONE, api, el, errorText, fmtTime, list, setupHeader, show, whoami } from "./common.js";
 
 const noticeId = Number(location.pathname.split("/").filter(Boolean)[1]);
-const DATE = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", year: "numeric", month: "long", day: "numeric" });
+const DATE = new Intl.DateTimeFormat("zh-CN", { timeZone: ZONE, year: "numeric", month: "long", day: "numeric" });
 
 function text(id, value) {
   document.getElementById(id).textContent = value || "—";

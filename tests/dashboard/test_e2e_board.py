@@ -107,7 +107,7 @@ def test_liaison_claims_one_and_in_bulk_then_responds(live_server: LiveServer, h
     expect(page.locator("#bulk-result")).to_contain_text("认领成功 1 件")
     expect(market).to_have_count(0)
     page.click("#tabs [data-view=mine]")
-    expect(row(page, history["food"]).locator(".claimant")).to_contain_text("liaison_scj")
+    expect(row(page, history["food"]).locator(".claimant")).to_contain_text("张联络")  # his name, never the username
     # a claim's own clock: it lapses unanswered after the policy's hours
     expect(row(page, history["food"]).locator(".countdown[data-kind=claim]")).to_contain_text("剩余")
     mine = int(page.locator("[data-count=mine]").inner_text())

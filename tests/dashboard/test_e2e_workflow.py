@@ -129,7 +129,8 @@ def test_leader_sees_an_escalation_arrive_and_acknowledges_it(live_server: LiveS
     assert fired["escalations"] >= 3
     row = page.locator(f"#rows tr[data-incident-id='{incident_id}']")
     expect(row).to_be_visible()  # pushed: the leader did not reload
-    expect(row.locator(".esc-tag")).to_have_text("催办·回应")  # the rung and the open clock it fired for
+    # the rung and the open clock it fired for (the incident's 回应, or a locality's own duty: issue 15)
+    expect(row.locator(".esc-tag")).to_have_text(re.compile(r"^催办·(回应|属地回应（.+）)$"))
     expect(row).to_have_class(re.compile(r"\bescalated\b"))
 
     # the inbox band: one row for the incident, at its highest rung (催办, the clock past due)
@@ -148,7 +149,9 @@ def test_leader_sees_an_escalation_arrive_and_acknowledges_it(live_server: LiveS
 
     row.locator("a.ev-link").click()  # the detail: the ladder on the clock and in the timeline
     expect(page.locator(".clock[data-kind=response] .esc-tag")).to_have_text(["提醒", "提醒", "催办"])
-    expect(page.locator(".tl[data-action='escalation.urge']")).to_contain_text("高平市人民政府办公室")
+    urges = page.locator(".tl[data-action='escalation.urge']")  # the incident's 回应 and each locality's own duty
+    expect(urges.filter(has_text="属地回应（马村镇人民政府）")).to_contain_text("高平市人民政府办公室")
+    assert not [t for t in urges.all_inner_texts() if "duty:" in t]  # clocks by their names, no codes
     expect(page.locator("#no-actions")).to_be_visible()  # a leader reads and acknowledges, does not handle
     shot(page, "incident-escalated", request)
     assert not watched.dialogs and not watched.errors, (watched.dialogs, watched.errors)
