@@ -163,7 +163,31 @@ export function unitsOf(inc) {
   return [...list(inc.first_responsible), ...list(inc.co_responsible), ...list(inc.lead)];
 }
 
+// THE navigation of every page (the templates' own links are only what shows before the script runs):
+// one table, so no page forgets a page; a link shows only to the roles whose actions it serves
+// (service/auth/rules.py GRANTS: 舆情报送 REPORT, 导入 IMPORT).
+const NAV = [
+  { href: "/dashboard", label: "工作台" },
+  { href: "/review", label: "回应评估" },
+  { href: "/report", label: "舆情报送", roles: ["liaison", "reviewer", "coordinator", "admin"] },
+  { href: "/import", label: "导入", roles: ["reviewer", "coordinator", "admin"] },
+  { href: "/reports", label: "统计报表" },
+  { href: "/register", label: "联络登记与问责" },
+  { href: "/wall", label: "大屏" },
+];
+
+function renderNav(user) {
+  const nav = document.querySelector(".topbar nav");
+  if (!nav || nav.dataset.fixed !== undefined) return;  // a page with its own (the print view's 返回)
+  const here = location.pathname;
+  const alerts = document.getElementById("nav-alerts");  // the 提醒 link with its count (inbox.js), kept last
+  nav.replaceChildren(...NAV.filter((n) => !n.roles || n.roles.includes(user?.role)).map((n) =>
+    el("a", { href: n.href, class: here === n.href || (n.href === "/dashboard" && here.startsWith("/incidents/")) ? "active" : "" }, n.label)));
+  if (alerts) nav.append(alerts);
+}
+
 export function setupHeader(user) {
+  renderNav(user);
   const who = document.getElementById("who");
   if (who) who.textContent = userLabel(user);
   const logout = document.getElementById("logout");

@@ -70,10 +70,10 @@ function reportForm(d, methods) {
 
 function outcome(d) {
   if (d.role === "party_report") {
-    return `已报告：${d.reporter || ""}，${d.channel || ""}，${fmtTime(d.met_at)}（登记人 ${d.met_by || ""}）`;
+    return `已报告：${d.reporter || ""}，${d.channel || ""}，${fmtTime(d.met_at)}（登记人 ${d.met_by_name || ""}）`;
   }
-  const by = d.met_unit && d.met_unit !== d.unit ? `由牵头部门${d.met_unit}代为回应` : `${d.met_by || ""}回应`;
-  const confirmed = d.confirmed_at ? `；${d.confirmed_by}已确认（${fmtTime(d.confirmed_at)}）` : "";
+  const by = d.met_unit && d.met_unit !== d.unit ? `由牵头部门${d.met_unit}代为回应` : `${d.met_by_name || ""}回应`;
+  const confirmed = d.confirmed_at ? `；${d.confirmed_by_name}已确认（${fmtTime(d.confirmed_at)}）` : "";
   return `${by}，${fmtTime(d.met_at)}${d.on_time === false ? "（超时）" : ""}${confirmed}`;
 }
 
@@ -86,7 +86,7 @@ function dutyNode(d, data) {
     d.required ? null : el("span", { class: "muted" }, " （不影响事件整体回应）"));
   const rows = [el("dt", {}, "应办"), el("dd", {}, d.owes),
     el("dt", {}, "时限"), el("dd", {}, d.due_at ? fmtTime(d.due_at) : "—", " ", countdownNode(clock))];
-  if (d.claimed_by && d.status !== "met") rows.push(el("dt", {}, "认领"), el("dd", {}, `${d.claimed_by} ${fmtTime(d.claimed_at)}`));
+  if (d.claimed_by && d.status !== "met") rows.push(el("dt", {}, "认领"), el("dd", {}, `${d.claimed_by_name} ${fmtTime(d.claimed_at)}`));
   if (d.status === "met") rows.push(el("dt", {}, "办理"), el("dd", { "data-role": "outcome" }, outcome(d)));
   if (d.answer) rows.push(el("dt", {}, "回应内容"), el("dd", { class: "item-text" }, `${d.answer.channel || ""}：${d.answer.text}`));
   const node = el("div", { class: "duty", "data-unit": d.unit, "data-role": d.role, "data-state": d.status },
@@ -111,7 +111,7 @@ function dutyNode(d, data) {
 
 function statements(data) {
   const items = list(data.statements).map((s) => el("li", { class: "statement" },
-    el("div", { class: "item-text" }, s.text), el("span", { class: "muted" }, `${s.actor} ${fmtTime(s.at)}`)));
+    el("div", { class: "item-text" }, s.text), el("span", { class: "muted" }, `${s.actor_name || ""} ${fmtTime(s.at)}`)));
   const out = [el("h3", {}, "统一口径（会商）"),
     items.length ? el("ol", { class: "statements" }, ...items) : el("p", { class: "muted" }, "尚未登记统一口径")];
   if (data.may_coordinate) {

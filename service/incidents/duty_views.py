@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from routing.duties import ROLE_LABEL, DutyRole
 from service.auth.deps import Allowed, ReaderDep
+from service.auth.names import display_names
 from service.auth.rules import Action, Principal, assignment_of, may
 from service.core.deps import SessionDep, UowDep
 from service.core.events import EventType
@@ -61,7 +62,8 @@ def _iso(at: datetime | None) -> str | None:
     return at.isoformat() if at else None
 
 
-def duty_json(d: IncidentDuty, incident: Incident, viewer: Principal, answers: dict[int, Response]) -> dict:
+def duty_json(d: IncidentDuty, incident: Incident, viewer: Principal, answers: dict[int, Response],
+              names: dict[str, str] | None = None) -> dict:
     answer = answers.get(d.response_id) if d.response_id else None
     on_time = None if d.status != MET or d.met_at is None or d.due_at is None else d.met_at <= d.due_at
     return {
@@ -75,6 +77,9 @@ def duty_json(d: IncidentDuty, incident: Incident, viewer: Principal, answers: d
         "answer": {"text": answer.text, "channel": answer.channel, "link": answer.link, "unit": answer.unit,
                    "at": _iso(answer.at)} if answer else None,
         "may": steps_for(viewer, dw.case_of(d, incident)),
+        # the UI shows people by 姓名 (service.auth.names), never by username
+        **{f"{k}_name": (names or {}).get(v, v) if v else None
+           for k, v in (("claimed_by", d.claimed_by), ("met_by", d.met_by), ("confirmed_by", d.confirmed_by))},
     }
 
 
@@ -90,9 +95,12 @@ def duties(incident_id: IdPath, viewer: ReaderDep, session: SessionDep, engine: 
     statements = session.exec(select(IncidentStatement).where(IncidentStatement.incident_id == incident_id)
                               .order_by(col(IncidentStatement.id))).all()
     coordinates = may(viewer, Action.ARBITRATE, assignment_of(incident), engine.org)
+    names = display_names(session, [u for d in rows for u in (d.claimed_by, d.met_by, d.confirmed_by)]
+                          + [s.actor for s in statements])
     return {"received_at": _iso(incident.received_at), "report_to": incident.report_to,
-            "duties": [duty_json(d, incident, viewer, answers) for d in rows],
-            "statements": [{"id": s.id, "text": s.text, "actor": s.actor, "unit": s.unit, "at": _iso(s.at)}
+            "duties": [duty_json(d, incident, viewer, answers, names) for d in rows],
+            "statements": [{"id": s.id, "text": s.text, "actor": s.actor, "actor_name": names.get(s.actor, s.actor),
+                            "unit": s.unit, "at": _iso(s.at)}
                            for s in statements],
             "may_coordinate": coordinates and incident.status != "closed",
             "report_methods": [m.value for m in ReportMethod]}

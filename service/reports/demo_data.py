@@ -22,7 +22,9 @@ from service.core.columns import utcnow
 from service.core.db import migrate, session_scope
 from service.core.settings import Settings
 from service.core.uow import UnitOfWork
+from service.incidents import duties as dw
 from service.incidents import service as wf
+from service.incidents.duty_answers import active
 from service.incidents.ingest import process_items
 from service.incidents.models import Incident, Item
 from service.incidents.pipeline import Engine
@@ -169,6 +171,7 @@ def _handle(session: Session, engine: Engine, incident: Incident, rng: random.Ra
     _at(session, respond_at)
     counts["responded"] += 1
     counts["late"] += respond_at > incident.received_at + timedelta(hours=due)
+    _other_duties(kw, rng, respond_at, now)
     follow_at = respond_at + timedelta(hours=rng.uniform(12, 60))
     if follow_at < now and rng.random() < 0.6:
         wf.follow_up(**kw, viewer=liaison, kind=FollowUp.INFO, text="整改工作正在推进，阶段性进展已公布", now=follow_at)
@@ -183,6 +186,25 @@ def _handle(session: Session, engine: Engine, incident: Incident, rng: random.Ra
             counts["closed"] += 1
     if rng.random() < 0.35:
         counts["reviews"] += _review(session, incident, unit, rng, late, min(respond_at + timedelta(days=2), now))
+
+
+def _other_duties(kw: _Call, rng: random.Random, after: datetime, now: datetime) -> None:
+    """The other units' own duties (several departments, the localities' parts): each unit's liaison
+    claims and answers its own, mostly within hours of the first answer (issue 15)."""
+    session = kw["session"]
+    for duty in active(session, kw["incident_id"]):
+        if duty.status == "met" or duty.role == "party_report" or duty.clock_kind == "response" or duty.id is None:
+            continue  # met by the lead's answer, the coordinator's report, or the incident's own answer
+        at = after + timedelta(hours=rng.uniform(0.3, 8))
+        if at + timedelta(minutes=30) >= now:
+            continue
+        liaison = _liaison(duty.unit)
+        if duty.status == "open":
+            dw.claim_duty(**kw, viewer=liaison, duty_id=duty.id, now=at)
+            _at(session, at)
+        dw.respond_duty(**kw, viewer=liaison, duty_id=duty.id, channel=rng.choice(list(Channel)),
+                        text=rng.choice(RESPONSES), now=at + timedelta(minutes=30))
+        _at(session, at + timedelta(minutes=30))
 
 
 def _review(session: Session, incident: Incident, unit: str, rng: random.Random, late: bool, at: datetime) -> int:

@@ -102,3 +102,26 @@ def test_a_session_ended_elsewhere_sends_the_page_back_to_login(live_server: Liv
     assert api.post(live_server.url + "/api/auth/logout", headers={"X-CSRF-Token": token}).ok
     # the sign-out closes this page's live socket at once (code 4401): back to login unasked
     page.wait_for_url(re.compile(r".*/\?next=%2Fdashboard"))
+
+
+NAV_OF = {  # what each role's header offers, on every page alike (common.js NAV over GRANTS)
+    "liaison_scj": ["工作台", "回应评估", "舆情报送", "统计报表", "联络登记与问责", "大屏", "提醒"],
+    "leader_gaoping": ["工作台", "回应评估", "统计报表", "联络登记与问责", "大屏", "提醒"],
+    "coordinator_gaoping": ["工作台", "回应评估", "舆情报送", "导入", "统计报表", "联络登记与问责", "大屏", "提醒"],
+}
+
+
+@pytest.mark.parametrize("user", sorted(NAV_OF))
+def test_every_page_has_the_same_navigation_for_a_role(live_server: LiveServer, watched: Watched, user: str) -> None:
+    page = watched.page
+    login(page, live_server.url, user)
+    for path in ("/dashboard", "/alerts", "/review", "/reports", "/register", "/report"):
+        if path == "/report" and "舆情报送" not in NAV_OF[user]:
+            continue
+        page.goto(live_server.url + path)
+        links = page.locator(".topbar nav a")
+        expect(links.first).to_have_text("工作台")
+        expect(page.locator("#nav-alerts")).to_be_visible()  # the unread link is added last, once
+        labels = [re.sub(r"\d+$", "", t.strip()) for t in links.all_inner_texts()]
+        assert labels == NAV_OF[user], (path, labels)
+        expect(page.locator(".topbar nav a.active")).to_have_count(1)

@@ -30,7 +30,7 @@ def duties(client, iid: int, headers: dict = COORD) -> dict[str, dict]:
 
 def liaisons(client, settings) -> tuple[dict, dict]:
     account(settings, "liaison_jyj", "liaison", unit=JYJ)
-    account(settings, "liaison_gaj", "liaison", unit=GAJ)
+    account(settings, "liaison_gaj", "liaison", unit=GAJ, name="郭公安")
     return login(client, "liaison_jyj"), login(client, "liaison_gaj")
 
 
@@ -67,6 +67,8 @@ def test_two_departments_each_answer_their_duty(client, settings) -> None:
     assert [(x["status"], x["met_unit"], x["on_time"]) for x in after.values()] == [
         ("met", JYJ, True), ("met", GAJ, True)]
     assert after[GAJ]["answer"]["text"] == ANSWER["text"]
+    assert (after[GAJ]["met_by"], after[GAJ]["met_by_name"], after[GAJ]["claimed_by_name"]) == (
+        "liaison_gaj", "郭公安", "郭公安")  # the UI shows 姓名, never the username
     audit = [(a["action"], a["actor"]) for a in detail(client, iid)["audit"] if a["action"].startswith("incident.duty")]
     assert audit == [("incident.duty_claimed", "liaison_gaj"), ("incident.duty_responded", "liaison_gaj"),
                      ("incident.duty_claimed", "liaison_jyj"), ("incident.duty_responded", "liaison_jyj")]

@@ -47,13 +47,14 @@ def incident(client, ext: str, text: str, at: datetime | str | None = None, **ex
 
 
 def account(settings, username: str, role: str, unit: str | None = None, region: str | None = None,
-            password: str = DEMO_PASSWORD) -> None:
-    """An account created by the accounts service (validated against the org, audited)."""
+            password: str = DEMO_PASSWORD, name: str | None = None) -> None:
+    """An account created by the accounts service (validated against the org, audited); its 姓名 is
+    `name`, else the username."""
     from service.auth.service import create_user
     from service.core.db import session_scope
     from service.incidents.runtime import load_engine
 
     with session_scope(settings.database_url) as s:
         create_user(s, load_engine(settings, s).org, username=username, password=password, role=role,
-                    unit=unit, region=region, name=username)
+                    unit=unit, region=region, name=name or username)
         s.commit()
