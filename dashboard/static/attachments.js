@@ -2,7 +2,7 @@
 // responses and 督办单 answers, as downloads; the responding unit adds files to its responses.
 
 import { api, el, errorText, fmtTime, list, show, whoami } from "./common.js";
-import { ACCEPT, sizeText, upload } from "./upload.js";
+import { ACCEPT, filePicker, sizeText, upload } from "./upload.js";
 
 const incidentId = Number(location.pathname.split("/").filter(Boolean).pop());
 const root = document.getElementById("attachments-panel");
@@ -21,7 +21,7 @@ function form(responses) {
   const input = el("input", { id: "f-att-files", type: "file", multiple: true, accept: ACCEPT, name: "files" });
   const node = el("form", { class: "action-form", id: "attach-response" }, el("h3", {}, "为回应上传附件"),
     el("label", { for: "f-att-response", class: "field" }, el("span", {}, "回应"), select),
-    el("label", { for: "f-att-files", class: "field" }, el("span", {}, "文件"), input),
+    el("label", { for: "f-att-files", class: "field" }, el("span", {}, "文件"), filePicker(input)),
     el("button", { type: "submit", class: "primary" }, "上传"));
   node.addEventListener("submit", async (event) => {
     event.preventDefault();

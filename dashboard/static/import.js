@@ -3,7 +3,7 @@
 // mapping: nothing is kept on the server between the two steps.
 
 import { api, el, errorText, setupHeader, show, whoami } from "./common.js";
-import { upload } from "./upload.js";
+import { filePicker, upload } from "./upload.js";
 
 const state = { preview: null };
 
@@ -100,6 +100,7 @@ async function commit() {
 }
 
 async function main() {
+  filePicker(document.getElementById("i-file"));
   const user = await whoami();
   if (!user) return;
   setupHeader(user);

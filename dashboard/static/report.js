@@ -2,7 +2,7 @@
 // (POST /api/items/report, multipart with its attachments). User text only via textContent.
 
 import { api, el, errorText, setupHeader, show, whoami } from "./common.js";
-import { ACCEPT, formToken, sizeText, upload } from "./upload.js";
+import { ACCEPT, filePicker, formToken, sizeText, upload } from "./upload.js";
 
 let token = formToken();
 
@@ -59,6 +59,7 @@ async function submit(event) {
 }
 
 async function main() {
+  filePicker(document.getElementById("r-files"));
   const user = await whoami();
   if (!user) return;
   setupHeader(user);

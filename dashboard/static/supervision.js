@@ -3,7 +3,7 @@
 // answer. incident.js draws the notices and the answer form; this adds the document's parts.
 
 import { api, el, errorText, fmtTime, list, show, whoami } from "./common.js";
-import { ACCEPT, upload } from "./upload.js";
+import { ACCEPT, filePicker, upload } from "./upload.js";
 
 const incidentId = Number(location.pathname.split("/").filter(Boolean).pop());
 const root = document.getElementById("supervision-docs");
@@ -39,7 +39,7 @@ function filesForm(n) {
   const id = `f-notice-files-${n.id}`;
   const input = el("input", { id, type: "file", multiple: true, accept: ACCEPT, name: "files" });
   const form = el("form", { "data-role": "notice-files" },
-    el("label", { for: id, class: "small muted" }, "反馈附件"), input,
+    el("label", { for: id, class: "small muted" }, "反馈附件"), filePicker(input),
     el("button", { type: "submit", class: "small-button" }, "上传"));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -1,7 +1,7 @@
 // Multipart uploads (舆情报送, import, attachments) with the session's CSRF token; answers and
 // refusals as common.js's api() gives them.
 
-import { ApiFailure, api, toLogin } from "./common.js";
+import { ApiFailure, api, el, toLogin } from "./common.js";
 
 let token = null;
 
@@ -36,4 +36,27 @@ export function formToken() {
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// The browser draws a file input in its own language ("Choose Files", "No file chosen"): the
+// input stays (forms, labels and keyboards use it) but is drawn by us, in Chinese.
+const NONE_CHOSEN = "未选择文件";
+
+function chosen(input) {
+  return input.files && input.files.length ? [...input.files].map((f) => f.name).join("、") : NONE_CHOSEN;
+}
+
+export function filePicker(input) {
+  const names = el("span", { class: "file-names muted" }, chosen(input));
+  const button = el("button", { type: "button", class: "file-button" }, "选择文件");
+  const box = el("span", { class: "file-picker" });
+  if (input.parentNode) input.parentNode.replaceChild(box, input);
+  input.classList.add("file-native");
+  box.append(input, button, names);
+  button.addEventListener("click", () => input.click());
+  const update = () => { names.textContent = chosen(input); };
+  input.addEventListener("change", update);
+  // form.reset() empties it; the form exists once the caller's el(...) tree is built
+  queueMicrotask(() => input.form?.addEventListener("reset", () => setTimeout(update)));
+  return box;
 }

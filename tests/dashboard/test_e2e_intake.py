@@ -52,7 +52,11 @@ def test_report_an_item_with_a_screenshot(live_server: LiveServer, watched: Watc
         page.fill("#r-link", "https://weibo.com/123/abc")
         page.fill("#r-title", f"多家餐馆被曝使用过期食材（{size}）")
         page.fill("#r-text", FOOD if size == "desktop" else FOOD + "，马村镇也有")
+        picker = page.locator(".file-picker").filter(has=page.locator("#r-files"))
+        expect(picker.locator(".file-button")).to_have_text("选择文件")  # drawn in Chinese, not the browser's words
+        expect(picker.locator(".file-names")).to_have_text("未选择文件")
         page.set_input_files("#r-files", [{"name": "微博截图.png", "mimeType": "image/png", "buffer": files.png(40, 30)}])
+        expect(picker.locator(".file-names")).to_have_text("微博截图.png")
         shot(page, f"report-form-{size}", request)
         no_sideways_scroll(page)
         page.click("#r-submit")
