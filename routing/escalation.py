@@ -71,16 +71,21 @@ def next_due(started_at: datetime, due_at: datetime, rule: EscalationRule,
     return next((s.at for s in ladder(started_at, due_at, rule) if s.name not in done), None)
 
 
-def recipients(step_name: str, decision: RoutingDecision, org: OrgChart, unit: str | None = None) -> tuple[str, ...]:
+def recipients(step_name: str, decision: RoutingDecision, org: OrgChart, unit: str | None = None,
+               warned_apart: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """Who is told at a step: units (提醒), their leaders and the office (催办), the level above (督办).
 
     A duty's own clock (`unit`: routing.duties) warns that unit only and urges its leaders: each
-    unmet duty escalates to the unit that owes it (seed 000 三(五)1, each answers for its part)."""
+    unmet duty escalates to the unit that owes it (seed 000 三(五)1, each answers for its part).
+    The incident's own clock does not warn again the units in `warned_apart` (those with a duty
+    clock of their own): one unit, one reminder per deadline."""
     level = org.region(decision.level_region)
     units = (unit,) if unit else decision.first_responsible
     names: list[str | None]  # a unit whose region is unknown has no leader: dropped below
     if step_name.startswith("warn_"):
         names = [*units, *([decision.lead] if decision.lead and not unit else [])]
+        if not unit:
+            names = [n for n in names if n not in warned_apart]
     elif step_name == "urge":
         # a duty is urged through the office that coordinates the 本级 (a township's: the city's)
         office = org.roles_region(level.name).office if unit else level.office

@@ -86,10 +86,21 @@ def due_clocks(session: Session, now: datetime, after: int = 0) -> list:
         .where(col(Clock.next_due_at) <= now, col(Clock.id) > after).order_by(col(Clock.id)).limit(BATCH)).all())
 
 
+def _duty_units(session: Session, incident_ids: set[int]) -> dict[int, frozenset[str]]:
+    """The units with a duty clock of their own (routing.duties), per incident: warned on it, not again."""
+    out: dict[int, set[str]] = {}
+    if incident_ids:
+        for incident_id, unit in session.execute(select(col(Clock.incident_id), col(Clock.unit)).where(
+                col(Clock.incident_id).in_(incident_ids), col(Clock.unit).is_not(None))):
+            out.setdefault(incident_id, set()).add(unit)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
 def _fire_batch(session: Session, engine: Engine, settings: Settings, batch: Sequence,
                 now: datetime) -> tuple[list[Fired], list[int]]:
     rule = engine.policy.escalation
     done = fired_steps(session, [c.id for c in batch])
+    apart = _duty_units(session, {c.incident_id for c in batch})
     wanted: list[dict] = []
     placed: dict[int, datetime | None] = {}
     for clock in batch:
@@ -104,7 +115,8 @@ def _fire_batch(session: Session, engine: Engine, settings: Settings, batch: Seq
             continue
         decision = decision_of(clock)
         wanted += ({"clock_id": clock.id, "incident_id": clock.incident_id, "step": s.name, "label": s.label,
-                    "due_at": s.at, "fired_at": now, "recipients": list(recipients(s.name, decision, engine.org, clock.unit))}
+                    "due_at": s.at, "fired_at": now, "recipients": list(recipients(s.name, decision, engine.org, clock.unit,
+                                                  apart.get(clock.incident_id, frozenset())))}
                    for s in due)
         placed[clock.id] = next_due(clock.started_at, clock.due_at, rule, done.get(clock.id, frozenset())
                                     | {s.name for s in due})

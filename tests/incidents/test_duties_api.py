@@ -181,7 +181,10 @@ def test_the_sweep_escalates_each_unmet_duty_to_its_own_unit(client, settings) -
     rungs = _rungs(settings, iid)
     assert rungs[d[GAJ]["clock_kind"]] == [("warn_50", [GAJ])]
     assert rungs[d[JYJ]["clock_kind"]] == [("warn_50", [JYJ])]
-    assert ("warn_50", [JYJ, GAJ]) in rungs["response"]  # the incident's own clock: every unit, as before
+    # the incident's own clock: fired and recorded, but it warns no unit already warned on its own duty clock
+    assert ("warn_50", []) in rungs["response"]
+    told = [a for a in client.get("/api/alerts", headers=gaj).json() if a["step"] == "warn_50"]
+    assert len(told) == 1  # one unit, one reminder per deadline
     client.post(f"/api/incidents/{iid}/duties/{d[GAJ]['id']}/claim", headers=gaj)
     client.post(f"/api/incidents/{iid}/duties/{d[GAJ]['id']}/respond", headers=gaj, json=ANSWER)
     sweep_once(settings, RECEIVED + timedelta(hours=49))  # breach: 催办 to the unit's leader and the office

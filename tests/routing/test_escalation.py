@@ -156,6 +156,10 @@ def test_a_duty_clock_goes_to_its_own_unit() -> None:
     assert recipients("warn_50", d, org, unit="高平市公安局") == ("高平市公安局",)
     assert recipients("urge", d, org, unit="高平市公安局") == ("高平市人民政府主要负责人", "高平市人民政府办公室")
     assert recipients("warn_50", d, org) == ("高平市教育局", "高平市公安局")  # the incident's own clock: as before
+    # ...but not again to a unit warned on its own duty clock; its 催办 still goes to the leaders
+    assert recipients("warn_50", d, org, warned_apart=frozenset({"高平市公安局"})) == ("高平市教育局",)
+    assert recipients("warn_80", d, org, warned_apart=frozenset(d.first_responsible)) == ()
+    assert recipients("urge", d, org, warned_apart=frozenset(d.first_responsible)) == recipients("urge", d, org)
     township = RoutingDecision(Scope.ESPECIALLY_MAJOR, False, "米山镇", ("米山镇人民政府",))
     assert recipients("urge", township, org, unit="高平市人民政府办公室") == (
         "高平市人民政府主要负责人", "高平市人民政府办公室")  # the 本级 of a township is the city
