@@ -163,7 +163,7 @@ export function unitsOf(inc) {
   return [...list(inc.first_responsible), ...list(inc.co_responsible), ...list(inc.lead)];
 }
 
-// THE navigation of every page (the templates' own links are only what shows before the script runs):
+// THE navigation of every page (the templates carry an empty <nav>, filled here):
 // one table, so no page forgets a page; a link shows only to the roles whose actions it serves
 // (service/auth/rules.py GRANTS: 舆情报送 REPORT, 导入 IMPORT).
 const NAV = [
