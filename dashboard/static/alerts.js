@@ -76,10 +76,11 @@ async function ack(button, body) {
   button.disabled = true;
   try {
     const done = await acknowledge(body);
+    // its own line: the counts below are repainted by every refresh (a live push among them)
+    show(document.getElementById("inbox-ok"), `已确认 ${done.acknowledged} 条`);
     await Promise.all([loadInbox(), loadHistory()]);
-    const status = document.getElementById("inbox-status");
-    status.textContent = `已确认 ${done.acknowledged} 条。${status.textContent}`;
   } catch (err) {
+    show(document.getElementById("inbox-ok"), "");
     show(document.getElementById("inbox-error"), `确认失败：${errorText(err)}`);
   } finally {
     button.disabled = false;

@@ -136,7 +136,23 @@ async function load() {
   const duties = list(data.duties);
   panel.hidden = duties.length === 0;
   const several = duties.filter((d) => d.role !== "party_report").length > 1;
-  root.replaceChildren(...duties.map((d) => dutyNode(d, data)), ...(several ? statements(data) : []));
+  keepDrafts(root, () => root.replaceChildren(...duties.map((d) => dutyNode(d, data)), ...(several ? statements(data) : [])));
+}
+
+// A repaint (any live change of the incident) must not wipe what the liaison is typing:
+// fields are carried over by id, and so is the focus.
+function keepDrafts(node, repaint) {
+  const drafts = new Map([...node.querySelectorAll("input[id], textarea[id], select[id]")]
+    .map((f) => [f.id, f.value]));
+  const focused = node.contains(document.activeElement) ? document.activeElement.id : null;
+  repaint();
+  for (const [id, value] of drafts) {
+    const f = document.getElementById(id);
+    if (!f || !node.contains(f) || value === "") continue;
+    if (f.tagName === "SELECT" && ![...f.options].some((o) => o.value === value)) continue;
+    f.value = value;
+  }
+  if (focused) document.getElementById(focused)?.focus({ preventScroll: true });
 }
 
 if (panel && root && Number.isInteger(incidentId) && incidentId > 0) {

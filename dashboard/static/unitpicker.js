@@ -118,4 +118,6 @@ export function attachUnitPicker(input, { multiple = false } = {}) {
     }
   });
   input.addEventListener("blur", () => { seq++; close(); });
+  // typed before this script ran (a slow page): offer the units at once
+  if (document.activeElement === input && current()) search();
 }

@@ -26,11 +26,17 @@ def newest(server: LiveServer) -> int:
     return httpx.get(f"{server.url}/api/incidents", headers=COORD, timeout=30).json()[0]["id"]
 
 
-def answer(page, unit: str, channel: str, text: str) -> None:
+def claim(page, unit: str) -> None:
     duty = page.locator(f".duty[data-unit='{unit}']")
     duty.locator("button[data-step=claim]").click()
     expect(page.locator("#duty-ok")).to_contain_text(f"{unit}已认领")
     expect(duty).to_have_attribute("data-state", "claimed")
+
+
+def answer(page, unit: str, channel: str, text: str, *, claimed: bool = False) -> None:
+    duty = page.locator(f".duty[data-unit='{unit}']")
+    if not claimed:
+        claim(page, unit)
     duty.locator("select[name=channel]").select_option(channel)
     duty.locator("textarea[name=text]").fill(text)
     duty.locator("form[data-form=duty-respond] button[type=submit]").click()
@@ -55,7 +61,17 @@ def test_two_departments_each_answer_their_own_duty(live_server: LiveServer, wat
     expect(panel.locator(f".duty[data-unit='{GAJ}'] .badge")).to_have_text("第一责任")
     expect(panel.locator(f".duty[data-unit='{JYJ}'] button")).to_have_count(0)  # not his unit's duty
     expect(panel.locator(f".duty[data-unit='{GAJ}'] .countdown")).to_contain_text("剩余")
-    answer(page, GAJ, "政务新媒体", HOSTILE)
+    claim(page, GAJ)
+    draft = panel.locator(f".duty[data-unit='{GAJ}'] textarea[name=text]")
+    draft.fill("公安局正在核实")
+    # meanwhile the coordinator records the agreed statement: the live push repaints the panel,
+    # and what the liaison was typing survives it
+    agreed = httpx.post(f"{live_server.url}/api/incidents/{incident_id}/statement", headers=COORD, timeout=30,
+                        json={"text": "以教育局通报为准"})
+    assert agreed.status_code == 201, agreed.text
+    expect(panel.locator(".statement")).to_have_count(1)
+    expect(draft).to_have_value("公安局正在核实")
+    answer(page, GAJ, "政务新媒体", HOSTILE, claimed=True)
     expect(page.locator("#incident-status")).to_have_text("已认领")  # the other department still owes
     expect(panel.locator(f".duty[data-unit='{GAJ}'] .item-text")).to_contain_text(HOSTILE)  # text, not markup
     expect(panel.locator(f".duty[data-unit='{GAJ}'] .countdown")).to_have_attribute("data-level", "met")

@@ -150,7 +150,7 @@ def the_leaders_inbox(demo: LiveServer, browser: Browser, request: pytest.Fixtur
         page.locator("#inbox-list li input.pick:not(:disabled)").nth(0).check()
         page.locator("#inbox-list li input.pick:not(:disabled)").nth(1).check()
         page.click("#ack-selected")
-        expect(page.locator("#inbox-status")).to_contain_text("已确认")
+        expect(page.locator("#inbox-ok")).to_contain_text("已确认")
         expect(page.locator("#unread-count")).to_have_text(str(unread - 3))
         shot(page, "inbox-alerts-page-leader", request)
         page.click("#ack-all")
