@@ -27,6 +27,8 @@ passwords.use(passwords.CHEAP)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "empty_database: the test's database is empty, not even migrated "
                                        "(tests of migrations and of start-up on a new database)")
+    config.addinivalue_line("markers", "demo_history: the test's database holds the demo history "
+                                       "(`yuqing demo-data`, 45 days, seed 1), seeded once per worker")
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +39,27 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def pg_template() -> str:
     return databases.pg_template()
+
+
+@pytest.fixture(scope="session")
+def sqlite_history(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    return databases.sqlite_history(sqlite_template, tmp_path_factory.mktemp("history"))
+
+
+@pytest.fixture(scope="session")
+def pg_history(pg_template: str) -> Iterator[tuple[str, dict]]:
+    name, made = databases.pg_history(pg_template)
+    yield name, made
+    databases.pg_drop_template(name)
+
+
+@pytest.fixture
+def demo_history(request: pytest.FixtureRequest, database_url: str) -> dict:
+    """The counts `seed_demo_data(days=45, seed=1)` returned for the history this test's database
+    (marked `demo_history`) was cloned from."""
+    assert request.node.get_closest_marker("demo_history") is not None, "mark the test demo_history"
+    kind = "sqlite" if database_url.startswith("sqlite") else "pg"
+    return request.getfixturevalue(f"{kind}_history")[1]
 
 
 @pytest.fixture(scope="session")
@@ -51,13 +74,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """The demo org and accounts already in place (what the app's first start writes), unless
     the test is marked `empty_database`."""
     empty = request.node.get_closest_marker("empty_database") is not None
+    history = request.node.get_closest_marker("demo_history") is not None
     if request.param == "sqlite":
         target = tmp_path / "yuqing.db"
-        yield f"sqlite:///{target}" if empty else databases.sqlite_clone(
-            request.getfixturevalue("sqlite_template"), target)
+        template = request.getfixturevalue("sqlite_history")[0] if history else request.getfixturevalue(
+            "sqlite_template")
+        yield f"sqlite:///{target}" if empty else databases.sqlite_clone(template, target)
         return
     dropper = request.getfixturevalue("pg_dropper")
-    name = databases.pg_create(None if empty else request.getfixturevalue("pg_template"))
+    base = request.getfixturevalue("pg_history")[0] if history else request.getfixturevalue("pg_template")
+    name = databases.pg_create(None if empty else base)
     yield databases.pg_url(name)
     dropper.drop(name)
 

@@ -18,7 +18,6 @@ from playwright.sync_api import Browser, Page, expect
 
 from routing.local_time import BEIJING_NAME
 from service.escalation.sweep import sweep_once
-from service.reports.demo_data import seed_demo_data
 from tests.conftest import COORD
 from tests.dashboard.conftest import SCREENSHOTS, LiveServer, login, submitted
 
@@ -31,10 +30,12 @@ FRESH = {  # today's work on top of the history (→ 市场监管局 twice, → 
 }
 
 
+pytestmark = pytest.mark.demo_history
+
+
 @pytest.fixture
-def history(live_server: LiveServer) -> dict[str, int]:
-    made = seed_demo_data(live_server.settings, days=45, seed=1)
-    assert made["incidents"] > 80, made
+def history(live_server: LiveServer, demo_history: dict) -> dict[str, int]:
+    assert demo_history["incidents"] > 80, demo_history
     ids = {}
     for key, text in FRESH.items():
         item = live_server.post_item(f"board-{key}", text)

@@ -15,7 +15,6 @@ from playwright.sync_api import Browser, Page, expect
 
 from routing.local_time import BEIJING_NAME
 from service.escalation.sweep import sweep_once
-from service.reports.demo_data import seed_demo_data
 from tests.dashboard.conftest import SCREENSHOTS, LiveServer, login
 
 DESKTOP = {"width": 1440, "height": 900}
@@ -37,10 +36,12 @@ def major_incident(server: LiveServer) -> int:
     raise AssertionError("the 特别重大 item made no incident")
 
 
+pytestmark = pytest.mark.demo_history
+
+
 @pytest.fixture
-def demo(live_server: LiveServer) -> LiveServer:
-    made = seed_demo_data(live_server.settings, days=45, seed=1)
-    assert made["incidents"] > 80, made
+def demo(live_server: LiveServer, demo_history: dict) -> LiveServer:
+    assert demo_history["incidents"] > 80, demo_history
     live_server.post_item("major-1", MAJOR, severity="特别重大")
     major_incident(live_server)
     assert sweep_once(live_server.settings)["failed"] == []  # (the embedded sweeper may have run too)

@@ -23,9 +23,12 @@ def images_loaded(page: Page, selector: str) -> list[int]:
     return page.eval_on_selector_all(selector, "imgs => imgs.map(i => i.naturalWidth)")
 
 
+pytestmark = pytest.mark.demo_history
+
+
 @pytest.fixture
-def demo(live_server: LiveServer) -> dict:
-    made = seed_demo_data(live_server.settings, days=45, seed=1)
+def demo(live_server: LiveServer, demo_history: dict) -> dict:
+    made = demo_history
     assert made["incidents"] > 80 and made["responded"] > 50 and made["reviews"] > 10, made
     assert seed_demo_data(live_server.settings) == {"skipped": True}  # idempotent
     return made

@@ -171,3 +171,49 @@ class Dropper:
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 except psycopg.Error as exc:  # one left behind is named, the others still go
                     print(f"could not drop test database {name}: {exc}")
+
+
+# ---- the demo history (45 days, seed 1), seeded once per worker and cloned per test ----
+# Its times are relative to the moment it is seeded, so it lives for one session only; tests
+# marked `demo_history` get a clone instead of seeding it themselves (about 10 s of CPU each).
+
+HISTORY_PREFIX = TEMPLATE_PREFIX + "hist_"  # stale ones (a killed worker's) go with _drop_stale
+
+
+def seed_history(url: str) -> dict:
+    """What `yuqing demo-data` would write (45 days, seed 1): returns its counts."""
+    from service.core.db import get_engine
+    from service.reports.demo_data import seed_demo_data
+
+    settings = Settings(database_url=url, demo=True, demo_force=True, redis_url=None, _env_file=None)
+    made = seed_demo_data(settings, days=45, seed=1)
+    get_engine(url).dispose()
+    get_engine.cache_clear()
+    return made
+
+
+def sqlite_history(base: Path, directory: Path) -> tuple[Path, dict]:
+    path = directory / f"history-{uuid.uuid4().hex[:8]}.db"
+    made = seed_history(sqlite_clone(base, path))
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=DELETE")
+    return path, made
+
+
+def pg_history(base: str) -> tuple[str, dict]:
+    name = HISTORY_PREFIX + uuid.uuid4().hex[:12]
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{base}"')
+        conn.execute(f"COMMENT ON DATABASE \"{name}\" IS '{int(time.time())}'")
+    made = seed_history(pg_url(name))
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false')
+        # a connection the seeding left (a pool of another thread) would make every clone fail
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
+    return name, made
+
+
+def pg_drop_template(name: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" WITH IS_TEMPLATE false')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
