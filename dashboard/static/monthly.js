@@ -44,7 +44,11 @@ function dutyTable(table, duties) {
   };
   const rows = (duties || []).map((d) => row([d.unit, d.role_label, ...DUTY_COLUMNS.map(([, key, kind]) => fmt(d[key], kind))], "td"));
   if (!rows.length) rows.push(row(["所选范围内无职责记录"], "td"));
-  table.replaceChildren(row(["责任单位", "职责", ...DUTY_COLUMNS.map(([label]) => label)], "th"), ...rows);
+  const head = document.createElement("thead");
+  const body = document.createElement("tbody");
+  head.append(row(["责任单位", "职责", ...DUTY_COLUMNS.map(([label]) => label)], "th"));
+  body.append(...rows);
+  table.replaceChildren(head, body);
 }
 
 async function load() {

@@ -58,15 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     from service.cli.items import add_import_parser
 
     add_import_parser(items_sub)
-    from service.cli.classifier import add_parser as add_classifier
+    from service.cli import classifier, events, incidents
 
-    add_classifier(sub)
-    from service.cli.events import add_parser as add_events
-
-    add_events(sub)
-    from service.cli.incidents import add_parser as add_incidents
-
-    add_incidents(sub)
+    for commands in (classifier, events, incidents):  # each module adds its own sub-commands
+        commands.add_parser(sub)
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
 
