@@ -6,7 +6,7 @@ import {
   setupHeader, show, sourceLabel, whoami,
 } from "./common.js";
 import { clocksOf, countdownNode, startTicking } from "./countdown.js";
-import { DUTY_DETAIL_LABEL, DUTY_HIDDEN_DETAIL } from "./duty_labels.js";
+import { DUTY_DETAIL_LABEL, DUTY_HIDDEN_DETAIL, dutiesText } from "./duty_labels.js";
 import { Live } from "./live.js";
 import { actionBar } from "./actionbar.js";
 import { attachUnitPicker, resolveUnits } from "./unitpicker.js";
@@ -27,6 +27,7 @@ const ACTION_LABEL = {
   "incident.reviewed": "回应评估", "incident.supervised": "下发督办单", "incident.supervision_answered": "督办单反馈",
   "incident.supervision_signed": "签收督办单", "incident.attachment_added": "上传附件",
   "incident.duty_claimed": "认领本单位职责", "incident.duty_responded": "本单位回应", "incident.duty_confirmed": "确认牵头部门回应", "incident.statement_recorded": "登记统一口径", "incident.party_reported": "向同级党委报告",
+  "incident.duty_claim_expired": "本单位职责认领超时", "incident.duties_backfilled": "补写各单位职责",
 };
 const DETAIL_LABEL = {
   grounds: "理由", reason: "理由", why: "理由", note: "说明", channel: "渠道", text: "内容", link: "链接",
@@ -66,6 +67,7 @@ function detailValue(key, value) {
   if (key === "link" && value) return safeLink(value);
   if (key === "accept") return value ? "同意退回，改派" : "不同意退回";
   if (key === "notice_id") return `#${value}`;
+  if (key === "duties") return dutiesText(value);
   if (typeof value === "boolean") return value ? "是" : "否";
   if (key === "kind" && FOLLOW_KIND[value]) return FOLLOW_KIND[value];
   if (key.endsWith("_at") && typeof value === "string") return fmtTime(value);

@@ -28,6 +28,29 @@ function overallTable(table, t) {
   table.replaceChildren(row(OVERALL.map(([label]) => label), "th"), row(OVERALL.map(([, key, kind]) => fmt(t[key], kind)), "td"));
 }
 
+// on time per unit per duty (issue 15): one row per unit and duty, names as text
+const DUTY_COLUMNS = [["应办", "owed", "count"], ["按时", "on_time", "count"], ["超时", "late", "count"],
+  ["时限内待办", "pending", "count"], ["按时率", "on_time_rate", "rate"]];
+
+function dutyTable(table, duties) {
+  const row = (cells, tag) => {
+    const tr = document.createElement("tr");
+    for (const text of cells) {
+      const cell = document.createElement(tag);
+      cell.textContent = text;
+      tr.append(cell);
+    }
+    return tr;
+  };
+  const rows = (duties || []).map((d) => row([d.unit, d.role_label, ...DUTY_COLUMNS.map(([, key, kind]) => fmt(d[key], kind))], "td"));
+  if (!rows.length) rows.push(row(["所选范围内无职责记录"], "td"));
+  const head = document.createElement("thead");
+  const body = document.createElement("tbody");
+  head.append(row(["责任单位", "职责", ...DUTY_COLUMNS.map(([label]) => label)], "th"));
+  body.append(...rows);
+  table.replaceChildren(head, body);
+}
+
 async function load() {
   const form = document.getElementById("monthly-filters");
   const q = new URLSearchParams({ month: form.elements.month.value });
@@ -53,6 +76,7 @@ async function load() {
   fillTable(document.getElementById("m-units"), "责任单位", data.by_unit, columns, data.overall);
   fillTable(document.getElementById("m-weeks"), "周次", data.by_week, columns);
   fillTable(document.getElementById("m-topics"), "领域", data.by_topic, columns);
+  dutyTable(document.getElementById("m-duties"), data.duties);
   const cq = new URLSearchParams({ from: data.from, to: data.to });
   if (region) cq.set("region", region);
   document.getElementById("m-chart-units").src = `/api/reports/chart/units.svg?${cq}`;

@@ -82,6 +82,9 @@ async function load() {
     document.getElementById(`chart-${kind}`).src = `/api/reports/chart/${kind}.svg?${q}`;
   }
   document.getElementById("export-csv").href = `/api/reports/export.csv?${q}`;
+  const dq = new URLSearchParams(q);
+  dq.set("table", "duty");
+  document.getElementById("export-duty-csv").href = `/api/reports/export.csv?${dq}`;
   document.getElementById("export-xlsx").href = `/api/reports/export.xlsx?${q}`;
   const month = (q.get("from") || today()).slice(0, 7);
   const mq = new URLSearchParams({ month });

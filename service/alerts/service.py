@@ -150,20 +150,34 @@ def create_alerts(session: Session, org: OrgChart, settings: Settings, steps: Se
 
 def create_claim_alerts(session: Session, org: OrgChart, settings: Settings,
                         events: Sequence[EscalationEvent]) -> list[int]:
-    """Alerts for lapsed claims (the escalation events of service.incidents.claims), not
-    committed; returns the delivery ids to dispatch."""
+    """Alerts for lapsed claims (the escalation events of service.incidents.claims: an
+    incident's claim, or a unit's claim of its own duty), not committed; returns the delivery
+    ids to dispatch."""
     channels, now, out = enabled_channels(session), utcnow(), []
     for event in events:
         incident = session.get(Incident, event.incident_id)
-        if incident is None or incident.claim_expired_at is None:
+        fields = None if incident is None else _claim_alert(incident, event)
+        if incident is None or fields is None:
             continue
-        lapsed = incident.claim_expired_at
         out += add_alerts(session, org, settings, channels, [(incident, list(event.recipients), {
-            "key": f"claim:{incident.id}:{int(lapsed.timestamp())}", "step_id": None, "clock": "claim",
-            "clock_label": "认领", "step": (event.step or "claim_expired")[:16],
-            "label": (event.label or "认领超时")[:16], "due_at": lapsed, "created_at": now})])
+            **fields, "step_id": None, "step": (event.step or "claim_expired")[:16],
+            "label": (event.label or "认领超时")[:16], "created_at": now})])
     session.flush()
     return [id_of(d) for d in out]
+
+
+def _claim_alert(incident: Incident, event: EscalationEvent) -> dict[str, Any] | None:
+    """key, clock and due_at of a lapsed claim's alert. A duty's lapse goes on the duty's own
+    clock (its inbox entry ends when the unit answers); the incident's on `claim`."""
+    lapsed = event.expired_claim or {}
+    if lapsed.get("duty_id") and lapsed.get("at"):
+        at = datetime.fromisoformat(str(lapsed["at"]))
+        return {"key": f"duty_claim:{lapsed['duty_id']}:{int(at.timestamp())}", "clock": (event.clock or "claim")[:32],
+                "clock_label": f"认领（{lapsed.get('unit') or ''}）", "due_at": at}
+    if incident.claim_expired_at is None:
+        return None
+    at = incident.claim_expired_at
+    return {"key": f"claim:{incident.id}:{int(at.timestamp())}", "clock": "claim", "clock_label": "认领", "due_at": at}
 
 
 def _alert_message(session: Session, settings: Settings, delivery: AlertDelivery) -> AlertMessage:

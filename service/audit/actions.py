@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, NotRequired, TypedDict
 
+from service.audit.duty_details import DutiesBackfilled, DutyClaimExpired
+
 
 class AuditAction(StrEnum):
     # accounts
@@ -50,6 +52,8 @@ class AuditAction(StrEnum):
     DUTY_CONFIRMED = "incident.duty_confirmed"
     STATEMENT_RECORDED = "incident.statement_recorded"
     PARTY_REPORTED = "incident.party_reported"
+    DUTY_CLAIM_EXPIRED = "incident.duty_claim_expired"  # the sweep: a unit's duty claim lapsed
+    DUTIES_BACKFILLED = "incident.duties_backfilled"  # an incident older than the duties given its own
     # escalation steps of the shipped policy; other warn fractions are members too (_missing_)
     ESCALATION_WARN_50 = "escalation.warn_50"
     ESCALATION_WARN_80 = "escalation.warn_80"
@@ -442,6 +446,7 @@ DETAIL: dict[AuditAction, type] = {
     _A.INCIDENT_SUPERVISION_SIGNED: SupervisionSigned, _A.INCIDENT_ATTACHMENT_ADDED: AttachmentAdded,
     _A.DUTY_CLAIMED: DutyClaimed, _A.DUTY_RESPONDED: DutyResponded, _A.DUTY_CONFIRMED: DutyConfirmed,
     _A.STATEMENT_RECORDED: StatementRecorded, _A.PARTY_REPORTED: PartyReported,
+    _A.DUTY_CLAIM_EXPIRED: DutyClaimExpired, _A.DUTIES_BACKFILLED: DutiesBackfilled,
     _A.ESCALATION_WARN_50: Escalated, _A.ESCALATION_WARN_80: Escalated, _A.ESCALATION_URGE: Escalated,
     _A.ESCALATION_SUPERVISE: Escalated,
     _A.ITEM_FAILED: ItemFailed, _A.ITEM_RETRIED: ItemRetried, _A.ITEM_REPORTED: ItemReported,

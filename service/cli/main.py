@@ -58,12 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     from service.cli.items import add_import_parser
 
     add_import_parser(items_sub)
-    from service.cli.classifier import add_parser as add_classifier
+    from service.cli import classifier, events, incidents
 
-    add_classifier(sub)
-    from service.cli.events import add_parser as add_events
-
-    add_events(sub)
+    for commands in (classifier, events, incidents):  # each module adds its own sub-commands
+        commands.add_parser(sub)
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
 
@@ -216,6 +214,12 @@ def cmd_events(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_incidents(args: argparse.Namespace) -> int:
+    from service.cli.incidents import cmd_incidents as run
+
+    return run(args)
+
+
 COMMANDS = {
     "triage": cmd_triage,
     "migrate": cmd_migrate,
@@ -230,6 +234,7 @@ COMMANDS = {
     "classifier": cmd_classifier,
     "items": cmd_items,
     "events": cmd_events,
+    "incidents": cmd_incidents,
 }
 
 if __name__ == "__main__":

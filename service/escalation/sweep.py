@@ -1,5 +1,6 @@
-"""The periodic, idempotent sweep: recover stranded items, tell principal leaders of 特别重大
-incidents, walk the escalation ladder, expire claims, mark finished inbox entries resolved,
+"""The periodic, idempotent sweep: recover stranded items, give incidents older than the duties
+theirs, tell principal leaders of 特别重大 incidents, walk the escalation ladder, expire claims
+(the incidents' and the units' duty claims), mark finished inbox entries resolved,
 recover lost deliveries, build the leaders' digest.
 
 Each rung is a row unique per (clock, step): a rerun, or two sweepers at once, never alert
@@ -29,6 +30,7 @@ from service.core.settings import Settings
 from service.core.uow import UnitOfWork
 from service.escalation.ladder import escalate
 from service.incidents.claims import expire_claims
+from service.incidents.duty_backfill import backfill_duties
 from service.incidents.jobs import submit
 from service.incidents.models import Item
 from service.incidents.runtime import load_engine
@@ -79,6 +81,14 @@ def _claims(settings: Settings, now: datetime) -> int:
     return len(expired)
 
 
+def _backfill(settings: Settings, now: datetime) -> int:
+    """Duties for a batch of incidents opened before they existed (service.incidents.duty_backfill)."""
+    with session_scope(settings.database_url) as session:
+        done = backfill_duties(session, load_engine(settings, session), now)
+        session.commit()
+    return done
+
+
 def _majors(settings: Settings, now: datetime) -> int:
     """The principal leader told of every incident newly routed or upgraded to 特别重大."""
     with session_scope(settings.database_url) as session:
@@ -117,6 +127,7 @@ def sweep_once(settings: Settings, now: datetime | None = None) -> dict:
     failed: list[str] = []
     counts = {
         "recovered": guarded("recovery", lambda: _recovery(settings, now), failed),
+        "duties_backfilled": guarded("duty_backfill", lambda: _backfill(settings, now), failed),
         "major_alerts": guarded("major_alerts", lambda: _majors(settings, now), failed),
         "escalations": guarded("escalation", lambda: _escalation(settings, now), failed),
         "claims_expired": guarded("claim_expiry", lambda: _claims(settings, now), failed),

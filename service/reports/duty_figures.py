@@ -62,7 +62,12 @@ def by_unit_and_duty(records: Iterable[DutyRecord], as_of: datetime) -> list[Dut
             sorted(tally.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 99)))]
 
 
+def role_label(role: str) -> str:
+    """第一责任 / 牵头 / 属地回应 / 向同级党委报告 (a role no longer known: as stored)."""
+    return ROLE_LABEL.get(DutyRole(role), role) if role in DutyRole._value2member_map_ else role
+
+
 def duty_json(rows: list[DutyFigures]) -> list[dict]:
-    return [{"unit": f.unit, "role": f.role, "role_label": ROLE_LABEL.get(DutyRole(f.role), f.role),
+    return [{"unit": f.unit, "role": f.role, "role_label": role_label(f.role),
              "owed": f.owed, "on_time": f.on_time, "late": f.late, "pending": f.pending,
              "on_time_rate": None if f.on_time_rate is None else round(f.on_time_rate, 4)} for f in rows]

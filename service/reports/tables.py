@@ -41,6 +41,16 @@ COLUMNS: tuple[Column, ...] = (
 # the first column of each table, and the sheet names of the XLSX export
 TABLES = {"unit": ("按单位", "责任单位"), "week": ("按周", "周次"), "topic": ("按领域", "领域")}
 
+# on time per unit per duty (service.reports.duty_figures): its sheet, its two key columns, its figures
+DUTY_SHEET, DUTY_KEYS = "按单位职责", ("责任单位", "职责")
+DUTY_COLUMNS: tuple[Column, ...] = (
+    Column("owed", "应办职责数", "count"),
+    Column("on_time", "按时办理", "count"),
+    Column("late", "超时办理", "count"),
+    Column("pending", "时限内待办", "count"),
+    Column("on_time_rate", "按时率", "rate"),
+)
+
 
 def figures_json(f: Figures) -> dict:
     return {"key": f.key, **{c.key: _round(getattr(f, c.key), c.kind) for c in COLUMNS}}

@@ -22,9 +22,9 @@ from service.core.errors import Invalid
 from service.core.inputs import StrictDate
 from service.incidents.deps import EngineDep
 from service.reports import charts, export, monthly
-from service.reports.duty_figures import by_unit_and_duty, duty_json
+from service.reports.duty_figures import DutyFigures, by_unit_and_duty, duty_json
 from service.reports.loaders import Period, load_duties, load_records, period_problem
-from service.reports.tables import TABLES, Report, build, report_json
+from service.reports.tables import DUTY_SHEET, TABLES, Report, build, report_json
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
@@ -59,6 +59,14 @@ def _report(viewer: Principal, session, engine, settings, period: Period, region
     return build(records, as_of, tz), as_of
 
 
+def _duties(viewer: Principal, session, engine, settings, period: Period, region: str | None,
+            as_of: datetime) -> list[DutyFigures]:
+    """On time per unit per duty (issue 15), scoped like the figures."""
+    records = load_duties(session, engine.org, viewer, period, tz=ZoneInfo(settings.timezone),
+                          region=_region(region, engine))
+    return by_unit_and_duty(records, as_of)
+
+
 def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f"attachment; filename=\"report\"; filename*=UTF-8''{quote(name)}",
             "Cache-Control": "no-store"}
@@ -70,14 +78,13 @@ def summary(viewer: ReaderDep, session: SessionDep, engine: EngineDep, settings:
     period = _period(start, to, ZoneInfo(settings.timezone))
     report, as_of = _report(viewer, session, engine, settings, period, region)
     since, until = period.bounds(ZoneInfo(settings.timezone))
-    duties = load_duties(session, engine.org, viewer, period, tz=ZoneInfo(settings.timezone),
-                         region=_region(region, engine))
+    duties = _duties(viewer, session, engine, settings, period, region, as_of)
     return {"from": period.start.isoformat(), "to": period.end.isoformat(), "region": region,
             "scope": _scope_label(viewer, region, engine), "as_of": as_of.isoformat(), **report_json(report),
             # 问责 notified in the period (with their 整改), and how the 4 % is to be read (seed 000 二(三))
             "accountability": records_for(session, engine.org, viewer, since=since, until=until),
             "weight_note": WEIGHT_NOTE,
-            "duties": duty_json(by_unit_and_duty(duties, as_of))}  # on time per unit per duty (issue 15)
+            "duties": duty_json(duties)}  # on time per unit per duty (issue 15)
 
 
 # OpenAPI `responses` of the file routes (FastAPI's parameter type: dict[int | str, dict[str, Any]])
@@ -87,25 +94,31 @@ SVG_DOC: dict[int | str, dict[str, Any]] = {200: {"content": {"image/svg+xml": {
 
 
 @router.get("/export.csv", response_class=Response, responses=CSV_DOC,
-            summary="导出 CSV（按单位/按周/按领域之一） / one table as CSV")
+            summary="导出 CSV（按单位/按周/按领域/按单位职责之一） / one table as CSV")
 def export_csv(viewer: ReaderDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
                start: StrictDate | None = FROM, to: StrictDate | None = TO, region: str | None = REGION,
-               table: Literal["unit", "week", "topic"] = Query("unit", description="unit 按单位 / week 按周 / topic 按领域"),
+               table: Literal["unit", "week", "topic", "duty"] = Query(
+                   "unit", description="unit 按单位 / week 按周 / topic 按领域 / duty 按单位职责"),
                ) -> Response:
     period = _period(start, to, ZoneInfo(settings.timezone))
-    report, _ = _report(viewer, session, engine, settings, period, region)
-    name = f"舆情回应统计_{TABLES[table][0]}_{period.start}_{period.end}.csv"
-    return Response(export.to_csv(report, table), media_type="text/csv; charset=utf-8", headers=_attachment(name))
+    if table == "duty":
+        body = export.duty_csv(_duties(viewer, session, engine, settings, period, region, utcnow()))
+        name = f"舆情回应统计_{DUTY_SHEET}_{period.start}_{period.end}.csv"
+    else:
+        report, _ = _report(viewer, session, engine, settings, period, region)
+        body, name = export.to_csv(report, table), f"舆情回应统计_{TABLES[table][0]}_{period.start}_{period.end}.csv"
+    return Response(body, media_type="text/csv; charset=utf-8", headers=_attachment(name))
 
 
 @router.get("/export.xlsx", response_class=Response, responses=XLSX_DOC,
-            summary="导出 XLSX（工作表 按单位/按周/按领域） / the tables as an XLSX workbook")
+            summary="导出 XLSX（工作表 按单位/按周/按领域/按单位职责） / the tables as an XLSX workbook")
 def export_xlsx(viewer: ReaderDep, session: SessionDep, engine: EngineDep, settings: SettingsDep,
                 start: StrictDate | None = FROM, to: StrictDate | None = TO, region: str | None = REGION) -> Response:
     period = _period(start, to, ZoneInfo(settings.timezone))
-    report, _ = _report(viewer, session, engine, settings, period, region)
+    report, as_of = _report(viewer, session, engine, settings, period, region)
     label = _scope_label(viewer, region, engine)
-    body = export.to_xlsx(report, title=f"{label}政务舆情回应统计（{period.start} 至 {period.end}）")
+    body = export.to_xlsx(report, title=f"{label}政务舆情回应统计（{period.start} 至 {period.end}）",
+                          duties=_duties(viewer, session, engine, settings, period, region, as_of))
     return Response(body, media_type=export.XLSX_TYPE,
                     headers=_attachment(f"舆情回应统计_{period.start}_{period.end}.xlsx"))
 
@@ -140,8 +153,10 @@ def monthly_report(viewer: ReaderDep, session: SessionDep, engine: EngineDep, se
                    month: str | None = MONTH, region: str | None = REGION) -> dict:
     tz = ZoneInfo(settings.timezone)
     year, m = _month(month, tz)
-    report, as_of = _report(viewer, session, engine, settings, monthly.month_period(year, m), region)
-    return {**monthly.content(report, _scope_label(viewer, region, engine), year, m), "region": region,
+    period = monthly.month_period(year, m)
+    report, as_of = _report(viewer, session, engine, settings, period, region)
+    duties = _duties(viewer, session, engine, settings, period, region, as_of)
+    return {**monthly.content(report, _scope_label(viewer, region, engine), year, m, duties), "region": region,
             "as_of": as_of.isoformat()}
 
 
@@ -151,8 +166,10 @@ def monthly_xlsx(viewer: ReaderDep, session: SessionDep, engine: EngineDep, sett
                  month: str | None = MONTH, region: str | None = REGION) -> Response:
     tz = ZoneInfo(settings.timezone)
     year, m = _month(month, tz)
-    report, as_of = _report(viewer, session, engine, settings, monthly.month_period(year, m), region)
+    period = monthly.month_period(year, m)
+    report, as_of = _report(viewer, session, engine, settings, period, region)
     name = _scope_label(viewer, region, engine)
-    body = monthly.to_xlsx(report, name, year, m, made_at=as_of.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
+    body = monthly.to_xlsx(report, name, year, m, made_at=as_of.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                           duties=_duties(viewer, session, engine, settings, period, region, as_of))
     return Response(body, media_type=export.XLSX_TYPE,
                     headers=_attachment(f"{monthly.title(name, year, m)}.xlsx"))

@@ -67,6 +67,10 @@ def test_leader_sees_reports_and_the_monthly_report(live_server: LiveServer, dem
     expect(page.locator("#m-title")).to_have_text(f"高平市政务舆情回应工作月报（{year}年{int(m)}月）")
     expect(page.locator("#m-summary")).to_contain_text(f"{year}年{int(m)}月，高平市共受理政务舆情事件")
     assert page.locator("#m-units tbody tr").count() > 5
+    # 五、各单位职责: a row per unit and duty, the duty named in Chinese (issue 15)
+    expect(page.locator("#m-duties thead")).to_contain_text("时限内待办")
+    roles = page.locator("#m-duties tbody tr td:nth-child(2)").all_text_contents()
+    assert roles and set(roles) <= {"第一责任", "牵头", "属地回应", "向同级党委报告"}, roles
     assert all(w > 0 for w in images_loaded(page, "img.m-chart"))
     shot(page, "monthly", request)
     page.emulate_media(media="print")

@@ -82,7 +82,7 @@ def test_xlsx_export_opens_back(seeded: TestClient) -> None:
     r = get(seeded, "export.xlsx", **NOV)
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["按单位", "按周", "按领域"]
+    assert wb.sheetnames == ["按单位", "按周", "按领域", "按单位职责"]
     ws = wb["按单位"]
     assert [c.value for c in ws[1]][:3] == ["责任单位", "受理事件数", "按时回应"]
     row = {ws.cell(i, 1).value: i for i in range(2, ws.max_row + 1)}
@@ -123,7 +123,7 @@ def test_monthly_report(seeded: TestClient) -> None:
     assert [u["key"] for u in body["weakest"]] == [SANJIA, SCJ]
     r = get(seeded, "monthly.xlsx", month="2026-11")
     wb = load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["月报", "按单位", "按周", "按领域"]
+    assert wb.sheetnames == ["月报", "按单位", "按周", "按领域", "按单位职责"]
     assert wb["月报"]["A1"].value == body["title"] and wb["月报"]["A3"].value == body["summary"]
     assert wb["月报"]["A5"].value == "责任单位"
     r = get(seeded, "monthly", month="2026-13")
