@@ -2,8 +2,9 @@
 
 Logistic regression over jieba words and character bigrams (sublinear TF-IDF), trained on the
 hand-written examples of classifier/data/training/severity.csv: one of the seeds' triggers per
-example (the keys of severity.yaml) or `none`. It is fitted once per process from that file,
-deterministically (no artifact to ship or to drift). Its explanation is the words of the text
+example (the keys of severity.yaml) or `none`. It is fitted from that file deterministically
+(no artifact to ship or to drift), once per machine: its numbers are cached under a digest of
+the examples, the code and the libraries (packaged_model). Its explanation is the words of the text
 that pushed the chosen trigger most: they are given as the reason, so a coordinator sees why.
 
 The rules stay first: this signal adds a trigger only when its probability reaches THRESHOLD
@@ -13,9 +14,13 @@ and the rules did not already fire it (bench/severity_eval.py measures both, per
 from __future__ import annotations
 
 import csv
+import hashlib
+import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +71,30 @@ class SeverityModel:
         self.weights: npt.NDArray[np.float64] = np.vstack([e.coef_[0] for e in self.model.estimators_])
         self.intercepts: npt.NDArray[np.float64] = np.array([e.intercept_[0] for e in self.model.estimators_])
 
+    @classmethod
+    def from_numbers(cls, features: npt.NDArray[np.str_], idf: npt.NDArray[np.float64], classes: Sequence[str],
+                     weights: npt.NDArray[np.float64], intercepts: npt.NDArray[np.float64]) -> SeverityModel:
+        """A model scoring as a fitted one did, from its numbers alone (no sklearn objects)."""
+        model = cls.__new__(cls)
+        model.features = features
+        model.vocabulary = {str(f): i for i, f in enumerate(features)}
+        model.idf, model.classes, model.weights, model.intercepts = idf, list(classes), weights, intercepts
+        return model
+
+    def save(self, path: Path) -> None:
+        """The numbers as .npz (no pickle: a cache file can hold nothing but arrays), atomically."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as fh:
+            np.savez(fh, features=self.features.astype(str), idf=self.idf, classes=np.asarray(self.classes, dtype=str),
+                     weights=self.weights, intercepts=self.intercepts)
+        os.replace(fh.name, path)
+
+    @classmethod
+    def load(cls, path: Path) -> SeverityModel:
+        with np.load(path, allow_pickle=False) as z:
+            return cls.from_numbers(z["features"], z["idf"], [str(c) for c in z["classes"]], z["weights"],
+                                    z["intercepts"])
+
     def _vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(feature indices, values) of the text as the vectorizer would give (sublinear TF-IDF, l2)."""
         counts: dict[int, int] = {}
@@ -114,6 +143,36 @@ def read_examples(path: str | Path = TRAINING_CSV) -> tuple[list[str], list[str]
     return [r["text"] for r in rows], [r["trigger"] for r in rows]
 
 
+def fitted_digest(path: str | Path = TRAINING_CSV) -> str:
+    """What decides the fitted numbers: the examples, this code and the versions it fits with."""
+    h = hashlib.sha256()
+    for source in (Path(path), Path(__file__), Path(__file__).with_name("features.py")):
+        h.update(source.read_bytes())
+    for package in ("scikit-learn", "jieba", "numpy"):
+        h.update(f"{package}={version(package)}".encode())
+    return h.hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    """YUQING_CACHE_DIR, else the user's cache directory (XDG_CACHE_HOME or ~/.cache)/yuqing."""
+    if configured := os.environ.get("YUQING_CACHE_DIR"):
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "yuqing"
+
+
 @lru_cache(maxsize=1)
 def packaged_model() -> SeverityModel:
-    return SeverityModel(*read_examples())
+    """Fitted from the examples once per machine, not once per process: a cold worker then
+    starts scoring in milliseconds instead of seconds. The cache is keyed by fitted_digest, so a
+    changed example, code or library fits anew; an unreadable or unwritable cache is only slower."""
+    path = cache_dir() / f"severity-{fitted_digest()}.npz"
+    try:
+        return SeverityModel.load(path)
+    except (OSError, ValueError, KeyError):
+        pass
+    model = SeverityModel(*read_examples())
+    try:
+        model.save(path)
+    except OSError:
+        pass
+    return model

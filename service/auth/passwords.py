@@ -10,8 +10,16 @@ DEMO_PASSWORD = "demo12345"
 
 _hasher = PasswordHash((Argon2Hasher(),))
 MIN_LENGTH = 8
-# verified when the username is unknown, so a miss costs as much time as a wrong password
-_DUMMY = _hasher.hash("not-a-real-password")
+# verified when the username is unknown, so a miss costs as much time as a wrong password;
+# made at the first miss, not at import (a full argon2 hash: every CLI start would pay it)
+_DUMMY: str | None = None
+
+
+def _dummy() -> str:
+    global _DUMMY
+    if _DUMMY is None:
+        _DUMMY = _hasher.hash("not-a-real-password")
+    return _DUMMY
 
 
 def hash_password(password: str) -> str:
@@ -20,7 +28,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, hashed: str | None) -> bool:
     if hashed is None:
-        _hasher.verify(password, _DUMMY)
+        _hasher.verify(password, _dummy())
         return False
     return _hasher.verify(password, hashed)
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from importlib.metadata import version
 
-import holidays
-
 from routing.workdays import HOLIDAY, WORKDAY, CalendarDay
 
 
@@ -21,6 +19,8 @@ def source() -> str:
 
 def official_year(year: int) -> list[CalendarDay] | None:
     """The year's entries from the package, or None when it has no notice for that year."""
+    import holidays  # a quarter of a second to import (all its calendars): only when seeding
+
     cn = holidays.country_holidays("CN", years=year, language="zh_CN")
     makeup = sorted(d for d in cn.weekend_workdays if d.year == year)
     if not makeup:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from classifier.severity import assess_severity, load_rules
-from classifier.severity_model import NONE, TRAINING_CSV, SeverityModel, packaged_model, read_examples
+from classifier.severity_model import NONE, TRAINING_CSV, SeverityModel, fitted_digest, packaged_model, read_examples
 from routing.facts import Severity
 
 # ordinary wordings none of the rules' words or combos catch (not in the training file)
@@ -37,7 +37,7 @@ def test_fitting_is_deterministic():
 
 
 def test_fast_scoring_equals_sklearn():
-    model = packaged_model()
+    model = SeverityModel(*read_examples())
     for text in (UNSEEN, "小区路灯坏了", "网上说要停水三天"):
         expected = model.model.predict_proba(model.vectorizer.transform([text]))[0]
         assert np.allclose(model.probabilities(text), expected)
@@ -66,3 +66,39 @@ def test_rules_first():
     # a rule hit is not second-guessed by the model
     result = assess_severity("某校发生集体食物中毒")
     assert result.triggers == ("public_health",) and "学习模型" not in "".join(result.reasons)
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("YUQING_CACHE_DIR", str(tmp_path))
+    packaged_model.cache_clear()
+    yield tmp_path
+    packaged_model.cache_clear()
+
+
+def test_the_fitted_numbers_are_cached_and_score_as_the_fit_does(fresh_cache):
+    fitted = packaged_model()  # fitted: nothing cached yet
+    cached = list(fresh_cache.glob("severity-*.npz"))
+    assert [p.name for p in cached] == [f"severity-{fitted_digest()}.npz"]
+    packaged_model.cache_clear()
+    loaded = packaged_model()
+    assert not hasattr(loaded, "model")  # read from the cache, not fitted again
+    for text in (UNSEEN, "小区路灯坏了", "网上说要停水三天"):
+        assert np.allclose(loaded.probabilities(text), fitted.probabilities(text))
+    assert loaded.signal(UNSEEN) == fitted.signal(UNSEEN)
+
+
+def test_a_damaged_cache_is_fitted_again_and_replaced(fresh_cache):
+    path = fresh_cache / f"severity-{fitted_digest()}.npz"
+    path.write_bytes(b"not an npz file")
+    model = packaged_model()
+    assert hasattr(model, "model")  # fitted
+    assert SeverityModel.load(path).classes == model.classes  # and the cache written anew
+
+
+def test_changed_examples_change_the_digest(tmp_path):
+    copy = tmp_path / "severity.csv"
+    copy.write_bytes(TRAINING_CSV.read_bytes())
+    assert fitted_digest(copy) == fitted_digest()
+    copy.write_text(copy.read_text(encoding="utf-8") + "新增的例句,none\n", encoding="utf-8")
+    assert fitted_digest(copy) != fitted_digest()

@@ -24,14 +24,14 @@ CHEAP = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
 def use(hasher: PasswordHash) -> None:
     """Hash (and verify unknown names, service.auth.passwords._DUMMY) with `hasher` from now on."""
     passwords._hasher = hasher
-    passwords._DUMMY = hasher.hash("not-a-real-password")
+    passwords._DUMMY = None  # made again, with this hasher, at the next miss
 
 
 @contextmanager
 def production_hashing() -> Iterator[None]:
     before = passwords._hasher, passwords._DUMMY
     passwords._hasher = PRODUCTION
-    passwords._DUMMY = PRODUCTION.hash("not-a-real-password")
+    passwords._DUMMY = None
     try:
         yield
     finally:
