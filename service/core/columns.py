@@ -34,7 +34,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class epoch_seconds(FunctionElement[float]):  # noqa: N801  # an SQL function, named as SQL names them
+class epoch_seconds(FunctionElement[float]):  # an SQL function, named as SQL names them
     """Seconds since 1970-01-01 UTC of a stored time, as a number on both databases, so that
     times and time + an interval compare in one query (SQLite keeps UTC text, PostgreSQL timestamptz)."""
 
