@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     from service.cli.events import add_parser as add_events
 
     add_events(sub)
+    from service.cli.attachments import add_parser as add_attachments
+
+    add_attachments(sub)
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
 
@@ -216,6 +219,12 @@ def cmd_events(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_attachments(args: argparse.Namespace) -> int:
+    from service.cli.attachments import cmd_attachments as run
+
+    return run(args)
+
+
 COMMANDS = {
     "triage": cmd_triage,
     "migrate": cmd_migrate,
@@ -230,6 +239,7 @@ COMMANDS = {
     "classifier": cmd_classifier,
     "items": cmd_items,
     "events": cmd_events,
+    "attachments": cmd_attachments,
 }
 
 if __name__ == "__main__":
