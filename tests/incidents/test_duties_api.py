@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from routing.local_time import BEIJING
 from service.core.db import session_scope
 from service.escalation.sweep import sweep_once
 from service.incidents.models import Clock, EscalationStep
@@ -201,7 +202,7 @@ def test_reports_count_on_time_per_unit_per_duty(client, settings) -> None:
     d = duties(client, iid)
     client.post(f"/api/incidents/{iid}/duties/{d[GAJ]['id']}/claim", headers=gaj)
     client.post(f"/api/incidents/{iid}/duties/{d[GAJ]['id']}/respond", headers=gaj, json=ANSWER)
-    today = datetime.now(UTC).date()
+    today = datetime.now(BEIJING).date()  # the report's days are Beijing days (00:00–08:00 there is still yesterday in UTC)
     period = {"from": (today - timedelta(days=1)).isoformat(), "to": (today + timedelta(days=1)).isoformat()}
     r = client.get("/api/reports/summary", params=period, headers=login(client, "leader_gaoping"))
     assert r.status_code == 200, r.text
