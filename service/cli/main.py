@@ -61,11 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     from service.cli.classifier import add_parser as add_classifier
 
     add_classifier(sub)
+    from service.cli.attachments import add_parser as add_attachments
     from service.cli.events import add_parser as add_events
 
     add_events(sub)
-    from service.cli.attachments import add_parser as add_attachments
-
     add_attachments(sub)
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
