@@ -52,7 +52,8 @@ def _views(viewer: Principal) -> tuple[View, ...]:
 
 
 def with_claim_clock(rows: dict[int, dict], engine: Engine, session) -> None:
-    """The lapse of a claim as a clock of the row (policy claim_timeout_hours after claimed_at)."""
+    """The lapse of a claim as a clock of the row (policy claim_timeout_hours after claimed_at);
+    the pages are ordered by it too (service.incidents.listing.claim_lapse: the same rule in SQL)."""
     claimed = [i for i, r in rows.items() if r.get("status") == Status.CLAIMED.value]
     if not claimed:
         return
@@ -75,7 +76,7 @@ def board(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
     f = _filters(status, topic, severity, region, unit, q)
     views = _views(viewer)
     found = page(session, viewer, engine.org, f, org_units(engine.org, engine.taxonomy), view=view, views=views,
-                 order=order, limit=limit, offset=offset)
+                 order=order, limit=limit, offset=offset, claim_hours=engine.policy.claim_timeout_hours)
     rows = load_rows(session, found.ids)
     with_claim_clock(rows, engine, session)
     return {"total": found.total, "counts": found.counts, "offset": offset, "limit": limit,
@@ -88,7 +89,7 @@ HEADERS = ("编号", "等级", "主题", "状态", "摘要", "地区", "第一�
 
 def _export_rows(viewer: Principal, session, engine: Engine, f: Filters, view: View) -> list[list[Any]]:
     q = in_view(filtered(session, viewer, engine.org, f, org_units(engine.org, engine.taxonomy)), view, viewer)
-    ids = ids_of(session, q, limit=EXPORT_MAX)
+    ids = ids_of(session, q, limit=EXPORT_MAX, claim_hours=engine.policy.claim_timeout_hours)
     out = []
     for chunk in range(0, len(ids), 500):
         part = ids[chunk:chunk + 500]

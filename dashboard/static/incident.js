@@ -10,6 +10,7 @@ import { DUTY_DETAIL_LABEL, DUTY_HIDDEN_DETAIL, dutiesText } from "./duty_labels
 import { Live } from "./live.js";
 import { actionBar } from "./actionbar.js";
 import { attachUnitPicker, resolveUnits } from "./unitpicker.js";
+import { dateField, dateValue } from "./datefield.js";
 
 const incidentId = Number(location.pathname.split("/").filter(Boolean)[1]);
 const state = { user: null, data: null, names: {} };
@@ -387,10 +388,10 @@ function answerForm(n) {
     { answer: f.answer.value.trim() }));
 }
 
-// <input type=datetime-local> gives wall time without a zone: the browser's zone is the officer's
+// the date field gives wall time without a zone (2026-12-01T09:30): the browser's zone is the officer's
 function localToIso(value) {
   const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? value : d.toISOString();
+  return value && !Number.isNaN(d.getTime()) ? d.toISOString() : value;
 }
 
 function issueForm(data) {
@@ -398,13 +399,13 @@ function issueForm(data) {
     el("label", { for: "f-supervise-requirement", class: "field" }, el("span", {}, "督办要求"),
       el("textarea", { id: "f-supervise-requirement", name: "requirement", rows: 3, required: true, minlength: 4, maxlength: 5000 })),
     el("label", { for: "f-supervise-due", class: "field" }, el("span", {}, "办理时限"),
-      el("input", { id: "f-supervise-due", name: "due", type: "datetime-local", required: true })),
+      dateField(el("input", { id: "f-supervise-due", name: "due", required: true }), "datetime")),
     el("label", { for: "f-supervise-units", class: "field" }, el("span", {}, "被督办单位（须为承办该事件的单位，多个用、分隔；缺省为第一责任单位）"),
       el("input", { id: "f-supervise-units", name: "units", placeholder: list(data.default_units).join("、"), maxlength: 2000 })),
   ], "下发", async (f) => {
     const named = await resolveUnits(f.units.value);
     return panelAct("supervision", "下发督办单", `/api/incidents/${incidentId}/supervision`, {
-      requirement: f.requirement.value.trim(), due_at: localToIso(f.due.value), units: named.length ? named : undefined,
+      requirement: f.requirement.value.trim(), due_at: localToIso(dateValue(f.due) || f.due.value), units: named.length ? named : undefined,
     });
   });
   attachUnitPicker(node.elements.units, { multiple: true });

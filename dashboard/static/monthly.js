@@ -2,6 +2,7 @@
 // The summary paragraph is written by the server from the figures; names go in as text.
 
 import { ZONE, api, errorText, setupHeader, show, whoami } from "./common.js";
+import { dateFields, dateValue, setDate } from "./datefield.js";
 import { addDays, fillTable, fmt, today } from "./reports.js";
 
 const OVERALL = [
@@ -53,7 +54,7 @@ function dutyTable(table, duties) {
 
 async function load() {
   const form = document.getElementById("monthly-filters");
-  const q = new URLSearchParams({ month: form.elements.month.value });
+  const q = new URLSearchParams({ month: dateValue(form.elements.month) || "" });
   const region = form.elements.region.value.trim();
   if (region) q.set("region", region);
   const error = document.getElementById("monthly-error");
@@ -100,7 +101,8 @@ async function main() {
   setupHeader(user);
   const form = document.getElementById("monthly-filters");
   const given = new URLSearchParams(location.search);
-  form.elements.month.value = given.get("month") || today().slice(0, 7);
+  dateFields(form);
+  setDate(form.elements.month, given.get("month") || today().slice(0, 7));
   form.elements.region.value = given.get("region") || "";
   form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
   document.getElementById("print").addEventListener("click", () => window.print());

@@ -2,6 +2,7 @@
 // (POST /api/items/report, multipart with its attachments). User text only via textContent.
 
 import { api, el, errorText, setupHeader, show, whoami } from "./common.js";
+import { dateFields, dateValue } from "./datefield.js";
 import { ACCEPT, filePicker, formToken, sizeText, upload } from "./upload.js";
 
 let token = formToken();
@@ -13,8 +14,7 @@ async function sources() {
 }
 
 function localToIso(value) {
-  if (!value) return "";
-  return value.length === 16 ? `${value}:00` : value; // no offset: the server reads 北京时间
+  return value ? `${value}:00` : ""; // 2026-12-01T09:30 with no offset: the server reads 北京时间
 }
 
 function showResult(data) {
@@ -38,12 +38,18 @@ async function submit(event) {
     show(error, "请填写内容");
     return;
   }
+  const found = dateValue(form.found_at);
+  if (found === null) {
+    show(error, `发现时间：${form.found_at.validationMessage}`);
+    form.found_at.focus();
+    return;
+  }
   const body = new FormData();
   body.append("source", form.source.value);
   body.append("text", form.text.value.trim());
   body.append("client_token", token);
   for (const name of ["title", "link"]) if (form[name].value.trim()) body.append(name, form[name].value.trim());
-  if (form.found_at.value) body.append("found_at", localToIso(form.found_at.value));
+  if (found) body.append("found_at", localToIso(found));
   for (const file of form.files.files) body.append("files", file, file.name);
   const button = document.getElementById("r-submit");
   button.disabled = true;
@@ -60,6 +66,7 @@ async function submit(event) {
 
 async function main() {
   filePicker(document.getElementById("r-files"));
+  dateFields(document.getElementById("report-form"));
   const user = await whoami();
   if (!user) return;
   setupHeader(user);

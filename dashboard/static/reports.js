@@ -3,6 +3,7 @@
 // every name is inserted as text. The table builders are shared with the monthly report.
 
 import { ZONE, api, el, errorText, setupHeader, show, weekLabel, whoami } from "./common.js";
+import { dateFields, dateValue, setDate } from "./datefield.js";
 
 const TZ_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" });
 
@@ -52,8 +53,8 @@ export function kpiCards(root, t) {
 
 function query() {
   const form = document.getElementById("report-filters");
-  const from = form.elements.from.value;
-  const to = form.elements.to.value;
+  const from = dateValue(form.elements.from) || "";
+  const to = dateValue(form.elements.to) || "";
   const q = new URLSearchParams({ from, to: to ? addDays(to, 1) : "" }); // the API's `to` is exclusive
   const region = form.elements.region.value.trim();
   if (region) q.set("region", region);
@@ -99,8 +100,9 @@ async function main() {
   const form = document.getElementById("report-filters");
   const given = new URLSearchParams(location.search);
   const end = given.get("to") ? addDays(given.get("to"), -1) : today();
-  form.elements.to.value = end;
-  form.elements.from.value = given.get("from") || addDays(end, -29);
+  dateFields(form);
+  setDate(form.elements.to, end);
+  setDate(form.elements.from, given.get("from") || addDays(end, -29));
   form.elements.region.value = given.get("region") || "";
   form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
   await load();

@@ -2,23 +2,21 @@
 (random names under ATTACHMENTS_DIR, or in the row), read back for whoever sees the owner's
 incident. Refusals raise domain errors before anything is written; nothing here commits.
 
-A file written for a transaction that is then rolled back stays on disk unreferenced (never
-served: only rows name files); the bytes are written before the commit so that a committed
-row always has its file."""
+The bytes are written before the commit so that a committed row always has its file; a
+transaction rolled back deletes the files it wrote, and `files.prune` removes what a crash left
+(service.attachments.files)."""
 
 from __future__ import annotations
 
 import hashlib
-import os
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlmodel import Session, col, func, or_, select
 
 from routing.orgchart import OrgChart
+from service.attachments.files import path_of, write
 from service.attachments.models import Attachment
 from service.attachments.sniff import ALLOWED_LABELS, FileType, safe_name, sniff
 from service.audit.actions import AttachmentAdded, AuditAction
@@ -59,21 +57,6 @@ def checked(uploads: Sequence[Upload], settings: Settings, already: int = 0) -> 
     return out
 
 
-def _path(settings: Settings, stored_name: str) -> Path:
-    assert settings.attachments_dir
-    return Path(settings.attachments_dir) / stored_name[:2] / stored_name
-
-
-def _write(settings: Settings, data: bytes) -> str:
-    stored = secrets.token_hex(16)  # never the uploader's name: no path tricks, no guessing
-    path = _path(settings, stored)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return stored
-
-
 def save(*, session: Session, settings: Settings, viewer: Principal, owner: str, owner_id: int,
          incident_id: int | None, uploads: Sequence[Upload], now: datetime | None = None) -> list[Attachment]:
     """Store `uploads` on the owner, audited (on the incident, or on the item before it has one)."""
@@ -88,7 +71,7 @@ def save(*, session: Session, settings: Settings, viewer: Principal, owner: str,
         rows.append(Attachment(owner=owner, owner_id=owner_id, incident_id=incident_id,
                                filename=safe_name(up.filename, kind), mime=kind.mime, size=len(up.data),
                                sha256=hashlib.sha256(up.data).hexdigest(),
-                               stored_name=_write(settings, up.data) if on_disk else None,
+                               stored_name=write(session, settings, up.data) if on_disk else None,
                                content=None if on_disk else up.data, uploaded_by=viewer.username,
                                uploaded_unit=viewer.unit, at=now))
     session.add_all(rows)
@@ -106,7 +89,7 @@ def content(settings: Settings, a: Attachment) -> bytes:
     if not settings.attachments_dir:
         raise NotFound("附件文件不在本机存储中", "the attachment's file is not in this server's storage")
     try:
-        return _path(settings, a.stored_name).read_bytes()
+        return path_of(settings, a.stored_name).read_bytes()
     except FileNotFoundError:
         raise NotFound("附件文件已丢失", "the attachment's file is missing") from None
 

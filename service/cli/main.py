@@ -58,9 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     from service.cli.items import add_import_parser
 
     add_import_parser(items_sub)
-    from service.cli import classifier, events, incidents
+    from service.cli import attachments, classifier, events, incidents
 
-    for commands in (classifier, events, incidents):  # each module adds its own sub-commands
+    for commands in (classifier, events, incidents, attachments):  # each module adds its own sub-commands
         commands.add_parser(sub)
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
@@ -220,6 +220,12 @@ def cmd_incidents(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_attachments(args: argparse.Namespace) -> int:
+    from service.cli.attachments import cmd_attachments as run
+
+    return run(args)
+
+
 COMMANDS = {
     "triage": cmd_triage,
     "migrate": cmd_migrate,
@@ -235,6 +241,7 @@ COMMANDS = {
     "items": cmd_items,
     "events": cmd_events,
     "incidents": cmd_incidents,
+    "attachments": cmd_attachments,
 }
 
 if __name__ == "__main__":

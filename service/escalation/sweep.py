@@ -1,7 +1,7 @@
 """The periodic, idempotent sweep: recover stranded items, give incidents older than the duties
 theirs, tell principal leaders of 特别重大 incidents, walk the escalation ladder, expire claims
-(the incidents' and the units' duty claims), mark finished inbox entries resolved,
-recover lost deliveries, build the leaders' digest.
+(the incidents' and the units' duty claims), mark finished inbox entries resolved, recover lost
+deliveries, remove attachment files no row references (hourly), build the leaders' digest.
 
 Each rung is a row unique per (clock, step): a rerun, or two sweepers at once, never alert
 twice. Clocks live in the database, so a restart loses none. Each phase runs in its own
@@ -23,6 +23,7 @@ from service.accountability.service import sweep_rectifications
 from service.alerts.inbox import resolve
 from service.alerts.leader import create_major_alerts
 from service.alerts.service import create_claim_alerts, delivery_calls, recover_deliveries
+from service.attachments.files import PRUNE_AGE, prune_all
 from service.core.columns import utcnow
 from service.core.db import session_scope
 from service.core.metrics import SWEEP_PHASE_FAILURES
@@ -121,6 +122,19 @@ def _rectifications(settings: Settings, now: datetime) -> int:
     return sum(counts.values())
 
 
+_pruned_at: dict[str, datetime] = {}  # ATTACHMENTS_DIR → this process's last prune
+
+
+def _attachments(settings: Settings, now: datetime) -> int:
+    """Unreferenced attachment files (a crash between write and commit), at most once an hour:
+    the walk reads the whole directory."""
+    root = settings.attachments_dir
+    if not root or (last := _pruned_at.get(root)) is not None and now - last < PRUNE_AGE:
+        return 0
+    _pruned_at[root] = now
+    return len(prune_all(settings, now=now))
+
+
 def sweep_once(settings: Settings, now: datetime | None = None) -> dict:
     """One pass of every phase but the digest; `failed` names the phases that raised."""
     now = now or utcnow()
@@ -134,6 +148,7 @@ def sweep_once(settings: Settings, now: datetime | None = None) -> dict:
         "inbox_resolved": guarded("inbox", lambda: _inbox(settings, now), failed),
         "deliveries_recovered": guarded("delivery_recovery", lambda: _deliveries(settings, now), failed),
         "rectifications": guarded("rectification", lambda: _rectifications(settings, now), failed),
+        "attachments_pruned": guarded("attachment_prune", lambda: _attachments(settings, now), failed),
     }
     return {**{k: v or 0 for k, v in counts.items()}, "failed": failed}
 

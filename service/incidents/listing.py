@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from sqlalchemy import exists, func, or_
+from sqlalchemy import and_, case, exists, func, literal, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -15,6 +15,7 @@ from routing.orgchart import OrgChart
 from routing.taxonomy import Taxonomy
 from routing.unitnames import UnitName, resolve_names, unit_names
 from service.auth.rules import Principal
+from service.core.columns import epoch_seconds
 from service.incidents.models import SUPERVISION_CLOCK, Clock, EscalationStep, Incident, IncidentUnit
 from service.incidents.rules import Status
 from service.incidents.search import search_condition
@@ -107,20 +108,42 @@ def next_breach():
             .correlate(Incident).scalar_subquery())
 
 
-def ordered(q: SelectOfScalar[Incident], order: Order) -> SelectOfScalar[Incident]:
+def claim_lapse(claim_hours: float):
+    """When a claimed incident's claim lapses, in epoch seconds: claimed_at + policy
+    claim_timeout_hours, the board's 认领 clock (dashboard.board.with_claim_clock; not a stored
+    clock). NULL for any other status: only a claimed incident has a claim to lose."""
+    return case((and_(col(Incident.status) == Status.CLAIMED.value, col(Incident.claimed_at).is_not(None)),
+                 epoch_seconds(col(Incident.claimed_at)) + literal(claim_hours * 3600.0)), else_=None)
+
+
+def breach_key(claim_hours: float | None):
+    """The board's order key, in epoch seconds: the earliest of the open clocks' due times and,
+    with `claim_hours`, the claim's lapse (NULL: nothing running)."""
+    clocks = epoch_seconds(next_breach())
+    if claim_hours is None:
+        return clocks
+    claim = claim_lapse(claim_hours)
+    # LEAST ignores NULLs on PostgreSQL but SQLite's min() does not: spelled out for both
+    return case((claim.is_(None), clocks), (clocks.is_(None), claim), (claim < clocks, claim), else_=clocks)
+
+
+def ordered(q: SelectOfScalar[Incident], order: Order, claim_hours: float | None = None) -> SelectOfScalar[Incident]:
     if order == "newest":
         return q.order_by(col(Incident.id).desc())
-    # the next breach first; an incident with no open clock after every one that has
-    return q.order_by(next_breach().is_(None), next_breach(), col(Incident.id).desc())
+    # the next breach first (a clock's due time or the claim's lapse, on the whole list, not a
+    # page); an incident with nothing running after every one that has
+    key = breach_key(claim_hours)
+    return q.order_by(key.is_(None), key, col(Incident.id).desc())
 
 
 def count(session: Session, q: SelectOfScalar[Incident]) -> int:
     return int(session.execute(select(func.count()).select_from(q.subquery())).scalar_one())
 
 
-def ids_of(session: Session, q: SelectOfScalar[Incident], *, limit: int, offset: int = 0) -> list[int]:
+def ids_of(session: Session, q: SelectOfScalar[Incident], *, limit: int, offset: int = 0,
+           claim_hours: float | None = None) -> list[int]:
     """The incident ids of `q` in the board's order (the next breach first)."""
-    return [int(i) for i in session.execute(ordered(q, "breach").with_only_columns(col(Incident.id))
+    return [int(i) for i in session.execute(ordered(q, "breach", claim_hours).with_only_columns(col(Incident.id))
                                             .offset(offset).limit(limit)).scalars()]
 
 
@@ -132,10 +155,10 @@ class Page:
 
 
 def page(session: Session, viewer: Principal, org: OrgChart, f: Filters, units: list[UnitName], *, view: View,
-         views: tuple[View, ...], order: Order, limit: int, offset: int) -> Page:
+         views: tuple[View, ...], order: Order, limit: int, offset: int, claim_hours: float | None = None) -> Page:
     base = filtered(session, viewer, org, f, units)
     q = in_view(base, view, viewer)
-    ids = [int(i) for i in session.execute(ordered(q, order).with_only_columns(col(Incident.id))
+    ids = [int(i) for i in session.execute(ordered(q, order, claim_hours).with_only_columns(col(Incident.id))
                                            .offset(offset).limit(limit)).scalars()]
     counts: dict[str, int] = {v: count(session, in_view(base, v, viewer)) for v in views}
     return Page(ids, counts.get(view, 0) if view in counts else count(session, q), counts)

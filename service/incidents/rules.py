@@ -147,6 +147,19 @@ def _permitted(viewer: Principal, transition: Transition, rule: Rule, case: Case
     return True
 
 
+CLOSE_NOTE_MAX = 2000
+
+
+def close_note_refusal(note: str | None) -> Refusal | None:
+    """办结 needs a note saying how the matter was settled (issue 17 §8: 办结 with a note): a
+    close without one, or with only spaces, is refused (422) and nothing is written."""
+    if note is None or not note.strip():
+        return Refusal(422, "办结须填写办结说明（办理结果）", "closing needs a note saying how the matter was settled")
+    if len(note.strip()) > CLOSE_NOTE_MAX:
+        return Refusal(422, f"办结说明不能超过 {CLOSE_NOTE_MAX} 字", f"a closing note is at most {CLOSE_NOTE_MAX} characters")
+    return None
+
+
 def next_status(transition: Transition, current: Status) -> Status:
     target = RULES[transition].target
     return current if target is None else target

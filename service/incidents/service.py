@@ -43,7 +43,7 @@ from service.incidents.mapping import apply_decision, reroute
 from service.incidents.models import Clock, Incident, IncidentPlace, Item, Response
 from service.incidents.pipeline import Engine
 from service.incidents.retiming import regrade, retime, upgrade_if_more_severe
-from service.incidents.rules import Case, Channel, FollowUp, Status, Transition, check, clocks_met
+from service.incidents.rules import Case, Channel, FollowUp, Status, Transition, check, clocks_met, close_note_refusal
 from service.incidents.units import sync_units
 from service.incidents.visible import visible_incident
 
@@ -112,12 +112,17 @@ def follow_up(*, session: Session, engine: Engine, viewer: Principal, incident_i
     return incident
 
 
-def close(*, session: Session, engine: Engine, viewer: Principal, incident_id: int, note: str | None = None,
+def close(*, session: Session, engine: Engine, viewer: Principal, incident_id: int, note: str | None,
           now: datetime | None = None) -> Incident:
+    """办结: refused (404/403/409 as any step, then 422) without a note; the note is audited."""
     incident = load(session, engine, viewer, incident_id, Transition.CLOSE)
+    if (no_note := close_note_refusal(note)) is not None:
+        raise refused(no_note.status, no_note.zh, no_note.en)
+    assert note is not None
     incident.status, incident.closed_at = Status.CLOSED.value, now or utcnow()
     session.add(incident)
-    record(session, AuditAction.INCIDENT_CLOSED, Closed(note=note), incident_id=incident_id, actor=viewer.username)
+    record(session, AuditAction.INCIDENT_CLOSED, Closed(note=note.strip()), incident_id=incident_id,
+           actor=viewer.username)
     return incident
 
 

@@ -43,7 +43,9 @@ class FollowUpIn(StrictModel):
 
 
 class CloseIn(StrictModel):
-    note: str | None = Field(None, max_length=2000)
+    # required and not blank (service.incidents.rules.close_note_refusal: 422 otherwise); the
+    # body stays optional here so that a close without one gets that rule's own message
+    note: str | None = Field(None, max_length=2000, description="办结说明（必填）：办理结果")
 
 
 class ReturnIn(StrictModel):

@@ -10,14 +10,21 @@ alone. Wired to the CLI as `yuqing demo-data`.
 
 from __future__ import annotations
 
+import hashlib
 import random
+import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Literal, TypedDict
 
 from sqlmodel import Session, col, select
 
 from service.audit.models import AuditEntry
+from service.auth.demo import DEMO_ACCOUNTS
+from service.auth.models import User
+from service.auth.passwords import hash_password
 from service.auth.rules import Principal, Role
+from service.auth.service import create_user, disable_user
 from service.core.columns import utcnow
 from service.core.db import migrate, session_scope
 from service.core.settings import Settings
@@ -107,9 +114,35 @@ def _items(rng: random.Random, now: datetime, days: int) -> list[ItemIn]:
     return [item for _, item in sorted(out, key=lambda pair: pair[0])]
 
 
-def _liaison(unit: str) -> Principal:
-    return Principal(user_id=0, username=LIAISONS.get(unit, "liaison_demo"), role=Role.LIAISON, unit=unit,
-                  name=f"{unit}联络人")
+DEMO_NAME = {a[0]: a[1] for a in DEMO_ACCOUNTS}
+
+
+@lru_cache(maxsize=1)
+def _sealed() -> tuple[str, str]:
+    """A password nobody is told and its hash (one argon2 hash per process): the history's
+    other liaisons hold it, and their accounts are disabled besides."""
+    secret = secrets.token_urlsafe(32)
+    return secret, hash_password(secret)
+
+
+def history_username(unit: str) -> str:
+    """The account of a unit's liaison in the demo history, for the units without a demo login."""
+    return LIAISONS.get(unit) or f"demo_liaison_{hashlib.sha256(unit.encode()).hexdigest()[:10]}"
+
+
+def _liaison(session: Session, engine: Engine, unit: str) -> Principal:
+    """The unit's liaison. The units without a demo login (every unit but 市场监管局 and 米山镇)
+    get a disabled account of their own, named 「<unit>联络人」, the first time the history needs
+    it: the board and the incident pages show every actor by 姓名 (service.auth.names), and an
+    actor without an account would show as 未登记人员."""
+    username = history_username(unit)
+    name = DEMO_NAME.get(username) or f"{unit}联络人"
+    if unit not in LIAISONS and session.exec(select(User.id).where(User.username == username)).first() is None:
+        secret, sealed = _sealed()
+        create_user(session, engine.org, username=username, password=secret, role=Role.LIAISON.value, unit=unit,
+                    name=name, actor="demo", password_hash=sealed)
+        disable_user(session, username, actor="demo")  # history only: never signs in
+    return Principal(user_id=0, username=username, role=Role.LIAISON, unit=unit, name=name)
 
 
 def _at(session: Session, when: datetime) -> None:
@@ -140,7 +173,7 @@ def _handle(session: Session, engine: Engine, incident: Incident, rng: random.Ra
     if not incident.first_responsible:
         return
     unit = incident.first_responsible[0]
-    liaison = _liaison(unit)
+    liaison = _liaison(session, engine, unit)
     t = incident.received_at
     due = 24 if incident.severity in ("特别重大", "重大") else 48
     kw: _Call = {"session": session, "engine": engine, "incident_id": _stored_id(incident)}
@@ -198,7 +231,7 @@ def _other_duties(kw: _Call, rng: random.Random, after: datetime, now: datetime)
         at = after + timedelta(hours=rng.uniform(0.3, 8))
         if at + timedelta(minutes=30) >= now:
             continue
-        liaison = _liaison(duty.unit)
+        liaison = _liaison(session, kw["engine"], duty.unit)
         if duty.status == "open":
             dw.claim_duty(**kw, viewer=liaison, duty_id=duty.id, now=at)
             _at(session, at)

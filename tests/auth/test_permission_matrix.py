@@ -35,6 +35,7 @@ SEVERITY = {"severity": "重大", "reason": "涉及多家餐馆，影响较大"}
 TOPIC = {"topic": "食品药品监管", "reason": "人工复核"}
 ARBITRATE = {"accept": True, "units": ["高平市住房和城乡建设局"], "note": "退回理由成立，改派住建局"}
 FOLLOW = {"kind": "info", "text": "跟进：抽检结果将于三日内公布。"}
+CLOSE = {"note": "已查处并公布结果"}
 
 
 def reads() -> list[tuple]:
@@ -73,7 +74,7 @@ REFUSALS = [
     (COORDINATOR, "POST", "/api/incidents/{C}/severity", SEVERITY, 404),
     (TOKEN_VIEWER, "POST", "/api/incidents/{A}/severity", SEVERITY, 403),
     (SCJ, "POST", "/api/incidents/{A}/arbitrate", ARBITRATE, 403),
-    (MISHAN, "POST", "/api/incidents/{A}/close", None, 404),
+    (MISHAN, "POST", "/api/incidents/{A}/close", CLOSE, 404),
     (MISHAN, "POST", "/api/incidents/{A}/follow-up", FOLLOW, 404),
     (LEADER, "POST", "/api/incidents/{A}/follow-up", FOLLOW, 403),
     (LEADER, "GET", "/api/users", None, 403),
@@ -93,7 +94,8 @@ WORKFLOW = [
     (COORDINATOR, "POST", "/api/incidents/{A}/lead", LEAD, 200),
     (TOKEN_COORD, "POST", "/api/incidents/{A}/severity", SEVERITY, 200),
     (ADMIN, "POST", "/api/incidents/{C}/severity", SEVERITY, 200),
-    (SCJ, "POST", "/api/incidents/{A}/close", None, 200),
+    (SCJ, "POST", "/api/incidents/{A}/close", None, 422),  # 办结 needs a note
+    (SCJ, "POST", "/api/incidents/{A}/close", CLOSE, 200),
 ]
 
 

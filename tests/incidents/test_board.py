@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -82,6 +83,58 @@ def test_pages_have_true_totals_and_follow_the_next_breach(client, ids) -> None:
     liaison = board(client, login(client, "liaison_scj"), view="unclaimed", limit=1)
     assert liaison["total"] == 1 and "all" not in liaison["counts"]
     assert client.get("/api/board", params={"limit": 0}, headers=COORD).status_code == 422
+
+
+def _claimed(settings, incident_id: int, hours_ago: float, by: str, unit: str) -> None:
+    """A claim taken `hours_ago` (as if then): only the claim's lapse differs between these."""
+    from service.core.db import session_scope
+    from service.incidents.models import Incident
+
+    with session_scope(settings.database_url) as session:
+        row = session.get(Incident, incident_id)
+        row.status, row.claimed_by, row.claimed_unit = "claimed", by, unit
+        row.claimed_at = datetime.now(UTC) - timedelta(hours=hours_ago)
+        session.add(row)
+        session.commit()
+
+
+def _response_due_in(settings, incident_id: int, hours: float) -> None:
+    from sqlmodel import select
+
+    from service.core.db import session_scope
+    from service.incidents.models import Clock
+
+    with session_scope(settings.database_url) as session:
+        clock = session.exec(select(Clock).where(Clock.incident_id == incident_id, Clock.kind == "response")).one()
+        clock.due_at = datetime.now(UTC) + timedelta(hours=hours)
+        session.add(clock)
+        session.commit()
+
+
+def test_the_claims_lapse_orders_the_pages_not_only_within_a_page(client, ids, settings) -> None:
+    # claim_timeout_hours 4: claims taken 3.5 h, 2.5 h and 1 h ago lapse in 0.5 h, 1.5 h and 3 h,
+    # before any response clock (24 h / 48 h) but around the unclaimed school's, due in 2 h
+    _claimed(settings, ids["food"], 1, "liaison_scj", SCJ)
+    _claimed(settings, ids["estate"], 3.5, "liaison_mishan", MISHAN)
+    _claimed(settings, ids["flood"], 2.5, "liaison_yechuan", "野川镇人民政府")
+    _response_due_in(settings, ids["school"], 2)
+    pages = [board(client, limit=2, offset=o)["incidents"] for o in (0, 2)]
+    assert [[i["id"] for i in p] for p in pages] == [[ids["estate"], ids["flood"]], [ids["school"], ids["food"]]]
+    rows = pages[0] + pages[1]
+    assert ["claim" in i["clocks"] for i in rows] == [True, True, False, True]  # the board's 认领 column
+    due = [min(datetime.fromisoformat(c["due_at"]) for c in i["clocks"].values()) for i in rows]
+    assert due == sorted(due)
+    # the export follows the same order; 最新在前 does not
+    r = client.get("/api/board/export", params={"format": "csv", "view": "all"}, headers=COORD)
+    exported = [int(row[0]) for row in list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))[1:]]
+    assert exported == [ids["estate"], ids["flood"], ids["school"], ids["food"]]
+    newest = [i["id"] for i in board(client, limit=4, order="newest")["incidents"]]
+    assert newest == sorted(newest, reverse=True)
+    # once answered, the claim no longer counts: the food incident falls back to its own clocks
+    scj = login(client, "liaison_scj")
+    assert client.post(f"/api/incidents/{ids['food']}/respond", headers=scj,
+                       json={"channel": "政府网站", "text": "已查处"}).status_code == 200
+    assert [i["id"] for i in board(client, limit=4, status="claimed")["incidents"]] == [ids["estate"], ids["flood"]]
 
 
 def test_export_is_the_current_filter_scoped_and_defused(client, ids) -> None:

@@ -125,3 +125,23 @@ def test_unsafe_request_without_csrf_token_is_refused(client) -> None:
     r = client.post(f"/api/incidents/{iid}/claim", headers={"Cookie": me["Cookie"]})
     assert r.status_code == 403
     assert detail(client, iid)["incident"]["status"] == "unclaimed"
+
+
+def test_close_without_a_note_is_422_in_both_languages_and_writes_nothing(client) -> None:
+    iid = incident(client, "1", ESTATE)
+    me = login(client, "liaison_mishan")
+    client.post(f"/api/incidents/{iid}/claim", headers=me)
+    client.post(f"/api/incidents/{iid}/respond", headers=me, json={"channel": "政府网站", "text": "已责令整改"})
+    before = detail(client, iid)
+    for body in (None, {}, {"note": None}, {"note": ""}, {"note": " \u3000\n "}):
+        r = client.post(f"/api/incidents/{iid}/close", headers=me, json=body)
+        assert r.status_code == 422, (body, r.text)
+        assert r.json()["error"]["zh"] == "办结须填写办结说明（办理结果）"
+        assert "note" in r.json()["error"]["en"]
+    after = detail(client, iid)
+    assert after["audit"] == before["audit"] and after["incident"]["status"] == "responded"
+    assert after["incident"]["closed_at"] is None
+    r = client.post(f"/api/incidents/{iid}/close", headers=me, json={"note": "  已整改到位，群众满意  "})
+    assert r.status_code == 200 and r.json()["status"] == "closed"
+    closed = [a for a in detail(client, iid)["audit"] if a["action"] == "incident.closed"]
+    assert [a["detail"]["note"] for a in closed] == ["已整改到位，群众满意"]

@@ -25,7 +25,8 @@ def test_reviewer_reviews_a_response_in_the_queue_audited_in_the_chain(client, s
     # 一般 → 48 h; answered 36 h after receipt: 100 − 40·(0.75 − 0.25)/0.75 = 73.3 → 73
     estate = responded(client, "1", ESTATE, "liaison_mishan", _ago(36))
     food = responded(client, "2", FOOD, "liaison_scj", _ago(2))  # within the first quarter → 100
-    assert client.post(f"/api/incidents/{food}/close", headers=login(client, "liaison_scj")).status_code == 200
+    assert client.post(f"/api/incidents/{food}/close", headers=login(client, "liaison_scj"),
+                       json={"note": "已查处"}).status_code == 200
     reviewer = login(client, "reviewer_gaoping")
     q = client.get("/api/reviews/queue", headers=reviewer).json()
     assert q["total"] == 2

@@ -131,7 +131,7 @@ def test_refusals_write_nothing(client, settings) -> None:
     me = login(client, "liaison_mishan")
     client.post(f"/api/incidents/{estate}/claim", headers=me)
     client.post(f"/api/incidents/{estate}/respond", headers=me, json={"channel": "政府网站", "text": "已整改"})
-    assert client.post(f"/api/incidents/{estate}/close", headers=me).status_code == 200
+    assert client.post(f"/api/incidents/{estate}/close", headers=me, json={"note": "已整改到位"}).status_code == 200
     status, error = issue(COORD)
     assert status == 409 and error["zh"] == "事件已办结，不能督办"
 
