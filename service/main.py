@@ -24,6 +24,7 @@ from service.core.logs import configure_logging
 from service.core.queue import queued
 from service.core.request_guard import RequestGuard, limits_of
 from service.core.settings import Settings, get_settings
+from service.escalation.major_watch import watch_majors
 from service.escalation.sweeper import embedded_sweeper
 from service.incidents import bulk_views as bulk
 from service.incidents import duty_views as duties
@@ -82,6 +83,7 @@ def lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMana
         else:
             retire_demo_accounts(settings)
         warm_start(settings)  # the first item is not the one that loads model and dictionaries
+        unwatch = watch_majors(settings)  # 特别重大: the principal leader told at once, not at the next sweep
         sweeper = embedded_sweeper(settings)  # without Redis the server walks the ladder itself
         structlog.get_logger().info("app.started", database=settings.database_url.split("@")[-1],
                                     redis=queued(settings), demo=settings.demo, sweeper=bool(sweeper))
@@ -89,6 +91,7 @@ def lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMana
             async with live.running(app, settings):  # live dashboard hub and its event feed
                 yield
         finally:
+            unwatch()
             if sweeper is not None:
                 await asyncio.to_thread(sweeper.stop)
 

@@ -3,7 +3,9 @@ is routed as, or upgraded to, 特别重大, its decision's `leader` (本级政�
 dashboard and through the channels, not only once a clock breaches (rules.md Responsible
 body 5: he leads, directs and supervises; seed 001).
 
-Run by the sweep (this layer sits above the workflow that grades incidents). Once per incident
+Run at once on the grading's event (service.escalation.major_watch: this layer sits above the
+workflow that grades incidents, so it listens rather than being called) and by the sweep as the
+backstop. Once per incident
 per grading: the alert key names the incident and its last 等级 change (0: graded so when it
 was routed), unique per audience, so a rerun adds none and only a new upgrade — after a
 downgrade — alerts again.

@@ -6,6 +6,7 @@ from service.core.db import migrate, session_scope
 from service.core.logs import configure_logging
 from service.core.queue import queued, work
 from service.core.settings import Settings
+from service.escalation.major_watch import watch_majors
 from service.incidents.jobs import warm_up
 from service.incidents.runtime import load_engine
 from service.orgs.store import ensure_org
@@ -22,5 +23,6 @@ def run_worker(settings: Settings, burst: bool = False) -> int:
         with session_scope(settings.database_url) as session:
             engine = load_engine(settings, session)
         warm_up(engine)
+    watch_majors(settings)  # its batches route 特别重大 items: their leaders told at once
     work(settings, burst=burst)
     return 0

@@ -90,7 +90,7 @@ def _backfill(settings: Settings, now: datetime) -> int:
     return done
 
 
-def _majors(settings: Settings, now: datetime) -> int:
+def major_alerts(settings: Settings, now: datetime) -> int:
     """The principal leader told of every incident newly routed or upgraded to 特别重大."""
     with session_scope(settings.database_url) as session:
         uow, engine = UnitOfWork(session, settings), load_engine(settings, session)
@@ -142,7 +142,7 @@ def sweep_once(settings: Settings, now: datetime | None = None) -> dict:
     counts = {
         "recovered": guarded("recovery", lambda: _recovery(settings, now), failed),
         "duties_backfilled": guarded("duty_backfill", lambda: _backfill(settings, now), failed),
-        "major_alerts": guarded("major_alerts", lambda: _majors(settings, now), failed),
+        "major_alerts": guarded("major_alerts", lambda: major_alerts(settings, now), failed),
         "escalations": guarded("escalation", lambda: _escalation(settings, now), failed),
         "claims_expired": guarded("claim_expiry", lambda: _claims(settings, now), failed),
         "inbox_resolved": guarded("inbox", lambda: _inbox(settings, now), failed),

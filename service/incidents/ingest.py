@@ -103,7 +103,8 @@ def _process(uow: UnitOfWork, engine: Engine, items: list[Item]) -> list[int]:
     index_items(session, items)  # the board's full-text search (service.incidents.search)
     touched = [rows[key].id or 0 for key in dict.fromkeys(plan.incident_of.values())]
     uow.publish(*(IncidentEvent(type=EventType.ITEM_ADDED if key.startswith("x:") else EventType.CREATED,
-                                incident_id=rows[key].id or 0) for key in dict.fromkeys(plan.incident_of.values())))
+                                incident_id=rows[key].id or 0, severity=rows[key].severity)  # 特别重大: leader told
+                  for key in dict.fromkeys(plan.incident_of.values())))
     uow.commit()
     log.info("items.processed", items=len(items), incidents=len(touched), merged=len(plan.matches),
              item_ids=[i.id for i in items][:20], incident_ids=touched[:20])

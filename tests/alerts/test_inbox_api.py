@@ -116,9 +116,9 @@ def test_the_principal_leader_hears_of_an_especially_major_incident_once_per_gra
     r = client.post(f"/api/incidents/{incident}/severity", headers=COORD,
                     json={"severity": "特别重大", "reason": "引发群体聚集"})
     assert r.status_code == 200, r.text
-    assert sweep_once(settings, RECEIVED + 2 * H)["major_alerts"] == 1
-    assert sweep_once(settings, RECEIVED + 3 * H)["major_alerts"] == 0  # a rerun: once
-    (row,) = inbox(client, leader)["rows"]
+    (row,) = inbox(client, leader)["rows"]  # told at once by the upgrade, before any sweep
+    assert sweep_once(settings, RECEIVED + 2 * H)["major_alerts"] == 0  # the sweep (the backstop): once
+    assert sweep_once(settings, RECEIVED + 3 * H)["major_alerts"] == 0
     assert (row["incident_id"], row["kind"], row["severity"]) == (incident, "major", "特别重大")
     assert "牵头" in row["message"]
     rungs = client.get("/api/alerts", headers=leader).json()
@@ -128,9 +128,22 @@ def test_the_principal_leader_hears_of_an_especially_major_incident_once_per_gra
     for severity in ("重大", "特别重大"):  # downgraded, then upgraded again: a new grading, a new alert
         assert client.post(f"/api/incidents/{incident}/severity", headers=COORD,
                            json={"severity": severity, "reason": "复核"}).status_code == 200
-        sweep_once(settings, RECEIVED + 4 * H)
     assert [a["step"] for a in client.get("/api/alerts", headers=leader).json() if a["step"] == "major"] == [
         "major", "major"]
     (row,) = inbox(client, leader)["rows"]  # one row for the incident; its 特别重大 entry unread again, its 2nd rung
     (major,) = [e for e in row["entries"] if e["clock"] == "major"]
     assert major["unread"] is True and major["rungs"] == 2 and row["kind"] == "major"
+
+
+def test_an_item_routed_as_especially_major_tells_the_leader_without_a_sweep(client, settings) -> None:
+    """The server's own sweeper is off in the tests (SWEEP_SECONDS=0): only the routing's event
+    can have told him."""
+    leader = login(client, "leader_gaoping")
+    incident = post_incident(client, "major-1", "高平市米山镇化工厂爆炸起火，多人受伤，周边居民紧急疏散", RECEIVED,
+                             severity="特别重大")
+    (row,) = inbox(client, leader)["rows"]
+    assert (row["incident_id"], row["kind"]) == (incident, "major")
+    with session_scope(settings.database_url) as s:
+        assert [a.key for a in s.exec(select(Alert)).all() if a.step == "major"] == [f"major:{incident}:0"]
+    assert sweep_once(settings, RECEIVED + H)["major_alerts"] == 0  # nothing left for the backstop
+    assert [a["step"] for a in client.get("/api/alerts", headers=leader).json()].count("major") == 1

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from redis import Redis
 from sqlmodel import select
 
+from service.alerts.models import Alert
 from service.core.db import session_scope
 from service.core.settings import Settings
 from service.escalation.sweep import sweep_once
@@ -30,6 +31,9 @@ def queued_settings(database_url: str, request: pytest.FixtureRequest) -> Settin
                     metrics_token=METRICS_TOKEN, _env_file=None)
 
 
+MAJOR = {"external_id": "major", "text": "高平市米山镇化工厂爆炸起火，多人受伤，周边居民紧急疏散", "severity": "特别重大"}
+
+
 def run_worker(settings: Settings) -> None:
     env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url, **COLD_START_ENV}
     done = subprocess.run([sys.executable, "-m", "service.cli", "worker", "--burst"], env=env,
@@ -45,15 +49,19 @@ def statuses(settings: Settings) -> list[str]:
 def test_item_posted_while_worker_is_down_is_processed_when_it_starts(queued_settings) -> None:
     with TestClient(create_app(queued_settings)) as client:
         r = client.post("/api/items", json=[{"external_id": str(n), "text": f"米山镇凤凰小区烧烤店油烟扰民第{n}次"}
-                                            for n in range(3)], headers=INGEST)
+                                            for n in range(3)] + [MAJOR], headers=INGEST)
         assert r.status_code == 202
-        assert statuses(queued_settings) == ["pending"] * 3  # committed, waiting for a worker
+        assert statuses(queued_settings) == ["pending"] * 4  # committed, waiting for a worker
         assert 'yuqing_queue_depth 1.0' in client.get("/metrics", headers=METRICS).text
         assert client.get("/healthz").json()["redis"] == "ok"
         run_worker(queued_settings)
-        assert statuses(queued_settings) == ["processed"] * 3
+        assert statuses(queued_settings) == ["processed"] * 4
         incident = client.get("/api/items/1", headers=COORD).json()["incident_id"]
         assert incident is not None
+        # the worker routed a 特别重大 item: it told the principal leader itself, no sweep has run
+        major = client.get("/api/items/4", headers=COORD).json()["incident_id"]
+        with session_scope(queued_settings.database_url) as s:
+            assert [a.key for a in s.exec(select(Alert)) if a.step == "major"] == [f"major:{major}:0"]
 
 
 def test_sweep_re_enqueues_items_whose_job_was_lost(queued_settings) -> None:
