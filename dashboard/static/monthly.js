@@ -16,16 +16,18 @@ const OVERALL = [
 const SHORT = ["received", "on_time", "late", "on_time_rate", "feedback_on_time_rate", "median_claim_hours",
   "median_response_hours", "breaches", "returns", "review_score", "accountability", "assessment_score"];
 
+// one table row of text cells (never markup)
+function row(cells, tag) {
+  const tr = document.createElement("tr");
+  for (const text of cells) {
+    const cell = document.createElement(tag);
+    cell.textContent = text;
+    tr.append(cell);
+  }
+  return tr;
+}
+
 function overallTable(table, t) {
-  const row = (cells, tag) => {
-    const tr = document.createElement("tr");
-    for (const text of cells) {
-      const cell = document.createElement(tag);
-      cell.textContent = text;
-      tr.append(cell);
-    }
-    return tr;
-  };
   table.replaceChildren(row(OVERALL.map(([label]) => label), "th"), row(OVERALL.map(([, key, kind]) => fmt(t[key], kind)), "td"));
 }
 
@@ -34,15 +36,6 @@ const DUTY_COLUMNS = [["应办", "owed", "count"], ["按时", "on_time", "count"
   ["时限内待办", "pending", "count"], ["按时率", "on_time_rate", "rate"]];
 
 function dutyTable(table, duties) {
-  const row = (cells, tag) => {
-    const tr = document.createElement("tr");
-    for (const text of cells) {
-      const cell = document.createElement(tag);
-      cell.textContent = text;
-      tr.append(cell);
-    }
-    return tr;
-  };
   const rows = (duties || []).map((d) => row([d.unit, d.role_label, ...DUTY_COLUMNS.map(([, key, kind]) => fmt(d[key], kind))], "td"));
   if (!rows.length) rows.push(row(["所选范围内无职责记录"], "td"));
   const head = document.createElement("thead");
