@@ -101,6 +101,11 @@ export function safeLink(url, text) {
   return el("span", {}, String(url));
 }
 
+// Every form here is sent by its page's script (the API, JSON or multipart). A submit before
+// that script has attached its handler (it awaits the signed-in user first) must not fall back
+// to the browser's own GET, which would leave the page with the fields in the address.
+document.addEventListener("submit", (event) => event.preventDefault(), true);
+
 export function show(node, message) {
   node.textContent = message || "";
   node.hidden = !message;

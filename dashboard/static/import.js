@@ -101,12 +101,14 @@ async function commit() {
 
 async function main() {
   filePicker(document.getElementById("i-file"));
-  const user = await whoami();
-  if (!user) return;
-  setupHeader(user);
+  // before any await: a 预览 pressed while the page is still loading must not submit the form
+  // natively (a GET that navigates away with the file's name in the address)
   const form = document.getElementById("import-form");
   form.addEventListener("submit", (event) => { event.preventDefault(); document.getElementById("i-mapping").replaceChildren(); preview(false); });
   document.getElementById("i-commit").addEventListener("click", commit);
+  const user = await whoami();
+  if (!user) return;
+  setupHeader(user);
   try {
     const data = await api("/api/items/report/sources");
     const select = document.getElementById("i-source");

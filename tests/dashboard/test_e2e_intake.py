@@ -185,3 +185,22 @@ def test_supervision_notice_signed_answered_and_printed(live_server: LiveServer,
     expect(mobile.locator(f".doc-line[data-notice-id='{notice['id']}'] [data-role=doc-no]")).to_have_text(notice["doc_no"])
     shot(mobile, "supervision-incident-phone", request)
     no_sideways_scroll(mobile)
+
+
+@pytest.mark.parametrize("path, button", [("/import", "#i-preview"), ("/report", "#report-form [type=submit]")])
+def test_a_form_sent_before_the_page_is_ready_stays_on_the_page(live_server: LiveServer, watched: Watched,
+                                                                path: str, button: str) -> None:
+    """The page's handlers wait for the signed-in user; a press before then must not fall back
+    to the browser's own GET submission (leaving the page, the fields in the address)."""
+    page = watched.page
+    login(page, live_server.url, "reviewer_gaoping")
+    held = []
+    page.route("**/api/auth/me", lambda route: held.append(route))  # the user's answer held back
+    page.goto(f"{live_server.url}{path}")
+    page.wait_for_function("() => document.readyState === 'complete'")
+    assert held, "the page asked who is signed in"
+    page.click(button)
+    page.wait_for_timeout(300)  # a native submission would have navigated by now
+    assert page.url == f"{live_server.url}{path}"
+    held.pop().continue_()
+    expect(page.locator("header nav a").first).to_be_visible()  # the page goes on to load
