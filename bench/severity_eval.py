@@ -32,7 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
+    parser.add_argument("--cut", choices=["topic", "default"], default="topic",
+                        help="the words: the packaged topic model's tokenizer (as the triage runs it) or jieba's default")
     args = parser.parse_args(argv)
+    cut = packaged_words() if args.cut == "topic" else None
     texts, labels = read_examples()
     rules = load_rules()
     grave = {k for k, t in rules.triggers.items() if t.level != rules.default}
@@ -40,12 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     learned_hits: list[set[str]] = [set() for _ in texts]
     folds = StratifiedKFold(args.folds, shuffle=True, random_state=0)
     for train, test in folds.split(texts, labels):
-        model = SeverityModel([texts[i] for i in train], [labels[i] for i in train])
+        model = SeverityModel([texts[i] for i in train], [labels[i] for i in train], cut=cut)
         for i in test:
             signal = model.signal(texts[i], args.threshold)
             learned_hits[i] = {signal.trigger} if signal else set()
     both = [rule or learned for rule, learned in zip(rule_hits, learned_hits, strict=True)]  # as assess_severity does
-    print(f"n={len(texts)}  folds={args.folds}  threshold={args.threshold}")
+    print(f"n={len(texts)}  folds={args.folds}  threshold={args.threshold}  cut={args.cut}")
     print(f"{'trigger':22}{'n':>5}{'rules':>8}{'learned':>9}{'both':>7}")
     counts = Counter(labels)
     for trigger in sorted(counts):
@@ -61,6 +64,14 @@ def main(argv: list[str] | None = None) -> int:
                for hits in (rule_hits, learned_hits, both)]
     print(f"{'重大-or-not accuracy':20}{len(labels):>5}" + "".join(f"{v:>8.2f}" for v in verdict))
     return 0
+
+
+def packaged_words():
+    """The packaged topic model's jieba cut (classifier/data/model), as the triage hands it on."""
+    from classifier.registry import load_classifier
+    from routing.taxonomy import load_taxonomy
+
+    return load_classifier(load_taxonomy(), None).classifier.words
 
 
 if __name__ == "__main__":

@@ -15,11 +15,14 @@ probability); below the model's threshold the item goes to 待研判 with the bl
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from classifier.base import Classifier, TopicPrediction
 from classifier.keywords import ABSTAIN_REASON, KeywordClassifier
 from routing.facts import UNKNOWN_TOPIC
+
+if TYPE_CHECKING:
+    from classifier.features import Tokenizer
 
 MODEL_WEIGHT = 0.7
 
@@ -32,6 +35,7 @@ class BlendedClassifier:
         # a learned model (classifier.model.TopicModel) brings its own threshold and metadata
         self.threshold: float = getattr(model, "threshold", keywords.threshold)
         self.metadata: dict[str, Any] = getattr(model, "metadata", {})
+        self.words: Tokenizer | None = getattr(model, "words", None)  # the model's jieba cut, if it has one
 
     def predict(self, text: str) -> TopicPrediction:
         return self.predict_many([text])[0]

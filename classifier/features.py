@@ -60,13 +60,9 @@ class Tokenizer:
     def jieba(self) -> JiebaTokenizer:
         tok = _JIEBA.get(self.key)
         if tok is None:
-            import jieba
+            from classifier.jieba_dict import tokenizer_with
 
-            jieba.setLogLevel(60)  # jieba logs dictionary loading at INFO
-            tok = jieba.Tokenizer()
-            tok.initialize()
-            for word in self.user_words:
-                tok.add_word(word)
+            tok = tokenizer_with(self.user_words)
             _JIEBA[self.key] = tok
         return tok
 

@@ -136,13 +136,11 @@ class Gazetteer:
     def jieba_tokenizer(self) -> jieba.Tokenizer:
         """A jieba tokenizer (built once) that keeps every org name and alias whole."""
         if self._tokenizer is None:
-            import jieba
+            from classifier.jieba_dict import tokenizer_with
 
-            tok = jieba.Tokenizer()
             words = {s: e for s, e in self._entries.items() if e.kind != "stop" and not e.hint}
-            for word in sorted(words, key=len):
-                tok.add_word(word, tag="ns" if words[word].kind == "region" else "nt")
-            self._tokenizer = tok
+            self._tokenizer = tokenizer_with((w, "ns" if words[w].kind == "region" else "nt")
+                                             for w in sorted(words, key=len))
         return self._tokenizer
 
 

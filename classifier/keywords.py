@@ -88,13 +88,9 @@ class KeywordClassifier:
     def tokenizer(self) -> jieba.Tokenizer:
         """A dedicated jieba tokenizer that keeps every taxonomy keyword whole (built once)."""
         if self._tokenizer is None:
-            import jieba
+            from classifier.jieba_dict import tokenizer_with
 
-            tok = jieba.Tokenizer()
-            tok.initialize()
-            for word in sorted(self._topics_of.keys() | self._tags_of.keys()):
-                tok.add_word(word)
-            self._tokenizer = tok
+            self._tokenizer = tokenizer_with(sorted(self._topics_of.keys() | self._tags_of.keys()))
         return self._tokenizer
 
     def tokenize(self, text: str, hmm: bool = True) -> list[str]:

@@ -26,7 +26,7 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from classifier.base import TopicPrediction
-from classifier.features import CHAR_BLOCK, TERM_BLOCK, WORD_BLOCK, block_names, build_features, prepare
+from classifier.features import CHAR_BLOCK, TERM_BLOCK, WORD_BLOCK, Tokenizer, block_names, build_features, prepare
 from classifier.keywords import ABSTAIN_REASON, KeywordClassifier
 from routing.facts import UNKNOWN_TOPIC
 
@@ -150,6 +150,13 @@ class TopicModel:
         """The most probable label of each text, never 待研判 (for evaluation)."""
         _, proba, _ = self.probabilities(texts)
         return [self.labels[i] for i in proba.argmax(axis=1)]
+
+    @property
+    def words(self) -> Tokenizer:
+        """The jieba cut the model's word block learned on: the item's one tokenisation, which
+        the severity signal reuses (classifier.severity_model)."""
+        analyzer: Tokenizer = dict(self.features.transformer_list)[WORD_BLOCK].analyzer
+        return analyzer
 
     def predict(self, text: str) -> TopicPrediction:
         return self.predict_many([text])[0]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -20,6 +20,9 @@ from classifier.base import SeverityAssessment
 from classifier.keywords import fold, trie_regex
 from classifier.normalize import normalize
 from routing.facts import SEVERITY_RANK, Severity
+
+if TYPE_CHECKING:
+    from classifier.features import Tokenizer
 
 DEFAULT_RULES = "severity.yaml"
 CASUALTIES = "casualties"
@@ -207,11 +210,13 @@ def assess_severity(
     verification_request: bool = False,
     rules: SeverityRules | None = None,
     learned: bool = True,
+    cut: Tokenizer | None = None,
 ) -> SeverityAssessment:
     """Severity level, the triggers that fired and why; the default level when none fired.
 
     `learned`: also ask the learned signal (classifier.severity_model) when the rules saw nothing:
-    no trigger fired (要求核实处置 included) and no trigger word was set aside as negated.
+    no trigger fired (要求核实处置 included) and no trigger word was set aside as negated; `cut`:
+    the topic model's tokenizer, so that the learned signal reads the words the triage already cut.
     """
     rules = rules or load_rules()
     folded = fold(normalize(text))
@@ -238,16 +243,17 @@ def assess_severity(
         reasons.append(f"{trig.label}：上级要求核实处置")
     _casualties(rules, folded, topic, fired, reasons)
     if learned and not fired and not ruled_out:  # only where the rules saw nothing at all
-        _learned(rules, text, fired, reasons)
+        _learned(rules, text, fired, reasons, cut)
     level = max((rules.default, *fired.values()), key=SEVERITY_RANK.__getitem__)
     return SeverityAssessment(level, tuple(fired), tuple(reasons), bool(rules.emergency & fired.keys()))
 
 
-def _learned(rules: SeverityRules, text: str, fired: dict[str, Severity], reasons: list[str]) -> None:
+def _learned(rules: SeverityRules, text: str, fired: dict[str, Severity], reasons: list[str],
+             cut: Tokenizer | None) -> None:
     """The learned signal, when the rules found no grave trigger: its trigger and its words."""
     from classifier.severity_model import packaged_model
 
-    signal = packaged_model().signal(text)
+    signal = packaged_model(cut).signal(text)
     if signal is None or signal.trigger not in rules.triggers:
         return
     trig = rules.triggers[signal.trigger]

@@ -17,16 +17,16 @@ import csv
 import hashlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from classifier.features import prepare
+from classifier.features import Tokenizer, prepare
 
 TRAINING_CSV = Path(__file__).parent / "data" / "training" / "severity.csv"
 NONE = "none"
@@ -41,23 +41,33 @@ class LearnedSignal:
     words: tuple[str, ...]  # the text's words that weigh most for it
 
 
-def analyse(text: str) -> list[str]:
-    """jieba words of two or more characters and character bigrams of the prepared text."""
-    import jieba
+Cut = Callable[[str], Sequence[str]]  # prepared text → its words (classifier.features.Tokenizer)
 
+
+def analyse(text: str, cut: Cut | None = None) -> list[str]:
+    """jieba words of two or more characters and character bigrams of the prepared text. `cut`:
+    the topic model's tokenizer, whose cut of this very text the triage has already made and
+    remembered (one tokenisation an item, not two); jieba's default dictionary without one."""
     prepared = prepare(text)
-    words = [w for w in jieba.lcut(prepared) if len(w.strip()) >= 2]
+    if cut is None:
+        from classifier.jieba_dict import default_tokenizer
+
+        tokens: Sequence[str] = default_tokenizer().lcut(prepared)
+    else:
+        tokens = cut(prepared)
+    words = [w for w in tokens if len(w.strip()) >= 2]
     chars = [c for c in prepared if "\u4e00" <= c <= "\u9fff"]
     return words + ["".join(chars[i : i + 2]) for i in range(len(chars) - 1)]
 
 
 class SeverityModel:
-    def __init__(self, texts: Sequence[str], labels: Sequence[str]):
+    def __init__(self, texts: Sequence[str], labels: Sequence[str], cut: Cut | None = None):
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.multiclass import OneVsRestClassifier
 
-        self.vectorizer = TfidfVectorizer(analyzer=analyse, sublinear_tf=True, min_df=1)
+        self.cut = cut  # fitted and scored with the same cut
+        self.vectorizer = TfidfVectorizer(analyzer=partial(analyse, cut=cut), sublinear_tf=True, min_df=1)
         x = self.vectorizer.fit_transform(list(texts))
         # one-vs-rest liblinear: fast and deterministic; one weight vector per trigger to explain with
         self.model = OneVsRestClassifier(LogisticRegression(C=8.0, solver="liblinear", class_weight="balanced"))
@@ -73,9 +83,11 @@ class SeverityModel:
 
     @classmethod
     def from_numbers(cls, features: npt.NDArray[np.str_], idf: npt.NDArray[np.float64], classes: Sequence[str],
-                     weights: npt.NDArray[np.float64], intercepts: npt.NDArray[np.float64]) -> SeverityModel:
+                     weights: npt.NDArray[np.float64], intercepts: npt.NDArray[np.float64],
+                     cut: Cut | None = None) -> SeverityModel:
         """A model scoring as a fitted one did, from its numbers alone (no sklearn objects)."""
         model = cls.__new__(cls)
+        model.cut = cut
         model.features = features
         model.vocabulary = {str(f): i for i, f in enumerate(features)}
         model.idf, model.classes, model.weights, model.intercepts = idf, list(classes), weights, intercepts
@@ -90,15 +102,15 @@ class SeverityModel:
         os.replace(fh.name, path)
 
     @classmethod
-    def load(cls, path: Path) -> SeverityModel:
+    def load(cls, path: Path, cut: Cut | None = None) -> SeverityModel:
         with np.load(path, allow_pickle=False) as z:
             return cls.from_numbers(z["features"], z["idf"], [str(c) for c in z["classes"]], z["weights"],
-                                    z["intercepts"])
+                                    z["intercepts"], cut)
 
     def _vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(feature indices, values) of the text as the vectorizer would give (sublinear TF-IDF, l2)."""
         counts: dict[int, int] = {}
-        for token in analyse(text):
+        for token in analyse(text, self.cut):
             j = self.vocabulary.get(token)
             if j is not None:
                 counts[j] = counts.get(j, 0) + 1
@@ -143,9 +155,10 @@ def read_examples(path: str | Path = TRAINING_CSV) -> tuple[list[str], list[str]
     return [r["text"] for r in rows], [r["trigger"] for r in rows]
 
 
-def fitted_digest(path: str | Path = TRAINING_CSV) -> str:
-    """What decides the fitted numbers: the examples, this code and the versions it fits with."""
-    h = hashlib.sha256()
+def fitted_digest(path: str | Path = TRAINING_CSV, words: str = "") -> str:
+    """What decides the fitted numbers: the examples, this code, the versions it fits with and
+    the user dictionary of the cut (`words`: its key; "" for jieba's default)."""
+    h = hashlib.sha256(words.encode())
     for source in (Path(path), Path(__file__), Path(__file__).with_name("features.py")):
         h.update(source.read_bytes())
     for package in ("scikit-learn", "jieba", "numpy"):
@@ -160,17 +173,19 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "yuqing"
 
 
-@lru_cache(maxsize=1)
-def packaged_model() -> SeverityModel:
-    """Fitted from the examples once per machine, not once per process: a cold worker then
-    starts scoring in milliseconds instead of seconds. The cache is keyed by fitted_digest, so a
-    changed example, code or library fits anew; an unreadable or unwritable cache is only slower."""
-    path = cache_dir() / f"severity-{fitted_digest()}.npz"
+@lru_cache(maxsize=4)
+def packaged_model(cut: Tokenizer | None = None) -> SeverityModel:
+    """Fitted from the examples with `cut` (the topic model's tokenizer: the triage cuts each
+    item once for both) once per machine, not once per process: a cold worker then starts
+    scoring in milliseconds instead of seconds. The cache is keyed by fitted_digest, so a changed
+    example, code, library or dictionary fits anew; an unreadable or unwritable cache is only slower."""
+    words = cut.key if cut is not None else ""
+    path = cache_dir() / f"severity-{fitted_digest(words=words)}.npz"
     try:
-        return SeverityModel.load(path)
+        return SeverityModel.load(path, cut)
     except (OSError, ValueError, KeyError):
         pass
-    model = SeverityModel(*read_examples())
+    model = SeverityModel(*read_examples(), cut=cut)
     try:
         model.save(path)
     except OSError:

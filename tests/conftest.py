@@ -15,6 +15,7 @@ from service.main import create_app
 from tests.support import databases, passwords
 from tests.support.workers import worker_redis_url
 
+pytest_plugins = ["tests.support.processes"]  # the `processes` fixture of the tests that start real processes
 PG_ADMIN = databases.PG_ADMIN
 REDIS_URL = worker_redis_url(os.environ.get("YUQING_TEST_REDIS", "redis://127.0.0.1:6379/15"))
 # the embedded server's own sweep (service.escalation.sweeper) would escalate the tests' fixed-date

@@ -143,9 +143,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from service.core.logs import configure_logging
     from service.core.settings import get_settings
     from service.escalation.sweeper import run_sweeps
 
+    configure_logging()  # JSON lines, as the API and the workers write them
     return run_sweeps(get_settings(), every=args.every)
 
 

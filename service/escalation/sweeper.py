@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -112,8 +113,11 @@ class Sweeper:
                 if not mine:
                     log.info("sweep.skipped", reason="another process is sweeping this database")
                     return False
+                started = time.time()
                 sweep_pass(self.settings)
                 self.passes += 1
+                # both ends, so that passes of several processes can be shown not to overlap
+                log.info("sweep.pass", started=started, finished=time.time())
                 return True
         except Exception as exc:
             log.exception("sweep.pass_failed", error=f"{type(exc).__name__}: {exc}")

@@ -92,8 +92,9 @@ class Engine:
         require_aware(item.received_at, "received_at")
         mentions = self.gazetteer.find(text)
         topic = item.topic or prediction.topic
-        assessed = assess_severity(
-            text, topic=topic, tags=prediction.tags, verification_request=item.verification_request
+        assessed = assess_severity(  # the model's cut of this text, made (and remembered) by predict_many
+            text, topic=topic, tags=prediction.tags, verification_request=item.verification_request,
+            cut=getattr(self.classifier, "words", None),
         )
         if item.signals is not None:  # an item already spreading widely is graver than its words
             assessed = with_spread(assessed, assess_spread(SpreadFacts.of_item(item.signals), self.policy.spread))

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import psycopg
@@ -30,10 +27,11 @@ from service.core.settings import Settings
 from service.core.uow import UnitOfWork
 from service.incidents.ingest import GROUPING_LOCK, process_items
 from service.incidents.jobs import submit
-from service.incidents.models import Incident, Item
+from service.incidents.models import Item
 from service.incidents.runtime import load_engine
 from service.main import create_app
 from tests.conftest import INGEST, REDIS_URL
+from tests.support.processes import assert_all_routed_once, children, pending, start_worker, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 POSTGRES = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
@@ -55,26 +53,6 @@ def backlog(client: TestClient, posts: int, size: int = 100) -> int:
     return posts * size
 
 
-def start_worker(settings: Settings, logs: Path, name: str, **env: str) -> subprocess.Popen:
-    out = (logs / f"{name}.log").open("w")
-    full = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url, **env}
-    return subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=full, stdout=out,
-                            stderr=subprocess.STDOUT)
-
-
-def children(pid: int) -> list[int]:
-    """Processes whose parent is `pid` (RQ's scheduler, forked by the worker)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 def pg(url: str) -> psycopg.Connection:
     return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
 
@@ -86,55 +64,11 @@ def lock_holder(conn: psycopg.Connection) -> int | None:
     return row[0] if row else None
 
 
-def wait_for(check, seconds: float, step: float = 0.005):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if (found := check()) is not None and found is not False:
-            return found
-        time.sleep(step)
-    return None
-
-
-def pending(url: str) -> int:
-    with session_scope(url) as s:
-        return s.exec(select(func.count()).select_from(Item).where(Item.status != "processed")).one()
-
-
-def assert_all_routed_once(url: str, total: int) -> None:
-    with session_scope(url) as s:
-        statuses = Counter(s.exec(select(Item.status)).all())
-        created = s.exec(select(AuditEntry.item_id).where(AuditEntry.action == "incident.created")).all()
-        merged = s.exec(select(AuditEntry.item_id).where(AuditEntry.action == "incident.item_merged")).all()
-        incidents = s.exec(select(func.count()).select_from(Incident)).one()
-        empty = s.exec(select(func.count()).select_from(Incident).where(
-            Incident.id.not_in(select(Item.incident_id).where(Item.incident_id.is_not(None))))).one()
-    assert statuses == {"processed": total}  # nothing lost
-    assert len(created) == len(set(created)) == incidents  # one creation per incident, none doubled
-    assert len(merged) == len(set(merged)) and not set(merged) & set(created)
-    assert empty == 0  # no incident opened twice for an item (each holds at least one)
-
-
 @pytest.fixture
 def queued(database_url: str, request: pytest.FixtureRequest) -> Settings:
     Redis.from_url(REDIS_URL).flushdb()
     request.addfinalizer(lambda: Redis.from_url(REDIS_URL).flushdb())
     return Settings(database_url=database_url, redis_url=REDIS_URL, demo=True, demo_force=True, _env_file=None)
-
-
-@pytest.fixture
-def processes(request: pytest.FixtureRequest) -> list[int]:
-    """Pids this test started (workers and their schedulers), killed at the end."""
-    pids: list[int] = []
-
-    def end() -> None:
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, os.WNOHANG)
-            except (ProcessLookupError, ChildProcessError):
-                pass
-    request.addfinalizer(end)
-    return pids
 
 
 def _hold_then(queued: Settings, tmp_path: Path, processes: list[int], act: int, **env: str) -> int:

@@ -1,5 +1,6 @@
 # Type stubs for the part of jieba 0.42 this project uses; jieba ships no types (and
 # types-jieba on PyPI is an unmaintained 2023 upload). Signatures follow jieba/__init__.py.
+import threading
 from collections.abc import Iterator
 
 __version__: str
@@ -10,6 +11,7 @@ class Tokenizer:
     total: int
     user_word_tag_tab: dict[str, str]
     initialized: bool
+    lock: threading.RLock
     def __init__(self, dictionary: str | None = ...) -> None: ...
     def initialize(self, dictionary: str | None = ...) -> None: ...
     def check_initialized(self) -> None: ...
