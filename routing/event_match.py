@@ -169,8 +169,10 @@ def signals(heads_a: frozenset[str], names_a: frozenset[str], terms_a: Mapping[s
             terms_b: Mapping[str, float], title_b: Mapping[str, float], same_topic: bool = True,
             weight: Callable[[str], float] | None = None, gap_days: float = 0.0) -> PairSignals:
     place, pa, pb, head, titled, shared = 0.0, "", "", 0.0, 0.0, 0
-    names_b_all = list(heads_b | names_b)
-    for x in heads_a | names_a:  # one pass over the name pairs: each similarity computed once
+    # sorted: of equally similar name pairs the first in this order is kept, whatever the
+    # process's hash seed (set order would make the features, and a retrain, vary run to run)
+    names_b_all = sorted(heads_b | names_b)
+    for x in sorted(heads_a | names_a):  # one pass over the name pairs: each similarity computed once
         x_head, matched = x in heads_a, False
         for y in names_b_all:
             sim = name_similarity(x, y)

@@ -119,3 +119,18 @@ def test_the_logistic_model_weighs_the_signals_and_refuses_templates() -> None:
     assert not model.joins(sig(0.3, 0.9))  # a template copied with another estate's name, however alike
     assert model.joins(sig(0.0, 0.9, named_both=False))  # one names no place: the wording decides
     assert model.strength(sig(1.0, 0.5)) > model.strength(sig(0.7, 0.5))
+
+
+def test_the_matched_names_do_not_depend_on_the_hash_seed() -> None:
+    """Two name pairs equally similar: the one kept is the same in every process (a retrain on
+    the same labels gives the same features)."""
+    import subprocess
+    import sys
+
+    code = ("from routing.event_match import signals\n"
+            "s = signals(frozenset(), frozenset({'凤凰小区', '翠竹小区', '金泰花园', '锦绣家园'}), {}, {},\n"
+            "            frozenset(), frozenset({'凤凰小区', '翠竹小区', '金泰花园', '锦绣家园'}), {}, {})\n"
+            "print(s.place_pair, s.shared)")
+    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={"PYTHONHASHSEED": str(seed), "PATH": ""}).stdout for seed in range(6)}
+    assert len(seen) == 1, seen
