@@ -1,5 +1,7 @@
 """Report figures over plain incident records: pure, so exact values are testable without a
 database. The loaders (I/O) turn rows into `Record`s; everything counted here is defined once.
+These are the reference: service.reports.unit_totals computes `by_unit` in the database by the
+same definitions (tests/reports/test_unit_totals.py holds the two equal on generated incidents).
 
 Definitions (the ones an office sends upward):
 - an incident counts for each unit answering for it (first responsible, co-responsible, lead);

@@ -25,6 +25,7 @@ from service.reports import charts, export, monthly
 from service.reports.duty_figures import DutyFigures, by_unit_and_duty, duty_json
 from service.reports.loaders import Period, load_duties, load_records, period_problem
 from service.reports.tables import DUTY_SHEET, TABLES, Report, build, report_json
+from service.reports.unit_totals import unit_figures
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
@@ -128,9 +129,14 @@ def export_xlsx(viewer: ReaderDep, session: SessionDep, engine: EngineDep, setti
 def chart(kind: Literal["units", "weeks", "topics"], viewer: ReaderDep, session: SessionDep, engine: EngineDep,
           settings: SettingsDep, start: StrictDate | None = FROM, to: StrictDate | None = TO,
           region: str | None = REGION) -> Response:
-    period = _period(start, to, ZoneInfo(settings.timezone))
-    report, _ = _report(viewer, session, engine, settings, period, region)
-    svg = charts.chart(kind, report, _scope_label(viewer, region, engine))
+    tz = ZoneInfo(settings.timezone)
+    period, label = _period(start, to, tz), _scope_label(viewer, region, engine)
+    if kind == "units":  # the per-unit figures alone, computed by the database (issue 18)
+        svg = charts.units_chart(unit_figures(session, engine.org, viewer, period, tz=tz, as_of=utcnow(),
+                                              region=_region(region, engine)), label)
+    else:
+        report, _ = _report(viewer, session, engine, settings, period, region)
+        svg = charts.chart(kind, report, label)
     return Response(svg, media_type="image/svg+xml; charset=utf-8",
                     headers={"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
 
