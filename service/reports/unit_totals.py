@@ -50,7 +50,7 @@ def verdict_sql(met, due, as_of: datetime) -> ColumnElement:
                 (due < as_of, LATE), else_=PENDING)
 
 
-def _pairs(ids, only_unit: str | None):
+def pairs_of(ids, only_unit: str | None):
     """(iid, unit, received_at, verification): one per incident and unit answering for it, as
     load_records keeps them — a unit with two roles (a lead also first responsible) is kept
     under its first role in name order, which an anti-join finds cheaper than a DISTINCT."""
@@ -77,7 +77,7 @@ def _records(ids, pairs, as_of: datetime):
     def since_receipt(at):
         return case((at.is_(None), None), else_=epoch_microseconds(at) - received)
 
-    return (select(pairs.c.unit.label("unit"),
+    return (select(pairs.c.unit.label("k"),
                    verdict_sql(clocks.c.responded_at, clocks.c.response_due, as_of).label("response"),
                    case((pairs.c.verification, verdict_sql(clocks.c.feedback_at, clocks.c.feedback_due, as_of)),
                         else_=None).label("feedback"),
@@ -94,17 +94,17 @@ def _records(ids, pairs, as_of: datetime):
 
 
 def _middle(rec, column: str):
-    """(unit, lo, hi): the two middle values of `column` per unit (the same one twice for an
-    odd count), NULLs left out as summarise leaves them out."""
+    """(k, lo, hi): the two middle values of `column` per group key k (the same one twice for
+    an odd count), NULLs left out as summarise leaves them out."""
     value = rec.c[column]
-    ranked = (select(rec.c.unit, value.label("v"),
-                     func.row_number().over(partition_by=rec.c.unit, order_by=value).label("rn"),
-                     func.count().over(partition_by=rec.c.unit).label("n"))
+    ranked = (select(rec.c.k, value.label("v"),
+                     func.row_number().over(partition_by=rec.c.k, order_by=value).label("rn"),
+                     func.count().over(partition_by=rec.c.k).label("n"))
               .where(value.is_not(None)).subquery())
     # positions (n + 1) // 2 and n // 2 + 1, without integer division (rendered differently per dialect)
-    return (select(ranked.c.unit, func.min(ranked.c.v).label("lo"), func.max(ranked.c.v).label("hi"))
+    return (select(ranked.c.k, func.min(ranked.c.v).label("lo"), func.max(ranked.c.v).label("hi"))
             .where(ranked.c.rn * 2 >= ranked.c.n, ranked.c.rn * 2 <= ranked.c.n + 2)
-            .group_by(ranked.c.unit).subquery())
+            .group_by(ranked.c.k).subquery())
 
 
 def _sum(value) -> ColumnElement:
@@ -116,11 +116,12 @@ def _count(condition) -> ColumnElement:
     return _sum(case((condition, 1), else_=0))
 
 
-def _totals_query(rec, dialect: str):
-    """Per unit: the counts and sums of summarise, and the middle values of its two medians
-    (percentile_disc, the lower middle value ascending and descending, on PostgreSQL: one pass
-    with no window; window functions elsewhere)."""
-    totals = select(rec.c.unit, func.count().label("received"),
+def totals_query(rec, dialect: str):
+    """Per group key (the column k of `rec`): the counts and sums of summarise, and the middle
+    values of its two medians (percentile_disc, the lower middle value ascending and descending,
+    on PostgreSQL: one pass with no window; window functions elsewhere). `rec` has one row per
+    record counted: k, response, feedback, claim_us, response_us, returns, breaches, flagged."""
+    totals = select(rec.c.k, func.count().label("received"),
                     _count(rec.c.response == ON_TIME).label("on_time"), _count(rec.c.response == LATE).label("late"),
                     _count(rec.c.response == PENDING).label("pending"),
                     _count(rec.c.feedback == ON_TIME).label("feedback_on_time"),
@@ -130,12 +131,12 @@ def _totals_query(rec, dialect: str):
     if dialect == "postgresql":
         middle = [func.percentile_disc(0.5).within_group(order) for v in (rec.c.claim_us, rec.c.response_us)
                   for order in (v, v.desc())]
-        return totals.add_columns(*middle).group_by(rec.c.unit)
-    grouped = totals.group_by(rec.c.unit).subquery()
+        return totals.add_columns(*middle).group_by(rec.c.k)
+    grouped = totals.group_by(rec.c.k).subquery()
     claim, answer = _middle(rec, "claim_us"), _middle(rec, "response_us")
     return (select(grouped, claim.c.lo, claim.c.hi, answer.c.lo, answer.c.hi)
-            .select_from(grouped.outerjoin(claim, claim.c.unit == grouped.c.unit)
-                         .outerjoin(answer, answer.c.unit == grouped.c.unit)))
+            .select_from(grouped.outerjoin(claim, claim.c.k == grouped.c.k)
+                         .outerjoin(answer, answer.c.k == grouped.c.k)))
 
 
 def _scores_query(ids, only_unit: str | None):
@@ -161,6 +162,28 @@ def exact_mean(counted: list[tuple[float, int]]) -> float | None:
     return float(sum((Fraction(v) * k for v, k in counted), Fraction(0)) / n) if n else None
 
 
+def figures_row(key: str, row, scores: list[tuple[float, int]]) -> Figures:
+    """A row of totals_query (its key left off) and the group's (score, how many) as Figures."""
+    (received, on_time, late, pending, fb_on_time, fb_late, breaches, returns, flagged,
+     claim_lo, claim_hi, answer_lo, answer_hi) = row
+    return Figures(key=key, received=received, on_time=on_time, late=late, pending=pending,
+                   feedback_on_time=fb_on_time, feedback_late=fb_late,
+                   median_claim_hours=_median_hours(claim_lo, claim_hi),
+                   median_response_hours=_median_hours(answer_lo, answer_hi),
+                   breaches=breaches, returns=returns, review_score=exact_mean(scores),
+                   reviews=sum(k for _, k in scores), accountability=flagged)
+
+
+def report_connection(session: Session):
+    """The session's connection, set up for these grouped queries."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # the planner's estimates of these joins of grouped sub-selects are far too high: it would
+        # spend seconds compiling the query (JIT) to save milliseconds running it
+        conn.exec_driver_sql("SET LOCAL jit = off")
+    return conn
+
+
 def unit_figures(session: Session, org: OrgChart, viewer: Principal, period: Period, *, tz: ZoneInfo,
                  as_of: datetime, region: str | None = None) -> list[Figures]:
     """figures.by_unit over load_records(session, org, viewer, period, ...), by the database:
@@ -168,24 +191,10 @@ def unit_figures(session: Session, org: OrgChart, viewer: Principal, period: Per
     start, end = period.bounds(tz)
     ids = incident_ids(viewer, org, start, end, region)
     only_unit = only_unit_of(viewer)
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        # the planner's estimates of these joins of grouped sub-selects are far too high: it would
-        # spend seconds compiling the query (JIT) to save milliseconds running it
-        conn.exec_driver_sql("SET LOCAL jit = off")
+    conn = report_connection(session)
     scores: dict[str, list[tuple[float, int]]] = defaultdict(list)
     for unit, score, k in conn.execute(_scores_query(ids, only_unit)).all():
         scores[unit].append((float(score), k))
-    totals = _totals_query(_records(ids, _pairs(ids, only_unit), as_of), conn.dialect.name)
-    figures = []
-    for (unit, received, on_time, late, pending, fb_on_time, fb_late, breaches, returns, flagged,
-         claim_lo, claim_hi, answer_lo, answer_hi) in conn.execute(totals).all():
-        figures.append(Figures(
-            key=unit, received=received, on_time=on_time, late=late, pending=pending,
-            feedback_on_time=fb_on_time, feedback_late=fb_late,
-            median_claim_hours=_median_hours(claim_lo, claim_hi),
-            median_response_hours=_median_hours(answer_lo, answer_hi),
-            breaches=breaches, returns=returns, review_score=exact_mean(scores[unit]),
-            reviews=sum(k for _, k in scores[unit]), accountability=flagged))
+    totals = totals_query(_records(ids, pairs_of(ids, only_unit), as_of), conn.dialect.name)
+    figures = [figures_row(unit, row, scores[unit]) for unit, *row in conn.execute(totals).all()]
     return sorted(figures, key=lambda f: f.key)  # by code point, as by_unit sorts (not the collation)
-

@@ -1,0 +1,145 @@
+"""The incident-level figures computed by the database (issue 18): figures.by_week, by_topic and
+overall over load_records, which count each incident once (figures._one_per_incident) — so
+they group one row per incident, not per (incident, unit) pair as unit_totals does.
+
+One row per incident seen through the viewer's pairs (a liaison's incidents are those his unit
+answers for, and only his unit's doings count), as _one_per_incident merges the records:
+- the clocks, the receipt and the verification request are the incident's;
+- returns and 问责 are summed over its units, its reviews are all its units' reviews;
+- it was claimed when any of its units first claimed it (the earliest first claim).
+
+The week of an incident is the ISO week of its LOCAL receipt date (figures.by_week): the UTC
+instants where the period's local weeks begin are computed in Python with zoneinfo (the same
+zone rules and datetime.combine as Period.bounds), and the database picks the week by comparing
+the receipt with them — exact on both databases, and whatever the zone's offsets and DST, with
+no time zone database or ISO-week function in SQL (SQLite has neither).
+
+The three groupings are one statement over one materialised set of incident rows (UNION ALL of
+the three GROUP BYs; PostgreSQL materialises a CTE read more than once), and the reviews one more
+small query of (topic, week, score, how many), folded in Python: counts add up exactly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import String, and_, case, cast, func, literal_column, select, union_all
+from sqlmodel import Session, col
+
+from routing.orgchart import OrgChart
+from service.auth.rules import Principal
+from service.core.columns import epoch_microseconds
+from service.incidents.models import Incident
+from service.reports.figures import Figures, iso_week
+from service.reports.loaders import Period, incident_clocks, incident_ids, only_unit_of, unit_doings
+from service.reports.unit_totals import figures_row, pairs_of, report_connection, totals_query, verdict_sql
+from service.review.models import Review
+
+IncidentKey = Literal["week", "topic", "overall"]
+INCIDENT_KEYS: tuple[IncidentKey, ...] = ("week", "topic", "overall")
+OVERALL = "合计"
+
+
+def week_starts(period: Period, tz: ZoneInfo) -> list[tuple[datetime, str]]:
+    """(the UTC instant the local ISO week begins, its key 2026-W47) for each week the period
+    touches, in order; the first one's instant is the period's start (nothing is earlier)."""
+    start, _ = period.bounds(tz)
+    monday = period.start - timedelta(days=period.start.weekday())
+    weeks = [(start, iso_week(period.start))]
+    while (monday := monday + timedelta(days=7)) < period.end:
+        weeks.append((datetime.combine(monday, time(), tz).astimezone(UTC), iso_week(monday)))
+    return weeks
+
+
+def week_index(received_at, weeks: Sequence[tuple[datetime, str]]):
+    """The index into `weeks` of the week an instant (in the period) falls in, as text (the
+    three group keys share one column of the UNION)."""
+    if len(weeks) == 1:
+        return literal_column("'0'")
+    return cast(case(*((received_at < begins, i - 1) for i, (begins, _) in enumerate(weeks) if i),
+                     else_=len(weeks) - 1), String)
+
+
+def _incident_rows(ids, pairs, as_of: datetime, weeks: Sequence[tuple[datetime, str]]):
+    """One row per incident with a pair: what summarise reads of a merged Record, and the keys
+    topic, week (an index into `weeks`) and all (one constant group)."""
+    doings, clocks = unit_doings(ids), incident_clocks(ids, as_of)
+    merged = (select(pairs.c.iid, func.min(doings.c.first_claim).label("first_claim"),
+                     func.sum(func.coalesce(doings.c.returns, 0)).label("returns"),
+                     func.sum(case((col(Review.accountability), 1), else_=0)).label("flagged"))
+              .select_from(pairs)
+              .outerjoin(doings, and_(doings.c.iid == pairs.c.iid, doings.c.unit == pairs.c.unit))
+              .outerjoin(Review, and_(col(Review.incident_id) == pairs.c.iid, col(Review.unit) == pairs.c.unit))
+              .group_by(pairs.c.iid).subquery("merged"))
+    received = epoch_microseconds(col(Incident.received_at))
+
+    def since_receipt(at):
+        return case((at.is_(None), None), else_=epoch_microseconds(at) - received)
+
+    return (select(col(Incident.topic).label("topic"), week_index(col(Incident.received_at), weeks).label("week"),
+                   literal_column("''").label("all"),
+                   verdict_sql(clocks.c.responded_at, clocks.c.response_due, as_of).label("response"),
+                   case((col(Incident.verification_request),
+                         verdict_sql(clocks.c.feedback_at, clocks.c.feedback_due, as_of)), else_=None).label("feedback"),
+                   since_receipt(merged.c.first_claim).label("claim_us"),
+                   since_receipt(clocks.c.responded_at).label("response_us"),
+                   merged.c.returns, func.coalesce(clocks.c.breaches, 0).label("breaches"), merged.c.flagged)
+            .select_from(merged)
+            .join(Incident, col(Incident.id) == merged.c.iid)
+            .outerjoin(clocks, clocks.c.iid == merged.c.iid)
+            .cte("incident_rec"))
+
+
+def _grouped_by(rec, key: IncidentKey, dialect: str):
+    """totals_query over `rec` grouped by one key, with the key's position in INCIDENT_KEYS first."""
+    column = {"week": "week", "topic": "topic", "overall": "all"}[key]
+    keyed = select(*(c.label(c.name) for c in rec.c if c.name not in ("topic", "week", "all")),
+                   rec.c[column].label("k")).subquery(f"by_{key}")
+    return totals_query(keyed, dialect).add_columns(literal_column(str(INCIDENT_KEYS.index(key))).label("kind"))
+
+
+def _scores_query(ids, pairs, weeks: Sequence[tuple[datetime, str]]):
+    """(topic, week, score, how many): the reviews of the viewer's pairs, by the incident's keys."""
+    reviews = (select(col(Incident.topic).label("topic"), week_index(col(Incident.received_at), weeks).label("week"),
+                      col(Review.score).label("score"))
+               .select_from(pairs)
+               .join(Review, and_(col(Review.incident_id) == pairs.c.iid, col(Review.unit) == pairs.c.unit))
+               .join(Incident, col(Incident.id) == pairs.c.iid)
+               .where(col(Review.score).is_not(None)).subquery("reviews"))
+    # grouped by the sub-select's columns: PostgreSQL refuses a constant (a one-week period) in GROUP BY
+    return select(reviews.c.topic, reviews.c.week, reviews.c.score, func.count()).group_by(
+        reviews.c.topic, reviews.c.week, reviews.c.score)
+
+
+def incident_figures(session: Session, org: OrgChart, viewer: Principal, period: Period, *, tz: ZoneInfo,
+                     as_of: datetime, region: str | None = None,
+                     keys: Sequence[IncidentKey] = INCIDENT_KEYS) -> dict[IncidentKey, list[Figures]]:
+    """{key: figures} for each of `keys`: by_week / by_topic (sorted by key) and overall (one
+    Figures, 合计, even over no incident) over load_records(...), by the database: two queries."""
+    start, end = period.bounds(tz)
+    ids, weeks = incident_ids(viewer, org, start, end, region), week_starts(period, tz)
+    pairs = pairs_of(ids, only_unit_of(viewer))
+    conn = report_connection(session)
+    scores: dict[tuple[IncidentKey, str], list[tuple[float, int]]] = defaultdict(list)
+    for topic, week, score, k in conn.execute(_scores_query(ids, pairs, weeks)).all():
+        names: tuple[tuple[IncidentKey, str], ...] = (("week", weeks[int(week)][1]), ("topic", topic),
+                                                      ("overall", OVERALL))
+        for key_name in names:
+            scores[key_name].append((float(score), k))
+    rec = _incident_rows(ids, pairs, as_of, weeks)
+    statement = union_all(*(_grouped_by(rec, key, conn.dialect.name) for key in keys))
+    found: dict[IncidentKey, list[Figures]] = {key: [] for key in keys}
+    for k, *row, kind in conn.execute(statement).all():
+        key = INCIDENT_KEYS[int(kind)]
+        name = weeks[int(k)][1] if key == "week" else k if key == "topic" else OVERALL
+        found[key].append(figures_row(name, row, scores[(key, name)]))
+    for key in keys:
+        found[key].sort(key=lambda f: f.key)  # by code point, as figures.group sorts
+    if "overall" in found and not found["overall"]:
+        found["overall"] = [Figures(key=OVERALL)]
+    return found
+
