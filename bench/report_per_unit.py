@@ -5,7 +5,9 @@ Fills a scratch database by COPY with N incidents of the demo org over 2026-01-0
 clock, claims and some returns in the audit log, reviews for one in five), then times, for the
 admin (everything), the 高平市 coordinator and a liaison, median of 5 runs each, the two runs
 alternating: the pure reference `load_records` + `by_unit` (what the report did before issue 18)
-and `unit_totals.unit_figures` (the database computes the figures), and checks they agree.
+and `unit_totals.unit_figures` (the database computes the figures), and checks they agree; then
+the /summary route's whole computation (the report, the duties, the 问责 records), old
+(`load_records` + `tables.build`) against new (`grouped.database_report`), likewise.
 The one-core jieba rate of the machine is printed before and after (bench/calibration.py).
 `--index` adds candidate indexes to the scratch database first (no migration has them).
 Usage: cd bench && ../.venv/bin/python report_per_unit.py --incidents 100000
@@ -26,11 +28,15 @@ from calibration import line as machine_line
 from scratch_db import filled_database
 
 from routing.local_time import BEIJING
+from service.accountability.service import records_for
 from service.auth.rules import Principal, Role
 from service.core.db import session_scope
 from service.incidents.units import unit_rows
+from service.reports.duty_figures import by_unit_and_duty
 from service.reports.figures import by_unit
-from service.reports.loaders import Period, load_records
+from service.reports.grouped import database_report
+from service.reports.loaders import Period, load_duties, load_records
+from service.reports.tables import build
 from service.reports.unit_totals import unit_figures
 
 TZ = BEIJING
@@ -119,6 +125,41 @@ def timed(url: str, org, viewer: Principal, runs: int) -> tuple[float, float, in
     return statistics.median(before), statistics.median(after), rows, len(figures), same
 
 
+def _summary(session, org, viewer: Principal, period: Period, as_of: datetime, report):
+    """What the /summary route computes: the report (either path), the duties, the 问责 records."""
+    since, until = period.bounds(TZ)
+    duties = by_unit_and_duty(load_duties(session, org, viewer, period, tz=TZ), as_of)
+    return report, duties, records_for(session, org, viewer, since=since, until=until)
+
+
+def timed_summary(url: str, org, viewer: Principal, runs: int) -> tuple[float, float, bool]:
+    """(old s, new s, same report): the summary's whole computation, medians, alternating — old:
+    load_records + tables.build (main's views._report), new: grouped.database_report."""
+    period, as_of = Period(date(2026, 1, 1), date(2026, 12, 1)), datetime(2026, 12, 1, tzinfo=UTC)
+    before, after, same = [], [], True
+    for _ in range(runs):
+        with session_scope(url) as session:
+            t = time.perf_counter()
+            records = load_records(session, org, viewer, period, tz=TZ, as_of=as_of)
+            old = _summary(session, org, viewer, period, as_of, build(records, as_of, TZ))
+            before.append(time.perf_counter() - t)
+        with session_scope(url) as session:
+            t = time.perf_counter()
+            new = _summary(session, org, viewer, period, as_of,
+                           database_report(session, org, viewer, period, tz=TZ, as_of=as_of))
+            after.append(time.perf_counter() - t)
+        same = same and new[1:] == old[1:] and new[0] == _bare(old[0])
+    return statistics.median(before), statistics.median(after), same
+
+
+def _bare(report):
+    def bare(fs):
+        return [dataclasses.replace(f, incidents=()) for f in fs]
+    return dataclasses.replace(report, overall=dataclasses.replace(report.overall, incidents=()),
+                               by_unit=bare(report.by_unit), by_week=bare(report.by_week),
+                               by_topic=bare(report.by_topic))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=100_000)
@@ -140,6 +181,11 @@ def main() -> None:
         for label, viewer in viewers.items():
             before, after, rows, units, same = timed(url, org, viewer, args.runs)
             print(f"| {label} | {before:.2f} | {after:.2f} | {rows} | {units} | {'yes' if same else 'NO'} |")
+        print("\n| viewer | summary: load_records + build, s | summary: database_report, s | same report |\n"
+              "|---|---|---|---|")
+        for label, viewer in viewers.items():
+            before, after, same = timed_summary(url, org, viewer, args.runs)
+            print(f"| {label} | {before:.2f} | {after:.2f} | {'yes' if same else 'NO'} |")
     print(machine_line())
 
 

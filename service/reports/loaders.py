@@ -2,7 +2,10 @@
 
 Bulk only: one query, whatever the number of incidents (see `load_records`); every part of
 it is restricted by the same sub-select of incident ids.
-The figures themselves are computed in service.reports.figures (pure).
+The figures themselves are defined in service.reports.figures (pure). The routes do not load
+records any more: service.reports.grouped computes the same figures in the database (issue 18);
+`load_records` stays as the reference those are tested against (tests/reports/test_grouped.py,
+bench/report_per_unit.py) and for whatever needs the rows themselves.
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ Exactness, where SQL arithmetic would differ from Python's:
 
 `Figures.incidents` is left empty here: no response of the API carries it (figures_json leaves
 it out); a drill-down lists the unit's incidents through the incident list.
+The incident-level groupings (week, topic, overall) are service.reports.incident_totals; both
+are reached through service.reports.grouped.
 """
 
 from __future__ import annotations
