@@ -7,7 +7,6 @@ row per incident brought into Python; every report route reads them from here.""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -15,27 +14,20 @@ from sqlmodel import Session
 from routing.orgchart import OrgChart
 from service.auth.rules import Principal
 from service.reports.figures import Figures
-from service.reports.incident_totals import incident_figures
+from service.reports.incident_totals import GroupKey, report_figures
 from service.reports.loaders import Period
 from service.reports.tables import Report
-from service.reports.unit_totals import unit_figures
-
-GroupKey = Literal["unit", "week", "topic", "overall"]
 
 
 def grouped_figures(session: Session, org: OrgChart, viewer: Principal, period: Period, *, by: GroupKey,
                     tz: ZoneInfo, as_of: datetime, region: str | None = None) -> list[Figures]:
     """figures.by_unit / by_week / by_topic (or [overall]) over load_records(...), by the database."""
-    if by == "unit":
-        return unit_figures(session, org, viewer, period, tz=tz, as_of=as_of, region=region)
-    return incident_figures(session, org, viewer, period, tz=tz, as_of=as_of, region=region, keys=(by,))[by]
+    return report_figures(session, org, viewer, period, tz=tz, as_of=as_of, region=region, keys=(by,))[by]
 
 
 def database_report(session: Session, org: OrgChart, viewer: Principal, period: Period, *, tz: ZoneInfo,
                     as_of: datetime, region: str | None = None) -> Report:
-    """tables.build(load_records(...), as_of, tz), by the database: the per-unit query, and one
-    statement for the three incident-level groupings (plus the reviews' scores of each)."""
-    incident = incident_figures(session, org, viewer, period, tz=tz, as_of=as_of, region=region)
-    return Report(overall=incident["overall"][0],
-                  by_unit=unit_figures(session, org, viewer, period, tz=tz, as_of=as_of, region=region),
-                  by_week=incident["week"], by_topic=incident["topic"])
+    """tables.build(load_records(...), as_of, tz), by the database: one statement for the four
+    groupings, and the reviews' scores."""
+    found = report_figures(session, org, viewer, period, tz=tz, as_of=as_of, region=region)
+    return Report(overall=found["overall"][0], by_unit=found["unit"], by_week=found["week"], by_topic=found["topic"])

@@ -28,19 +28,26 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, case, cast, func, literal_column, select, union_all
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from routing.orgchart import OrgChart
 from service.auth.rules import Principal
-from service.core.columns import epoch_microseconds
 from service.incidents.models import Incident
 from service.reports.figures import Figures, iso_week
-from service.reports.loaders import Period, incident_clocks, incident_ids, only_unit_of, unit_doings
-from service.reports.unit_totals import figures_row, pairs_of, report_connection, totals_query, verdict_sql
+from service.reports.loaders import Period, incident_ids, only_unit_of
+from service.reports.unit_totals import (
+    figures_row,
+    pair_records,
+    pairs_of,
+    report_connection,
+    totals_query,
+    unit_scores_query,
+)
 from service.review.models import Review
 
-IncidentKey = Literal["week", "topic", "overall"]
-INCIDENT_KEYS: tuple[IncidentKey, ...] = ("week", "topic", "overall")
+GroupKey = Literal["unit", "week", "topic", "overall"]
+GROUP_KEYS: tuple[GroupKey, ...] = ("unit", "week", "topic", "overall")
 OVERALL = "合计"
 
 
@@ -64,42 +71,34 @@ def week_index(received_at, weeks: Sequence[tuple[datetime, str]]):
                      else_=len(weeks) - 1), String)
 
 
-def _incident_rows(ids, pairs, as_of: datetime, weeks: Sequence[tuple[datetime, str]]):
-    """One row per incident with a pair: what summarise reads of a merged Record, and the keys
-    topic, week (an index into `weeks`) and all (one constant group)."""
-    doings, clocks = unit_doings(ids), incident_clocks(ids, as_of)
-    merged = (select(pairs.c.iid, func.min(doings.c.first_claim).label("first_claim"),
-                     func.sum(func.coalesce(doings.c.returns, 0)).label("returns"),
-                     func.sum(case((col(Review.accountability), 1), else_=0)).label("flagged"))
-              .select_from(pairs)
-              .outerjoin(doings, and_(doings.c.iid == pairs.c.iid, doings.c.unit == pairs.c.unit))
-              .outerjoin(Review, and_(col(Review.incident_id) == pairs.c.iid, col(Review.unit) == pairs.c.unit))
-              .group_by(pairs.c.iid).subquery("merged"))
-    received = epoch_microseconds(col(Incident.received_at))
-
-    def since_receipt(at):
-        return case((at.is_(None), None), else_=epoch_microseconds(at) - received)
-
+def _incident_rows(pair_rec, weeks: Sequence[tuple[datetime, str]]):
+    """One row per incident of the per-pair rows `pair_rec` (unit_totals.pair_records), merged as
+    figures._one_per_incident merges records, with the keys topic, week (an index into `weeks`)
+    and all (one constant group). The verdicts, the hours to the response and the breaches are
+    the incident's, the same on each of its pairs (min picks that one); the hours to the claim
+    are from the one receipt, so the least is the earliest first claim's."""
+    merged = (select(pair_rec.c.iid, *(func.min(pair_rec.c[c]).label(c)
+                                        for c in ("response", "feedback", "claim_us", "response_us", "breaches")),
+                     func.sum(pair_rec.c.returns).label("returns"), func.sum(pair_rec.c.flagged).label("flagged"))
+              .group_by(pair_rec.c.iid).subquery("merged"))
     return (select(col(Incident.topic).label("topic"), week_index(col(Incident.received_at), weeks).label("week"),
                    literal_column("''").label("all"),
-                   verdict_sql(clocks.c.responded_at, clocks.c.response_due, as_of).label("response"),
-                   case((col(Incident.verification_request),
-                         verdict_sql(clocks.c.feedback_at, clocks.c.feedback_due, as_of)), else_=None).label("feedback"),
-                   since_receipt(merged.c.first_claim).label("claim_us"),
-                   since_receipt(clocks.c.responded_at).label("response_us"),
-                   merged.c.returns, func.coalesce(clocks.c.breaches, 0).label("breaches"), merged.c.flagged)
-            .select_from(merged)
-            .join(Incident, col(Incident.id) == merged.c.iid)
-            .outerjoin(clocks, clocks.c.iid == merged.c.iid)
+                   *(merged.c[c] for c in ("response", "feedback", "claim_us", "response_us", "returns",
+                                            "breaches", "flagged")))
+            .select_from(merged).join(Incident, col(Incident.id) == merged.c.iid)
             .cte("incident_rec"))
 
 
-def _grouped_by(rec, key: IncidentKey, dialect: str):
-    """totals_query over `rec` grouped by one key, with the key's position in INCIDENT_KEYS first."""
+def _grouped_by(pair_rec, rec, key: GroupKey, dialect: str):
+    """totals_query grouped by one key (the units over the pairs, the others over the incidents
+    `rec`), with the key's position in GROUP_KEYS last."""
+    kind: ColumnElement = literal_column(str(GROUP_KEYS.index(key))).label("kind")
+    if key == "unit":
+        return totals_query(pair_rec, dialect).add_columns(kind)
     column = {"week": "week", "topic": "topic", "overall": "all"}[key]
     keyed = select(*(c.label(c.name) for c in rec.c if c.name not in ("topic", "week", "all")),
                    rec.c[column].label("k")).subquery(f"by_{key}")
-    return totals_query(keyed, dialect).add_columns(literal_column(str(INCIDENT_KEYS.index(key))).label("kind"))
+    return totals_query(keyed, dialect).add_columns(kind)
 
 
 def _scores_query(ids, pairs, weeks: Sequence[tuple[datetime, str]]):
@@ -115,31 +114,43 @@ def _scores_query(ids, pairs, weeks: Sequence[tuple[datetime, str]]):
         reviews.c.topic, reviews.c.week, reviews.c.score)
 
 
-def incident_figures(session: Session, org: OrgChart, viewer: Principal, period: Period, *, tz: ZoneInfo,
-                     as_of: datetime, region: str | None = None,
-                     keys: Sequence[IncidentKey] = INCIDENT_KEYS) -> dict[IncidentKey, list[Figures]]:
-    """{key: figures} for each of `keys`: by_week / by_topic (sorted by key) and overall (one
-    Figures, 合计, even over no incident) over load_records(...), by the database: two queries."""
+def _scores(conn, ids, pairs, only_unit: str | None, weeks, keys: Sequence[GroupKey]):
+    """{(key, group): [(score, how many)]}: the reviews of the viewer's pairs, per group."""
+    scores: dict[tuple[GroupKey, str], list[tuple[float, int]]] = defaultdict(list)
+    if "unit" in keys:
+        for unit, score, k in conn.execute(unit_scores_query(ids, only_unit)).all():
+            scores[("unit", unit)].append((float(score), k))
+    if set(keys) - {"unit"}:
+        for topic, week, score, k in conn.execute(_scores_query(ids, pairs, weeks)).all():
+            names: tuple[tuple[GroupKey, str], ...] = (("week", weeks[int(week)][1]), ("topic", topic),
+                                                       ("overall", OVERALL))
+            for key_name in names:
+                scores[key_name].append((float(score), k))
+    return scores
+
+
+def report_figures(session: Session, org: OrgChart, viewer: Principal, period: Period, *, tz: ZoneInfo,
+                   as_of: datetime, region: str | None = None,
+                   keys: Sequence[GroupKey] = GROUP_KEYS) -> dict[GroupKey, list[Figures]]:
+    """{key: figures} for each of `keys`: by_unit / by_week / by_topic (sorted by key) and
+    overall (one Figures, 合计, even over no incident) over load_records(...), by the database:
+    one statement for the groupings, which share one pass over the pairs, the clocks and the
+    audit log (a CTE read twice, so PostgreSQL materialises it), and the reviews' scores."""
     start, end = period.bounds(tz)
-    ids, weeks = incident_ids(viewer, org, start, end, region), week_starts(period, tz)
-    pairs = pairs_of(ids, only_unit_of(viewer))
+    ids, weeks, only_unit = incident_ids(viewer, org, start, end, region), week_starts(period, tz), only_unit_of(viewer)
+    pairs = pairs_of(ids, only_unit)
     conn = report_connection(session)
-    scores: dict[tuple[IncidentKey, str], list[tuple[float, int]]] = defaultdict(list)
-    for topic, week, score, k in conn.execute(_scores_query(ids, pairs, weeks)).all():
-        names: tuple[tuple[IncidentKey, str], ...] = (("week", weeks[int(week)][1]), ("topic", topic),
-                                                      ("overall", OVERALL))
-        for key_name in names:
-            scores[key_name].append((float(score), k))
-    rec = _incident_rows(ids, pairs, as_of, weeks)
-    statement = union_all(*(_grouped_by(rec, key, conn.dialect.name) for key in keys))
-    found: dict[IncidentKey, list[Figures]] = {key: [] for key in keys}
+    scores = _scores(conn, ids, pairs, only_unit, weeks, keys)
+    pair_rec = pair_records(ids, pairs, as_of)
+    rec = _incident_rows(pair_rec, weeks)
+    statement = union_all(*(_grouped_by(pair_rec, rec, key, conn.dialect.name) for key in keys))
+    found: dict[GroupKey, list[Figures]] = {key: [] for key in keys}
     for k, *row, kind in conn.execute(statement).all():
-        key = INCIDENT_KEYS[int(kind)]
-        name = weeks[int(k)][1] if key == "week" else k if key == "topic" else OVERALL
+        key = GROUP_KEYS[int(kind)]
+        name = weeks[int(k)][1] if key == "week" else OVERALL if key == "overall" else k
         found[key].append(figures_row(name, row, scores[(key, name)]))
     for key in keys:
         found[key].sort(key=lambda f: f.key)  # by code point, as figures.group sorts
     if "overall" in found and not found["overall"]:
         found["overall"] = [Figures(key=OVERALL)]
     return found
-

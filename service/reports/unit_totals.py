@@ -70,16 +70,17 @@ def pairs_of(ids, only_unit: str | None):
             .where(*where).subquery("pairs"))
 
 
-def _records(ids, pairs, as_of: datetime):
-    """One row per pair, what summarise reads of a Record: the two verdicts, the microseconds
-    from receipt to the first claim and to the response, returns, breaches, 问责."""
+def pair_records(ids, pairs, as_of: datetime):
+    """One row per pair, what summarise reads of a Record: the unit (as the group key k), the
+    two verdicts, the microseconds from receipt to the first claim and to the response, returns,
+    breaches, 问责; and the incident (iid), which incident_totals groups them by."""
     clocks, doings = incident_clocks(ids, as_of), unit_doings(ids)
     received = epoch_microseconds(pairs.c.received_at)
 
     def since_receipt(at):
         return case((at.is_(None), None), else_=epoch_microseconds(at) - received)
 
-    return (select(pairs.c.unit.label("k"),
+    return (select(pairs.c.unit.label("k"), pairs.c.iid.label("iid"),
                    verdict_sql(clocks.c.responded_at, clocks.c.response_due, as_of).label("response"),
                    case((pairs.c.verification, verdict_sql(clocks.c.feedback_at, clocks.c.feedback_due, as_of)),
                         else_=None).label("feedback"),
@@ -141,7 +142,7 @@ def totals_query(rec, dialect: str):
                          .outerjoin(answer, answer.c.k == grouped.c.k)))
 
 
-def _scores_query(ids, only_unit: str | None):
+def unit_scores_query(ids, only_unit: str | None):
     """(unit, score, how many): the reviews of the units answering for the incidents `ids`,
     counted per distinct score (a review is of one unit's part in one incident)."""
     answering = exists().where(col(IncidentUnit.incident_id) == col(Review.incident_id),
@@ -195,8 +196,8 @@ def unit_figures(session: Session, org: OrgChart, viewer: Principal, period: Per
     only_unit = only_unit_of(viewer)
     conn = report_connection(session)
     scores: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for unit, score, k in conn.execute(_scores_query(ids, only_unit)).all():
+    for unit, score, k in conn.execute(unit_scores_query(ids, only_unit)).all():
         scores[unit].append((float(score), k))
-    totals = totals_query(_records(ids, pairs_of(ids, only_unit), as_of), conn.dialect.name)
+    totals = totals_query(pair_records(ids, pairs_of(ids, only_unit), as_of), conn.dialect.name)
     figures = [figures_row(unit, row, scores[unit]) for unit, *row in conn.execute(totals).all()]
     return sorted(figures, key=lambda f: f.key)  # by code point, as by_unit sorts (not the collation)
