@@ -125,11 +125,16 @@ def timed(url: str, org, viewer: Principal, runs: int) -> tuple[float, float, in
     return statistics.median(before), statistics.median(after), rows, len(figures), same
 
 
-def _summary(session, org, viewer: Principal, period: Period, as_of: datetime, report):
-    """What the /summary route computes: the report (either path), the duties, the 问责 records."""
+def _summary(session, org, viewer: Principal, period: Period, as_of: datetime, report=None):
+    """What the /summary route computes: the report (either path), the duties, the 问责 records.
+    Without `report`, the old path: load_records, the rest read, then tables.build last — the
+    database work done first, so the pure computation does not hold an idle transaction past
+    the server's idle-in-transaction timeout."""
     since, until = period.bounds(TZ)
+    records = load_records(session, org, viewer, period, tz=TZ, as_of=as_of) if report is None else []
     duties = by_unit_and_duty(load_duties(session, org, viewer, period, tz=TZ), as_of)
-    return report, duties, records_for(session, org, viewer, since=since, until=until)
+    accountability = records_for(session, org, viewer, since=since, until=until)
+    return report or build(records, as_of, TZ), duties, accountability
 
 
 def timed_summary(url: str, org, viewer: Principal, runs: int) -> tuple[float, float, bool]:
@@ -140,8 +145,7 @@ def timed_summary(url: str, org, viewer: Principal, runs: int) -> tuple[float, f
     for _ in range(runs):
         with session_scope(url) as session:
             t = time.perf_counter()
-            records = load_records(session, org, viewer, period, tz=TZ, as_of=as_of)
-            old = _summary(session, org, viewer, period, as_of, build(records, as_of, TZ))
+            old = _summary(session, org, viewer, period, as_of)
             before.append(time.perf_counter() - t)
         with session_scope(url) as session:
             t = time.perf_counter()

@@ -1,6 +1,6 @@
 """The report's figures grouped by the database (issue 18), whatever the group key: per unit
-(unit_totals: one row per incident and unit) or per ISO week of local receipt, per topic and
-overall (incident_totals: one row per incident). Exactly the figures of the pure reference,
+(over one row per incident and unit, unit_totals) or per ISO week of local receipt, per topic
+and overall (over one row per incident, incident_totals), in one statement. Exactly the figures of the pure reference,
 service.reports.tables.build over loaders.load_records (tests/reports/test_grouped.py), with no
 row per incident brought into Python; every report route reads them from here."""
 

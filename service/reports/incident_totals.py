@@ -14,9 +14,11 @@ zone rules and datetime.combine as Period.bounds), and the database picks the we
 the receipt with them — exact on both databases, and whatever the zone's offsets and DST, with
 no time zone database or ISO-week function in SQL (SQLite has neither).
 
-The three groupings are one statement over one materialised set of incident rows (UNION ALL of
-the three GROUP BYs; PostgreSQL materialises a CTE read more than once), and the reviews one more
-small query of (topic, week, score, how many), folded in Python: counts add up exactly.
+All four groupings (the units too) are one statement: the per-pair rows of
+unit_totals.pair_records, computed once (a CTE read twice, so PostgreSQL materialises it), are
+grouped by unit, and merged per incident then grouped by week, topic and all (UNION ALL). The
+reviews are one more small query per kind of key, (unit, score, how many) and (topic, week,
+score, how many), folded in Python: counts add up exactly.
 """
 
 from __future__ import annotations
