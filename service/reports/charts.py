@@ -122,11 +122,17 @@ def ranked(rows: Sequence[Figures]) -> list[Figures]:
     return sorted(rows, key=lambda f: (f.on_time_rate is None, -(f.on_time_rate or 0), -f.received, f.key))
 
 
+def units_chart(by_unit: Sequence[Figures], scope_label: str = "") -> str:
+    """On-time rate per unit, best first: the only chart the per-unit figures alone make."""
+    prefix = f"{scope_label} " if scope_label else ""
+    return rate_bars(f"{prefix}各单位按时回应率", ranked(by_unit))
+
+
 def chart(kind: str, report, scope_label: str = "") -> str:
     """The chart `kind` (units / weeks / topics) of a report."""
     prefix = f"{scope_label} " if scope_label else ""
     if kind == "units":
-        return rate_bars(f"{prefix}各单位按时回应率", ranked(report.by_unit))
+        return units_chart(report.by_unit, scope_label)
     if kind == "topics":
         return rate_bars(f"{prefix}各领域按时回应率", ranked(report.by_topic), label_width=150)
     if kind == "weeks":

@@ -1,5 +1,8 @@
 """Report figures over plain incident records: pure, so exact values are testable without a
 database. The loaders (I/O) turn rows into `Record`s; everything counted here is defined once.
+These are the reference: service.reports.grouped computes by_unit, by_week, by_topic and overall
+in the database by the same definitions (tests/reports/test_unit_totals.py and test_grouped.py
+hold them equal on generated incidents); the routes use those.
 
 Definitions (the ones an office sends upward):
 - an incident counts for each unit answering for it (first responsible, co-responsible, lead);
