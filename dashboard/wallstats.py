@@ -22,19 +22,20 @@ from fastapi import APIRouter
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
+from dashboard.snapshot import load_rows, open_counts, open_incidents
 from service.auth.deps import ReaderDep
-from service.auth.rules import assignment_of, sees
 from service.core.columns import utcnow
 from service.core.deps import SessionDep, SettingsDep
+from service.incidents.listing import open_due
 from service.incidents.models import Clock, EscalationStep, Incident
 from service.incidents.runtime import load_engine
+from service.incidents.units import scoped
 from service.reports.figures import verdict
 
 KINDS = ("response", "feedback")
 MIN_BASE = 5  # fewer judged clocks than this: the rate is not shown, only the counts
 RUNGS = ("warn", "urge", "supervise")  # 提醒, 催办, 督办: low to high
-ASSIGNMENT = (Incident.id, Incident.level_region, Incident.regions, Incident.first_responsible,
-              Incident.co_responsible, Incident.lead)
+URGENT = 12  # rows of the 临近超时 list, each side of now
 
 
 @dataclass(frozen=True)
@@ -99,30 +100,40 @@ def ladder(steps: Iterable[tuple[int, str]]) -> dict[str, int]:
 router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
 
 
-@router.get("/wall", summary="大屏指标：今日按时回应率、升级阶梯 / wallboard figures (viewer-scoped)")
+def urgent_ids(session, viewer, org, now: datetime, n: int = URGENT) -> list[int]:
+    """The wall's 临近超时 list: the `n` open incidents whose earliest open clock falls due next,
+    then the `n` most recently breached (the oldest breach is not the next task)."""
+    due = open_due()
+    q = open_incidents(viewer, org).join(due, due.c.incident_id == col(Incident.id)).with_only_columns(col(Incident.id))
+    ahead = session.execute(q.where(due.c.due > now).order_by(due.c.due, col(Incident.id)).limit(n)).scalars().all()
+    over = session.execute(q.where(due.c.due <= now).order_by(due.c.due.desc(), col(Incident.id)).limit(n)).scalars().all()
+    return [int(i) for i in (*ahead, *over)]
+
+
+@router.get("/wall", summary="大屏指标：今日按时回应率、升级阶梯、未办结计数、临近超时 / wallboard figures (viewer-scoped)")
 def wall(viewer: ReaderDep, session: SessionDep, settings: SettingsDep) -> dict:
     now = utcnow()
     start = day_start(now, settings.timezone)
     org = load_engine(settings, session).org
-    visible = lambda row: sees(viewer, assignment_of(dict(row._mapping)), org)  # noqa: E731
-    # sqlmodel types select() for a fixed number of columns (at most four), not for *ASSIGNMENT
-    clocks = session.exec(
-        select(Clock.due_at, Clock.met_at, *ASSIGNMENT[1:])  # type: ignore[call-overload]
-        .join(Incident, col(Incident.id) == Clock.incident_id)
-        .where(col(Clock.kind).in_(KINDS),
-               or_(and_(col(Clock.due_at) >= start, col(Clock.due_at) <= now),
-                   and_(col(Clock.met_at) >= start, col(Clock.met_at) <= now)))
+    seen = scoped(select(Incident.id), viewer, org)  # the viewer's incidents, one indexed query (units.scoped)
+    clocks = session.execute(
+        select(Clock.due_at, Clock.met_at).where(col(Clock.incident_id).in_(seen), col(Clock.kind).in_(KINDS),
+                                                 or_(and_(col(Clock.due_at) >= start, col(Clock.due_at) <= now),
+                                                     and_(col(Clock.met_at) >= start, col(Clock.met_at) <= now)))
     ).all()
-    # rows by position (typed as plain tuples): due_at, met_at, then the assignment columns
-    result = on_time_today([ClockTimes(r[0], r[1]) for r in clocks if visible(r)], start, now)
-    steps = session.exec(
-        select(EscalationStep.step, *ASSIGNMENT)  # type: ignore[call-overload]
+    result = on_time_today([ClockTimes(r[0], r[1]) for r in clocks], start, now)
+    steps = session.execute(
+        select(EscalationStep.incident_id, EscalationStep.step)
         .join(Clock, col(Clock.id) == EscalationStep.clock_id)
         .join(Incident, col(Incident.id) == EscalationStep.incident_id)
-        .where(col(Clock.met_at).is_(None), Incident.status != "closed")
+        .where(col(Clock.met_at).is_(None), Incident.status != "closed", col(Incident.id).in_(seen))
     ).all()
+    ids = urgent_ids(session, viewer, org, now)
+    rows = load_rows(session, ids)
     return {
         "on_time": {"on_time": result.on_time, "late": result.late, "total": result.total,
                     "rate": result.shown_rate(), "min_base": MIN_BASE, "since": start.isoformat()},
-        "ladder": ladder((r[1], r[0]) for r in steps if visible(r)),  # (Incident.id, step)
+        "ladder": ladder((int(r[0]), r[1]) for r in steps),
+        "open": open_counts(session, viewer, org, now),
+        "urgent": [rows[i] for i in dict.fromkeys(ids) if i in rows],
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from service.core.columns import UTCDateTime, js, ts
@@ -90,7 +90,10 @@ SUPERVISION_CLOCK = "supervision:"
 
 class Clock(SQLModel, table=True):
     __tablename__ = "clock"
-    __table_args__ = (UniqueConstraint("incident_id", "kind", name="uq_clock_incident_kind"),)
+    __table_args__ = (UniqueConstraint("incident_id", "kind", name="uq_clock_incident_kind"),
+                      # the open clocks only (migration 0016): each incident's next breach, read by the board
+                      Index("ix_clock_open_due", "incident_id", "due_at", postgresql_where=text("met_at IS NULL"),
+                            sqlite_where=text("met_at IS NULL")))
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     kind: str = Field(max_length=32)
