@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -24,11 +24,9 @@ from routing.orgchart import OrgChart
 from service.auth.deps import ReaderDep
 from service.auth.names import display_names
 from service.auth.rules import Principal
-from service.core.columns import utcnow
 from service.core.db import session_scope
 from service.core.deps import SessionDep, SettingsDep
 from service.core.settings import Settings
-from service.incidents.listing import open_due, ordered_ids
 from service.incidents.models import Clock, EscalationStep, Incident, Item
 from service.incidents.runtime import load_engine
 from service.incidents.units import scoped
@@ -134,24 +132,55 @@ def open_incidents(viewer: Principal, org: OrgChart):
     return scoped(select(Incident), viewer, org).where(col(Incident.status).not_in(CLOSED))
 
 
-def open_counts(session: Session, viewer: Principal, org: OrgChart, now: datetime) -> dict:
-    """How many open incidents `viewer` sees, by severity, and how many have a clock past due
-    (aggregates: the wall shows them whatever the size of the page it holds)."""
-    q = open_incidents(viewer, org)
-    by_severity = {str(k): int(n) for k, n in session.execute(
-        q.with_only_columns(col(Incident.severity), func.count()).group_by(col(Incident.severity))).all()}
-    due = open_due()
-    over, ahead = session.execute(q.join(due, due.c.incident_id == col(Incident.id)).with_only_columns(
-        func.coalesce(func.sum(case((due.c.due <= now, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((due.c.due > now, 1), else_=0)), 0))).one()
-    return {"open": sum(by_severity.values()), "by_severity": by_severity, "overdue": int(over), "ahead": int(ahead)}
+def open_counts(session: Session, viewer: Principal, org: OrgChart, now: datetime | None = None) -> dict:
+    """How many open incidents `viewer` sees, by severity, how many have a clock past due and how
+    many only clocks still in time: one grouped scan of them (the wall shows these whatever the
+    size of the page it holds); the clock sets are uncorrelated IN lists, hashed once. Without
+    `now` (the snapshot), by severity only: the clock figures cost as much again."""
+    if now is None:
+        by_severity = {str(k): int(n) for k, n in session.execute(open_incidents(viewer, org).with_only_columns(
+            col(Incident.severity), func.count()).group_by(col(Incident.severity))).all()}
+        return {"open": sum(by_severity.values()), "by_severity": by_severity}
+    running = select(Clock.incident_id).where(col(Clock.met_at).is_(None))
+    overdue = running.where(col(Clock.due_at) <= now)
+    is_over = col(Incident.id).in_(overdue)
+    by: dict[str, int] = {}
+    over = ahead = 0
+    for severity, n, o, a in session.execute(open_incidents(viewer, org).with_only_columns(
+            col(Incident.severity), func.count(), func.sum(case((is_over, 1), else_=0)),
+            func.sum(case((and_(~is_over, col(Incident.id).in_(running)), 1), else_=0)))
+            .group_by(col(Incident.severity))).all():
+        by[str(severity)] = int(n)
+        over, ahead = over + int(o or 0), ahead + int(a or 0)
+    return {"open": sum(by.values()), "by_severity": by, "overdue": over, "ahead": ahead}
 
 
 def visible_open_ids(session: Session, viewer: Principal, org: OrgChart, limit: int) -> tuple[list[int], bool]:
-    """The first `limit` open incidents `viewer` sees, the next breach first (the board's order
-    by the open clocks), and whether there are more."""
-    found = ordered_ids(session, open_incidents(viewer, org), "breach", limit=limit)
-    return found.ids, found.next_cursor is not None
+    """The first `limit` open incidents `viewer` sees, the soonest due open clock first (those
+    with none after, newest first), and whether there are more. Walks the open clocks in due
+    order (ix_clock_open_due, migration 0016) and keeps each incident's first, so it reads about
+    `limit` rows, not every open incident (an incident's first clock in the walk is its earliest)."""
+    seen: dict[int, None] = {}
+    walk = (open_incidents(viewer, org).join(Clock, col(Clock.incident_id) == col(Incident.id))
+            .where(col(Clock.met_at).is_(None)).with_only_columns(col(Clock.id), col(Clock.due_at), col(Incident.id))
+            .order_by(col(Clock.due_at), col(Clock.id)))
+    after: tuple | None = None
+    while len(seen) <= limit:
+        step = walk if after is None else walk.where(or_(col(Clock.due_at) > after[1], and_(
+            col(Clock.due_at) == after[1], col(Clock.id) > after[0])))
+        rows = session.execute(step.limit(limit + 1)).all()
+        for r in rows:
+            seen.setdefault(int(r[2]))
+        if len(rows) <= limit:
+            break
+        after = (rows[-1][0], rows[-1][1])
+    if len(seen) <= limit:  # room left: the open incidents with no clock running, newest first
+        idle = (open_incidents(viewer, org).where(col(Incident.id).not_in(select(Clock.incident_id).where(
+            col(Clock.met_at).is_(None)))).with_only_columns(col(Incident.id)).order_by(col(Incident.id).desc()))
+        for i in session.execute(idle.limit(limit + 1 - len(seen))).scalars():
+            seen.setdefault(int(i))
+    ids = list(seen)
+    return ids[:limit], len(ids) > limit
 
 
 router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
@@ -172,5 +201,5 @@ def snapshot(request: Request, viewer: ReaderDep, session: SessionDep, settings:
     incidents = [rows[i] for i in ids if i in rows]
     as_of = incidents[0]["as_of"] if incidents else time.time()
     newest = session.execute(open_incidents(viewer, org).with_only_columns(func.max(Incident.id))).scalar_one()
-    return {"as_of": as_of, "seq": seq, "truncated": truncated, "counts": open_counts(session, viewer, org, utcnow()),
+    return {"as_of": as_of, "seq": seq, "truncated": truncated, "counts": open_counts(session, viewer, org),
             "newest_id": newest, "incidents": incidents}

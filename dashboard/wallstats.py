@@ -26,7 +26,6 @@ from dashboard.snapshot import load_rows, open_counts, open_incidents
 from service.auth.deps import ReaderDep
 from service.core.columns import utcnow
 from service.core.deps import SessionDep, SettingsDep
-from service.incidents.listing import open_due
 from service.incidents.models import Clock, EscalationStep, Incident
 from service.incidents.runtime import load_engine
 from service.incidents.units import scoped
@@ -102,12 +101,16 @@ router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
 
 def urgent_ids(session, viewer, org, now: datetime, n: int = URGENT) -> list[int]:
     """The wall's 临近超时 list: the `n` open incidents whose earliest open clock falls due next,
-    then the `n` most recently breached (the oldest breach is not the next task)."""
-    due = open_due()
-    q = open_incidents(viewer, org).join(due, due.c.incident_id == col(Incident.id)).with_only_columns(col(Incident.id))
-    ahead = session.execute(q.where(due.c.due > now).order_by(due.c.due, col(Incident.id)).limit(n)).scalars().all()
-    over = session.execute(q.where(due.c.due <= now).order_by(due.c.due.desc(), col(Incident.id)).limit(n)).scalars().all()
-    return [int(i) for i in (*ahead, *over)]
+    then the `n` whose clocks were breached last (the oldest breach is not the next task). Walks
+    the open clocks from now in both directions (ix_clock_open_due), a few rows each."""
+    clocks = (open_incidents(viewer, org).join(Clock, col(Clock.incident_id) == col(Incident.id))
+              .where(col(Clock.met_at).is_(None)).with_only_columns(col(Incident.id)))
+    overdue = select(Clock.incident_id).where(col(Clock.met_at).is_(None), col(Clock.due_at) <= now)
+    ahead = session.execute(clocks.where(col(Clock.due_at) > now, col(Incident.id).not_in(overdue))
+                            .order_by(col(Clock.due_at), col(Clock.id)).limit(4 * n)).scalars().all()
+    over = session.execute(clocks.where(col(Clock.due_at) <= now)
+                           .order_by(col(Clock.due_at).desc(), col(Clock.id)).limit(4 * n)).scalars().all()
+    return [*list(dict.fromkeys(int(i) for i in ahead))[:n], *list(dict.fromkeys(int(i) for i in over))[:n]]
 
 
 @router.get("/wall", summary="大屏指标：今日按时回应率、升级阶梯、未办结计数、临近超时 / wallboard figures (viewer-scoped)")

@@ -53,6 +53,26 @@ def _epoch_postgresql(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) 
     return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
 
 
+class least_of(FunctionElement[float]):
+    """The smaller of two numbers, NULL only when both are: PostgreSQL's LEAST (which skips
+    NULLs) and, on SQLite, whose min() does not, the same rule spelled out."""
+
+    type = Float()
+    name = "least_of"
+    inherit_cache = True
+
+
+@compiles(least_of, "sqlite")
+def _least_sqlite(element: least_of, compiler: SQLCompiler, **kw: Any) -> str:
+    a, b = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL OR {a} < {b} THEN {a} ELSE {b} END)"
+
+
+@compiles(least_of, "postgresql")
+def _least_postgresql(element: least_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"LEAST({compiler.process(element.clauses, **kw)})"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -15,7 +15,7 @@ from routing.orgchart import OrgChart
 from routing.taxonomy import Taxonomy
 from routing.unitnames import UnitName, resolve_names, unit_names
 from service.auth.rules import Principal
-from service.core.columns import epoch_seconds
+from service.core.columns import epoch_seconds, least_of
 from service.core.errors import Invalid
 from service.incidents.cursor import Cursor, decode, encode
 from service.incidents.models import SUPERVISION_CLOCK, Clock, EscalationStep, Incident, IncidentUnit
@@ -95,11 +95,12 @@ def view_condition(view: View, viewer: Principal) -> ColumnElement[bool] | None:
     if view == "mine":
         return col(Incident.claimed_by) == viewer.username
     if view == "escalated":  # open incidents with a rung fired, a claim lapsed or a 督办单 unanswered
-        stepped = exists().where(col(EscalationStep.incident_id) == col(Incident.id))
+        # uncorrelated IN (hashed once by PostgreSQL), not EXISTS per row: the tab is counted
+        # over every incident of the filter on each page (bench/province_views.py)
+        stepped = col(Incident.id).in_(select(EscalationStep.incident_id))
         # a 督办单 carries its own clock (kind supervision:N), met when the notice is answered
-        supervised = exists().where(col(Clock.incident_id) == col(Incident.id),
-                                    col(Clock.kind).startswith(SUPERVISION_CLOCK),
-                                    col(Clock.met_at).is_(None))
+        supervised = col(Incident.id).in_(select(Clock.incident_id).where(
+            col(Clock.kind).startswith(SUPERVISION_CLOCK), col(Clock.met_at).is_(None)))
         return and_(col(Incident.status) != Status.CLOSED.value,
                     or_(stepped, supervised, col(Incident.claim_expired_at).is_not(None)))
     return None
@@ -132,13 +133,11 @@ def breach_key(due, claim_hours: float | None):
     clocks = epoch_seconds(due)
     if claim_hours is None:
         return clocks
-    claim = claim_lapse(claim_hours)
-    # LEAST ignores NULLs on PostgreSQL but SQLite's min() does not: spelled out for both
-    return case((claim.is_(None), clocks), (clocks.is_(None), claim), (claim < clocks, claim), else_=clocks)
+    return least_of(claim_lapse(claim_hours), clocks)
 
 
 def after(key, cursor: Cursor | None):
-    """Rows after `cursor` in the order (key IS NULL, key, id DESC); None: from the start."""
+    """Rows after `cursor` in the order (key ASC NULLS LAST, id DESC); None: from the start."""
     if cursor is None:
         return None
     if cursor.order == "newest":
@@ -175,7 +174,7 @@ def ordered_ids(session: Session, q: SelectOfScalar[Incident], order: Order, *, 
         due = open_due()
         key = breach_key(due.c.due, claim_hours)
         page_q = (q.outerjoin(due, due.c.incident_id == col(Incident.id)).with_only_columns(col(Incident.id), key)
-                  .order_by(key.is_(None), key, col(Incident.id).desc()))
+                  .order_by(key.asc().nulls_last(), col(Incident.id).desc()))
         condition = after(key, cursor)
     if condition is not None:
         page_q = page_q.where(condition)

@@ -92,7 +92,7 @@ class Clock(SQLModel, table=True):
     __tablename__ = "clock"
     __table_args__ = (UniqueConstraint("incident_id", "kind", name="uq_clock_incident_kind"),
                       # the open clocks only (migration 0016): each incident's next breach, read by the board
-                      Index("ix_clock_open_due", "incident_id", "due_at", postgresql_where=text("met_at IS NULL"),
+                      Index("ix_clock_open_due", "due_at", "incident_id", postgresql_where=text("met_at IS NULL"),
                             sqlite_where=text("met_at IS NULL")))
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
@@ -131,7 +131,10 @@ class IncidentUnit(SQLModel, table=True):
     on SQLite and PostgreSQL alike (the incident's JSON lists are not indexable on both)."""
 
     __tablename__ = "incident_unit"
-    __table_args__ = (Index("ix_incident_unit_unit", "unit", "incident_id"),)
+    __table_args__ = (Index("ix_incident_unit_unit", "unit", "incident_id"),
+                      # a region holder's scope, read from the index alone (migration 0016)
+                      Index("ix_incident_unit_region", "unit", "incident_id", postgresql_where=text("role = 'region'"),
+                            sqlite_where=text("role = 'region'")))
     incident_id: int = Field(foreign_key="incident.id", primary_key=True)
     unit: str = Field(primary_key=True, max_length=200)
     role: str = Field(primary_key=True, max_length=8)  # first / co / lead / region

@@ -158,3 +158,18 @@ def test_pages_keep_the_viewers_scope(client, rows) -> None:
     cursor = encode(Cursor("newest", None, max(rows) + 1))
     got = client.get("/api/incidents", params={"cursor": cursor, "limit": 100}, headers=mishan).json()
     assert {i["id"] for i in got} == expected
+
+
+def test_the_snapshot_is_a_bounded_first_page_with_the_counts_of_all(client, settings, rows) -> None:
+    snap = client.get("/api/dashboard/snapshot", params={"limit": 4}, headers=COORD).json()
+    # the soonest due open clock first (no claim lapse here: the rows carry their stored clocks)
+    assert [i["id"] for i in snap["incidents"]] == [rows[6], rows[1], rows[9], rows[3]]  # ties: the older clock first
+    assert snap["truncated"] is True and snap["newest_id"] == max(rows)
+    assert snap["counts"] == {"open": 12, "by_severity": {"一般": 12}}
+    everything = client.get("/api/dashboard/snapshot", params={"limit": 100}, headers=COORD).json()
+    ids = [i["id"] for i in everything["incidents"]]
+    assert everything["truncated"] is False and sorted(ids) == sorted(rows)
+    assert ids[-3:] == [rows[11], rows[7], rows[2]]  # nothing running: last, newest first
+    mishan = client.get("/api/dashboard/snapshot", params={"limit": 100}, headers=login(client, "liaison_mishan"))
+    assert {i["id"] for i in mishan.json()["incidents"]} == {rows[n] for n in range(len(rows)) if n % 3}
+    assert mishan.json()["counts"]["open"] == 8
