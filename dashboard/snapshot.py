@@ -32,7 +32,7 @@ from service.incidents.runtime import load_engine
 from service.incidents.units import scoped
 
 CLOSED = ("closed",)
-SNAPSHOT_ROWS, SNAPSHOT_MAX = 500, 2000  # the rows of a snapshot: the most urgent first
+SNAPSHOT_ROWS, SNAPSHOT_MAX = 200, 2000  # the rows of a snapshot: the most urgent first
 SUMMARY_CHARS = 80
 SUMMARIES_KEPT = 50_000
 # (database, incident id) → summary; oldest dropped first. A split or merge that changes an

@@ -19,7 +19,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import col, select
 
 from dashboard.snapshot import load_rows, open_counts, open_incidents
@@ -119,12 +119,15 @@ def wall(viewer: ReaderDep, session: SessionDep, settings: SettingsDep) -> dict:
     start = day_start(now, settings.timezone)
     org = load_engine(settings, session).org
     seen = scoped(select(Incident.id), viewer, org)  # the viewer's incidents, one indexed query (units.scoped)
-    clocks = session.execute(
-        select(Clock.due_at, Clock.met_at).where(col(Clock.incident_id).in_(seen), col(Clock.kind).in_(KINDS),
-                                                 or_(and_(col(Clock.due_at) >= start, col(Clock.due_at) <= now),
-                                                     and_(col(Clock.met_at) >= start, col(Clock.met_at) <= now)))
-    ).all()
-    result = on_time_today([ClockTimes(r[0], r[1]) for r in clocks], start, now)
+    # counted by the database: on time when met by its due time, late otherwise (met late, or
+    # still open past due) — figures.verdict's rule over the clocks judged today (on_time_today)
+    good = and_(col(Clock.met_at).is_not(None), col(Clock.met_at) <= col(Clock.due_at))
+    on_time, judged = session.execute(
+        select(func.coalesce(func.sum(case((good, 1), else_=0)), 0), func.count())
+        .where(col(Clock.incident_id).in_(seen), col(Clock.kind).in_(KINDS),
+               or_(and_(col(Clock.due_at) >= start, col(Clock.due_at) <= now),
+                   and_(col(Clock.met_at) >= start, col(Clock.met_at) <= now)))).one()
+    result = OnTime(int(on_time), int(judged) - int(on_time))
     steps = session.execute(
         select(EscalationStep.incident_id, EscalationStep.step)
         .join(Clock, col(Clock.id) == EscalationStep.clock_id)
