@@ -71,7 +71,7 @@ def _views(viewer: Principal) -> tuple[View, ...]:
 
 def with_claim_clock(rows: dict[int, dict], engine: Engine, session) -> None:
     """The lapse of a claim as a clock of the row (policy claim_timeout_hours after claimed_at);
-    the pages are ordered by it too (service.incidents.listing.claim_lapse: the same rule in SQL)."""
+    the pages are ordered by it too (service.incidents.breach.claim_lapse: the same rule in SQL)."""
     claimed = [i for i, r in rows.items() if r.get("status") == Status.CLAIMED.value]
     if not claimed:
         return

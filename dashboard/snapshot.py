@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, case, func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -132,23 +132,30 @@ def open_incidents(viewer: Principal, org: OrgChart):
     return scoped(select(Incident), viewer, org).where(col(Incident.status).not_in(CLOSED))
 
 
+def severity_counts(session: Session, viewer: Principal, org: OrgChart) -> tuple[dict, int | None]:
+    """The open incidents `viewer` sees by severity, and the newest one's id: one grouped scan."""
+    found = session.execute(open_incidents(viewer, org).with_only_columns(
+        col(Incident.severity), func.count(), func.max(Incident.id)).group_by(col(Incident.severity))).all()
+    by_severity = {str(k): int(n) for k, n, _ in found}
+    return {"open": sum(by_severity.values()), "by_severity": by_severity}, max((int(m) for *_, m in found),
+                                                                                default=None)
+
+
 def open_counts(session: Session, viewer: Principal, org: OrgChart, now: datetime | None = None) -> dict:
     """How many open incidents `viewer` sees, by severity, how many have a clock past due and how
     many only clocks still in time: one grouped scan of them (the wall shows these whatever the
-    size of the page it holds); the clock sets are uncorrelated IN lists, hashed once. Without
+    size of the page it holds), the clocks judged by the incident's stored earliest due time. Without
     `now` (the snapshot), by severity only: the clock figures cost as much again."""
     if now is None:
-        by_severity = {str(k): int(n) for k, n in session.execute(open_incidents(viewer, org).with_only_columns(
-            col(Incident.severity), func.count()).group_by(col(Incident.severity))).all()}
-        return {"open": sum(by_severity.values()), "by_severity": by_severity}
-    running = select(Clock.incident_id).where(col(Clock.met_at).is_(None))
-    overdue = running.where(col(Clock.due_at) <= now)
-    is_over = col(Incident.id).in_(overdue)
+        return severity_counts(session, viewer, org)[0]
+    # incident.open_due_at: its earliest open clock (migration 0016), a column of the row scanned
+    due_at = col(Incident.open_due_at)
+    is_over = and_(due_at.is_not(None), due_at <= now)
     by: dict[str, int] = {}
     over = ahead = 0
     for severity, n, o, a in session.execute(open_incidents(viewer, org).with_only_columns(
             col(Incident.severity), func.count(), func.sum(case((is_over, 1), else_=0)),
-            func.sum(case((and_(~is_over, col(Incident.id).in_(running)), 1), else_=0)))
+            func.sum(case((due_at > now, 1), else_=0)))
             .group_by(col(Incident.severity))).all():
         by[str(severity)] = int(n)
         over, ahead = over + int(o or 0), ahead + int(a or 0)
@@ -157,29 +164,16 @@ def open_counts(session: Session, viewer: Principal, org: OrgChart, now: datetim
 
 def visible_open_ids(session: Session, viewer: Principal, org: OrgChart, limit: int) -> tuple[list[int], bool]:
     """The first `limit` open incidents `viewer` sees, the soonest due open clock first (those
-    with none after, newest first), and whether there are more. Walks the open clocks in due
-    order (ix_clock_open_due, migration 0016) and keeps each incident's first, so it reads about
-    `limit` rows, not every open incident (an incident's first clock in the walk is its earliest)."""
-    seen: dict[int, None] = {}
-    walk = (open_incidents(viewer, org).join(Clock, col(Clock.incident_id) == col(Incident.id))
-            .where(col(Clock.met_at).is_(None)).with_only_columns(col(Clock.id), col(Clock.due_at), col(Incident.id))
-            .order_by(col(Clock.due_at), col(Clock.id)))
-    after: tuple | None = None
-    while len(seen) <= limit:
-        step = walk if after is None else walk.where(or_(col(Clock.due_at) > after[1], and_(
-            col(Clock.due_at) == after[1], col(Clock.id) > after[0])))
-        rows = session.execute(step.limit(limit + 1)).all()
-        for r in rows:
-            seen.setdefault(int(r[2]))
-        if len(rows) <= limit:
-            break
-        after = (rows[-1][0], rows[-1][1])
-    if len(seen) <= limit:  # room left: the open incidents with no clock running, newest first
-        idle = (open_incidents(viewer, org).where(col(Incident.id).not_in(select(Clock.incident_id).where(
-            col(Clock.met_at).is_(None)))).with_only_columns(col(Incident.id)).order_by(col(Incident.id).desc()))
-        for i in session.execute(idle.limit(limit + 1 - len(seen))).scalars():
-            seen.setdefault(int(i))
-    ids = list(seen)
+    with none after, newest first), and whether there are more. Walks incident.open_due_at (each
+    incident's earliest open clock, kept by triggers: migration 0016) along its index, so it
+    reads about `limit` rows, not every open incident."""
+    due_at = col(Incident.open_due_at)
+    base = open_incidents(viewer, org).with_only_columns(col(Incident.id))
+    ids = [int(i) for i in session.execute(base.where(due_at.is_not(None)).order_by(due_at, col(Incident.id))
+                                           .limit(limit + 1)).scalars()]
+    if len(ids) <= limit:  # room left: the open incidents with no clock running, newest first
+        ids += [int(i) for i in session.execute(base.where(due_at.is_(None)).order_by(col(Incident.id).desc())
+                                                .limit(limit + 1 - len(ids))).scalars()]
     return ids[:limit], len(ids) > limit
 
 
@@ -200,6 +194,6 @@ def snapshot(request: Request, viewer: ReaderDep, session: SessionDep, settings:
         hub.remember(rows.values())  # so a later reassignment away from this viewer is pushed as removed
     incidents = [rows[i] for i in ids if i in rows]
     as_of = incidents[0]["as_of"] if incidents else time.time()
-    newest = session.execute(open_incidents(viewer, org).with_only_columns(func.max(Incident.id))).scalar_one()
-    return {"as_of": as_of, "seq": seq, "truncated": truncated, "counts": open_counts(session, viewer, org),
+    counts, newest = severity_counts(session, viewer, org)  # newest: with the counts, one scan of the scope
+    return {"as_of": as_of, "seq": seq, "truncated": truncated, "counts": counts,
             "newest_id": newest, "incidents": incidents}

@@ -102,12 +102,13 @@ router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
 def urgent_ids(session, viewer, org, now: datetime, n: int = URGENT) -> list[int]:
     """The wall's 临近超时 list: the `n` open incidents whose earliest open clock falls due next,
     then the `n` whose clocks were breached last (the oldest breach is not the next task). Walks
-    the open clocks from now in both directions (ix_clock_open_due), a few rows each."""
+    incident.open_due_at from now (ix_incident_open_due) and the open clocks back from now
+    (ix_clock_open_due), a few rows each."""
+    due_at = col(Incident.open_due_at)  # the earliest open clock (migration 0016): past now, none is overdue
+    ahead = session.execute(open_incidents(viewer, org).with_only_columns(col(Incident.id))
+                            .where(due_at > now).order_by(due_at, col(Incident.id)).limit(n)).scalars().all()
     clocks = (open_incidents(viewer, org).join(Clock, col(Clock.incident_id) == col(Incident.id))
               .where(col(Clock.met_at).is_(None)).with_only_columns(col(Incident.id)))
-    overdue = select(Clock.incident_id).where(col(Clock.met_at).is_(None), col(Clock.due_at) <= now)
-    ahead = session.execute(clocks.where(col(Clock.due_at) > now, col(Incident.id).not_in(overdue))
-                            .order_by(col(Clock.due_at), col(Clock.id)).limit(4 * n)).scalars().all()
     over = session.execute(clocks.where(col(Clock.due_at) <= now)
                            .order_by(col(Clock.due_at).desc(), col(Clock.id)).limit(4 * n)).scalars().all()
     return [*list(dict.fromkeys(int(i) for i in ahead))[:n], *list(dict.fromkeys(int(i) for i in over))[:n]]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_
+from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -15,8 +15,8 @@ from routing.orgchart import OrgChart
 from routing.taxonomy import Taxonomy
 from routing.unitnames import UnitName, resolve_names, unit_names
 from service.auth.rules import Principal
-from service.core.columns import epoch_seconds, least_of
 from service.core.errors import Invalid
+from service.incidents.breach import Row, breach_rows
 from service.incidents.cursor import Cursor, decode, encode
 from service.incidents.models import SUPERVISION_CLOCK, Clock, EscalationStep, Incident, IncidentUnit
 from service.incidents.rules import Status
@@ -111,40 +111,9 @@ def in_view(q: SelectOfScalar[Incident], view: View, viewer: Principal) -> Selec
     return q if condition is None else q.where(condition)
 
 
-def open_due():
-    """Each incident's earliest open clock due time, one grouped read of the open clocks (the
-    partial index ix_clock_open_due of migration 0016) joined once, instead of a subquery per
-    incident and per mention of the key."""
-    return (select(col(Clock.incident_id).label("incident_id"), func.min(Clock.due_at).label("due"))
-            .where(col(Clock.met_at).is_(None)).group_by(col(Clock.incident_id)).subquery("open_due"))
-
-
-def claim_lapse(claim_hours: float):
-    """When a claimed incident's claim lapses, in epoch seconds: claimed_at + policy
-    claim_timeout_hours, the board's 认领 clock (dashboard.board.with_claim_clock; not a stored
-    clock). NULL for any other status: only a claimed incident has a claim to lose."""
-    return case((and_(col(Incident.status) == Status.CLAIMED.value, col(Incident.claimed_at).is_not(None)),
-                 epoch_seconds(col(Incident.claimed_at)) + literal(claim_hours * 3600.0)), else_=None)
-
-
-def breach_key(due, claim_hours: float | None):
-    """The board's order key, in epoch seconds: the earliest of the open clocks' due times
-    (`due`: open_due().c.due) and, with `claim_hours`, the claim's lapse (NULL: nothing running)."""
-    clocks = epoch_seconds(due)
-    if claim_hours is None:
-        return clocks
-    return least_of(claim_lapse(claim_hours), clocks)
-
-
-def after(key, cursor: Cursor | None):
-    """Rows after `cursor` in the order (key ASC NULLS LAST, id DESC); None: from the start."""
-    if cursor is None:
-        return None
-    if cursor.order == "newest":
-        return col(Incident.id) < cursor.id
-    if cursor.key is None:  # among the rows with nothing running, the last ones
-        return and_(key.is_(None), col(Incident.id) < cursor.id)
-    return or_(key.is_(None), key > cursor.key, and_(key == cursor.key, col(Incident.id) < cursor.id))
+def after(cursor: Cursor | None):
+    """Rows after `cursor` in the newest-first order (id DESC); None: from the start."""
+    return None if cursor is None else col(Incident.id) < cursor.id
 
 
 def keyset(cursor: str | None, offset: int, order: Order) -> Cursor | None:
@@ -165,24 +134,18 @@ class Keyed:
 def ordered_ids(session: Session, q: SelectOfScalar[Incident], order: Order, *, limit: int, offset: int = 0,
                 cursor: Cursor | None = None, claim_hours: float | None = None) -> Keyed:
     """One page of `q`'s ids in `order` (newest: id DESC; breach: the next breach first, on the
-    whole list, an incident with nothing running after every one that has), after `cursor` or
-    `offset` rows, with the cursor of the page after it."""
+    whole list, an incident with nothing running after every one that has: service.incidents.breach),
+    after `cursor` or `offset` rows, with the cursor of the page after it."""
     if order == "newest":
-        page_q = q.with_only_columns(col(Incident.id), literal(None)).order_by(col(Incident.id).desc())
-        condition = after(None, cursor)
+        page_q = q.with_only_columns(col(Incident.id)).order_by(col(Incident.id).desc())
+        if (condition := after(cursor)) is not None:
+            page_q = page_q.where(condition)
+        rows: list[Row] = [(None, int(i)) for i in session.execute(page_q.offset(offset).limit(limit + 1)).scalars()]
     else:
-        due = open_due()
-        key = breach_key(due.c.due, claim_hours)
-        page_q = (q.outerjoin(due, due.c.incident_id == col(Incident.id)).with_only_columns(col(Incident.id), key)
-                  .order_by(key.asc().nulls_last(), col(Incident.id).desc()))
-        condition = after(key, cursor)
-    if condition is not None:
-        page_q = page_q.where(condition)
-    rows = session.execute(page_q.offset(offset).limit(limit + 1)).all()
+        rows = breach_rows(session, q, offset + limit + 1, cursor, claim_hours)[offset:]
     more = len(rows) > limit
     last = rows[limit - 1] if more else None
-    return Keyed([int(r[0]) for r in rows[:limit]],
-                 encode(Cursor(order, None if last[1] is None else float(last[1]), int(last[0]))) if last else None)
+    return Keyed([r[1] for r in rows[:limit]], encode(Cursor(order, last[0], last[1])) if last else None)
 
 
 def count(session: Session, q: SelectOfScalar[Incident]) -> int:
