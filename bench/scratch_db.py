@@ -29,7 +29,7 @@ def scratch_database(prefix: str = "yuqing_bench") -> Iterator[str]:
 
 
 @contextmanager
-def filled_database(incidents: int, fill) -> Iterator[tuple[str, object]]:
+def filled_database(incidents: int, fill, prefix: str = "yuqing_bench") -> Iterator[tuple[str, object]]:
     """A scratch database with the schema, the demo org and `incidents` rows put in by
     `fill(url, incidents, org)`; yields (url, org)."""
     import time
@@ -39,7 +39,7 @@ def filled_database(incidents: int, fill) -> Iterator[tuple[str, object]]:
     from service.incidents.runtime import load_engine
     from service.orgs.store import ensure_org
 
-    with scratch_database() as url:
+    with scratch_database(prefix) as url:
         migrate(url)
         ensure_org(Settings(database_url=url, _env_file=None))
         with session_scope(url) as session:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from sqlmodel import col, select
 
@@ -21,9 +22,23 @@ from routing.facts import Severity
 from service.auth.deps import ReaderDep
 from service.auth.rules import Principal, Role
 from service.core.deps import SessionDep
+from service.core.errors import Invalid
 from service.core.params import Offset
+from service.incidents.cursor import MAX_CHARS
 from service.incidents.deps import EngineDep
-from service.incidents.listing import VIEWS, Filters, Order, View, filtered, ids_of, in_view, org_units, page
+from service.incidents.listing import (
+    VIEWS,
+    Filters,
+    Order,
+    View,
+    count,
+    filtered,
+    ids_of,
+    in_view,
+    keyset,
+    org_units,
+    page,
+)
 from service.incidents.models import Incident
 from service.incidents.pipeline import Engine
 from service.incidents.rules import STATUS_LABEL, Status
@@ -45,6 +60,9 @@ def _filters(status: Status | Literal["open"] | None, topic: str | None, severit
 STATUS_Q = Query(None, description="open = 未办结")
 UNIT_Q = Query(None, max_length=200, description="责任单位：全称、简称或别名")
 SEARCH_Q = Query(None, max_length=200, description="全文检索：标题、正文、地点、单位")
+CURSOR_Q = Query(None, max_length=MAX_CHARS, description="上一页返回的 next_cursor（与 offset 二选一） / "
+                                                         "the next_cursor of the page before (instead of offset)")
+
 
 
 def _views(viewer: Principal) -> tuple[View, ...]:
@@ -53,7 +71,7 @@ def _views(viewer: Principal) -> tuple[View, ...]:
 
 def with_claim_clock(rows: dict[int, dict], engine: Engine, session) -> None:
     """The lapse of a claim as a clock of the row (policy claim_timeout_hours after claimed_at);
-    the pages are ordered by it too (service.incidents.listing.claim_lapse: the same rule in SQL)."""
+    the pages are ordered by it too (service.incidents.breach.claim_lapse: the same rule in SQL)."""
     claimed = [i for i, r in rows.items() if r.get("status") == Status.CLAIMED.value]
     if not claimed:
         return
@@ -72,15 +90,16 @@ def board(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
           severity: Severity | None = None, region: str | None = Query(None, max_length=200),
           unit: str | None = UNIT_Q, q: str | None = SEARCH_Q,
           order: Order = Query("breach", description="breach 最近超时在前 / newest 最新在前"),
-          limit: int = Query(50, ge=1, le=200), offset: Offset = 0) -> dict:
+          limit: int = Query(50, ge=1, le=200), offset: Offset = 0, cursor: str | None = CURSOR_Q) -> dict:
     f = _filters(status, topic, severity, region, unit, q)
     views = _views(viewer)
+    after = keyset(cursor, offset, order)
     found = page(session, viewer, engine.org, f, org_units(engine.org, engine.taxonomy), view=view, views=views,
-                 order=order, limit=limit, offset=offset, claim_hours=engine.policy.claim_timeout_hours)
+                 order=order, limit=limit, offset=offset, claim_hours=engine.policy.claim_timeout_hours, cursor=after)
     rows = load_rows(session, found.ids)
     with_claim_clock(rows, engine, session)
     return {"total": found.total, "counts": found.counts, "offset": offset, "limit": limit,
-            "incidents": [rows[i] for i in found.ids if i in rows]}
+            "next_cursor": found.next_cursor, "incidents": [rows[i] for i in found.ids if i in rows]}
 
 
 HEADERS = ("编号", "等级", "主题", "状态", "摘要", "地区", "第一责任单位", "配合单位", "牵头单位", "认领人",
@@ -89,6 +108,10 @@ HEADERS = ("编号", "等级", "主题", "状态", "摘要", "地区", "第一�
 
 def _export_rows(viewer: Principal, session, engine: Engine, f: Filters, view: View) -> list[list[Any]]:
     q = in_view(filtered(session, viewer, engine.org, f, org_units(engine.org, engine.taxonomy)), view, viewer)
+    if (n := count(session, q)) > EXPORT_MAX:  # refused, never cut short: a partial list reads as the whole
+        raise Invalid(f"当前筛选共 {n} 件，超过导出上限 {EXPORT_MAX} 件，请缩小筛选范围（如按地区、单位或状态）后再导出",
+                      f"the filter holds {n} incidents, above the export limit of {EXPORT_MAX}: narrow it "
+                      "(region, unit, status) and export again", total=n, limit=EXPORT_MAX)
     ids = ids_of(session, q, limit=EXPORT_MAX, claim_hours=engine.policy.claim_timeout_hours)
     out = []
     for chunk in range(0, len(ids), 500):
@@ -124,16 +147,18 @@ def to_csv(rows: list[list[Any]]) -> bytes:
 
 
 def to_xlsx(rows: list[list[Any]]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None  # a new workbook has its sheet
-    ws.title = "事件清单"
-    ws.append(HEADERS)
-    for cell in ws[1]:
+    # write-only: rows stream into the file instead of a cell object each held in memory
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("事件清单")
+    ws.freeze_panes = "A2"
+    header = []
+    for name in HEADERS:
+        cell = WriteOnlyCell(ws, value=name)
         cell.font = Font(bold=True)
+        header.append(cell)
+    ws.append(header)
     for row in rows:
         ws.append(row)
-    ws.freeze_panes = "A2"
     body = io.BytesIO()
     wb.save(body)
     return body.getvalue()
@@ -152,6 +177,9 @@ def export(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
            region: str | None = Query(None, max_length=200), unit: str | None = UNIT_Q,
            q: str | None = SEARCH_Q) -> Response:
     rows = _export_rows(viewer, session, engine, _filters(status, topic, severity, region, unit, q), view)
+    # read done: end the transaction before building the file, which at 20,000 rows outlasts
+    # the idle-in-transaction timeout (main's export of 20,000 rows died of it at the end)
+    session.rollback()
     if format == "xlsx":
         return Response(to_xlsx(rows), media_type=XLSX_TYPE, headers=_attachment("事件清单.xlsx"))
     return Response(to_csv(rows), media_type="text/csv; charset=utf-8", headers=_attachment("事件清单.csv"))

@@ -131,17 +131,19 @@ export class Inbox {
 // New 待认领 incidents, told by a browser notification (once the viewer allowed it) and, when
 // switched on (提醒 page), a short tone. Only incidents first seen after the page loaded.
 export class Notices {
-  constructor() { this.seen = null; }
+  constructor() { this.seen = null; this.upTo = 0; }
 
   known(snap) {
     const ids = (snap && snap.incidents || []).map((i) => i.id);
     this.seen = new Set([...(this.seen || []), ...ids]);
+    // the snapshot is a page, not every open incident: ids up to its newest existed before
+    this.upTo = Math.max(this.upTo, Number(snap && snap.newest_id) || 0);
   }
 
   changed(msg) {
     if (this.seen === null) return; // before the first snapshot every row would look new
     for (const inc of msg.incidents || []) {
-      if (!inc || this.seen.has(inc.id)) continue;
+      if (!inc || this.seen.has(inc.id) || inc.id <= this.upTo) continue;
       this.seen.add(inc.id);
       if (inc.status === "unclaimed") this.tell(inc);
     }

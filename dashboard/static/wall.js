@@ -9,6 +9,9 @@ import { Live } from "./live.js";
 const URGENT = 12;
 const LADDER = [["warn", "提醒"], ["urge", "催办"], ["supervise", "督办"]];
 const incidents = new Map(); // id → row, newest `as_of` wins
+// the server's counts of every open incident in scope and its 临近超时 rows (GET /api/dashboard/wall):
+// the snapshot holds only the most urgent page, not all of them (issue 18)
+let counted = null;
 
 function keep(row) {
   const old = incidents.get(row.id);
@@ -22,12 +25,15 @@ function big(cls, n, label) {
 }
 
 function render() {
+  for (const row of list(counted && counted.urgent)) keep(row);
   const open = [...incidents.values()];
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
   for (const row of open) bySeverity[row.severity] = (bySeverity[row.severity] || 0) + 1;
+  const counts = counted ? { ...bySeverity, ...counted.open.by_severity } : bySeverity;
+  const total = counted ? counted.open.open : open.length;
   document.getElementById("severity-counts").replaceChildren(
-    big("s1", bySeverity["特别重大"], "特别重大"), big("s2", bySeverity["重大"], "重大"),
-    big("s3", bySeverity["一般"], "一般"), big("total", open.length, "合计"));
+    big("s1", counts["特别重大"] || 0, "特别重大"), big("s2", counts["重大"] || 0, "重大"),
+    big("s3", counts["一般"] || 0, "一般"), big("total", total, "合计"));
 
   // next to breach first (the clocks still in time, soonest deadline on top), then the ones
   // already overdue, the most recent breach first: the oldest breach is not the next task
@@ -37,7 +43,8 @@ function render() {
   const ahead = timed.filter((x) => x.due > now).sort((a, b) => a.due - b.due);
   const over = timed.filter((x) => x.due <= now).sort((a, b) => b.due - a.due);
   const urgent = [...ahead, ...over].slice(0, URGENT);
-  document.getElementById("urgent-counts").textContent = `未超时 ${ahead.length} 件 · 已超时 ${over.length} 件`;
+  const [nAhead, nOver] = counted ? [counted.open.ahead, counted.open.overdue] : [ahead.length, over.length];
+  document.getElementById("urgent-counts").textContent = `未超时 ${nAhead} 件 · 已超时 ${nOver} 件`;
   const node = document.getElementById("urgent");
   node.replaceChildren(...urgent.map(({ row, clock }) => el("li", { "data-incident-id": row.id, "data-due": clock.due_at },
     el("span", { class: `badge ${{ 特别重大: "s1", 重大: "s2" }[row.severity] || "s3"}` }, row.severity),
@@ -53,7 +60,10 @@ function render() {
 async function figures() {
   const root = document.getElementById("ontime");
   try {
-    const { on_time: s, ladder } = await api("/api/dashboard/wall");
+    const data = await api("/api/dashboard/wall");
+    const { on_time: s, ladder } = data;
+    counted = data;
+    render();
     // a rate only with its base, and only from min_base judged clocks on (the server decides)
     const shown = s.rate !== null && s.rate !== undefined;
     const pct = shown ? `${Math.round(s.rate * 1000) / 10}%` : s.total ? "样本不足" : "—";
@@ -62,7 +72,7 @@ async function figures() {
     root.replaceChildren(el("div", { class: `pct${shown && s.rate < 0.8 ? " low" : ""}${shown ? "" : " few"}`, id: "ontime-rate" }, pct),
       el("div", { class: "sub", id: "ontime-base" }, base));
     document.getElementById("ladder").replaceChildren(...LADDER.map(([k, label]) => big(k, ladder[k] || 0, label)));
-    document.getElementById("ladder-base").textContent = `未办结 ${incidents.size} 件中，按各事件最高一级计`;
+    document.getElementById("ladder-base").textContent = `未办结 ${data.open.open} 件中，按各事件最高一级计`;
   } catch (err) {
     root.replaceChildren(el("div", { class: "sub" }, errorText(err)));
   }

@@ -35,8 +35,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class epoch_seconds(FunctionElement[float]):  # an SQL function, named as SQL names them
-    """Seconds since 1970-01-01 UTC of a stored time, as a number on both databases, so that
-    times and time + an interval compare in one query (SQLite keeps UTC text, PostgreSQL timestamptz)."""
+    """Seconds since 1970-01-01 UTC of a stored time column, as a number on both databases, so
+    that times and time + an interval compare in one query (SQLite keeps UTC text, PostgreSQL
+    timestamptz)."""
 
     type = Float()
     name = "epoch_seconds"
@@ -45,7 +46,11 @@ class epoch_seconds(FunctionElement[float]):  # an SQL function, named as SQL na
 
 @compiles(epoch_seconds, "sqlite")
 def _epoch_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+    # whole seconds and the stored fraction apart ("YYYY-MM-DD HH:MM:SS.ffffff"): julianday's
+    # double is off by tens of microseconds, which split ties a claim's lapse makes with a clock;
+    # strftime is given the whole seconds only (it rounds .9995 and up into the next second)
+    x = compiler.process(element.clauses, **kw)
+    return f"(CAST(strftime('%s', substr({x}, 1, 19)) AS REAL) + CAST(substr({x}, 20) AS REAL))"
 
 
 @compiles(epoch_seconds, "postgresql")

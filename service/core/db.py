@@ -60,11 +60,13 @@ def get_engine(url: str) -> Engine:
 
 def _pg_options() -> str:
     """Server settings of every app session: one whose process froze or vanished without a
-    disconnect while inside a transaction is ended within seconds, releasing its locks."""
+    disconnect while inside a transaction is ended within seconds, releasing its locks; no JIT."""
     from service.core.settings import get_settings
 
     idle_ms = max(1, int(get_settings().pg_idle_in_transaction_seconds * 1000))
-    return f"-c idle_in_transaction_session_timeout={idle_ms}"
+    # jit off: the planner's JIT compiled the board's query over 100,000 incidents for 3.4 s to
+    # save milliseconds (bench/province_views.py); these are short OLTP reads, not analytics
+    return f"-c idle_in_transaction_session_timeout={idle_ms} -c jit=off"
 
 
 # No database connection crosses a fork. RQ's worker forks its scheduler process (and forks

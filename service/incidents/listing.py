@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from sqlalchemy import and_, case, exists, func, literal, or_
+from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -15,7 +15,9 @@ from routing.orgchart import OrgChart
 from routing.taxonomy import Taxonomy
 from routing.unitnames import UnitName, resolve_names, unit_names
 from service.auth.rules import Principal
-from service.core.columns import epoch_seconds
+from service.core.errors import Invalid
+from service.incidents.breach import Row, breach_rows
+from service.incidents.cursor import Cursor, decode, encode
 from service.incidents.models import SUPERVISION_CLOCK, Clock, EscalationStep, Incident, IncidentUnit
 from service.incidents.rules import Status
 from service.incidents.search import search_condition
@@ -86,65 +88,84 @@ def filtered(session: Session, viewer: Principal, org: OrgChart, f: Filters,
     return q
 
 
-def in_view(q: SelectOfScalar[Incident], view: View, viewer: Principal) -> SelectOfScalar[Incident]:
+def view_condition(view: View, viewer: Principal) -> ColumnElement[bool] | None:
+    """The tab's condition over Incident (None: the whole filter)."""
     if view == "unclaimed":
-        return q.where(col(Incident.status) == Status.UNCLAIMED.value)
+        return col(Incident.status) == Status.UNCLAIMED.value
     if view == "mine":
-        return q.where(col(Incident.claimed_by) == viewer.username)
+        return col(Incident.claimed_by) == viewer.username
     if view == "escalated":  # open incidents with a rung fired, a claim lapsed or a 督办单 unanswered
-        stepped = exists().where(col(EscalationStep.incident_id) == col(Incident.id))
+        # uncorrelated IN (hashed once by PostgreSQL), not EXISTS per row: the tab is counted
+        # over every incident of the filter on each page (bench/province_views.py)
+        stepped = col(Incident.id).in_(select(EscalationStep.incident_id))
         # a 督办单 carries its own clock (kind supervision:N), met when the notice is answered
-        supervised = exists().where(col(Clock.incident_id) == col(Incident.id),
-                                    col(Clock.kind).startswith(SUPERVISION_CLOCK),
-                                    col(Clock.met_at).is_(None))
-        return q.where(col(Incident.status) != Status.CLOSED.value,
-                       or_(stepped, supervised, col(Incident.claim_expired_at).is_not(None)))
-    return q
+        supervised = col(Incident.id).in_(select(Clock.incident_id).where(
+            col(Clock.kind).startswith(SUPERVISION_CLOCK), col(Clock.met_at).is_(None)))
+        return and_(col(Incident.status) != Status.CLOSED.value,
+                    or_(stepped, supervised, col(Incident.claim_expired_at).is_not(None)))
+    return None
 
 
-def next_breach():
-    """The earliest due time of an incident's open clocks (NULL: none open)."""
-    return (select(func.min(Clock.due_at)).where(col(Clock.incident_id) == col(Incident.id), col(Clock.met_at).is_(None))
-            .correlate(Incident).scalar_subquery())
+def in_view(q: SelectOfScalar[Incident], view: View, viewer: Principal) -> SelectOfScalar[Incident]:
+    condition = view_condition(view, viewer)
+    return q if condition is None else q.where(condition)
 
 
-def claim_lapse(claim_hours: float):
-    """When a claimed incident's claim lapses, in epoch seconds: claimed_at + policy
-    claim_timeout_hours, the board's 认领 clock (dashboard.board.with_claim_clock; not a stored
-    clock). NULL for any other status: only a claimed incident has a claim to lose."""
-    return case((and_(col(Incident.status) == Status.CLAIMED.value, col(Incident.claimed_at).is_not(None)),
-                 epoch_seconds(col(Incident.claimed_at)) + literal(claim_hours * 3600.0)), else_=None)
+def after(cursor: Cursor | None):
+    """Rows after `cursor` in the newest-first order (id DESC); None: from the start."""
+    return None if cursor is None else col(Incident.id) < cursor.id
 
 
-def breach_key(claim_hours: float | None):
-    """The board's order key, in epoch seconds: the earliest of the open clocks' due times and,
-    with `claim_hours`, the claim's lapse (NULL: nothing running)."""
-    clocks = epoch_seconds(next_breach())
-    if claim_hours is None:
-        return clocks
-    claim = claim_lapse(claim_hours)
-    # LEAST ignores NULLs on PostgreSQL but SQLite's min() does not: spelled out for both
-    return case((claim.is_(None), clocks), (clocks.is_(None), claim), (claim < clocks, claim), else_=clocks)
+def keyset(cursor: str | None, offset: int, order: Order) -> Cursor | None:
+    """The decoded cursor of a request; a cursor and an offset together are refused."""
+    if cursor is None:
+        return None
+    if offset:
+        raise Invalid("翻页游标与 offset 不能同时使用", "give either a cursor or an offset, not both")
+    return decode(cursor, order)
 
 
-def ordered(q: SelectOfScalar[Incident], order: Order, claim_hours: float | None = None) -> SelectOfScalar[Incident]:
+@dataclass(frozen=True)
+class Keyed:
+    ids: list[int]
+    next_cursor: str | None  # None: the last page
+
+
+def ordered_ids(session: Session, q: SelectOfScalar[Incident], order: Order, *, limit: int, offset: int = 0,
+                cursor: Cursor | None = None, claim_hours: float | None = None) -> Keyed:
+    """One page of `q`'s ids in `order` (newest: id DESC; breach: the next breach first, on the
+    whole list, an incident with nothing running after every one that has: service.incidents.breach),
+    after `cursor` or `offset` rows, with the cursor of the page after it."""
     if order == "newest":
-        return q.order_by(col(Incident.id).desc())
-    # the next breach first (a clock's due time or the claim's lapse, on the whole list, not a
-    # page); an incident with nothing running after every one that has
-    key = breach_key(claim_hours)
-    return q.order_by(key.is_(None), key, col(Incident.id).desc())
+        page_q = q.with_only_columns(col(Incident.id)).order_by(col(Incident.id).desc())
+        if (condition := after(cursor)) is not None:
+            page_q = page_q.where(condition)
+        rows: list[Row] = [(None, int(i)) for i in session.execute(page_q.offset(offset).limit(limit + 1)).scalars()]
+    else:
+        rows = breach_rows(session, q, offset + limit + 1, cursor, claim_hours)[offset:]
+    more = len(rows) > limit
+    last = rows[limit - 1] if more else None
+    return Keyed([r[1] for r in rows[:limit]], encode(Cursor(order, last[0], last[1])) if last else None)
 
 
 def count(session: Session, q: SelectOfScalar[Incident]) -> int:
     return int(session.execute(select(func.count()).select_from(q.subquery())).scalar_one())
 
 
+def counts(session: Session, base: SelectOfScalar[Incident], views: tuple[View, ...], viewer: Principal) -> dict[str, int]:
+    """The filter's total of each tab, in one scan of it (not one count per tab)."""
+    if not views:
+        return {}
+    sums = [func.coalesce(func.sum(case((c, 1), else_=0)), 0) if (c := view_condition(v, viewer)) is not None
+            else func.count() for v in views]
+    found = session.execute(base.with_only_columns(*sums)).one()
+    return {v: int(n) for v, n in zip(views, found, strict=True)}
+
+
 def ids_of(session: Session, q: SelectOfScalar[Incident], *, limit: int, offset: int = 0,
            claim_hours: float | None = None) -> list[int]:
     """The incident ids of `q` in the board's order (the next breach first)."""
-    return [int(i) for i in session.execute(ordered(q, "breach", claim_hours).with_only_columns(col(Incident.id))
-                                            .offset(offset).limit(limit)).scalars()]
+    return ordered_ids(session, q, "breach", limit=limit, offset=offset, claim_hours=claim_hours).ids
 
 
 @dataclass(frozen=True)
@@ -152,13 +173,14 @@ class Page:
     ids: list[int]
     total: int
     counts: dict[str, int]  # the same filter's total of each tab
+    next_cursor: str | None = None
 
 
 def page(session: Session, viewer: Principal, org: OrgChart, f: Filters, units: list[UnitName], *, view: View,
-         views: tuple[View, ...], order: Order, limit: int, offset: int, claim_hours: float | None = None) -> Page:
+         views: tuple[View, ...], order: Order, limit: int, offset: int, claim_hours: float | None = None,
+         cursor: Cursor | None = None) -> Page:
     base = filtered(session, viewer, org, f, units)
-    q = in_view(base, view, viewer)
-    ids = [int(i) for i in session.execute(ordered(q, order, claim_hours).with_only_columns(col(Incident.id))
-                                           .offset(offset).limit(limit)).scalars()]
-    counts: dict[str, int] = {v: count(session, in_view(base, v, viewer)) for v in views}
-    return Page(ids, counts.get(view, 0) if view in counts else count(session, q), counts)
+    found = ordered_ids(session, in_view(base, view, viewer), order, limit=limit, offset=offset, cursor=cursor,
+                        claim_hours=claim_hours)
+    tabs = counts(session, base, tuple(dict.fromkeys((*views, view))), viewer)
+    return Page(found.ids, tabs[view], {v: tabs[v] for v in views}, found.next_cursor)

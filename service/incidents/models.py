@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from service.core.columns import UTCDateTime, js, ts
@@ -40,6 +40,10 @@ class Item(SQLModel, table=True):
 
 class Incident(SQLModel, table=True):
     __tablename__ = "incident"
+    __table_args__ = (Index("ix_incident_open_due", "open_due_at", "id"),
+                      # the claimed ones by claim time: their claim lapses claim_timeout_hours after it
+                      Index("ix_incident_claim", "claimed_at", "id", postgresql_where=text("status = 'claimed'"),
+                            sqlite_where=text("status = 'claimed'")))
     id: int | None = Field(default=None, primary_key=True)
     topic: str = Field(max_length=32, index=True)
     severity: str = Field(max_length=8)
@@ -74,6 +78,9 @@ class Incident(SQLModel, table=True):
     returned_at: datetime | None = ts(nullable=True)
     return_grounds: str | None = None
     claim_expired_at: datetime | None = ts(nullable=True)  # a claim lapsed unanswered (escalated)
+    # the earliest due_at of its open clocks, NULL when none is open: kept by triggers on clock
+    # (migration 0016), never written by the app; the board, snapshot and wall walk its index
+    open_due_at: datetime | None = ts(nullable=True)
 
 
 class IncidentPlace(SQLModel, table=True):
@@ -90,7 +97,14 @@ SUPERVISION_CLOCK = "supervision:"
 
 class Clock(SQLModel, table=True):
     __tablename__ = "clock"
-    __table_args__ = (UniqueConstraint("incident_id", "kind", name="uq_clock_incident_kind"),)
+    __table_args__ = (UniqueConstraint("incident_id", "kind", name="uq_clock_incident_kind"),
+                      # the open clocks only (migration 0016): each incident's next breach, read by the board
+                      Index("ix_clock_open_due", "due_at", "incident_id", postgresql_where=text("met_at IS NULL"),
+                            sqlite_where=text("met_at IS NULL")),
+                      # one incident's open clocks, earliest first: the lookup of the triggers keeping
+                      # incident.open_due_at (migration 0016)
+                      Index("ix_clock_open_incident", "incident_id", "due_at", postgresql_where=text("met_at IS NULL"),
+                            sqlite_where=text("met_at IS NULL")))
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     kind: str = Field(max_length=32)
@@ -128,7 +142,10 @@ class IncidentUnit(SQLModel, table=True):
     on SQLite and PostgreSQL alike (the incident's JSON lists are not indexable on both)."""
 
     __tablename__ = "incident_unit"
-    __table_args__ = (Index("ix_incident_unit_unit", "unit", "incident_id"),)
+    __table_args__ = (Index("ix_incident_unit_unit", "unit", "incident_id"),
+                      # a region holder's scope, read from the index alone (migration 0016)
+                      Index("ix_incident_unit_region", "unit", "incident_id", postgresql_where=text("role = 'region'"),
+                            sqlite_where=text("role = 'region'")))
     incident_id: int = Field(foreign_key="incident.id", primary_key=True)
     unit: str = Field(primary_key=True, max_length=200)
     role: str = Field(primary_key=True, max_length=8)  # first / co / lead / region

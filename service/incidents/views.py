@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, Query
+from fastapi import Response as HttpResponse
 from pydantic import Field
 from sqlmodel import Session, col, select
 
@@ -24,9 +25,10 @@ from service.core.inputs import StrictModel
 from service.core.params import IdPath, Offset
 from service.core.uow import UnitOfWork
 from service.incidents import service as wf
+from service.incidents.cursor import MAX_CHARS
 from service.incidents.deps import EngineDep
 from service.incidents.events import incident_event
-from service.incidents.listing import Filters, View, filtered, in_view, org_units
+from service.incidents.listing import Filters, Order, View, filtered, in_view, keyset, ordered_ids, org_units
 from service.incidents.models import Clock, EscalationStep, Incident, IncidentUnit, Item, Response
 from service.incidents.rules import STATUS_LABEL, Status, Transition, available
 from service.incidents.splitting import split_item
@@ -37,7 +39,7 @@ from service.register.service import contacts_for
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 
 @router.get("", summary="事件列表（按当前用户可见范围） / incidents the viewer may see")
-def list_incidents(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
+def list_incidents(viewer: ReaderDep, session: SessionDep, engine: EngineDep, response: HttpResponse,
                    view: View = Query("all", description="unclaimed 待认领 / mine 我的 / escalated 升级督办 / all 全部"),
                    status: Status | Literal["open"] | None = Query(None, description="open = 未办结"),
                    topic: str | None = None, severity: Severity | None = None,
@@ -45,11 +47,20 @@ def list_incidents(viewer: ReaderDep, session: SessionDep, engine: EngineDep,
                    unit: str | None = Query(None, max_length=200,
                                             description="责任单位（第一责任、配合、牵头；全称、简称或别名）"),
                    q: str | None = Query(None, max_length=200, description="全文检索（标题、正文、地点、单位）"),
-                   limit: int = Query(100, ge=1, le=1000), offset: Offset = 0) -> list[dict]:
+                   order: Order = Query("newest", description="newest 最新在前 / breach 最近超时在前（同工作台）"),
+                   limit: int = Query(100, ge=1, le=1000), offset: Offset = 0,
+                   cursor: str | None = Query(None, max_length=MAX_CHARS,
+                                              description="上一页响应头 X-Next-Cursor 的值（与 offset 二选一） / "
+                                                          "X-Next-Cursor of the page before (instead of offset)")) -> list[dict]:
     f = Filters(status=status if status is None or status == "open" else status.value, topic=topic,
                 severity=str(severity) if severity is not None else None, region=region, unit=unit, q=q)
     query = in_view(filtered(session, viewer, engine.org, f, org_units(engine.org, engine.taxonomy)), view, viewer)
-    return with_names(session, session.exec(query.order_by(col(Incident.id).desc()).offset(offset).limit(limit)).all())
+    found = ordered_ids(session, query, order, limit=limit, offset=offset, cursor=keyset(cursor, offset, order),
+                        claim_hours=engine.policy.claim_timeout_hours)
+    if found.next_cursor is not None:  # absent on the last page
+        response.headers["X-Next-Cursor"] = found.next_cursor
+    rows = {i.id: i for i in session.exec(select(Incident).where(col(Incident.id).in_(found.ids))).all()}
+    return with_names(session, [rows[i] for i in found.ids if i in rows])
 
 
 def with_names(session: Session, incidents: Sequence[Incident]) -> list[dict]:

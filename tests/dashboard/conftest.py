@@ -21,6 +21,7 @@ from service.core.settings import Settings
 from service.main import create_app
 from tests.conftest import REDIS_URL
 from tests.dashboard.live_apps import serve
+from tests.support.open_due import open_due_consistent  # noqa: F401 — autouse: stored next due time checked after each test
 
 CHROMIUM = "/usr/bin/chromium"
 # the machine is shared by several engineers' test runs: allow for a slow moment

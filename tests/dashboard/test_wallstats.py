@@ -59,12 +59,16 @@ def test_the_route_needs_a_login_and_answers_for_the_viewer(client: TestClient) 
     today = received + timedelta(hours=48) >= day_start(utcnow(), BEIJING_NAME)
     assert (body["on_time"]["late"], body["on_time"]["on_time"]) == ((1, 0) if today else (0, 0))
     assert body["ladder"] == {"warn": 0, "urge": 1, "supervise": 0}
+    # counted by the database, not from the rows a snapshot page holds (issue 18)
+    assert body["open"] == {"open": 1, "by_severity": {"一般": 1}, "overdue": 1, "ahead": 0}
+    assert [u["id"] for u in body["urgent"]] == [1]
 
     r = client.post("/api/auth/login", json={"username": "liaison_mishan", "password": "demo12345"})
     assert r.status_code == 200  # 米山镇 is not assigned the 河西镇 incident: sees none of it
     assert client.get("/api/dashboard/wall").json() == {
         "on_time": {**body["on_time"], "on_time": 0, "late": 0, "total": 0, "rate": None},
-        "ladder": {"warn": 0, "urge": 0, "supervise": 0}}
+        "ladder": {"warn": 0, "urge": 0, "supervise": 0},
+        "open": {"open": 0, "by_severity": {}, "overdue": 0, "ahead": 0}, "urgent": []}
 
 
 def test_a_rate_is_shown_only_from_its_minimum_base() -> None:
