@@ -61,7 +61,7 @@ def _epoch_postgresql(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) 
 class epoch_microseconds(FunctionElement[int]):  # an SQL function, named as SQL names them
     """Microseconds since 1970-01-01 UTC of a stored time, as an exact integer on both
     databases: the difference of two is the timedelta Python computes, to the microsecond
-    (epoch_seconds goes through julianday on SQLite, a double that keeps only ≈ 40 µs)."""
+    (epoch_seconds is a double: about a microsecond at today's epoch, enough to order times)."""
 
     type = BigInteger()
     name = "epoch_microseconds"
