@@ -16,7 +16,8 @@ from tests.dashboard.test_e2e_workflow import COORD, FOOD
 def test_coordinator_filters_all_incidents_by_severity_and_topic(live_server: LiveServer, watched: Watched,
                                                                  request: pytest.FixtureRequest) -> None:
     live_server.post_item("f-1", FOOD)
-    live_server.post_item("f-2", "米山镇凤凰小区供暖管道爆裂，数百户居民家中停暖，物业推诿")
+    # graded by hand: the filters are under test, not the severity signal (borderline here: p≈0.3)
+    live_server.post_item("f-2", "米山镇凤凰小区供暖管道爆裂，数百户居民家中停暖，物业推诿", severity="一般")
     live_server.post_item("f-3", "神农镇中学发生食物中毒事件，三十余名学生送医，家长聚集", severity="重大")
     page = watched.page
     login(page, live_server.url, "coordinator_gaoping")

@@ -178,7 +178,8 @@ def test_text_from_the_internet_is_shown_as_text(live_server: LiveServer, watche
 def test_wallboard_counts_open_incidents_and_the_ladder(live_server: LiveServer, watched: Watched,
                                                         request: pytest.FixtureRequest) -> None:
     live_server.post_item("e2e-w1", FOOD)
-    live_server.post_item("e2e-w2", "米山镇凤凰小区供暖管道爆裂，数百户居民家中停暖，物业推诿")
+    # graded by hand: the wall's counts are under test, not the severity signal (borderline here: p≈0.3)
+    live_server.post_item("e2e-w2", "米山镇凤凰小区供暖管道爆裂，数百户居民家中停暖，物业推诿", severity="一般")
     live_server.post_item("e2e-w3", "神农镇中学发生食物中毒事件，三十余名学生送医，家长聚集", severity="重大")
     received = utcnow() - timedelta(hours=50)  # 一般, 48 h: overdue by 2 h in real time
     live_server.post_item("e2e-w0", "野川镇农村危房改造补贴迟迟未发放，村民多次反映", severity="一般",
