@@ -64,9 +64,10 @@ export function nextDue(inc) {
   return open[0] || null;
 }
 
-// Paint every [data-due] element under root; elements carry the clock as data attributes.
+// Paint every countdown under root (countdownNode's: the clock as data attributes). Only those:
+// a row may carry its clock's due time too (the wall's, for order), and is not a countdown.
 export function paint(root, now = Date.now()) {
-  for (const node of root.querySelectorAll("[data-due]")) {
+  for (const node of root.querySelectorAll(".countdown[data-due]")) {
     const state = deadlineState({
       due_at: node.dataset.due, started_at: node.dataset.start || null, met_at: node.dataset.met || null,
     }, now);

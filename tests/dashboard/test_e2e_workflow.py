@@ -203,6 +203,9 @@ def test_wallboard_counts_open_incidents_and_the_ladder(live_server: LiveServer,
     expect(urgent.nth(3).locator(".countdown")).to_have_attribute("data-level", "overdue")  # the breached one last
     expect(urgent.nth(3).locator(".countdown")).to_contain_text("已超时 2小时")
     expect(page.locator("#urgent-counts")).to_have_text("未超时 3 件 · 已超时 1 件")
+    page.wait_for_timeout(1500)  # the countdowns' ticks repaint their own nodes, not the rows around them
+    expect(urgent.nth(0)).to_contain_text("神农镇")
+    expect(urgent.nth(0).locator(".badge")).to_have_text("重大")
     # today's on-time rate: the overdue clock fell due 2 h ago, unanswered — if that was today;
     # one clock is too few for a rate: its base is shown instead
     today = received + timedelta(hours=48) >= day_start(utcnow(), BEIJING_NAME)
