@@ -12,6 +12,7 @@ from datetime import datetime
 from classifier.base import Classifier, SeverityAssessment, TopicPrediction
 from classifier.entities import extract_entities
 from classifier.event_entities import title_heads
+from classifier.features import Tokenizer
 from classifier.gazetteer import Gazetteer, Mentions
 from classifier.keywords import KeywordClassifier
 from classifier.normalize import normalize
@@ -75,6 +76,11 @@ class Engine:
     policy: Policy
     classifier: Classifier
     gazetteer: Gazetteer
+    # the classifier's remembered jieba cut (BlendedClassifier.words), shared with the severity signal
+    cut: Tokenizer | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cut = getattr(self.classifier, "words", None)
 
     @classmethod
     def build(cls, org: OrgChart, taxonomy: Taxonomy, policy: Policy, classifier: Classifier | None = None) -> Engine:
@@ -94,7 +100,7 @@ class Engine:
         topic = item.topic or prediction.topic
         assessed = assess_severity(  # the model's cut of this text, made (and remembered) by predict_many
             text, topic=topic, tags=prediction.tags, verification_request=item.verification_request,
-            cut=getattr(self.classifier, "words", None),
+            cut=self.cut,
         )
         if item.signals is not None:  # an item already spreading widely is graver than its words
             assessed = with_spread(assessed, assess_spread(SpreadFacts.of_item(item.signals), self.policy.spread))
