@@ -1,5 +1,5 @@
 """The wallboard's figures, viewer-scoped: today's on-time response rate and the escalation
-ladder. Pure counts over plain rows, and the route that reads them.
+ladder, and the route that reads them (on time counted by the database, the ladder over plain rows).
 
 - On time today: a response clock (回应, 核实处置反馈) counts when it fell due today (local day,
   up to now) or was met today; it is on time when met by its due time. One still open past
@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from sqlalchemy import and_, case, func, or_
-from sqlmodel import col, select
+from sqlalchemy.sql import Select
+from sqlmodel import Session, col, select
 
 from dashboard.snapshot import load_rows, open_counts, open_incidents
 from service.auth.deps import ReaderDep
@@ -29,18 +30,11 @@ from service.core.deps import SessionDep, SettingsDep
 from service.incidents.models import Clock, EscalationStep, Incident
 from service.incidents.runtime import load_engine
 from service.incidents.units import scoped
-from service.reports.figures import verdict
 
 KINDS = ("response", "feedback")
 MIN_BASE = 5  # fewer judged clocks than this: the rate is not shown, only the counts
 RUNGS = ("warn", "urge", "supervise")  # 提醒, 催办, 督办: low to high
 URGENT = 12  # rows of the 临近超时 list, each side of now
-
-
-@dataclass(frozen=True)
-class ClockTimes:
-    due_at: datetime
-    met_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -66,18 +60,17 @@ def day_start(now: datetime, tz: str) -> datetime:
     return datetime.combine(local.date(), time(0), tzinfo=local.tzinfo)
 
 
-def on_time_today(clocks: Iterable[ClockTimes], start: datetime, now: datetime) -> OnTime:
-    good = late = 0
-    for c in clocks:
-        met_today = c.met_at is not None and start <= c.met_at <= now
-        due_today = start <= c.due_at <= now
-        if not (met_today or due_today):
-            continue  # due later and not met yet: not judged today
-        if verdict(c.met_at, c.due_at, now) == "on_time":  # one definition, shared with the reports
-            good += 1
-        else:
-            late += 1
-    return OnTime(good, late)
+def on_time_today(session: Session, seen: Select, start: datetime, now: datetime) -> OnTime:
+    """Today's response clocks of the incidents `seen` selects, counted by the database: a clock
+    is judged when it fell due or was met between start and now; on time when met by its due
+    time, late otherwise (met late, or still open past due) — figures.verdict's rule."""
+    good = and_(col(Clock.met_at).is_not(None), col(Clock.met_at) <= col(Clock.due_at))
+    on_time, judged = session.execute(
+        select(func.coalesce(func.sum(case((good, 1), else_=0)), 0), func.count())
+        .where(col(Clock.incident_id).in_(seen), col(Clock.kind).in_(KINDS),
+               or_(and_(col(Clock.due_at) >= start, col(Clock.due_at) <= now),
+                   and_(col(Clock.met_at) >= start, col(Clock.met_at) <= now)))).one()
+    return OnTime(int(on_time), int(judged) - int(on_time))
 
 
 def rung(step: str) -> str:
@@ -120,15 +113,7 @@ def wall(viewer: ReaderDep, session: SessionDep, settings: SettingsDep) -> dict:
     start = day_start(now, settings.timezone)
     org = load_engine(settings, session).org
     seen = scoped(select(Incident.id), viewer, org)  # the viewer's incidents, one indexed query (units.scoped)
-    # counted by the database: on time when met by its due time, late otherwise (met late, or
-    # still open past due) — figures.verdict's rule over the clocks judged today (on_time_today)
-    good = and_(col(Clock.met_at).is_not(None), col(Clock.met_at) <= col(Clock.due_at))
-    on_time, judged = session.execute(
-        select(func.coalesce(func.sum(case((good, 1), else_=0)), 0), func.count())
-        .where(col(Clock.incident_id).in_(seen), col(Clock.kind).in_(KINDS),
-               or_(and_(col(Clock.due_at) >= start, col(Clock.due_at) <= now),
-                   and_(col(Clock.met_at) >= start, col(Clock.met_at) <= now)))).one()
-    result = OnTime(int(on_time), int(judged) - int(on_time))
+    result = on_time_today(session, seen, start, now)
     steps = session.execute(
         select(EscalationStep.incident_id, EscalationStep.step)
         .join(Clock, col(Clock.id) == EscalationStep.clock_id)

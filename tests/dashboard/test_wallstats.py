@@ -6,12 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
-from dashboard.wallstats import ClockTimes, day_start, ladder, on_time_today
+from dashboard.wallstats import day_start, ladder, on_time_today
 from routing.local_time import BEIJING_NAME
 from service.core.columns import utcnow
+from service.core.db import session_scope
 from service.escalation.sweep import sweep_once
+from service.incidents.models import Clock, Incident
 from tests.conftest import COORD, INGEST
+from tests.support.factories import incident
 
 NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
 START = day_start(NOW, BEIJING_NAME)
@@ -23,20 +27,30 @@ def test_the_day_starts_at_local_midnight() -> None:
     assert day_start(datetime(2026, 11, 24, 15, 59, tzinfo=UTC), BEIJING_NAME) == START - timedelta(days=1)
 
 
-def test_met_in_time_late_and_open_past_due_count_but_future_clocks_do_not() -> None:
+def test_met_in_time_late_and_open_past_due_count_but_future_clocks_do_not(client: TestClient) -> None:
     h = timedelta(hours=1)
-    clocks = [
-        ClockTimes(due_at=NOW - 2 * h, met_at=NOW - 3 * h),  # due today, met in time
-        ClockTimes(due_at=NOW + 30 * h, met_at=NOW - h),  # met today, long before due: in time
-        ClockTimes(due_at=NOW - 4 * h, met_at=NOW - h),  # met today, 3 h late
-        ClockTimes(due_at=NOW - h, met_at=None),  # due today, still open: late
-        ClockTimes(due_at=NOW + 5 * h, met_at=None),  # due later today: not judged yet
-        ClockTimes(due_at=START - 2 * h, met_at=START - 3 * h),  # yesterday's business
+    times = [
+        (NOW - 2 * h, NOW - 3 * h),  # due today, met in time
+        (NOW + 30 * h, NOW - h),  # met today, long before due: in time
+        (NOW - 4 * h, NOW - h),  # met today, 3 h late
+        (NOW - h, None),  # due today, still open: late
+        (NOW + 5 * h, None),  # due later today: not judged yet
+        (START - 2 * h, START - 3 * h),  # yesterday's business
     ]
-    result = on_time_today(clocks, START, NOW)
-    assert (result.on_time, result.late, result.total) == (2, 2, 4)
-    assert result.rate == 0.5
-    assert on_time_today([], START, NOW).rate is None
+    towns = ["河西镇", "米山镇", "三甲镇", "神农镇", "陈区镇", "北诗镇"]
+    ids = [incident(client, f"t-{n}", f"{town}多家餐馆被曝使用过期食材") for n, town in enumerate(towns)]
+    assert len(set(ids)) == len(towns)
+    settings = client.app.state.settings
+    with session_scope(settings.database_url) as s:  # each incident's response clock set to one case
+        for incident_id, (due, met) in zip(ids, times, strict=True):
+            clock = s.exec(select(Clock).where(Clock.incident_id == incident_id, Clock.kind == "response")).one()
+            clock.due_at, clock.met_at = due, met
+            s.add(clock)
+        s.commit()
+        result = on_time_today(s, select(Incident.id), START, NOW)
+        assert (result.on_time, result.late, result.total) == (2, 2, 4)
+        assert result.rate == 0.5
+        assert on_time_today(s, select(Incident.id).where(Incident.id == -1), START, NOW).rate is None
 
 
 def test_an_incident_stands_on_its_highest_rung_whatever_the_order() -> None:
