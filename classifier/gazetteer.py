@@ -20,14 +20,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from classifier.keywords import Trie
 from classifier.places import screen, unmodelled_note
 from routing.orgchart import LEVEL_RANK, Level, OrgChart, Region
-
-if TYPE_CHECKING:
-    import jieba
 
 # Aliases too common to stand alone (they still qualify: 城区教育局).
 AMBIGUOUS_ALIASES = frozenset({"城区", "市区", "郊区", "矿区", "新区", "县城", "开发区", "高新区", "老城区"})
@@ -66,7 +63,6 @@ class Gazetteer:
         self._local: dict[tuple[str, str], str] = {
             (d.region, a): d.name for d in org.departments.values() for a in d.aliases
         }
-        self._tokenizer: jieba.Tokenizer | None = None
 
     @classmethod
     def from_org(cls, org: OrgChart, stopwords: Iterable[str] = STOPWORDS) -> Gazetteer:
@@ -131,17 +127,6 @@ class Gazetteer:
             if dept:
                 return dept
         return None
-
-    # --- jieba -----------------------------------------------------------------------------
-    def jieba_tokenizer(self) -> jieba.Tokenizer:
-        """A jieba tokenizer (built once) that keeps every org name and alias whole."""
-        if self._tokenizer is None:
-            from classifier.jieba_dict import tokenizer_with
-
-            words = {s: e for s, e in self._entries.items() if e.kind != "stop" and not e.hint}
-            self._tokenizer = tokenizer_with((w, "ns" if words[w].kind == "region" else "nt")
-                                             for w in sorted(words, key=len))
-        return self._tokenizer
 
 
 # --- building ------------------------------------------------------------------------------

@@ -135,15 +135,6 @@ def test_stoplist_keeps_real_names(gaz):
     assert gaz.find("河西镇和河西").regions == ("河西镇",)
 
 
-def test_jieba_tokenizer_keeps_names_whole(gaz):
-    tok = gaz.jieba_tokenizer()
-    assert tok is gaz.jieba_tokenizer()
-    words = tok.lcut("我向高平市市场监督管理局投诉了米山镇的饭店")
-    assert "高平市市场监督管理局" in words
-    assert "米山镇" in words
-    assert "阳城县城管" in tok.lcut("阳城县城管打人")
-
-
 def test_trie_pattern_is_leftmost_longest():
     import re
 
