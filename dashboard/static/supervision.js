@@ -74,8 +74,9 @@ async function refresh() {
   try {
     const data = await api(`/api/incidents/${incidentId}/supervision`);
     const notices = list(data.notices);
-    const key = JSON.stringify(notices.map((n) => [n.id, n.doc_no, n.signed_at, n.may_sign, n.answered_at]));
-    if (root.dataset.key === key) return; // unchanged: keep a half-chosen file
+    // only what a line shows: an answer or a live push must not rebuild it under a half-chosen file
+    const key = JSON.stringify(notices.map((n) => [n.id, n.doc_no, n.signed_at, n.signed_unit, n.may_sign, n.units]));
+    if (root.dataset.key === key) return;
     root.dataset.key = key;
     root.replaceChildren(...notices.map(line));
   } catch { /* the panel's own error shows what incident.js could not load */ }

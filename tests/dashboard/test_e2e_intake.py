@@ -151,11 +151,14 @@ def test_supervision_notice_signed_answered_and_printed(live_server: LiveServer,
     expect(page.locator("#supervision-ok")).to_contain_text("已签收")
     expect(page.locator("#incident-status")).to_have_text("已认领")  # 签收 took the incident on
     expect(line.locator("[data-role=signed]")).to_contain_text("已签收 米山镇人民政府")
+    # the report chosen first, then the answer sent: the answer's repaint keeps the chosen file
+    line.locator("input[type=file]").set_input_files(
+        [{"name": "整改报告.pdf", "mimeType": "application/pdf", "buffer": files.PDF}])
     page.fill(f"#f-answer-{notice['id']}-answer", "已责令烧烤店安装油烟净化设备并整改到位。")
     page.click(f"#answer-{notice['id']} button[type=submit]")
     expect(page.locator(f".notice[data-notice-id='{notice['id']}'] [data-role=state]")).to_have_text("已反馈")
-    line.locator("input[type=file]").set_input_files(
-        [{"name": "整改报告.pdf", "mimeType": "application/pdf", "buffer": files.PDF}])
+    page.wait_for_load_state("networkidle")  # the panels' reads after the answer have painted
+    assert line.locator("input[type=file]").evaluate("input => input.files.length") == 1
     line.locator("button[type=submit]").click()
     expect(page.locator("#attachment-list li[data-owner=notice] a")).to_have_text("整改报告.pdf")
     shot(page, "supervision-signed-desktop", request)
