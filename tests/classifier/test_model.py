@@ -13,6 +13,7 @@ from classifier.evaluation import cross_validate, score
 from classifier.features import Tokenizer, prepare
 from classifier.model import ModelMismatchError, TopicModel
 from routing.facts import UNKNOWN_TOPIC
+from tests.support.shared import SHARED
 
 DATA = {
     "医疗保障": [
@@ -173,7 +174,7 @@ def test_evidence_helps_pseudo_labelling_but_is_not_learned() -> None:
 
 
 # --- TipDM 2020 C (../shared, evaluation only) ----------------------------------------------
-TIPDM = Path(__file__).resolve().parents[3] / "shared" / "data" / "tipdm2020c"
+TIPDM = SHARED / "data" / "tipdm2020c"
 
 
 def _tipdm_bench():

@@ -1,10 +1,9 @@
-from pathlib import Path
-
 import pytest
 
 from classifier.normalize import normalize, strip_html, to_half_width, to_simplified
+from tests.support.shared import SHARED
 
-SEED_004 = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "004_38f7583137ba7a7e.txt"
+SEED_004 = SHARED / "seeds" / "004_38f7583137ba7a7e.txt"
 
 
 @pytest.mark.parametrize(
