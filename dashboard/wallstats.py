@@ -18,18 +18,21 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import and_, case, func, or_
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
+from dashboard.scope_cache import ScopeCache
 from dashboard.snapshot import load_rows, open_counts, open_incidents
+from routing.orgchart import OrgChart
 from service.auth.deps import ReaderDep
+from service.auth.rules import Principal
 from service.core.columns import utcnow
 from service.core.deps import SessionDep, SettingsDep
 from service.incidents.models import Clock, EscalationStep, Incident
 from service.incidents.runtime import load_engine
-from service.incidents.units import scoped
+from service.incidents.units import scope_names, seen_ids
 
 KINDS = ("response", "feedback")
 MIN_BASE = 5  # fewer judged clocks than this: the rate is not shown, only the counts
@@ -107,18 +110,17 @@ def urgent_ids(session, viewer, org, now: datetime, n: int = URGENT) -> list[int
     return [*list(dict.fromkeys(int(i) for i in ahead))[:n], *list(dict.fromkeys(int(i) for i in over))[:n]]
 
 
-@router.get("/wall", summary="大屏指标：今日按时回应率、升级阶梯、未办结计数、临近超时 / wallboard figures (viewer-scoped)")
-def wall(viewer: ReaderDep, session: SessionDep, settings: SettingsDep) -> dict:
+def figures(session: Session, viewer: Principal, org: OrgChart, timezone: str) -> dict:
+    """The wall's figures for `viewer`'s scope, read now."""
     now = utcnow()
-    start = day_start(now, settings.timezone)
-    org = load_engine(settings, session).org
-    seen = scoped(select(Incident.id), viewer, org)  # the viewer's incidents, one indexed query (units.scoped)
+    start = day_start(now, timezone)
+    seen = seen_ids(viewer, org)  # the viewer's incidents, from incident_unit's index alone
     result = on_time_today(session, seen, start, now)
     steps = session.execute(
         select(EscalationStep.incident_id, EscalationStep.step)
         .join(Clock, col(Clock.id) == EscalationStep.clock_id)
         .join(Incident, col(Incident.id) == EscalationStep.incident_id)
-        .where(col(Clock.met_at).is_(None), Incident.status != "closed", col(Incident.id).in_(seen))
+        .where(col(Clock.met_at).is_(None), Incident.status != "closed", col(EscalationStep.incident_id).in_(seen))
     ).all()
     ids = urgent_ids(session, viewer, org, now)
     rows = load_rows(session, ids)
@@ -129,3 +131,15 @@ def wall(viewer: ReaderDep, session: SessionDep, settings: SettingsDep) -> dict:
         "open": open_counts(session, viewer, org, now),
         "urgent": [rows[i] for i in dict.fromkeys(ids) if i in rows],
     }
+
+
+@router.get("/wall", summary="大屏指标：今日按时回应率、升级阶梯、未办结计数、临近超时 / wallboard figures (viewer-scoped)")
+def wall(request: Request, viewer: ReaderDep, session: SessionDep, settings: SettingsDep) -> dict:
+    """Read once per scope and shared for wall_cache_seconds by every screen of that scope
+    (dashboard.scope_cache): the figures depend on the scope only, not on who looks."""
+    org = load_engine(settings, session).org
+    cache = getattr(request.app.state, "wall_cache", None)
+    if cache is None or cache.ttl != settings.wall_cache_seconds:
+        cache = request.app.state.wall_cache = ScopeCache[dict](settings.wall_cache_seconds)
+    key = (settings.database_url, settings.timezone, scope_names(viewer, org))
+    return cache.get(key, lambda: figures(session, viewer, org, settings.timezone))

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # live dashboard (dashboard.hub): changes are gathered for this long and pushed once per
     # viewer scope; the p99 target of 500 ms from change to screen includes this window
     live_flush_seconds: float = 0.25
+    # the wall's figures (GET /api/dashboard/wall) are read once per viewer scope and shared by
+    # every screen of that scope for this long (dashboard.scope_cache); 0: read per request
+    wall_cache_seconds: float = Field(2, ge=0)
     live_queue_size: int = 32  # messages waiting for one slow socket before it is told to resync
     # permessage-deflate compresses every message once per socket, on the event loop: measured
     # to double the p99 of the live push at 500 sockets (bench/README.md); on by choice only

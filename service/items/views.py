@@ -15,8 +15,8 @@ from service.core.errors import Forbidden, Invalid, NotFound
 from service.core.metrics import ITEMS_RECEIVED
 from service.core.params import IdPath
 from service.incidents.deps import EngineDep
-from service.incidents.models import Incident, Item
-from service.incidents.units import scoped
+from service.incidents.models import Item
+from service.incidents.units import seen_ids
 from service.incidents.visible import visible_incident
 from service.items.intake import accept, store
 from service.items.schemas import ItemIn
@@ -58,7 +58,7 @@ def list_items(reader: Lister, session: SessionDep, engine: EngineDep,
     if status == "processed":  # routed: only those of incidents the viewer sees
         if not allowed(reader, Action.READ):
             raise Forbidden("接收令牌只能列出待处理或处理失败的信息", "an ingest token lists pending or failed items only")
-        q = q.where(col(Item.incident_id).in_(scoped(select(Incident.id), reader, engine.org)))
+        q = q.where(col(Item.incident_id).in_(seen_ids(reader, engine.org)))
     total = session.exec(select(func.count()).select_from(q.subquery())).one()
     rows = session.exec(q.order_by(col(Item.id).desc()).offset(offset).limit(limit)).all()
     return {"total": total, "limit": limit, "offset": offset, "items": [_summary(i) for i in rows]}

@@ -14,7 +14,7 @@ from service.core.columns import utcnow
 from service.core.db import session_scope
 from service.escalation.sweep import sweep_once
 from service.incidents.models import Clock, Incident
-from tests.conftest import COORD, INGEST
+from tests.conftest import COORD, INGEST, VIEWER
 from tests.support.factories import incident
 
 NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
@@ -91,3 +91,21 @@ def test_a_rate_is_shown_only_from_its_minimum_base() -> None:
     assert OnTime(1, 0).rate == 1.0 and OnTime(1, 0).shown_rate() is None  # "100 %" of one clock says nothing
     assert OnTime(MIN_BASE - 1, 1).shown_rate() == (MIN_BASE - 1) / MIN_BASE
     assert OnTime(0, 0).shown_rate(0) is None
+
+
+def test_screens_of_one_scope_share_one_read(settings) -> None:
+    from service.main import create_app
+
+    item = {"text": FOOD, "severity": "一般", "received_at": utcnow().isoformat()}
+    with TestClient(create_app(settings.model_copy(update={"wall_cache_seconds": 600}))) as client:
+        assert client.post("/api/items", headers=INGEST, json={**item, "external_id": "s-1"}).status_code == 202
+        assert client.get("/api/dashboard/wall", headers=COORD).json()["open"]["open"] == 1
+        r = client.post("/api/items", headers=INGEST, json={**item, "text": "米山镇集贸市场缺斤少两", "external_id": "s-2"})
+        assert r.status_code == 202
+        # the coordinator token and the viewer token hold the same region: the same figures, not read again
+        assert client.get("/api/dashboard/wall", headers=COORD).json()["open"]["open"] == 1
+        assert client.get("/api/dashboard/wall", headers=VIEWER).json()["open"]["open"] == 1
+        assert client.post("/api/auth/login", json={"username": "liaison_mishan", "password": "demo12345"}).status_code == 200
+        assert client.get("/api/dashboard/wall").json()["open"]["open"] == 1  # 米山镇's own scope: read for it
+    with TestClient(create_app(settings.model_copy(update={"wall_cache_seconds": 0}))) as client:
+        assert client.get("/api/dashboard/wall", headers=COORD).json()["open"]["open"] == 2
