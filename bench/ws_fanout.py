@@ -158,6 +158,7 @@ def sign_in(base: str, url: str) -> dict[str, str]:
     """Create the viewer accounts (as `yuqing user add` does) and sign each in: username → cookie."""
     import httpx
 
+    import service.tables  # noqa: F401 — every table registered (the server process migrated, not this one)
     from service.auth.service import create_user
     from service.core.db import session_scope
     from service.core.settings import Settings
