@@ -273,7 +273,7 @@ NAMED_PLACE = 0.6  # name similarity at which the explanation says "the same pla
 
 
 def shared_terms(a: Mapping[str, float], b: Mapping[str, float], n: int = 3) -> list[str]:
-    common = sorted(set(a) & set(b), key=lambda t: -a[t] * b[t])
+    common = sorted(set(a) & set(b), key=lambda t: (-a[t] * b[t], t))  # ties by the term: not by hash order
     return common[:n]
 
 
@@ -356,9 +356,13 @@ def group_batch(items: Sequence[Signature], rule: GroupingRule) -> dict[str, str
 
 
 def _index_keys(sig: Signature) -> list[object]:
-    keys: list[object] = [("entity", e) for e in sig.entities] + [("regions", sig.regions)]
+    # no region named is no place: keyed under the empty set, an item naming no region would be
+    # scored against every incident naming none — a deployment's whole history of messages from
+    # places its org does not know (service.incidents.signatures.places keys them alike)
+    regions: list[object] = [("regions", sig.regions)] if sig.regions else []
+    keys: list[object] = [("entity", e) for e in sig.entities] + regions
     keys += [("name", k) for k in name_blocks(sig)] + [("term", t) for t in term_blocks(sig)]
-    return keys if sig.entities else [*keys, ("bare", sig.regions)]
+    return keys if sig.entities or not sig.regions else [*keys, ("bare", sig.regions)]
 
 
 def _lookup_keys(item: Signature) -> list[object]:
@@ -366,13 +370,14 @@ def _lookup_keys(item: Signature) -> list[object]:
     those sharing one, or naming its very regions without any entity; without entities, all
     naming its very regions. Looking up every incident of the same regions would score the
     item against the whole town. Fuzzy names meet through shared character pairs of their
-    names (name_blocks); an item naming no place at all, through its title's main words."""
+    names (name_blocks); an item naming no place at all, through its title's main words. No
+    region named is not a region: such an item meets incidents only through names and words
+    (as ingest's query does: tests/incidents/test_grouping_candidates.py)."""
     keys: list[object] = [("name", k) for k in name_blocks(item)]
     if not keys:
         keys += [("term", t) for t in term_blocks(item)]
-    if item.entities:
-        return keys + [("entity", e) for e in item.entities] + [("bare", item.regions)]
-    return [*keys, ("regions", item.regions)]
+    region = [("bare" if item.entities else "regions", item.regions)] if item.regions else []
+    return keys + [("entity", e) for e in item.entities] + region
 
 
 MAX_NAME_BLOCKS = 40

@@ -94,3 +94,36 @@ def test_a_misspelt_estate_is_a_candidate_through_its_name_blocks(settings: Sett
         session.commit()
         found = {int(k[2:]) for k in _candidates(session, [real("x", "A7县星沙中贸城还没有退购房资金", 200)], engine)}
         assert stored in found and other not in found
+
+
+def _stored_finds(item, incident) -> bool:
+    """Whether ingest's query (signatures.candidate_keys against the incident's stored places)
+    loads `incident` as a candidate of `item`."""
+    anyone, bare = signatures.candidate_keys([item])
+    stored = signatures.places(incident)
+    return bool(stored & anyone) or (not incident.entities and bool(stored & bare))
+
+
+def test_the_merger_in_memory_meets_the_candidates_ingest_loads() -> None:
+    # `yuqing triage`, `events eval` and the training harness group in memory (grouping.assign's
+    # index); a worker groups against the incidents the database hands it. The two must find
+    # the same candidates, or offline figures measure another merger — an item naming no region
+    # (a place the org does not know) was scored in memory against every incident naming none
+    from routing.grouping import _index_keys, _lookup_keys
+
+    def sig(key, entities=(), regions=TOWN, title=None):
+        heads = title_heads(title) if title else ()
+        return signature_for_item(key, "小区楼下烧烤店油烟扰民", "环境保护", regions, entities, T0, title=title, heads=heads)
+
+    shapes = [sig("a", ("凤凰小区",)), sig("b", ("翠竹小区",)), sig("c"), sig("d", regions=("高平市", "三甲镇")),
+              sig("e", ("凤凰小区",), regions=()), sig("f", regions=()), sig("g", regions=(), title="烧烤店油烟扰民"),
+              sig("h", ("翠竹小区",), regions=(), title="A7县翠竹小区油烟扰民"), sig("i", regions=(), title="油烟扰民")]
+    pairs = 0
+    for item in shapes:
+        for incident in shapes:
+            if item is not incident:
+                in_memory = bool(set(_lookup_keys(item)) & set(_index_keys(incident)))
+                assert in_memory == _stored_finds(item, incident), (item.key, incident.key)
+                pairs += in_memory
+    assert pairs  # some pairs do meet: the shapes are not all strangers
+    assert not _stored_finds(sig("f", regions=()), sig("e", ("凤凰小区",), regions=()))
