@@ -47,7 +47,7 @@ def title_heads(title: str | None, exclude: Iterable[str] = ()) -> tuple[str, ..
     if not title:
         return ()
     text = unicodedata.normalize("NFKC", title)
-    for name in sorted((e for e in exclude if e), key=len, reverse=True):
+    for name in sorted({e for e in exclude if e}, key=lambda e: (-len(e), e)):
         text = text.replace(name, "，")
     heads = (_head(part) for part in re.split(r"[，,。！!？?；;：:、“”\"'（）()\s]+", text))
     return tuple(dict.fromkeys(h for h in heads if h))

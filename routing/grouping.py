@@ -120,13 +120,20 @@ def signature_for_item(
 ) -> Signature:
     """The signature of one item; its places are cut out of the text so terms say the problem."""
     regions, entities, heads = frozenset(regions), frozenset(entities), frozenset(heads)
-    title = title or ""
-    for place in sorted(regions | entities | heads, key=len, reverse=True):
-        text, title = text.replace(place, " "), title.replace(place, " ")
+    text, title = cut_places(text, title or "", regions | entities | heads)
     if len(entities) > MAX_PLACES:
         entities = frozenset()
     return Signature(key, topic, regions, entities, terms(text), received_at, received_at,
                      heads=heads, title_terms=terms(title) if title.strip() else {})
+
+
+def cut_places(text: str, title: str, places: Iterable[str]) -> tuple[str, str]:
+    """`text` and `title` with the places cut out, longest first, then in character order: a set's
+    order follows the process's hash seed, and with two overlapping places of one length
+    (凤凰小区, 小区楼下) the one cut first decides the terms — each worker would group otherwise."""
+    for place in sorted(set(places), key=lambda p: (-len(p), p)):
+        text, title = text.replace(place, " "), title.replace(place, " ")
+    return text, title
 
 
 @dataclass(frozen=True)
@@ -140,8 +147,21 @@ class GroupMatch:
 def match(item: Signature, candidates: Iterable[Signature], rule: GroupingRule) -> GroupMatch | None:
     """The incident `item` belongs to, or None: the best score, ties to the most recent."""
     best: tuple[tuple[float, datetime], float, Signature] | None = None
+    # _score's cheap refusals first, once per item rather than per candidate: most candidates
+    # share only an estate name with the item and lie in another town or outside the lookback
+    window = timedelta(days=rule.lookback_days)
+    earliest, latest = item.first_seen - window, item.first_seen + window
+    elsewhere: dict[frozenset[str], bool] = {}  # the candidates' region sets are few (a town's)
     for cand in candidates:
-        score = _score(item, cand, rule)
+        if cand.last_seen < earliest or cand.first_seen > latest:
+            continue  # _within_lookback
+        if rule.model is not None:
+            away = elsewhere.get(cand.regions)
+            if away is None:
+                away = elsewhere[cand.regions] = _elsewhere(item.regions, cand.regions)
+            if away:
+                continue
+        score = _score_within(item, cand, rule)
         if score is None:
             continue
         rank = (round(score, 9), cand.last_seen)
@@ -155,17 +175,14 @@ def match(item: Signature, candidates: Iterable[Signature], rule: GroupingRule) 
     return GroupMatch(cand.key, round(score, 4), shared, text)
 
 
-def _score(item: Signature, cand: Signature, rule: GroupingRule) -> float | None:
-    """How alike `cand` and `item` are when `cand` takes `item` under `rule`, else None. With a
-    pair model in the policy (learned thresholds over place and problem) it decides; the strict
+def _score_within(item: Signature, cand: Signature, rule: GroupingRule) -> float | None:
+    """How alike `cand` and `item` are when `cand` takes `item` under `rule`, else None, for a
+    candidate match() found within the lookback and, with a pair model, not in another town.
+    With a pair model in the policy (learned over place and problem) it decides; the strict
     rule below still joins on its own."""
-    if not _within_lookback(item, cand, rule):
-        return None
     strict = _strict_score(item, cand, rule)
     if rule.model is None:
         return strict
-    if _elsewhere(item.regions, cand.regions):
-        return None
     s = pair_signals(item, cand)
     return rule.model.strength(s) if strict is not None or rule.model.joins(s) else None
 

@@ -16,6 +16,7 @@ from routing.grouping import (
     MAX_TERMS,
     Signature,
     assign,
+    cut_places,
     group_batch,
     match,
     merge,
@@ -306,3 +307,13 @@ def test_the_index_finds_a_misspelt_estate_and_a_title_naming_no_place(model_rul
     assert not set(name_blocks(CHARGE_1)) & set(name_blocks(real("z", "凤凰小区油烟扰民", FUMES_1, 1)))
     bare = real("n", "恶意拖欠购房资金不退还！", "A7县恶意拖欠购房资金不退还！ 收了我们的购房资金，一直拖欠不退还。", 10)
     assert assign([bare], [CHARGE_1], model_rule).incident_of == {"n": "a"}
+
+
+def test_places_are_cut_in_one_order_whatever_the_order_they_come_in() -> None:
+    # two overlapping places of one length: which is cut first decides the terms, and a set's
+    # order follows the hash seed — two workers grouped the same messages differently
+    places = ["凤凰小区", "小区楼下"]
+    text = "凤凰小区楼下烧烤店油烟扰民"
+    cut = cut_places(text, text, places)
+    assert cut == cut_places(text, text, list(reversed(places)))
+    assert cut[0] == " 楼下烧烤店油烟扰民"  # the longest first, then in character order: 凤凰小区 < 小区楼下
