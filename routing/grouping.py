@@ -406,14 +406,21 @@ def name_blocks(sig: Signature) -> list[str]:
     apart, of each name's key (白鹤咀 and 白咀鹤 share all three; 中茂城 and 中贸城 share 中城).
     Two names similar by event_match.name_similarity (a Dice of their characters) almost
     always share one, and a pair of characters is rare enough to keep the candidates few."""
+    return list(_name_blocks(sig.heads | sig.entities))
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_blocks(names: frozenset[str]) -> tuple[str, ...]:
+    # per set of names: an incident's are indexed again after each item it takes, and a worker
+    # meets the same candidates batch after batch
     out: dict[str, None] = {}
-    for name in sorted(sig.heads | sig.entities):
+    for name in sorted(names):
         k = event_match.name_key(name)
         for i in range(len(k) - 1):
             for j in (i + 1, i + 2):
                 if j < len(k):
                     out["".join(sorted(k[i] + k[j]))] = None
-    return list(out)[:MAX_NAME_BLOCKS]
+    return tuple(out)[:MAX_NAME_BLOCKS]
 
 
 def term_blocks(sig: Signature) -> list[str]:
