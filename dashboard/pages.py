@@ -125,5 +125,5 @@ def install(app: FastAPI) -> None:
     from dashboard import wallstats
 
     app.include_router(router)
-    app.include_router(wallstats.router)
+    wallstats.install(app)
     app.mount("/static", _Static(directory=STATIC), name="static")

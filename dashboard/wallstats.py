@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import and_, case, func, or_
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
@@ -136,10 +136,13 @@ def figures(session: Session, viewer: Principal, org: OrgChart, timezone: str) -
 @router.get("/wall", summary="大屏指标：今日按时回应率、升级阶梯、未办结计数、临近超时 / wallboard figures (viewer-scoped)")
 def wall(request: Request, viewer: ReaderDep, session: SessionDep, settings: SettingsDep) -> dict:
     """Read once per scope and shared for wall_cache_seconds by every screen of that scope
-    (dashboard.scope_cache): the figures depend on the scope only, not on who looks."""
+    (the app's cache, `install`): the figures depend on the scope only, not on who looks."""
     org = load_engine(settings, session).org
-    cache = getattr(request.app.state, "wall_cache", None)
-    if cache is None or cache.ttl != settings.wall_cache_seconds:
-        cache = request.app.state.wall_cache = ScopeCache[dict](settings.wall_cache_seconds)
-    key = (settings.database_url, settings.timezone, scope_names(viewer, org))
-    return cache.get(key, lambda: figures(session, viewer, org, settings.timezone))
+    cache: ScopeCache[dict] = request.app.state.wall_cache
+    return cache.get(scope_names(viewer, org), lambda: figures(session, viewer, org, settings.timezone))
+
+
+def install(app: FastAPI) -> None:
+    """The wall's route, and its cache: one per app (an app serves one database and time zone)."""
+    app.state.wall_cache = ScopeCache[dict](app.state.settings.wall_cache_seconds)
+    app.include_router(router)
