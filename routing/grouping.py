@@ -147,20 +147,14 @@ class GroupMatch:
 def match(item: Signature, candidates: Iterable[Signature], rule: GroupingRule) -> GroupMatch | None:
     """The incident `item` belongs to, or None: the best score, ties to the most recent."""
     best: tuple[tuple[float, datetime], float, Signature] | None = None
-    # _score's cheap refusals first, once per item rather than per candidate: most candidates
-    # share only an estate name with the item and lie in another town or outside the lookback
-    window = timedelta(days=rule.lookback_days)
-    earliest, latest = item.first_seen - window, item.first_seen + window
-    elsewhere: dict[frozenset[str], bool] = {}  # the candidates' region sets are few (a town's)
+    # the cheap refusals before any scoring: most candidates share only an estate name with the
+    # item and lie in another town or outside the lookback (whose bounds are the item's alone)
+    earliest, latest = _lookback(item, rule)
     for cand in candidates:
         if cand.last_seen < earliest or cand.first_seen > latest:
-            continue  # _within_lookback
-        if rule.model is not None:
-            away = elsewhere.get(cand.regions)
-            if away is None:
-                away = elsewhere[cand.regions] = _elsewhere(item.regions, cand.regions)
-            if away:
-                continue
+            continue
+        if rule.model is not None and _elsewhere(item.regions, cand.regions):
+            continue
         score = _score_within(item, cand, rule)
         if score is None:
             continue
@@ -251,8 +245,14 @@ def _within_lookback(item: Signature, cand: Signature, rule: GroupingRule) -> bo
     """The item falls in the incident's span widened by the lookback on both sides. Items
     arrive out of order (parallel workers, backfilled history), so one received a little
     before the incident's first item is the same event, not a new one."""
+    earliest, latest = _lookback(item, rule)
+    return earliest <= cand.last_seen and cand.first_seen <= latest
+
+
+def _lookback(item: Signature, rule: GroupingRule) -> tuple[datetime, datetime]:
+    """The span an incident must touch for `item` to join it: the item's time ± the lookback."""
     window = timedelta(days=rule.lookback_days)
-    return cand.first_seen - window <= item.first_seen <= cand.last_seen + window
+    return item.first_seen - window, item.first_seen + window
 
 
 def explain(item: Signature, cand: Signature, score: float) -> str:
