@@ -48,9 +48,10 @@ def sqlite_history(sqlite_template: Path, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.fixture(scope="session")
-def pg_history(pg_template: str) -> Iterator[tuple[str, dict]]:
+def pg_history(pg_template: str, pg_clones: databases.Clones) -> Iterator[tuple[str, dict]]:
     name, made = databases.pg_history(pg_template)
     yield name, made
+    pg_clones.forget(name)
     databases.pg_drop_template(name)
 
 
@@ -70,6 +71,13 @@ def pg_dropper() -> Iterator[databases.Dropper]:
     dropper.close()  # every test database gone before the session ends
 
 
+@pytest.fixture(scope="session")
+def pg_clones() -> Iterator[databases.Clones]:
+    clones = databases.Clones()
+    yield clones
+    clones.close()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The demo org and accounts already in place (what the app's first start writes), unless
@@ -83,8 +91,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{target}" if empty else databases.sqlite_clone(template, target)
         return
     dropper = request.getfixturevalue("pg_dropper")
-    base = request.getfixturevalue("pg_history")[0] if history else request.getfixturevalue("pg_template")
-    name = databases.pg_create(None if empty else base)
+    if empty:
+        name = databases.pg_create(None)
+    else:
+        base = request.getfixturevalue("pg_history")[0] if history else request.getfixturevalue("pg_template")
+        name = request.getfixturevalue("pg_clones").take(base)
     yield databases.pg_url(name)
     dropper.drop(name)
 

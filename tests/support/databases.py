@@ -145,6 +145,53 @@ def pg_drop(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class Clones:
+    """Clones made one test ahead, in a thread: a CREATE DATABASE ... TEMPLATE takes 0.03 s on a
+    quiet server but 0.3–0.6 s in a run (it writes the whole template to the WAL and waits for
+    the flush), most of a PostgreSQL test's set-up. Each `take` hands out a clone made while
+    the previous test ran (or makes one if none is ready) and asks for the next. Clones not
+    taken are dropped at `close` or when their template goes (`forget`)."""
+
+    def __init__(self) -> None:
+        self._ready: dict[str, list[str]] = {}
+        self.made_ahead: list[str] = []
+        self._lock = threading.Lock()  # held while a clone is made or a template forgotten
+        self._wanted: queue.Queue[str | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="clone-test-databases", daemon=True)
+        self._thread.start()
+
+    def take(self, template: str) -> str:
+        with self._lock:
+            ready = self._ready.setdefault(template, [])
+            name = ready.pop() if ready else None
+        self._wanted.put(template)
+        return name or pg_create(template)
+
+    def forget(self, template: str) -> None:
+        with self._lock:
+            unused = self._ready.pop(template, [])
+        for name in unused:
+            pg_drop(name)
+
+    def close(self) -> None:
+        self._wanted.put(None)
+        self._thread.join()
+        for template in list(self._ready):
+            self.forget(template)
+
+    def _run(self) -> None:
+        while (template := self._wanted.get()) is not None:
+            with self._lock:
+                if template not in self._ready:  # forgotten meanwhile
+                    continue
+                try:
+                    name = pg_create(template)
+                    self._ready[template].append(name)
+                    self.made_ahead.append(name)
+                except psycopg.Error as exc:  # the next take makes its own
+                    print(f"could not clone {template} ahead: {exc}")
+
+
 class Dropper:
     """Drops finished tests' databases in a thread: a DROP DATABASE (up to a second or two on a
     busy server) then overlaps the next test instead of lengthening each one."""

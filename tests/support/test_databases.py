@@ -47,3 +47,26 @@ def test_a_clone_is_what_a_first_start_leaves(settings: Settings, tmp_path, requ
     on_empty = started(settings.model_copy(update={"database_url": empty_url}))
     assert on_clone == on_empty
     assert on_clone["users"] and on_clone["org"]
+
+
+@pytest.mark.postgres
+def test_clones_made_ahead_hold_the_template_and_none_is_left_behind(pg_template: str, request) -> None:
+    import psycopg
+
+    from tests.support import databases
+    from tests.support.processes import wait_for
+
+    clones = databases.Clones()
+    taken = [clones.take(pg_template)]
+    assert wait_for(lambda: bool(clones.made_ahead), 30)  # the next one made while "the test ran"
+    taken += [clones.take(pg_template), clones.take(pg_template)]
+    assert taken[1] == clones.made_ahead[0]
+    clones.close()
+    for name in taken:
+        request.addfinalizer(lambda name=name: databases.pg_drop(name))
+        with session_scope(databases.pg_url(name)) as s:
+            assert s.exec(select(User.username).where(User.username == "admin")).first() == "admin"
+    with psycopg.connect(databases.PG_ADMIN) as conn:
+        left = {r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)",
+                                           [clones.made_ahead])}
+    assert left == set(taken) & set(clones.made_ahead)  # the one made for a fourth test is gone
