@@ -58,7 +58,8 @@ def generate(session: Session, org, n: int, seed: int) -> None:
                         for u, r in unit_rows(level, [], first, co, lead))
         session.flush()  # the audit entries refer to it
         clocks(session, rng, i, received)
-        for unit in {*first, *co, *([lead] if lead else []), rng.choice(units)}:
+        # sorted: a set's order follows the hash seed, and the draws below would differ run to run
+        for unit in sorted({*first, *co, *([lead] if lead else []), rng.choice(units)}):
             unit_doings(session, rng, i, unit, received)
     session.commit()
 
