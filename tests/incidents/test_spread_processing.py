@@ -192,3 +192,19 @@ def test_regions_count_places_not_their_parents(client) -> None:
     d = detail(client, four)
     assert d["incident"]["severity"] == "重大"
     assert any("传播态势：涉及地区 4 个，达到重大阈值 4" in r for r in d["incident"]["reasons"])
+
+
+def test_an_incident_stored_before_tallies_counts_from_its_signature_when_an_item_joins(client, settings) -> None:
+    """A row written before spread tallies has no signature["spread"]: the tally starts from the
+    signature's size and regions (read by JSON path, not from the whole signature)."""
+    first = post(client, item("1", ESTATE, "2026-06-01T10:00:00+08:00"))[0]
+    with session_scope(settings.database_url) as s:
+        row = s.get(Incident, first)
+        regions = row.signature["regions"]
+        row.signature = {k: v for k, v in row.signature.items() if k != "spread"} | {"size": 3}
+        s.add(row)
+        s.commit()
+    assert post(client, item("2", ESTATE_LATER, "2026-06-01T11:00:00+08:00", signals={"reposts": 300}))[0] == first
+    with session_scope(settings.database_url) as s:
+        tally = s.get(Incident, first).signature["spread"]
+    assert tally["items"] == 4 and set(regions) <= set(tally["regions"]) and tally["peak"] == {"reposts": 300}
