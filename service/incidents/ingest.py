@@ -238,16 +238,14 @@ def _write(session: Session, engine: Engine, items: Sequence[Item], triages: dic
 def _load(session: Session, keys: list[str]) -> tuple[dict[str, Incident], dict[str, SpreadTally]]:
     """The joined incidents' rows and their stored spread tallies. The rows come without their
     signature, the largest JSON column: `_extend` replaces it whole, and decoding it again
-    (the candidates' copy is already parsed) was a tenth of a worker's time; only the parts
-    the tally needs are read, by JSON path."""
+    (the candidates' copy is already parsed) was a tenth of a worker's time; only its spread
+    tally is read, by JSON path."""
     if not keys:
         return {}, {}
     sig = col(Incident.signature)
-    found = session.exec(select(Incident, sig["spread"], sig["size"], sig["regions"])
-                         .options(defer(cast("QueryableAttribute[dict]", sig)))
+    found = session.exec(select(Incident, sig["spread"]).options(defer(cast("QueryableAttribute[dict]", sig)))
                          .where(col(Incident.id).in_([int(k[2:]) for k in keys]))).all()
-    rows = {f"x:{r.id}": r for r, *_ in found}
-    return rows, {f"x:{r.id}": _stored_tally(r, spread, size, regions) for r, spread, size, regions in found}
+    return {f"x:{r.id}": r for r, _ in found}, {f"x:{r.id}": _stored_tally(r, spread) for r, spread in found}
 
 
 def _tallies(engine: Engine, items: Sequence[Item], triages: dict[str, Triage], plan: Assignment,
@@ -260,11 +258,12 @@ def _tallies(engine: Engine, items: Sequence[Item], triages: dict[str, Triage], 
     return tallies
 
 
-def _stored_tally(row: Incident, spread: dict | None, size: int | None, regions: list | None) -> SpreadTally:
+def _stored_tally(row: Incident, spread: dict | None) -> SpreadTally:
     if spread is not None:
         return SpreadTally.from_json(spread)
-    # an incident from before spread tallies: what its signature and row already tell
-    return SpreadTally(items=int(size if size is not None else 1), regions=frozenset(regions or ()),
+    # an incident from before spread tallies (rare, and gone after its next item): what its
+    # signature, loaded now, and row already tell
+    return SpreadTally(items=int(row.signature.get("size", 1)), regions=frozenset(row.signature.get("regions", ())),
                        units=frozenset(row.departments))
 
 

@@ -195,8 +195,8 @@ def test_regions_count_places_not_their_parents(client) -> None:
 
 
 def test_an_incident_stored_before_tallies_counts_from_its_signature_when_an_item_joins(client, settings) -> None:
-    """A row written before spread tallies has no signature["spread"]: the tally starts from the
-    signature's size and regions (read by JSON path, not from the whole signature)."""
+    """A row written before spread tallies has no signature["spread"] (read by JSON path): the
+    tally starts from the signature's size and regions."""
     first = post(client, item("1", ESTATE, "2026-06-01T10:00:00+08:00"))[0]
     with session_scope(settings.database_url) as s:
         row = s.get(Incident, first)
