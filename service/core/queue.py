@@ -109,6 +109,9 @@ def queue_depth(settings: Settings) -> int:
     return depth
 
 
+COMMAND_WAIT_SECONDS = 1.0  # the longest a worker's command thread waits between reads
+
+
 class Worker(SimpleWorker):
     """RQ's non-forking worker with a command thread that stops within a second.
 
@@ -125,9 +128,6 @@ class Worker(SimpleWorker):
         # RQ's __init__ leaves it None, which is all its annotation knows
         self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
             sleep_time=COMMAND_WAIT_SECONDS, daemon=True, exception_handler=self._pubsub_exception_handler)
-
-
-COMMAND_WAIT_SECONDS = 1.0
 
 
 def work(settings: Settings, *, burst: bool) -> None:
